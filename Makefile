@@ -1,0 +1,50 @@
+# gridvisit: `make run` starts the server, `make test` runs every test.
+# Both set up what they need first: a virtualenv with the pinned Python
+# packages, and the npm packages from package-lock.json.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+# Debian packages the tests need (none yet beyond node and npm on the machine).
+APT_PACKAGES ?=
+
+.PHONY: run test bench setup setup-test clean
+
+$(VENV)/.run-deps: requirements.txt setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+apt:
+ifneq ($(strip $(APT_PACKAGES)),)
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || \
+	  (apt-get update && apt-get install -y --no-install-recommends $(APT_PACKAGES))
+endif
+
+setup: $(VENV)/.run-deps node_modules/.installed
+
+setup-test: apt $(VENV)/.test-deps node_modules/.installed
+
+run: setup
+	$(VENV)/bin/gridvisit serve --host $(HOST) --port $(PORT)
+
+test: setup-test
+	$(PY) -m pytest -q
+
+bench: setup-test
+	$(PY) bench/sync_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,54 @@
+"""gridvisit server: the Flask app factory."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from sync import Store
+
+from . import settings
+from .accounts import Accounts
+
+__version__ = "0.1.0"
+
+
+def _secret_key(data_dir):
+    """The session-signing key kept in the data directory (made once)."""
+    path = Path(data_dir) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config=None):
+    """Build the app: settings, store, accounts, blueprints, error pages."""
+    app = Flask(__name__)
+    config = settings.load(test_config)
+    data_dir = Path(config["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config["DATA_DIR"] = str(data_dir)
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(data_dir)
+    app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
+    app.config["SESSION_COOKIE_NAME"] = "AuthSession"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    app.extensions["gridvisit.store"] = Store(data_dir)
+    app.extensions["gridvisit.accounts"] = Accounts(data_dir / "gridvisit.sqlite",
+                                                    config["SECRET_KEY"])
+
+    from . import auth, cors, couch_db, couch_docs, errors
+    auth.init_app(app)
+    cors.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(couch_db.bp)
+    app.register_blueprint(couch_docs.bp)
+    return app

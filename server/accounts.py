@@ -1,0 +1,167 @@
+"""Accounts: users, roles and password hashes in the server's own tables.
+
+These tables live in ``DATA_DIR/gridvisit.sqlite`` beside the field
+databases and are never replicated. Passwords are hashed with scrypt;
+because replication clients send Basic credentials on every request, a
+verified (name, password) pair is remembered for a few minutes as an HMAC,
+never in clear, and forgotten as soon as the stored hash changes.
+"""
+
+import hashlib
+import hmac
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = ("admin", "supervisor", "worker", "hub")
+NAME_MAX = 64
+PASSWORD_MIN = 8
+VERIFIED_TTL = 300
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    active        INTEGER NOT NULL DEFAULT 1,
+    created       REAL NOT NULL
+);
+"""
+
+
+class AccountError(ValueError):
+    """A user-facing problem with account data (names the field and rule)."""
+
+
+@dataclass
+class User(UserMixin):
+    """A signed-in account as flask-login sees it."""
+
+    id: int
+    name: str
+    role: str
+    active: bool
+    password_hash: str = ""
+
+    @property
+    def is_active(self):
+        return bool(self.active)
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    def get_id(self):
+        return str(self.id)
+
+
+class Accounts:
+    """The users table, with a short-lived cache of verified passwords."""
+
+    def __init__(self, path, secret):
+        self.path = str(path)
+        self._secret = secret if isinstance(secret, bytes) else str(secret).encode()
+        self._verified = {}
+        self._lock = threading.Lock()
+        with self._connect() as conn:
+            conn.executescript(SCHEMA)
+
+    def _connect(self):
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def _row_to_user(self, row):
+        return None if row is None else User(row[0], row[1], row[3], bool(row[4]), row[2])
+
+    def get(self, user_id):
+        """The user with id ``user_id``, or ``None``."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT id, name, password_hash, role, active FROM users "
+                               "WHERE id = ?", (user_id,)).fetchone()
+        return self._row_to_user(row)
+
+    def by_name(self, name):
+        """The user called ``name``, or ``None``."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT id, name, password_hash, role, active FROM users "
+                               "WHERE name = ?", (name,)).fetchone()
+        return self._row_to_user(row)
+
+    def count(self):
+        """How many accounts exist."""
+        with self._connect() as conn:
+            return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+    def create(self, name, password, role):
+        """Create an account.
+
+        :raises AccountError: for a bad name, short password, unknown role,
+            or a name already taken.
+        """
+        _check_name(name)
+        _check_password(password)
+        if role not in ROLES:
+            raise AccountError(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+        try:
+            with self._connect() as conn:
+                cur = conn.execute(
+                    "INSERT INTO users (name, password_hash, role, active, created) "
+                    "VALUES (?, ?, ?, 1, ?)",
+                    (name, generate_password_hash(password), role, time.time()))
+        except sqlite3.IntegrityError:
+            raise AccountError(f"name: an account called {name!r} exists already")
+        return self.get(cur.lastrowid)
+
+    def set_password(self, name, password):
+        """Change a password. :raises AccountError: unknown user, short password."""
+        _check_password(password)
+        with self._connect() as conn:
+            cur = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                               (generate_password_hash(password), name))
+        if cur.rowcount == 0:
+            raise AccountError(f"name: no account called {name!r}")
+
+    def set_active(self, name, active):
+        """Activate or deactivate an account. :raises AccountError: unknown user."""
+        with self._connect() as conn:
+            cur = conn.execute("UPDATE users SET active = ? WHERE name = ?",
+                               (int(bool(active)), name))
+        if cur.rowcount == 0:
+            raise AccountError(f"name: no account called {name!r}")
+
+    def authenticate(self, name, password):
+        """The active user whose password this is, or ``None``."""
+        user = self.by_name(name)
+        if user is None or not user.is_active:
+            return None
+        mark = hmac.new(self._secret, f"{name}\0{password}".encode(), hashlib.sha256).digest()
+        now = time.monotonic()
+        with self._lock:
+            cached = self._verified.get(mark)
+        if cached and cached[0] == user.password_hash and cached[1] > now:
+            return user
+        if not check_password_hash(user.password_hash, password):
+            return None
+        with self._lock:
+            if len(self._verified) > 10_000:
+                self._verified.clear()
+            self._verified[mark] = (user.password_hash, now + VERIFIED_TTL)
+        return user
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX \
+            or any(c in name for c in ":/\\\0") or name != name.strip():
+        raise AccountError(
+            f"name: 1–{NAME_MAX} characters, no ':' '/' or surrounding spaces (got {name!r})")
+
+
+def _check_password(password):
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise AccountError(f"password: at least {PASSWORD_MIN} characters")

@@ -1,0 +1,104 @@
+"""Who is asking: flask-login sessions, HTTP Basic, and ``/couch/_session``.
+
+Every sync endpoint needs a signed-in user. A request proves who it is by a
+session cookie (``POST /couch/_session``, as CouchDB's cookie auth) or by
+HTTP Basic credentials on the request itself (what replicators send).
+"""
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from sync.errors import BadRequest, Unauthorized
+
+bp = Blueprint("auth", __name__, url_prefix="/couch")
+login_manager = LoginManager()
+
+
+def accounts():
+    """The app's account table."""
+    return current_app.extensions["gridvisit.accounts"]
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    user = accounts().get(int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+@login_manager.request_loader
+def _load_from_request(req):
+    cred = req.authorization
+    if cred is None or cred.type != "basic":
+        return None
+    user = accounts().authenticate(cred.username or "", cred.password or "")
+    if user is None:
+        g.bad_credentials = True
+    return user
+
+
+def init_app(app):
+    """Install flask-login on ``app``."""
+    login_manager.init_app(app)
+
+
+def require_user():
+    """The signed-in user.
+
+    :raises Unauthorized: when nobody (or a wrong password) is signed in.
+    """
+    if current_user.is_authenticated:
+        return current_user
+    if g.get("bad_credentials"):
+        raise Unauthorized("Name or password is incorrect.")
+    raise Unauthorized("Authentication required.")
+
+
+def require_admin():
+    """The signed-in admin. :raises Unauthorized, Forbidden:."""
+    from sync.errors import Forbidden
+    user = require_user()
+    if not user.is_admin:
+        raise Forbidden("You are not a server admin.")
+    return user
+
+
+def couch_roles(user):
+    """The user's roles as CouchDB's ``userCtx`` names them."""
+    return ["_admin"] if user.is_admin else [user.role]
+
+
+@bp.get("/_session")
+def session_info():
+    """CouchDB's session info: who this request is signed in as."""
+    if current_user.is_authenticated:
+        ctx = {"name": current_user.name, "roles": couch_roles(current_user)}
+        how = "default" if request.authorization else "cookie"
+    else:
+        ctx, how = {"name": None, "roles": []}, None
+    info = {"authentication_handlers": ["cookie", "default"]}
+    if how:
+        info["authenticated"] = how
+    return jsonify(ok=True, userCtx=ctx, info=info)
+
+
+@bp.post("/_session")
+def session_login():
+    """Sign in with name and password (JSON or form); sets the cookie."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(data, dict) and not hasattr(data, "get"):
+        raise BadRequest("Send name and password as JSON or form fields.")
+    name, password = data.get("name"), data.get("password")
+    if not isinstance(name, str) or not isinstance(password, str):
+        raise BadRequest("name and password are required strings.")
+    user = accounts().authenticate(name, password)
+    if user is None:
+        raise Unauthorized("Name or password is incorrect.")
+    login_user(user)
+    return jsonify(ok=True, name=user.name, roles=couch_roles(user))
+
+
+@bp.delete("/_session")
+def session_logout():
+    """Sign out: forget the session cookie."""
+    logout_user()
+    return jsonify(ok=True)

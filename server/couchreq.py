@@ -1,0 +1,85 @@
+"""Reading CouchDB-style requests: JSON bodies and JSON query values.
+
+CouchDB query values are JSON (``revs=true``, ``open_revs=["1-a"]``,
+``startkey="a"``); a bad value is a 400 that names the parameter and what
+it must be. Unknown parameters are ignored, as CouchDB ignores them.
+"""
+
+import json
+
+from flask import request
+
+from sync.errors import BadRequest, UnsupportedMediaType
+
+_MISSING = object()
+
+
+def json_body(kind=dict, what="request body"):
+    """The request's JSON body, checked to be a ``kind``.
+
+    :raises UnsupportedMediaType: when the Content-Type is not JSON.
+    :raises BadRequest: when the body is not valid JSON of that kind.
+    """
+    ctype = request.mimetype
+    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, not {ctype}")
+    raw = request.get_data(cache=True)
+    try:
+        value = json.loads(raw) if raw else _MISSING
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadRequest(f"The {what} is not valid JSON: {err}")
+    if value is _MISSING:
+        raise BadRequest(f"The {what} is empty; a JSON {_kind_name(kind)} is required")
+    if not isinstance(value, kind):
+        raise BadRequest(f"The {what} must be a JSON {_kind_name(kind)}")
+    return value
+
+
+def _kind_name(kind):
+    return {dict: "object", list: "array"}.get(kind, kind.__name__)
+
+
+def qjson(name, default=None, source=None):
+    """Query value ``name`` parsed as JSON (a bare string is taken as is)."""
+    args = request.args if source is None else source
+    if name not in args:
+        return default
+    text = args[name]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def qbool(name, default=False):
+    """Query value ``name`` as true/false. :raises BadRequest:."""
+    if name not in request.args:
+        return default
+    text = request.args[name].lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0", ""):
+        return False
+    raise BadRequest(f"Query parameter `{name}` must be true or false, not {request.args[name]!r}")
+
+
+def qint(name, default=None, minimum=0):
+    """Query value ``name`` as an integer ≥ ``minimum``. :raises BadRequest:."""
+    if name not in request.args:
+        return default
+    text = request.args[name]
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise BadRequest(f"Query parameter `{name}` must be an integer ≥ {minimum}, not {text!r}")
+    return value
+
+
+def qstr_json(name, source=None):
+    """Query value ``name`` that must be a JSON string (ids, keys). :raises BadRequest:."""
+    value = qjson(name, source=source)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"Query parameter `{name}` must be a JSON string")
+    return value

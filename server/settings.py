@@ -1,0 +1,43 @@
+"""Every setting of the server, declared once: (name, default, help).
+
+A setting comes from ``create_app(test_config)``, else the environment
+variable ``GRIDVISIT_<NAME>``, else its default. README.md documents each
+one; ``tests/test_docs.py`` checks that it does.
+"""
+
+import os
+
+SETTINGS = (
+    ("DATA_DIR", "instance",
+     "Directory holding the databases, accounts and secret key."),
+    ("SECRET_KEY", None,
+     "Key that signs session cookies; generated and kept in DATA_DIR when unset."),
+    ("MAX_REQUEST_BYTES", 64 * 1024 * 1024,
+     "Largest request body accepted (photos arrive inline); larger gets 413."),
+    ("CORS_ORIGINS", "",
+     "Comma-separated origins allowed to call /couch with credentials (CORS)."),
+    ("CHANGES_TIMEOUT", 60,
+     "Longest a longpoll or continuous _changes request waits, in seconds."),
+    ("THREADS", 64,
+     "Worker threads of the WSGI server; each waiting longpoll holds one."),
+)
+
+DEFAULTS = {name: default for name, default, _help in SETTINGS}
+
+
+def _coerce(default, text):
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(text)
+    return text
+
+
+def load(overrides=None):
+    """The effective settings: overrides, then environment, then defaults."""
+    values = {}
+    for name, default, _help in SETTINGS:
+        env = os.environ.get(f"GRIDVISIT_{name}")
+        values[name] = default if env is None else _coerce(default, env)
+    values.update(overrides or {})
+    return values

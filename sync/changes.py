@@ -1,0 +1,76 @@
+"""The changes feed: opaque string seqs and the by-seq query.
+
+A seq is ``"{n}-{epoch}"``: ``n`` counts writes to the database and
+``epoch`` names this incarnation of it. Clients must treat seqs as opaque
+(CouchDB 2+ does the same); every row's seq works as ``since``. A ``since``
+from another incarnation (the database was deleted and created again)
+restarts the feed from the beginning rather than skipping documents.
+"""
+
+import json
+
+from . import revtree
+from .errors import BadRequest
+
+
+def encode_seq(n, epoch):
+    """The opaque string form of seq ``n``."""
+    return f"{n}-{epoch}"
+
+
+def decode_seq(since, epoch, update_seq):
+    """The integer position a ``since`` value stands for.
+
+    Accepts ``0``, integers, ``"now"`` and strings this module made.
+
+    :raises BadRequest: for anything else.
+    """
+    if since is None or since == "" or since == 0:
+        return 0
+    if since == "now":
+        return update_seq
+    if isinstance(since, int) and not isinstance(since, bool) and since >= 0:
+        return since
+    if isinstance(since, list) and since and isinstance(since[0], int):
+        return since[0]              # CouchDB 1.x clients send [n, "..."]
+    if isinstance(since, str):
+        head, _, tail = since.partition("-")
+        if head.isdigit():
+            if tail and tail != epoch:
+                return 0             # another incarnation of the database
+            return int(head)
+    raise BadRequest(f"since must be a seq from this database, not {since!r}")
+
+
+def query(conn, since, limit=None, doc_ids=None, descending=False):
+    """Rows ``(id, seq, tree, winner, deleted)`` after ``since``, by seq."""
+    sql = "SELECT id, seq, tree, winner, deleted FROM docs WHERE "
+    args = []
+    if descending:
+        sql += "seq <= ?" if since else "1"
+        if since:
+            args.append(since)
+    else:
+        sql += "seq > ?"
+        args.append(since)
+    if doc_ids is not None:
+        sql += f" AND id IN ({','.join('?' * len(doc_ids))})"
+        args.extend(doc_ids)
+    sql += " ORDER BY seq DESC" if descending else " ORDER BY seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return conn.execute(sql, args)
+
+
+def change_row(doc_id, seq_text, tree_json, winner, deleted, all_docs):
+    """One ``_changes`` result row (without ``doc``)."""
+    if all_docs:
+        tree = json.loads(tree_json)
+        revs = revtree.ranked_leaves(tree)
+    else:
+        revs = [winner]
+    row = {"seq": seq_text, "id": doc_id, "changes": [{"rev": r} for r in revs]}
+    if deleted:
+        row["deleted"] = True
+    return row

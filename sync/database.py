@@ -1,0 +1,329 @@
+"""One named database over one SQLite file.
+
+``Database`` is the interface the server and the replicator drive: info,
+changes, revs_diff, bulk_get, bulk_docs (new_edits true and false), single
+document reads and writes, all_docs, attachments and ``_local`` docs. An
+Apache CouchDB backend implements the same methods over HTTP.
+"""
+
+import json
+import secrets
+import threading
+import time
+import uuid
+
+from . import alldocs, changes, local, reads, revtree, writes
+from .errors import BadRequest, NotFound, SyncError
+from .sqlite import SQLiteFile
+
+
+class Database:
+    """A CouchDB-style database stored in one SQLite file."""
+
+    def __init__(self, name, path):
+        self.name = name
+        self.file = SQLiteFile(path)
+        self._changed = threading.Condition()
+        with self.file.write() as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            if "uuid" not in meta:
+                meta = {"uuid": uuid.uuid4().hex, "epoch": secrets.token_hex(4),
+                        "update_seq": "0", "revs_limit": str(revtree.DEFAULT_REVS_LIMIT),
+                        "instance_start_time": str(int(time.time() * 1_000_000))}
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+        self.uuid = meta["uuid"]
+        self.epoch = meta["epoch"]
+        self.instance_start_time = meta["instance_start_time"]
+
+    # -- bookkeeping -----------------------------------------------------
+
+    def _meta(self, conn, key):
+        return conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+
+    def update_seq(self):
+        """The integer seq of the latest write."""
+        with self.file.read() as conn:
+            return int(self._meta(conn, "update_seq"))
+
+    def seq_text(self, n):
+        """The opaque string form of integer seq ``n``."""
+        return changes.encode_seq(n, self.epoch)
+
+    def info(self):
+        """Database info as ``GET /{db}`` returns it."""
+        with self.file.read() as conn:
+            seq = int(self._meta(conn, "update_seq"))
+            counts = dict(conn.execute(
+                "SELECT deleted, COUNT(*) FROM docs GROUP BY deleted").fetchall())
+            size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), "
+                                "pragma_page_size()").fetchone()[0]
+        return {"db_name": self.name, "doc_count": counts.get(0, 0),
+                "doc_del_count": counts.get(1, 0), "update_seq": self.seq_text(seq),
+                "purge_seq": 0, "compact_running": False,
+                "sizes": {"file": size, "active": size, "external": size},
+                "disk_size": size, "data_size": size,
+                "instance_start_time": "0", "disk_format_version": 8,
+                "committed_update_seq": self.seq_text(seq)}
+
+    def revs_limit(self):
+        """How many revisions each path keeps (``_revs_limit``)."""
+        with self.file.read() as conn:
+            return int(self._meta(conn, "revs_limit"))
+
+    def set_revs_limit(self, limit):
+        """Set ``_revs_limit``.
+
+        :raises BadRequest: unless ``limit`` is a positive integer.
+        """
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise BadRequest("revs_limit must be a positive integer")
+        with self.file.write() as conn:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'revs_limit'", (str(limit),))
+
+    def close(self):
+        """Release the file's connections."""
+        self.file.close()
+
+    # -- writes ----------------------------------------------------------
+
+    def bulk_docs(self, docs, new_edits=True, before_write=None):
+        """Write a batch in one transaction; one result per document.
+
+        ``before_write(doc)`` may raise a :class:`SyncError` to refuse one
+        document; the rest still go in. With ``new_edits=False`` only failed
+        documents get a row, as in CouchDB.
+
+        :raises BadRequest: when ``docs`` is not a list.
+        """
+        if not isinstance(docs, list):
+            raise BadRequest("docs must be a JSON array of documents")
+        results = []
+        with self.file.write() as conn:
+            batch = writes.Batch(conn, int(self._meta(conn, "update_seq")),
+                                 int(self._meta(conn, "revs_limit")))
+            for doc in docs:
+                conn.execute("SAVEPOINT doc")
+                try:
+                    if before_write is not None:
+                        before_write(doc)
+                    if new_edits:
+                        results.append(writes.edit(batch, doc))
+                    else:
+                        writes.replicate(batch, doc)
+                    conn.execute("RELEASE doc")
+                except SyncError as err:
+                    conn.execute("ROLLBACK TO doc")
+                    conn.execute("RELEASE doc")
+                    row = {"id": doc.get("_id") if isinstance(doc, dict) else None,
+                           "error": err.error, "reason": err.reason}
+                    if isinstance(doc, dict) and isinstance(doc.get("_rev"), str):
+                        row["rev"] = doc["_rev"]
+                    results.append(row)
+            if batch.changed:
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'",
+                             (str(batch.seq),))
+        if batch.changed:
+            with self._changed:
+                self._changed.notify_all()
+        return results
+
+    def put(self, doc, new_edits=True):
+        """Write one document; return ``{"ok", "id", "rev"}``.
+
+        :raises SyncError: the document's error, e.g. :class:`Conflict`.
+        """
+        result = self.bulk_docs([doc], new_edits=new_edits)
+        if result and "error" in result[0]:
+            raise _error_from_row(result[0])
+        if not new_edits:
+            return {"ok": True, "id": doc["_id"], "rev": doc["_rev"]}
+        return result[0]
+
+    def delete(self, doc_id, rev):
+        """Delete ``doc_id`` at ``rev`` (a tombstone revision)."""
+        return self.put({"_id": doc_id, "_rev": rev, "_deleted": True})
+
+    # -- reads -----------------------------------------------------------
+
+    def _load_blob(self, digest):
+        row = self.file.conn().execute("SELECT data FROM blobs WHERE digest = ?",
+                                       (digest,)).fetchone()
+        if row is None:
+            raise NotFound(f"attachment data {digest} is missing")
+        return bytes(row[0])
+
+    def get(self, doc_id, rev=None, **options):
+        """One revision as a client sees it (see :class:`reads.ReadOptions`).
+
+        :raises NotFound: when the document or revision is absent.
+        """
+        with self.file.read() as conn:
+            return reads.get(conn, doc_id, rev, reads.ReadOptions(**options), self._load_blob)
+
+    def open_revs(self, doc_id, wanted, **options):
+        """``[{"ok": doc} | {"missing": rev}]`` for ``wanted`` revs or "all"."""
+        with self.file.read() as conn:
+            return reads.open_revs(conn, doc_id, wanted, reads.ReadOptions(**options),
+                                   self._load_blob)
+
+    def bulk_get(self, requests, **options):
+        """``_bulk_get`` results for ``[{"id", "rev"?, "atts_since"?}]``."""
+        if not isinstance(requests, list):
+            raise BadRequest("docs must be a JSON array of {id, rev} objects")
+        with self.file.read() as conn:
+            return reads.bulk_get(conn, requests, reads.ReadOptions(**options),
+                                  self._load_blob)
+
+    def revs_diff(self, wanted):
+        """For ``{id: [revs]}``, the revs this database lacks.
+
+        :raises BadRequest: when the request is not ``{id: [rev, ...]}``.
+        """
+        if not isinstance(wanted, dict):
+            raise BadRequest("_revs_diff takes an object of {id: [revs]}")
+        out = {}
+        with self.file.read() as conn:
+            for doc_id, revs in wanted.items():
+                if not isinstance(revs, list) or not all(isinstance(r, str) for r in revs):
+                    raise BadRequest(f"_revs_diff: revs of {doc_id!r} must be a list of revs")
+                for rev in revs:
+                    revtree.parse_rev(rev)
+                meta = reads.load_meta(conn, doc_id)
+                tree = meta[0] if meta else {}
+                missing = [r for r in dict.fromkeys(revs) if r not in tree]
+                if missing:
+                    entry = {"missing": missing}
+                    top = max(revtree.rev_pos(r) for r in missing)
+                    ancestors = [r for r in revtree.leaves(tree) if revtree.rev_pos(r) < top]
+                    if ancestors:
+                        entry["possible_ancestors"] = sorted(ancestors, key=revtree.sort_key)
+                    out[doc_id] = entry
+        return out
+
+    def get_attachment(self, doc_id, name, rev=None):
+        """``(stub, bytes)`` of attachment ``name`` on ``rev`` (or winner).
+
+        :raises NotFound: when the document or attachment is absent.
+        """
+        doc = self.get(doc_id, rev)
+        stub = (doc.get("_attachments") or {}).get(name)
+        if stub is None:
+            raise NotFound(f"Document is missing attachment {name!r}")
+        return stub, self._load_blob(stub["digest"])
+
+    def all_docs(self, **params):
+        """``_all_docs`` in CouchDB's shape (see :class:`alldocs.AllDocsQuery`)."""
+        q = alldocs.AllDocsQuery(**params)
+        opts = reads.ReadOptions(conflicts=q.conflicts)
+        with self.file.read() as conn:
+            if q.keys is not None:
+                total, pairs = alldocs.by_keys(conn, q)
+                offset = 0
+            else:
+                total, offset, found = alldocs.ranged(conn, q)
+                pairs = [(row[0], row) for row in found]
+            rows = []
+            for key, row in pairs:
+                if row is None:
+                    rows.append({"key": key, "error": "not_found"})
+                    continue
+                doc_id, winner, deleted = row
+                item = {"id": doc_id, "key": doc_id, "value": {"rev": winner}}
+                if deleted:
+                    item["value"]["deleted"] = True
+                if q.include_docs:
+                    item["doc"] = None if deleted else reads.get(
+                        conn, doc_id, None, opts, self._load_blob)
+                rows.append(item)
+        return {"total_rows": total, "offset": offset, "rows": rows}
+
+    # -- changes ---------------------------------------------------------
+
+    def changes(self, since=0, limit=None, style="main_only", doc_ids=None,
+                include_docs=False, conflicts=False, descending=False, row_filter=None):
+        """One page of the changes feed after ``since``.
+
+        ``row_filter(doc_id)`` hides rows (the server's per-user view).
+
+        :raises BadRequest: for a malformed ``since``, ``limit`` or ``style``.
+        """
+        if style not in ("main_only", "all_docs"):
+            raise BadRequest('style must be "main_only" or "all_docs"')
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise BadRequest("limit must be a non-negative integer")
+        opts = reads.ReadOptions(conflicts=conflicts)
+        with self.file.read() as conn:
+            update_seq = int(self._meta(conn, "update_seq"))
+            start = changes.decode_seq(since, self.epoch, update_seq)
+            sql_limit = None if row_filter else limit
+            results, last, exhausted = [], start, True
+            for doc_id, seq, tree_json, winner, deleted in changes.query(
+                    conn, start, sql_limit, doc_ids, descending):
+                last = seq
+                if row_filter is not None and not row_filter(doc_id):
+                    continue
+                row = changes.change_row(doc_id, self.seq_text(seq), tree_json, winner,
+                                         deleted, style == "all_docs")
+                if include_docs:
+                    row["doc"] = reads.get(conn, doc_id, winner, opts, self._load_blob)
+                results.append(row)
+                if limit is not None and len(results) >= limit:
+                    exhausted = False
+                    break
+            if descending:
+                return {"results": results, "last_seq": self.seq_text(last), "pending": 0}
+            if exhausted:
+                last = max(last, update_seq)
+                pending = 0
+            else:
+                pending = conn.execute("SELECT COUNT(*) FROM docs WHERE seq > ?",
+                                       (last,)).fetchone()[0]
+        return {"results": results, "last_seq": self.seq_text(last), "pending": pending}
+
+    def wait_for_change(self, since_seq, timeout):
+        """Block until the update seq passes ``since_seq`` or ``timeout`` ends.
+
+        Writes from this process wake the waiter at once; writes from other
+        processes are seen by re-reading the seq every second.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.update_seq() > since_seq:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self._changed:
+                self._changed.wait(min(left, 1.0))
+
+    def decode_since(self, since):
+        """The integer position of a client's ``since`` value."""
+        return changes.decode_seq(since, self.epoch, self.update_seq())
+
+    # -- _local ----------------------------------------------------------
+
+    def get_local(self, doc_id):
+        """A ``_local`` document. :raises NotFound: when absent."""
+        with self.file.read() as conn:
+            return local.get(conn, doc_id)
+
+    def put_local(self, doc_id, doc):
+        """Write a ``_local`` document. :raises Conflict: on a stale rev."""
+        with self.file.write() as conn:
+            return local.put(conn, doc_id, doc)
+
+    def delete_local(self, doc_id, rev):
+        """Delete a ``_local`` document. :raises NotFound, Conflict:."""
+        with self.file.write() as conn:
+            return local.delete(conn, doc_id, rev)
+
+
+def _error_from_row(row):
+    from . import errors
+    for cls in (errors.Conflict, errors.Forbidden, errors.NotFound,
+                errors.PreconditionFailed, errors.InvalidDocId, errors.Unauthorized):
+        if cls.error == row["error"]:
+            return cls(row["reason"])
+    err = errors.BadRequest(row["reason"])
+    err.error = row["error"]
+    return err

@@ -1,0 +1,112 @@
+"""The document store: named databases, one SQLite file each.
+
+``Store(data_dir)`` keeps its databases in ``data_dir/dbs/``; names follow
+CouchDB's rule (``^[a-z][a-z0-9_$()+/-]*$``) and map to file names by
+percent-encoding, so ``a/b`` and ``a%2Fb`` cannot collide.
+"""
+
+import os
+import re
+import threading
+import urllib.parse
+from pathlib import Path
+
+from .database import Database
+from .errors import BadRequest, FileExists, NotFound
+
+DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
+SUFFIX = ".sqlite"
+
+
+def check_db_name(name):
+    """Check a database name as CouchDB does.
+
+    :raises BadRequest: with CouchDB's ``illegal_database_name`` error.
+    """
+    if not isinstance(name, str) or not DB_NAME_RE.match(name):
+        err = BadRequest(
+            f"Name: {name!r}. Only lowercase characters (a-z), digits (0-9), and any of "
+            "the characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.")
+        err.error = "illegal_database_name"
+        raise err
+    return name
+
+
+class Store:
+    """Named databases under one data directory."""
+
+    def __init__(self, data_dir):
+        self.root = Path(data_dir) / "dbs"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._open = {}
+        self._lock = threading.Lock()
+
+    def _path(self, name):
+        return self.root / (urllib.parse.quote(name, safe="") + SUFFIX)
+
+    def exists(self, name):
+        """Whether database ``name`` exists."""
+        return self._path(name).exists()
+
+    def names(self):
+        """All database names, sorted."""
+        return sorted(urllib.parse.unquote(p.name[:-len(SUFFIX)])
+                      for p in self.root.glob("*" + SUFFIX))
+
+    def create(self, name):
+        """Create database ``name`` and return it.
+
+        :raises FileExists: when it exists already.
+        :raises BadRequest: when the name is not allowed.
+        """
+        check_db_name(name)
+        with self._lock:
+            if self._path(name).exists():
+                raise FileExists("The database could not be created, the file already exists.")
+            db = Database(name, self._path(name))
+            self._open[name] = db
+            return db
+
+    def get(self, name):
+        """The open database ``name``.
+
+        :raises NotFound: when there is no such database.
+        """
+        with self._lock:
+            db = self._open.get(name)
+            if db is not None and self._path(name).exists():
+                return db
+            if db is not None:          # deleted by another process
+                db.close()
+                del self._open[name]
+            if not isinstance(name, str) or not DB_NAME_RE.match(name) \
+                    or not self._path(name).exists():
+                raise NotFound("Database does not exist.")
+            db = Database(name, self._path(name))
+            self._open[name] = db
+            return db
+
+    def delete(self, name):
+        """Delete database ``name`` and its file.
+
+        :raises NotFound: when there is no such database.
+        """
+        with self._lock:
+            path = self._path(name) if isinstance(name, str) else None
+            if path is None or not DB_NAME_RE.match(name) or not path.exists():
+                raise NotFound("Database does not exist.")
+            db = self._open.pop(name, None)
+            if db is not None:
+                db.close()
+            for extra in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(str(path) + extra)
+                except FileNotFoundError:
+                    pass
+
+    def close(self):
+        """Close every open database."""
+        with self._lock:
+            for db in self._open.values():
+                db.close()
+            self._open.clear()

@@ -1,0 +1,153 @@
+"""Writing one document revision inside a batch transaction.
+
+``new_edits=True`` is an edit by a client: the new rev extends a leaf (or
+starts or recreates the document) and gets a deterministic id.
+``new_edits=False`` is replication: the revision and its ancestry
+(``_revisions``) are grafted into the tree as they are, and writing a
+revision that is already there changes nothing.
+"""
+
+import json
+import uuid
+
+from . import attachments, revtree
+from .docs import check_id, split
+from .errors import BadRequest, Conflict
+
+
+class Batch:
+    """The state of one ``bulk_docs`` transaction."""
+
+    def __init__(self, conn, seq, revs_limit):
+        self.conn = conn
+        self.seq = seq
+        self.revs_limit = revs_limit
+        self.changed = False
+
+    def has_blob(self, digest):
+        """Whether the database holds the bytes of ``digest``."""
+        return self.conn.execute("SELECT 1 FROM blobs WHERE digest = ?",
+                                 (digest,)).fetchone() is not None
+
+    def load(self, doc_id):
+        """``(tree, winner, deleted)`` of ``doc_id`` or ``None``."""
+        row = self.conn.execute("SELECT tree, winner, deleted FROM docs WHERE id = ?",
+                                (doc_id,)).fetchone()
+        return None if row is None else (json.loads(row[0]), row[1], bool(row[2]))
+
+    def body(self, doc_id, rev):
+        """The stored body of ``rev``, or ``None`` once compacted away."""
+        row = self.conn.execute("SELECT body FROM revs WHERE doc_id = ? AND rev = ?",
+                                (doc_id, rev)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save(self, doc_id, tree, new_rev, deleted, body, blobs, compacted):
+        """Store a new leaf, its blobs and the tree; bump the seq."""
+        tree = revtree.stem(tree, self.revs_limit)
+        for digest, data in blobs.items():
+            self.conn.execute("INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)",
+                              (digest, data))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO revs (doc_id, rev, deleted, body) VALUES (?, ?, ?, ?)",
+            (doc_id, new_rev, int(deleted), json.dumps(body, ensure_ascii=False)))
+        gone = [rev for rev in compacted if rev not in revtree.leaves(tree)]
+        if gone:
+            marks = ",".join("?" * len(gone))
+            self.conn.execute(f"DELETE FROM revs WHERE doc_id = ? AND rev IN ({marks})",
+                              [doc_id, *gone])
+        self.save_tree(doc_id, tree, bump=True)
+
+    def save_tree(self, doc_id, tree, bump):
+        """Store ``tree`` and its winner; a new seq when ``bump``."""
+        win = revtree.winner(tree)
+        if bump:
+            self.seq += 1
+            self.changed = True
+            self.conn.execute(
+                "INSERT INTO docs (id, tree, winner, deleted, seq) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET tree = excluded.tree, "
+                "winner = excluded.winner, deleted = excluded.deleted, seq = excluded.seq",
+                (doc_id, json.dumps(tree), win, int(revtree.is_deleted(tree, win)), self.seq))
+        else:
+            self.conn.execute("UPDATE docs SET tree = ?, winner = ? WHERE id = ?",
+                              (json.dumps(tree), win, doc_id))
+
+
+def _parent_for_edit(meta, rev):
+    """Which rev a client edit extends, by CouchDB's rules.
+
+    :raises Conflict: when the edit is not based on a current leaf.
+    """
+    if meta is None:
+        if rev:
+            raise Conflict()
+        return None
+    tree, winner, deleted = meta
+    if rev is None:
+        if deleted:
+            return winner                 # recreate on top of the tombstone
+        raise Conflict()
+    revtree.parse_rev(rev)
+    if rev not in tree or rev not in revtree.leaves(tree):
+        raise Conflict()
+    return rev
+
+
+def _attachments(batch, doc_id, atts, pos, parent):
+    parent_atts = None
+    if parent is not None and atts:
+        parent_atts = (batch.body(doc_id, parent) or {}).get("_attachments")
+    return attachments.prepare(doc_id, atts, pos, parent_atts, batch.has_blob)
+
+
+def edit(batch, doc):
+    """Apply a client edit (``new_edits=True``); return the result row.
+
+    :raises SyncError: (per document) for bad input or a conflict.
+    """
+    doc_id, rev, deleted, body, atts = split(doc)
+    if doc_id is None:
+        doc_id = uuid.uuid4().hex
+    check_id(doc_id)
+    meta = batch.load(doc_id)
+    parent = _parent_for_edit(meta, rev)
+    pos = revtree.rev_pos(parent) + 1 if parent else 1
+    stubs, blobs = _attachments(batch, doc_id, atts, pos, parent)
+    if stubs:
+        body["_attachments"] = stubs
+    new_rev = revtree.new_rev_id(parent, deleted, body)
+    tree = dict(meta[0]) if meta else {}
+    if new_rev in tree:
+        raise Conflict()
+    tree[new_rev] = [parent, int(deleted)]
+    batch.save(doc_id, tree, new_rev, deleted, body, blobs, [parent] if parent else [])
+    return {"ok": True, "id": doc_id, "rev": new_rev}
+
+
+def replicate(batch, doc):
+    """Graft a replicated revision (``new_edits=False``); return its status.
+
+    :raises SyncError: (per document) for bad input.
+    """
+    doc_id, rev, deleted, body, atts = split(doc)
+    if doc_id is None or rev is None:
+        raise BadRequest("new_edits=false needs both _id and _rev")
+    check_id(doc_id)
+    revtree.parse_rev(rev)
+    if "_revisions" in doc:
+        path = revtree.path_from_revisions(doc["_revisions"], rev)
+    else:
+        path = [rev]
+    meta = batch.load(doc_id)
+    tree = meta[0] if meta else {}
+    merged, status = revtree.merge_path(tree, path, deleted)
+    if status == "internal_node":
+        if merged != tree:              # only longer history: keep it, no new seq
+            batch.save_tree(doc_id, revtree.stem(merged, batch.revs_limit), bump=False)
+        return status
+    parent = next((r for r in path[1:] if r in tree), None)
+    stubs, blobs = _attachments(batch, doc_id, atts, revtree.rev_pos(rev), parent)
+    if stubs:
+        body["_attachments"] = stubs
+    batch.save(doc_id, merged, rev, deleted, body, blobs, [parent] if parent else [])
+    return status

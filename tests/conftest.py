@@ -1,0 +1,32 @@
+"""Shared fixtures: real servers in subprocesses, real SQLite in tmp dirs."""
+
+import itertools
+
+import pytest
+
+from tests.peers import start_gridvisit, start_pouchdb_server
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def gridvisit(tmp_path_factory):
+    """A running gridvisit server (admin account) shared by a test session."""
+    peer = start_gridvisit(tmp_path_factory.mktemp("gridvisit"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def pouchdb_server(tmp_path_factory):
+    """A running pouchdb-server (npm, on-disk leveldb) shared by a session."""
+    peer = start_pouchdb_server(tmp_path_factory.mktemp("pouchdb-server"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def dbname(request):
+    """A fresh database name, unique within the test session."""
+    safe = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())
+    return f"t{next(_names)}_{safe}"[:60]
