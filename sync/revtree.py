@@ -32,7 +32,7 @@ def parse_rev(rev):
 
     :raises InvalidRev: when ``rev`` is not a revision id.
     """
-    match = REV_RE.match(rev) if isinstance(rev, str) else None
+    match = REV_RE.fullmatch(rev) if isinstance(rev, str) else None
     if not match:
         raise InvalidRev(f"Invalid rev format: {rev!r} (expected N-<hex>)")
     return int(match.group(1)), match.group(2)
@@ -149,8 +149,9 @@ def merge_path(tree, path, deleted=False):
     """Graft a leaf-first ``path`` into ``tree``; return ``(tree, status)``.
 
     ``status`` is ``"internal_node"`` when the leaf was already known (the
-    write is a no-op, which makes replication idempotent), ``"new_leaf"``
-    when it extends an existing leaf, and ``"new_branch"`` otherwise (a
+    tree may still learn older history, but no leaf changes, so replaying a
+    replication is a no-op), ``"new_leaf"`` when it extends an existing leaf
+    (or reconnects one to a known rev), and ``"new_branch"`` otherwise (a
     conflict, or a disjoint history). The input tree is not modified.
     """
     result = {rev: list(node) for rev, node in tree.items()}
@@ -160,18 +161,29 @@ def merge_path(tree, path, deleted=False):
         node = result.get(rev)
         if node is None:
             result[rev] = [parent, 1 if (deleted and index == 0) else 0]
-        elif node[0] is None and parent is not None:
+            continue
+        if node[0] is None and parent is not None:
             node[0] = parent          # longer history than we kept: extend it
+        if index == 0:
+            node[1] = 1 if deleted else 0   # the rev id covers the flag: trust it
+    old_leaves = set(leaves(tree))
     if known_leaf:
-        return result, "internal_node"
+        # A known rev that now reconnects an old leaf (a stemming-induced
+        # branch) is new information for that branch: a new leaf.
+        reconnects = any(rev in old_leaves for rev in path[1:])
+        return result, "new_leaf" if reconnects else "internal_node"
     attach = next((rev for rev in path[1:] if rev in tree), None)
-    if attach is not None and attach in leaves(tree):
+    if attach is not None and attach in old_leaves:
         return result, "new_leaf"
     return result, "new_branch" if tree else "new_leaf"
 
 
 def stem(tree, limit=DEFAULT_REVS_LIMIT):
-    """Keep only the last ``limit`` revisions on every path to a leaf."""
+    """Drop revisions more than ``limit`` generations above every leaf.
+
+    As CouchDB's ``stem``: a rev stays when it is within ``limit`` of any
+    leaf below it; roots of what remains get ``None`` as parent.
+    """
     keep = set()
     for leaf in leaves(tree):
         keep.update(ancestry(tree, leaf)[:limit])

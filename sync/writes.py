@@ -69,8 +69,9 @@ class Batch:
                 "winner = excluded.winner, deleted = excluded.deleted, seq = excluded.seq",
                 (doc_id, json.dumps(tree), win, int(revtree.is_deleted(tree, win)), self.seq))
         else:
-            self.conn.execute("UPDATE docs SET tree = ?, winner = ? WHERE id = ?",
-                              (json.dumps(tree), win, doc_id))
+            self.conn.execute("UPDATE docs SET tree = ?, winner = ?, deleted = ? WHERE id = ?",
+                              (json.dumps(tree), win, int(revtree.is_deleted(tree, win)),
+                               doc_id))
 
 
 def _parent_for_edit(meta, rev):

@@ -30,3 +30,6 @@ def dbname(request):
     """A fresh database name, unique within the test session."""
     safe = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())
     return f"t{next(_names)}_{safe}"[:60]
+
+
+from tests.api import app, couch  # noqa: E402,F401  (fixtures)
