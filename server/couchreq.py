@@ -25,14 +25,20 @@ def json_body(kind=dict, what="request body"):
         raise UnsupportedMediaType(f"Content-Type must be application/json, not {ctype}")
     raw = request.get_data(cache=True)
     try:
-        value = json.loads(raw) if raw else _MISSING
+        value = json.loads(raw, parse_constant=_no_constants) if raw else _MISSING
     except (ValueError, UnicodeDecodeError) as err:
         raise BadRequest(f"The {what} is not valid JSON: {err}")
+    except RecursionError:
+        raise BadRequest(f"The {what} is nested too deeply")
     if value is _MISSING:
         raise BadRequest(f"The {what} is empty; a JSON {_kind_name(kind)} is required")
     if not isinstance(value, kind):
         raise BadRequest(f"The {what} must be a JSON {_kind_name(kind)}")
     return value
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _kind_name(kind):

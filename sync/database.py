@@ -93,10 +93,13 @@ class Database:
         document; the rest still go in. With ``new_edits=False`` only failed
         documents get a row, as in CouchDB.
 
-        :raises BadRequest: when ``docs`` is not a list.
+        :raises BadRequest: when ``docs`` is not a list or any document is
+            malformed (then nothing is written).
         """
         if not isinstance(docs, list):
             raise BadRequest("docs must be a JSON array of documents")
+        for index, doc in enumerate(docs):
+            writes.check_shape(index, doc, new_edits)
         results = []
         with self.file.write() as conn:
             batch = writes.Batch(conn, int(self._meta(conn, "update_seq")),

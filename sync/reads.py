@@ -82,6 +82,8 @@ def get(conn, doc_id, rev, opts, load_blob):
     :raises NotFound: when the document, or that revision's body, is absent,
         or when the winner is a deletion and no rev was asked for.
     """
+    if rev is not None:
+        revtree.parse_rev(rev)
     meta = load_meta(conn, doc_id)
     if meta is None:
         raise NotFound("missing")
@@ -91,7 +93,6 @@ def get(conn, doc_id, rev, opts, load_blob):
             raise NotFound("deleted")
         rev = winner
     else:
-        revtree.parse_rev(rev)
         if opts.latest and rev in tree:
             rev = revtree.latest(tree, rev)[0]
     bodies = load_bodies(conn, doc_id, [rev] if not opts.revs_info else tree)

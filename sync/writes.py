@@ -74,6 +74,33 @@ class Batch:
                                doc_id))
 
 
+def check_shape(index, doc, new_edits):
+    """Check what can be checked of a document before any write.
+
+    A batch with a malformed document is refused whole, so a request is
+    never half written because of its own shape.
+
+    :raises BadRequest: naming the document's position and the problem.
+    """
+    try:
+        doc_id, rev, _deleted, _body, _atts = split(doc)
+        if doc_id is not None:
+            check_id(doc_id)
+        if rev is not None:
+            revtree.parse_rev(rev)
+        if not new_edits:
+            if doc_id is None or rev is None:
+                raise BadRequest("new_edits=false needs both _id and _rev")
+            if "_revisions" in doc:
+                revtree.path_from_revisions(doc["_revisions"], rev)
+    except BadRequest as err:
+        where = f"docs[{index}]" + (f" ({doc.get('_id')!r})" if isinstance(doc, dict)
+                                    and isinstance(doc.get("_id"), str) else "")
+        raised = type(err)(f"{where}: {err.reason}")
+        raised.error = err.error
+        raise raised
+
+
 def _parent_for_edit(meta, rev):
     """Which rev a client edit extends, by CouchDB's rules.
 
