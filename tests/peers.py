@@ -119,10 +119,11 @@ def start_gridvisit(data_dir, username="admin", password="admin-secret", env=Non
     port = free_port()
     log = data_dir / "server.log"
     full_env = dict(os.environ, **(env or {}))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data_dir)],
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/couch"
     _wait_http(base + "/", proc, log)
     return Peer("gridvisit", base, username, password, proc, log,
@@ -139,8 +140,8 @@ def start_pouchdb_server(data_dir, in_memory=False):
             "--dir", str(data_dir)]
     if in_memory:
         args.append("--in-memory")
-    proc = subprocess.Popen(args, cwd=data_dir, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, cwd=data_dir, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     _wait_http(base + "/", proc, log)
     return Peer("pouchdb-server", base, None, None, proc, log, extra={"port": port})
