@@ -10,6 +10,7 @@ from sync import Store
 
 from . import settings
 from .accounts import Accounts
+from .request_encoding import InflateRequests
 
 __version__ = "0.1.0"
 
@@ -51,4 +52,5 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(couch_db.bp)
     app.register_blueprint(couch_docs.bp)
+    app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     return app

@@ -52,12 +52,14 @@ def all_dbs():
     return jsonify(store().names())
 
 
+@bp.route("/<db>/", methods=["GET", "HEAD"])
 @bp.route("/<db>", methods=["GET", "HEAD"])
 def db_info(db):
     """Database info."""
     return jsonify(_view(db).info())
 
 
+@bp.put("/<db>/")
 @bp.put("/<db>")
 def db_create(db):
     """Create a database (admins only)."""
@@ -69,6 +71,7 @@ def db_create(db):
     return response
 
 
+@bp.delete("/<db>/")
 @bp.delete("/<db>")
 def db_delete(db):
     """Delete a database and everything in it (admins only)."""
@@ -77,6 +80,7 @@ def db_delete(db):
     return jsonify(ok=True)
 
 
+@bp.post("/<db>/")
 @bp.post("/<db>")
 def db_post(db):
     """Create a document with a server-chosen id (or the one given)."""

@@ -9,7 +9,7 @@ waits longer than the ``CHANGES_TIMEOUT`` setting.
 import json
 import time
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 
 from sync.errors import BadRequest
 
@@ -80,13 +80,24 @@ def _wait(view, seq, deadline, heartbeat_ms):
             yield "\n"
 
 
+def render_page(page):
+    """A changes page laid out as CouchDB does: one result row per line.
+
+    Some clients (cloudant's feed reader) read the normal feed line by line.
+    """
+    rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in page["results"])
+    tail = json.dumps({"last_seq": page["last_seq"], "pending": page["pending"]})[1:]
+    return '{"results":[\n' + rows + ("\n" if rows else "") + "],\n" + tail + "\n"
+
+
 def respond(view, params):
     """The response for a ``_changes`` request."""
     if params["feed"] == "normal" or params["descending"]:
-        return jsonify(_page(view, params, params["since"]))
+        page = _page(view, params, params["since"])
+        return Response(render_page(page), mimetype="application/json")
     first = _page(view, params, params["since"])
     if params["feed"] == "longpoll" and first["results"]:
-        return jsonify(first)
+        return Response(render_page(first), mimetype="application/json")
     stream = _longpoll if params["feed"] == "longpoll" else _continuous
     return Response(stream_with_context(stream(view, params, first)),
                     mimetype="application/json")
@@ -94,10 +105,15 @@ def respond(view, params):
 
 def _longpoll(view, params, first):
     deadline = time.monotonic() + params["timeout"]
-    seq = view.decode_since(first["last_seq"])
-    yield from _wait(view, seq, deadline, params["heartbeat"])
-    page = _page(view, params, first["last_seq"])
-    yield json.dumps(page, ensure_ascii=False) + "\n"
+    page = first
+    while True:
+        seq = view.decode_since(page["last_seq"])
+        yield from _wait(view, seq, deadline, params["heartbeat"])
+        page = _page(view, params, page["last_seq"])
+        # Writes this user may not see wake the wait too: keep waiting.
+        if page["results"] or time.monotonic() >= deadline:
+            break
+    yield render_page(page)
 
 
 def _continuous(view, params, first):

@@ -246,3 +246,42 @@ def test_cors_with_credentials_for_configured_origins(tmp_path):
     assert "Access-Control-Allow-Origin" not in other.headers
     ok = client.get("/couch/", headers={"Origin": "http://tablet.local", **basic("admin", "admin-secret")})
     assert ok.headers["Access-Control-Allow-Origin"] == "http://tablet.local"
+
+
+def test_database_urls_with_a_trailing_slash(couch):
+    assert couch.get("db/").get_json()["db_name"] == "db"
+    assert couch.put("other/").status_code == 201
+    assert couch.post("db/", json={"a": 1}).status_code == 201
+
+
+def test_gzip_request_bodies_are_inflated(couch):
+    import gzip
+    body = gzip.compress(json.dumps({"docs": [{"_id": "z", "名": "张三"}]}).encode())
+    resp = couch.call("POST", "db/_bulk_docs", data=body,
+                      headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert resp.status_code == 201
+    assert couch.get("db/z").get_json()["名"] == "张三"
+    bad = couch.call("POST", "db/_bulk_docs", data=b"not gzip",
+                     headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert bad.status_code == 400 and bad.get_json()["error"] == "bad_request"
+
+
+def test_gzip_bomb_is_413(tmp_path):
+    import gzip
+    from tests.api import make_app
+    couch = Couch(make_app(tmp_path, MAX_REQUEST_BYTES=10_000))
+    couch.put("db")
+    bomb = gzip.compress(b'{"docs": [{"pad": "' + b"x" * 1_000_000 + b'"}]}')
+    assert len(bomb) < 10_000
+    resp = couch.call("POST", "db/_bulk_docs", data=bomb,
+                      headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert resp.status_code == 413 and resp.get_json()["error"] == "too_large"
+
+
+def test_normal_changes_feed_has_one_row_per_line(couch):
+    couch.put("db/a", json={})
+    couch.put("db/b", json={})
+    lines = couch.get("db/_changes").get_data(as_text=True).splitlines()
+    assert lines[0] == '{"results":['
+    assert json.loads(lines[1].rstrip(","))["id"] == "a"
+    assert json.loads(lines[2])["id"] == "b"
