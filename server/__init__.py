@@ -11,6 +11,7 @@ from sync import Store
 from . import settings
 from .accounts import Accounts
 from .request_encoding import InflateRequests
+from .serverdb import ServerDB
 
 __version__ = "0.1.0"
 
@@ -42,8 +43,9 @@ def create_app(test_config=None):
     app.json.sort_keys = False
 
     app.extensions["gridvisit.store"] = Store(data_dir)
-    app.extensions["gridvisit.accounts"] = Accounts(data_dir / "gridvisit.sqlite",
-                                                    config["SECRET_KEY"])
+    serverdb = ServerDB(data_dir / "gridvisit.sqlite")
+    app.extensions["gridvisit.serverdb"] = serverdb
+    app.extensions["gridvisit.accounts"] = Accounts(serverdb, config["SECRET_KEY"])
 
     from . import auth, cors, couch_db, couch_docs, errors
     auth.init_app(app)

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS users (
     name          TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     role          TEXT NOT NULL,
+    display_name  TEXT NOT NULL DEFAULT '',
     active        INTEGER NOT NULL DEFAULT 1,
     created       REAL NOT NULL
 );
@@ -47,6 +48,7 @@ class User(UserMixin):
     role: str
     active: bool
     password_hash: str = ""
+    display_name: str = ""
 
     @property
     def is_active(self):
@@ -63,34 +65,32 @@ class User(UserMixin):
 class Accounts:
     """The users table, with a short-lived cache of verified passwords."""
 
-    def __init__(self, path, secret):
-        self.path = str(path)
+    def __init__(self, db, secret):
+        self.db = db
         self._secret = secret if isinstance(secret, bytes) else str(secret).encode()
         self._verified = {}
         self._lock = threading.Lock()
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
+        db.ensure(SCHEMA)
 
     def _connect(self):
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+        return self.db.connect()
 
     def _row_to_user(self, row):
-        return None if row is None else User(row[0], row[1], row[3], bool(row[4]), row[2])
+        return None if row is None else User(row[0], row[1], row[3], bool(row[4]), row[2],
+                                             row[5])
 
     def get(self, user_id):
         """The user with id ``user_id``, or ``None``."""
         with self._connect() as conn:
-            row = conn.execute("SELECT id, name, password_hash, role, active FROM users "
-                               "WHERE id = ?", (user_id,)).fetchone()
+            row = conn.execute("SELECT id, name, password_hash, role, active, display_name "
+                               "FROM users WHERE id = ?", (user_id,)).fetchone()
         return self._row_to_user(row)
 
     def by_name(self, name):
         """The user called ``name``, or ``None``."""
         with self._connect() as conn:
-            row = conn.execute("SELECT id, name, password_hash, role, active FROM users "
-                               "WHERE name = ?", (name,)).fetchone()
+            row = conn.execute("SELECT id, name, password_hash, role, active, display_name "
+                               "FROM users WHERE name = ?", (name,)).fetchone()
         return self._row_to_user(row)
 
     def count(self):
@@ -98,7 +98,14 @@ class Accounts:
         with self._connect() as conn:
             return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
 
-    def create(self, name, password, role):
+    def list(self):
+        """Every account, by name."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT id, name, password_hash, role, active, display_name "
+                                "FROM users ORDER BY name").fetchall()
+        return [self._row_to_user(row) for row in rows]
+
+    def create(self, name, password, role, display_name=""):
         """Create an account.
 
         :raises AccountError: for a bad name, short password, unknown role,
@@ -111,9 +118,10 @@ class Accounts:
         try:
             with self._connect() as conn:
                 cur = conn.execute(
-                    "INSERT INTO users (name, password_hash, role, active, created) "
-                    "VALUES (?, ?, ?, 1, ?)",
-                    (name, generate_password_hash(password), role, time.time()))
+                    "INSERT INTO users (name, password_hash, role, display_name, active, created) "
+                    "VALUES (?, ?, ?, ?, 1, ?)",
+                    (name, generate_password_hash(password), role, display_name or "",
+                     time.time()))
         except sqlite3.IntegrityError:
             raise AccountError(f"name: an account called {name!r} exists already")
         return self.get(cur.lastrowid)
@@ -124,6 +132,15 @@ class Accounts:
         with self._connect() as conn:
             cur = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                                (generate_password_hash(password), name))
+        if cur.rowcount == 0:
+            raise AccountError(f"name: no account called {name!r}")
+
+    def set_role(self, name, role):
+        """Change an account's role. :raises AccountError: unknown user or role."""
+        if role not in ROLES:
+            raise AccountError(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+        with self._connect() as conn:
+            cur = conn.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
         if cur.rowcount == 0:
             raise AccountError(f"name: no account called {name!r}")
 

@@ -37,8 +37,15 @@ def _load_from_request(req):
 
 
 def init_app(app):
-    """Install flask-login on ``app``."""
+    """Install flask-login on ``app``; answer ``/_session`` at the root too.
+
+    Some clients (cloudant) resolve ``_session`` against the server root
+    rather than against ``/couch/``.
+    """
     login_manager.init_app(app)
+    app.add_url_rule("/_session", "root_session_info", session_info, methods=["GET"])
+    app.add_url_rule("/_session", "root_session_login", session_login, methods=["POST"])
+    app.add_url_rule("/_session", "root_session_logout", session_logout, methods=["DELETE"])
 
 
 def require_user():

@@ -189,7 +189,7 @@ def ensure_full_commit(db):
 def revs_limit(db):
     """Read or (admins) set how many revisions each path keeps."""
     view = _view(db)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return jsonify(view.revs_limit())
     require_admin()
     view.set_revs_limit(json_body(int, "_revs_limit body"))

@@ -79,7 +79,7 @@ def design_doc(db, name):
 @bp.route("/<db>/<docid>", methods=["GET", "PUT", "DELETE"])
 def document(db, docid):
     """Read, write or delete one document."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _get_doc(db, docid)
     if request.method == "PUT":
         return _put_doc(db, docid)
@@ -96,7 +96,7 @@ def design_attachment(db, name, att):
 def attachment(db, docid, att):
     """Read (raw bytes), add or remove one attachment."""
     view = _view(db)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         stub, data = view.get_attachment(docid, att, request.args.get("rev"))
         response = Response(data, mimetype=None,
                             content_type=stub.get("content_type", "application/octet-stream"))
@@ -126,7 +126,7 @@ def local_doc(db, local_id):
     """A ``_local`` document (the user's own): checkpoints live here."""
     view = _view(db)
     doc_id = "_local/" + local_id
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return jsonify(view.get_local(doc_id))
     if request.method == "PUT":
         doc = json_body(dict, "_local document")

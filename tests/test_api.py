@@ -285,3 +285,23 @@ def test_normal_changes_feed_has_one_row_per_line(couch):
     assert lines[0] == '{"results":['
     assert json.loads(lines[1].rstrip(","))["id"] == "a"
     assert json.loads(lines[2])["id"] == "b"
+
+
+def test_head_reads_and_never_writes(couch):
+    rev = couch.put("db/a", json={"v": 1}).get_json()["rev"]
+    couch.put(f"db/a/att.txt?rev={rev}", data=b"hi", headers={"Content-Type": "text/plain"})
+    rev2 = couch.get("db/a").get_json()["_rev"]
+    for path in ["db/a", f"db/a?rev={rev2}", "db/a/att.txt", "db", "db/_local/none"]:
+        couch.call("HEAD", path)
+    doc = couch.get("db/a").get_json()
+    assert doc["_rev"] == rev2 and "att.txt" in doc["_attachments"]
+    head = couch.call("HEAD", "db/a")
+    assert head.status_code == 200 and head.headers["ETag"] == f'"{rev2}"'
+    assert couch.call("HEAD", "db/nope").status_code == 404
+
+
+def test_session_is_answered_at_the_root_too(couch):
+    client = couch.app.test_client()
+    resp = client.post("/_session", data={"name": "admin", "password": "admin-secret"})
+    assert resp.status_code == 200 and resp.get_json()["ok"] is True
+    assert client.get("/couch/db").status_code == 200
