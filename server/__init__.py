@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -16,14 +17,26 @@ from .serverdb import ServerDB
 __version__ = "0.1.0"
 
 
-def _secret_key(data_dir):
-    """The session-signing key kept in the data directory (made once)."""
-    path = Path(data_dir) / "secret_key"
-    if not path.exists():
+def _kept_token(data_dir, name):
+    """A random token made once and kept in the data directory.
+
+    Every worker process (and every restart) must see the same value: the
+    server's uuid names it in clients' replication ids.
+    """
+    path = Path(data_dir) / name
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+            handle.write(secrets.token_hex(16 if name == "server_uuid" else 32))
+    for _ in range(50):                  # another process may be writing it now
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
 
 
 def create_app(test_config=None):
@@ -33,7 +46,8 @@ def create_app(test_config=None):
     data_dir = Path(config["DATA_DIR"]).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     config["DATA_DIR"] = str(data_dir)
-    config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(data_dir)
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _kept_token(data_dir, "secret_key")
+    config["SERVER_UUID"] = _kept_token(data_dir, "server_uuid")
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
     app.config["SESSION_COOKIE_NAME"] = "AuthSession"

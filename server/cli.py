@@ -54,20 +54,24 @@ def _first_admin(app, data_dir):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=None, type=int,
+              help="Worker processes (default: the WORKERS setting).")
 @click.option("--threads", default=None, type=int,
-              help="Worker threads (default: the THREADS setting).")
+              help="Threads per worker (default: the THREADS setting).")
 @_data_dir_option
-def serve(host, port, threads, data_dir):
-    """Run the server (waitress, a production WSGI server)."""
-    import waitress
+def serve(host, port, workers, threads, data_dir):
+    """Run the server (gunicorn, threaded workers)."""
+    from . import create_app
+    from .wsgi import serve as run
     app = _app(data_dir)
     _first_admin(app, data_dir)
+    workers = workers or app.config["WORKERS"]
     threads = threads or app.config["THREADS"]
     click.echo(f"gridvisit serving http://{host}:{port}/couch/ "
-               f"(data in {app.config['DATA_DIR']}, {threads} threads)")
-    waitress.serve(app, host=host, port=port, threads=threads,
-                   channel_timeout=max(120, app.config["CHANGES_TIMEOUT"] + 30),
-                   connection_limit=1000, ident="gridvisit")
+               f"(data in {app.config['DATA_DIR']}, {workers}×{threads} threads)")
+    app.extensions["gridvisit.store"].close()
+    run(lambda: create_app({"DATA_DIR": str(data_dir)}), host, port, workers, threads,
+        app.config["CHANGES_TIMEOUT"])
 
 
 def _read_password(prompt):

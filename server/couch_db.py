@@ -6,11 +6,13 @@ endpoints: ``_changes``, ``_revs_diff``, ``_bulk_get``, ``_bulk_docs``,
 reached through the user's view (``access.view_for``), never directly.
 """
 
+import json
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
 
 from sync.errors import BadRequest, NotFound
+from sync.reads import RawJSON
 
 from . import __version__, feeds
 from .access import view_for
@@ -18,7 +20,6 @@ from .auth import require_admin, require_user
 from .couchreq import json_body, qbool, qint, qjson, qstr_json
 
 bp = Blueprint("couch_db", __name__, url_prefix="/couch")
-SERVER_UUID_KEY = "gridvisit.server_uuid"
 
 
 def store():
@@ -33,9 +34,8 @@ def _view(db):
 @bp.get("/")
 def welcome():
     """Server info, as ``GET /`` on CouchDB."""
-    server_uuid = current_app.extensions.setdefault(SERVER_UUID_KEY, uuid.uuid4().hex)
     return jsonify(couchdb="Welcome", version="3.3.0", git_sha="gridvisit",
-                   uuid=server_uuid, features=["access-ready"],
+                   uuid=current_app.config["SERVER_UUID"], features=["access-ready"],
                    vendor={"name": "gridvisit", "version": __version__})
 
 
@@ -140,8 +140,21 @@ def bulk_get(db):
     body = json_body(dict, "_bulk_get body")
     opts = read_options()
     opts.pop("revs_info")
-    results = _view(db).bulk_get(body.get("docs"), **opts)
-    return jsonify(results=results)
+    results = _view(db).bulk_get(body.get("docs"), raw=True, **opts)
+    return current_app.response_class(bulk_get_json(results), mimetype="application/json")
+
+
+def bulk_get_json(results):
+    """Serialise ``_bulk_get`` results, splicing documents kept as JSON text."""
+    def entry(item):
+        doc = item.get("ok")
+        if isinstance(doc, RawJSON):
+            return '{"ok":' + doc + "}"
+        return json.dumps(item, ensure_ascii=False)
+    return '{"results":[' + ",".join(
+        '{"id":' + json.dumps(result["id"], ensure_ascii=False) + ',"docs":['
+        + ",".join(entry(item) for item in result["docs"]) + "]}"
+        for result in results) + "]}"
 
 
 @bp.post("/<db>/_bulk_docs")

@@ -2,32 +2,42 @@
 
 They live in ``DATA_DIR/gridvisit.sqlite``, beside the field databases, and
 are never replicated. Each module that owns tables declares its schema and
-calls :func:`ServerDB.ensure` once at start-up.
+calls :func:`ServerDB.ensure` once at start-up. Every thread keeps one
+connection open: authentication reads these tables on every request.
 """
 
 import contextlib
 import sqlite3
+import threading
 
 
 class ServerDB:
-    """Connections to the server's SQLite file (one per call, WAL mode)."""
+    """Per-thread connections to the server's SQLite file (WAL mode)."""
 
     def __init__(self, path):
         self.path = str(path)
+        self._local = threading.local()
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
 
     @contextlib.contextmanager
     def connect(self):
-        """A connection that commits on success and is always closed."""
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+        """This thread's connection, inside a transaction that commits on success."""
+        conn = self._conn()
+        if conn.in_transaction:            # nested use: join the outer transaction
+            yield conn
+            return
+        with conn:
+            yield conn
 
     def ensure(self, schema):
         """Create the tables of ``schema`` when missing."""
-        with self.connect() as conn:
-            conn.executescript(schema)
+        self._conn().executescript(schema)

@@ -18,8 +18,10 @@ SETTINGS = (
      "Comma-separated origins allowed to call /couch with credentials (CORS)."),
     ("CHANGES_TIMEOUT", 60,
      "Longest a longpoll or continuous _changes request waits, in seconds."),
-    ("THREADS", 64,
-     "Worker threads of the WSGI server; each waiting longpoll holds one."),
+    ("WORKERS", 2,
+     "Worker processes of the WSGI server (gunicorn); one per core is a good start."),
+    ("THREADS", 128,
+     "Threads per worker process; each waiting longpoll holds one."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

@@ -7,9 +7,6 @@ from another incarnation (the database was deleted and created again)
 restarts the feed from the beginning rather than skipping documents.
 """
 
-import json
-
-from . import revtree
 from .errors import BadRequest
 
 
@@ -42,20 +39,32 @@ def decode_seq(since, epoch, update_seq):
     raise BadRequest(f"since must be a seq from this database, not {since!r}")
 
 
-def query(conn, since, limit=None, doc_ids=None, descending=False):
-    """Rows ``(id, seq, tree, winner, deleted)`` after ``since``, by seq."""
-    sql = "SELECT id, seq, tree, winner, deleted FROM docs WHERE "
-    args = []
+def query(conn, since, limit=None, doc_ids=None, descending=False, parts=None,
+          until=None):
+    """Rows ``(id, seq, leaves, deleted)`` after ``since``, by seq.
+
+    ``parts`` keeps only documents of those partitions; ``until`` stops at
+    that seq (inclusive).
+    """
+    where, args = [], []
     if descending:
-        sql += "seq <= ?" if since else "1"
         if since:
+            where.append("seq <= ?")
             args.append(since)
     else:
-        sql += "seq > ?"
+        where.append("seq > ?")
         args.append(since)
-    if doc_ids is not None:
-        sql += f" AND id IN ({','.join('?' * len(doc_ids))})"
-        args.extend(doc_ids)
+    if until is not None:
+        where.append("seq <= ?")
+        args.append(until)
+    for column, values in (("id", doc_ids), ("part", parts)):
+        if values is not None:
+            values = list(values)
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+    sql = "SELECT id, seq, leaves, deleted FROM docs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq DESC" if descending else " ORDER BY seq"
     if limit is not None:
         sql += " LIMIT ?"
@@ -63,13 +72,9 @@ def query(conn, since, limit=None, doc_ids=None, descending=False):
     return conn.execute(sql, args)
 
 
-def change_row(doc_id, seq_text, tree_json, winner, deleted, all_docs):
+def change_row(doc_id, seq_text, leaves, deleted, all_docs):
     """One ``_changes`` result row (without ``doc``)."""
-    if all_docs:
-        tree = json.loads(tree_json)
-        revs = revtree.ranked_leaves(tree)
-    else:
-        revs = [winner]
+    revs = leaves.split(" ") if all_docs else [leaves.split(" ", 1)[0]]
     row = {"seq": seq_text, "id": doc_id, "changes": [{"rev": r} for r in revs]}
     if deleted:
         row["deleted"] = True

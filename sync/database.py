@@ -20,8 +20,9 @@ from .sqlite import SQLiteFile
 class Database:
     """A CouchDB-style database stored in one SQLite file."""
 
-    def __init__(self, name, path):
+    def __init__(self, name, path, partition=None):
         self.name = name
+        self.partition = partition
         self.file = SQLiteFile(path)
         self._changed = threading.Condition()
         with self.file.write() as conn:
@@ -31,6 +32,12 @@ class Database:
                         "update_seq": "0", "revs_limit": str(revtree.DEFAULT_REVS_LIMIT),
                         "instance_start_time": str(int(time.time() * 1_000_000))}
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+            if "doc_count" not in meta:          # counted once, then kept on each write
+                counts = dict(conn.execute(
+                    "SELECT deleted, COUNT(*) FROM docs GROUP BY deleted").fetchall())
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+                    ("doc_count", str(counts.get(0, 0))),
+                    ("doc_del_count", str(counts.get(1, 0)))])
         self.uuid = meta["uuid"]
         self.epoch = meta["epoch"]
         self.instance_start_time = meta["instance_start_time"]
@@ -53,8 +60,8 @@ class Database:
         """Database info as ``GET /{db}`` returns it."""
         with self.file.read() as conn:
             seq = int(self._meta(conn, "update_seq"))
-            counts = dict(conn.execute(
-                "SELECT deleted, COUNT(*) FROM docs GROUP BY deleted").fetchall())
+            counts = {0: int(self._meta(conn, "doc_count")),
+                      1: int(self._meta(conn, "doc_del_count"))}
             size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), "
                                 "pragma_page_size()").fetchone()[0]
         return {"db_name": self.name, "doc_count": counts.get(0, 0),
@@ -103,7 +110,7 @@ class Database:
         results = []
         with self.file.write() as conn:
             batch = writes.Batch(conn, int(self._meta(conn, "update_seq")),
-                                 int(self._meta(conn, "revs_limit")))
+                                 int(self._meta(conn, "revs_limit")), self.partition)
             for doc in docs:
                 conn.execute("SAVEPOINT doc")
                 try:
@@ -123,8 +130,11 @@ class Database:
                         row["rev"] = doc["_rev"]
                     results.append(row)
             if batch.changed:
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'",
-                             (str(batch.seq),))
+                conn.executemany("UPDATE meta SET value = ? WHERE key = ?", [
+                    (str(batch.seq), "update_seq"),
+                    (str(int(self._meta(conn, "doc_count")) + batch.live_delta), "doc_count"),
+                    (str(int(self._meta(conn, "doc_del_count")) + batch.deleted_delta),
+                     "doc_del_count")])
         if batch.changed:
             with self._changed:
                 self._changed.notify_all()
@@ -149,8 +159,8 @@ class Database:
     # -- reads -----------------------------------------------------------
 
     def _load_blob(self, digest):
-        row = self.file.conn().execute("SELECT data FROM blobs WHERE digest = ?",
-                                       (digest,)).fetchone()
+        with self.file.read() as conn:
+            row = conn.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
         if row is None:
             raise NotFound(f"attachment data {digest} is missing")
         return bytes(row[0])
@@ -169,13 +179,16 @@ class Database:
             return reads.open_revs(conn, doc_id, wanted, reads.ReadOptions(**options),
                                    self._load_blob)
 
-    def bulk_get(self, requests, **options):
-        """``_bulk_get`` results for ``[{"id", "rev"?, "atts_since"?}]``."""
+    def bulk_get(self, requests, raw=False, **options):
+        """``_bulk_get`` results for ``[{"id", "rev"?, "atts_since"?}]``.
+
+        With ``raw``, documents may come as :class:`reads.RawJSON` text.
+        """
         if not isinstance(requests, list):
             raise BadRequest("docs must be a JSON array of {id, rev} objects")
         with self.file.read() as conn:
             return reads.bulk_get(conn, requests, reads.ReadOptions(**options),
-                                  self._load_blob)
+                                  self._load_blob, raw)
 
     def revs_diff(self, wanted):
         """For ``{id: [revs]}``, the revs this database lacks.
@@ -243,10 +256,12 @@ class Database:
     # -- changes ---------------------------------------------------------
 
     def changes(self, since=0, limit=None, style="main_only", doc_ids=None,
-                include_docs=False, conflicts=False, descending=False, row_filter=None):
+                include_docs=False, conflicts=False, descending=False, parts=None,
+                until=None):
         """One page of the changes feed after ``since``.
 
-        ``row_filter(doc_id)`` hides rows (the server's per-user view).
+        ``parts`` keeps only documents of those partitions (the server's
+        per-user view); ``until`` ends the page at that integer seq.
 
         :raises BadRequest: for a malformed ``since``, ``limit`` or ``style``.
         """
@@ -258,29 +273,29 @@ class Database:
         with self.file.read() as conn:
             update_seq = int(self._meta(conn, "update_seq"))
             start = changes.decode_seq(since, self.epoch, update_seq)
-            sql_limit = None if row_filter else limit
-            results, last, exhausted = [], start, True
-            for doc_id, seq, tree_json, winner, deleted in changes.query(
-                    conn, start, sql_limit, doc_ids, descending):
+            results, last = [], start
+            for doc_id, seq, leaves, deleted in changes.query(
+                    conn, start, limit, doc_ids, descending, parts, until):
                 last = seq
-                if row_filter is not None and not row_filter(doc_id):
-                    continue
-                row = changes.change_row(doc_id, self.seq_text(seq), tree_json, winner,
-                                         deleted, style == "all_docs")
+                row = changes.change_row(doc_id, self.seq_text(seq), leaves, deleted,
+                                         style == "all_docs")
                 if include_docs:
-                    row["doc"] = reads.get(conn, doc_id, winner, opts, self._load_blob)
+                    row["doc"] = reads.get(conn, doc_id, row["changes"][0]["rev"], opts,
+                                           self._load_blob)
                 results.append(row)
-                if limit is not None and len(results) >= limit:
-                    exhausted = False
-                    break
             if descending:
                 return {"results": results, "last_seq": self.seq_text(last), "pending": 0}
-            if exhausted:
-                last = max(last, update_seq)
+            if limit is None or len(results) < limit:
+                last = max(last, update_seq if until is None else min(until, update_seq))
                 pending = 0
             else:
-                pending = conn.execute("SELECT COUNT(*) FROM docs WHERE seq > ?",
-                                       (last,)).fetchone()[0]
+                sql, args = "SELECT COUNT(*) FROM docs WHERE seq > ?", [last]
+                if until is not None:
+                    sql, args = sql + " AND seq <= ?", args + [until]
+                if parts is not None:
+                    sql += f" AND part IN ({','.join('?' * len(parts))})"
+                    args += list(parts)
+                pending = conn.execute(sql, args).fetchone()[0]
         return {"results": results, "last_seq": self.seq_text(last), "pending": pending}
 
     def wait_for_change(self, since_seq, timeout):

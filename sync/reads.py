@@ -143,35 +143,131 @@ def open_revs(conn, doc_id, wanted, opts, load_blob):
     return out
 
 
-def bulk_get(conn, requests, opts, load_blob):
-    """``_bulk_get``: one result per request, errors inline per revision."""
-    results = []
+def load_metas(conn, doc_ids):
+    """``{id: (tree, winner, deleted)}`` for the ids that exist, in few queries."""
+    found, unique = {}, list(dict.fromkeys(doc_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for doc_id, tree, winner, deleted in conn.execute(
+                f"SELECT id, tree, winner, deleted FROM docs WHERE id IN ({marks})", chunk):
+            found[doc_id] = (json.loads(tree), winner, bool(deleted))
+    return found
+
+
+class RawJSON(str):
+    """A document already serialised as JSON text (the fast read path).
+
+    ``_bulk_get`` of documents without attachments splices the stored body
+    text into the output instead of decoding and re-encoding it.
+    """
+
+
+def render_raw(doc_id, rev, deleted, body_text, tree, opts):
+    """:func:`render` for a body kept as JSON text, or None if it needs more.
+
+    Only bodies without attachments and reads that ask for no more than
+    ``revs`` take this path.
+    """
+    if '"_attachments"' in body_text or opts.conflicts or opts.deleted_conflicts \
+            or opts.revs_info:
+        return None
+    head = '{"_id":' + json.dumps(doc_id, ensure_ascii=False) + ',"_rev":' + json.dumps(rev)
+    inner = body_text.strip()[1:-1].strip()
+    parts = [head]
+    if inner:
+        parts.append("," + inner)
+    if deleted:
+        parts.append(',"_deleted":true')
+    if opts.revs:
+        parts.append(',"_revisions":' + json.dumps(revtree.revisions(tree, rev)))
+    parts.append("}")
+    return RawJSON("".join(parts))
+
+
+def load_bodies_many(conn, pairs, raw=False):
+    """``{(id, rev): (deleted, body)}`` for the kept bodies among ``pairs``.
+
+    Only leaf bodies are kept, so reading every body of each id (by the
+    primary key's prefix) and keeping the wanted ones is the fast way. With
+    ``raw`` the bodies stay JSON text.
+    """
+    wanted = set(pairs)
+    found, ids = {}, list(dict.fromkeys(doc_id for doc_id, _rev in wanted))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for doc_id, rev, deleted, body in conn.execute(
+                f"SELECT doc_id, rev, deleted, body FROM revs WHERE doc_id IN ({marks})", chunk):
+            if (doc_id, rev) in wanted:
+                found[(doc_id, rev)] = (bool(deleted), body if raw else json.loads(body))
+    return found
+
+
+def _not_found(doc_id, rev, reason="missing"):
+    return {"error": {"id": doc_id, "rev": rev, "error": "not_found", "reason": reason}}
+
+
+def _requested_revs(item, meta, opts):
+    """The revs one ``_bulk_get`` request stands for (after ``latest``)."""
+    rev = item.get("rev")
+    if rev is None:
+        return [meta[1]] if meta else [None]
+    revtree.parse_rev(rev)
+    if meta and opts.latest and rev in meta[0]:
+        return revtree.latest(meta[0], rev)
+    return [rev]
+
+
+def bulk_get(conn, requests, opts, load_blob, raw=False):
+    """``_bulk_get``: one result per request, errors inline per revision.
+
+    Reads every document's tree and every body in a handful of queries,
+    whatever the number of requests. With ``raw``, documents that can be
+    are returned as :class:`RawJSON` text rather than dicts.
+    """
+    ids = [item["id"] for item in requests
+           if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    metas = load_metas(conn, ids)
+    plans = []
     for item in requests:
         doc_id = item.get("id") if isinstance(item, dict) else None
         if not isinstance(doc_id, str):
-            results.append({"id": doc_id, "docs": [{"error": {
+            plans.append((doc_id, None, [{"error": {
                 "id": doc_id, "rev": None, "error": "bad_request",
-                "reason": "each request needs a string id"}}]})
+                "reason": "each request needs a string id"}}]))
             continue
-        rev = item.get("rev")
+        try:
+            revs = _requested_revs(item, metas.get(doc_id), opts)
+        except BadRequest as err:
+            plans.append((doc_id, None, [{"error": {
+                "id": doc_id, "rev": item.get("rev"), "error": err.error,
+                "reason": err.reason}}]))
+            continue
+        plans.append((doc_id, item, revs))
+    pairs = [(doc_id, rev) for doc_id, item, revs in plans if item is not None
+             for rev in revs if rev is not None]
+    bodies = load_bodies_many(conn, pairs, raw)
+    results = []
+    for doc_id, item, revs in plans:
+        if item is None:
+            results.append({"id": doc_id, "docs": revs})
+            continue
         item_opts = opts
         if item.get("atts_since"):
             item_opts = ReadOptions(**dict(vars(opts), atts_since=item["atts_since"]))
-        try:
-            if rev is None:
-                meta = load_meta(conn, doc_id)
-                if meta is None:
-                    raise NotFound("missing")
-                docs = open_revs(conn, doc_id, [meta[1]], item_opts, load_blob)
-            else:
-                docs = open_revs(conn, doc_id, [rev], item_opts, load_blob)
-        except (NotFound, BadRequest) as err:
-            docs = [{"missing": rev}] if isinstance(err, NotFound) else [
-                {"error": {"id": doc_id, "rev": rev, "error": err.error, "reason": err.reason}}]
-        results.append({"id": doc_id, "docs": [
-            entry if "ok" in entry else {"error": {
-                "id": doc_id, "rev": entry.get("missing", rev),
-                "error": "not_found", "reason": "missing"}}
-            if "missing" in entry else entry
-            for entry in docs]})
+        docs = []
+        for rev in revs:
+            found = bodies.get((doc_id, rev))
+            if found is None:
+                docs.append(_not_found(doc_id, rev))
+                continue
+            deleted, body = found
+            tree = metas[doc_id][0]
+            doc = render_raw(doc_id, rev, deleted, body, tree, item_opts) if raw else None
+            if doc is None:
+                body = json.loads(body) if raw else body
+                doc = render(doc_id, rev, deleted, body, tree, item_opts, load_blob)
+            docs.append({"ok": doc})
+        results.append({"id": doc_id, "docs": docs})
     return results

@@ -1,8 +1,8 @@
 """One SQLite file per database: schema, connections, transactions.
 
-Every thread gets its own connection (SQLite connections are not shared
-across threads); writes take an in-process lock and ``BEGIN IMMEDIATE`` so
-a batch is one transaction even with other processes writing the same file.
+Connections come from a small pool, one per read or write in flight;
+writes take an in-process lock and ``BEGIN IMMEDIATE`` so a batch is one
+transaction even with other processes writing the same file.
 """
 
 import contextlib
@@ -15,14 +15,19 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 -- One row per document: its flat rev tree (JSON, see revtree.py), the
--- winning rev, and the seq of its latest change (the by-seq index).
+-- winning rev, its leaves (winner first, space-separated), the seq of its
+-- latest change (the by-seq index), and its partition (for gridvisit, the
+-- grid in its id) so a partition's changes are found without a scan.
 CREATE TABLE IF NOT EXISTS docs (
     id      TEXT PRIMARY KEY,
     tree    TEXT NOT NULL,
     winner  TEXT NOT NULL,
+    leaves  TEXT NOT NULL,
     deleted INTEGER NOT NULL,
-    seq     INTEGER NOT NULL UNIQUE
+    seq     INTEGER NOT NULL UNIQUE,
+    part    TEXT
 );
+CREATE INDEX IF NOT EXISTS docs_part_seq ON docs (part, seq);
 -- Bodies of leaf revisions (older bodies are compacted away on write).
 CREATE TABLE IF NOT EXISTS revs (
     doc_id  TEXT NOT NULL,
@@ -56,32 +61,55 @@ def connect(path):
 
 
 class SQLiteFile:
-    """Per-thread connections to one database file, and its write lock."""
+    """A small pool of connections to one database file, and its write lock.
+
+    A thread checks a connection out for the length of one read or write
+    context (nested contexts share it), so open files stay bounded by the
+    number of requests in flight, not by the number of server threads.
+    """
+
+    MAX_IDLE = 8
 
     def __init__(self, path):
         self.path = str(path)
         self._local = threading.local()
-        self._all = []
+        self._idle = []
         self._guard = threading.Lock()
         self.write_lock = threading.RLock()
-        conn = self.conn()
-        conn.executescript(SCHEMA)
+        with self._checkout() as conn:
+            conn.executescript(SCHEMA)
 
-    def conn(self):
-        """This thread's connection, opened on first use."""
-        conn = getattr(self._local, "conn", None)
+    @contextlib.contextmanager
+    def _checkout(self):
+        current = getattr(self._local, "conn", None)
+        if current is not None:             # nested: share the outer connection
+            yield current
+            return
+        with self._guard:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
             conn = connect(self.path)
-            self._local.conn = conn
+        self._local.conn = conn
+        try:
+            yield conn
+        finally:
+            self._local.conn = None
+            if conn.in_transaction:          # never hand on an open transaction
+                conn.execute("ROLLBACK")
             with self._guard:
-                self._all.append(conn)
-        return conn
+                keep = len(self._idle) < self.MAX_IDLE
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
 
     @contextlib.contextmanager
     def write(self):
         """A write transaction: all of it commits, or none of it."""
-        with self.write_lock:
-            conn = self.conn()
+        with self.write_lock, self._checkout() as conn:
+            if conn.in_transaction:          # already inside this thread's write
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -93,21 +121,22 @@ class SQLiteFile:
     @contextlib.contextmanager
     def read(self):
         """A consistent snapshot for several reads."""
-        conn = self.conn()
-        if conn.in_transaction:      # nested in a write: already consistent
-            yield conn
-            return
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
+        with self._checkout() as conn:
+            if conn.in_transaction:          # nested in a read or write
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def close(self):
-        """Close every connection this file has handed out."""
+        """Close the idle connections (those in use close when returned)."""
         with self._guard:
-            for conn in self._all:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._all.clear()
-        self._local = threading.local()
+            idle, self._idle = self._idle, []
+            self.MAX_IDLE = 0
+        for conn in idle:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()

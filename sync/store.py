@@ -33,9 +33,14 @@ def check_db_name(name):
 
 
 class Store:
-    """Named databases under one data directory."""
+    """Named databases under one data directory.
 
-    def __init__(self, data_dir):
+    ``partition(doc_id)`` names the partition a document belongs to (for
+    gridvisit, its grid), kept beside each document for filtered feeds.
+    """
+
+    def __init__(self, data_dir, partition=None):
+        self.partition = partition
         self.root = Path(data_dir) / "dbs"
         self.root.mkdir(parents=True, exist_ok=True)
         self._open = {}
@@ -63,7 +68,7 @@ class Store:
         with self._lock:
             if self._path(name).exists():
                 raise FileExists("The database could not be created, the file already exists.")
-            db = Database(name, self._path(name))
+            db = Database(name, self._path(name), self.partition)
             self._open[name] = db
             return db
 
@@ -82,7 +87,7 @@ class Store:
             if not isinstance(name, str) or not DB_NAME_RE.match(name) \
                     or not self._path(name).exists():
                 raise NotFound("Database does not exist.")
-            db = Database(name, self._path(name))
+            db = Database(name, self._path(name), self.partition)
             self._open[name] = db
             return db
 

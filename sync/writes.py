@@ -18,11 +18,14 @@ from .errors import BadRequest, Conflict
 class Batch:
     """The state of one ``bulk_docs`` transaction."""
 
-    def __init__(self, conn, seq, revs_limit):
+    def __init__(self, conn, seq, revs_limit, partition=None):
         self.conn = conn
         self.seq = seq
         self.revs_limit = revs_limit
+        self.partition = partition
         self.changed = False
+        self.live_delta = 0            # change in non-deleted documents
+        self.deleted_delta = 0         # change in deleted documents
 
     def has_blob(self, digest):
         """Whether the database holds the bytes of ``digest``."""
@@ -58,20 +61,33 @@ class Batch:
         self.save_tree(doc_id, tree, bump=True)
 
     def save_tree(self, doc_id, tree, bump):
-        """Store ``tree`` and its winner; a new seq when ``bump``."""
-        win = revtree.winner(tree)
+        """Store ``tree``, its winner and leaves; a new seq when ``bump``."""
+        ranked = revtree.ranked_leaves(tree)
+        win = ranked[0]
+        row = (json.dumps(tree), win, " ".join(ranked), int(revtree.is_deleted(tree, win)))
+        old = self.conn.execute("SELECT deleted FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if old is not None:
+            if old[0]:
+                self.deleted_delta -= 1
+            else:
+                self.live_delta -= 1
+        if row[3]:
+            self.deleted_delta += 1
+        else:
+            self.live_delta += 1
         if bump:
             self.seq += 1
             self.changed = True
+            part = self.partition(doc_id) if self.partition else None
             self.conn.execute(
-                "INSERT INTO docs (id, tree, winner, deleted, seq) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET tree = excluded.tree, "
-                "winner = excluded.winner, deleted = excluded.deleted, seq = excluded.seq",
-                (doc_id, json.dumps(tree), win, int(revtree.is_deleted(tree, win)), self.seq))
+                "INSERT INTO docs (id, tree, winner, leaves, deleted, seq, part) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "tree = excluded.tree, winner = excluded.winner, leaves = excluded.leaves, "
+                "deleted = excluded.deleted, seq = excluded.seq",
+                (doc_id, *row, self.seq, part))
         else:
-            self.conn.execute("UPDATE docs SET tree = ?, winner = ?, deleted = ? WHERE id = ?",
-                              (json.dumps(tree), win, int(revtree.is_deleted(tree, win)),
-                               doc_id))
+            self.conn.execute("UPDATE docs SET tree = ?, winner = ?, leaves = ?, deleted = ? "
+                              "WHERE id = ?", (*row, doc_id))
 
 
 def check_shape(index, doc, new_edits):

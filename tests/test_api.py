@@ -305,3 +305,15 @@ def test_session_is_answered_at_the_root_too(couch):
     resp = client.post("/_session", data={"name": "admin", "password": "admin-secret"})
     assert resp.status_code == 200 and resp.get_json()["ok"] is True
     assert client.get("/couch/db").status_code == 200
+
+
+def test_server_uuid_is_the_same_for_every_process(tmp_path):
+    from tests.api import make_app
+    first = Couch(make_app(tmp_path)).get("/").get_json()["uuid"]
+    second = Couch(create_app_again(tmp_path)).get("/").get_json()["uuid"]
+    assert first == second and len(first) == 32
+
+
+def create_app_again(path):
+    from server import create_app
+    return create_app({"DATA_DIR": str(path)})

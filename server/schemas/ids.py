@@ -1,0 +1,56 @@
+"""Document ids: ``{type}:{grid}:{key}``, each segment 1–64 of ``A-Z a-z 0-9 _ -``.
+
+| id | type | grid |
+|---|---|---|
+| ``grid:{grid}`` | grid | 2nd segment |
+| ``household:{grid}:{hh}`` | household | 2nd |
+| ``visit:{grid}:{uuid}`` | visit | 2nd |
+| ``request:{grid}:{uuid}`` | request | 2nd |
+| ``review:visit:{grid}:{uuid}`` | review | 3rd |
+"""
+
+import re
+
+SEGMENT = r"[A-Za-z0-9_-]{1,64}"
+
+PATTERNS = {
+    "grid": re.compile(rf"grid:(?P<grid>{SEGMENT})"),
+    "household": re.compile(rf"household:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "visit": re.compile(rf"visit:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "request": re.compile(rf"request:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "review": re.compile(rf"review:visit:(?P<grid>{SEGMENT}):{SEGMENT}"),
+}
+
+PREFIXES = {"grid": "grid:", "household": "household:", "visit": "visit:",
+            "request": "request:", "review": "review:"}
+
+
+def parse(doc_id):
+    """``(type, grid)`` of a well-formed field-document id, else None."""
+    if not isinstance(doc_id, str):
+        return None
+    for kind, pattern in PATTERNS.items():
+        match = pattern.fullmatch(doc_id)
+        if match:
+            return kind, match.group("grid")
+    return None
+
+
+def prefix_kind(doc_id):
+    """The type an id's prefix claims, well-formed or not; None for other ids."""
+    for kind, prefix in PREFIXES.items():
+        if doc_id.startswith(prefix):
+            return kind
+    return None
+
+
+def doc_type(doc_id):
+    """The document type of ``doc_id`` ("household", "visit", ...) or None."""
+    parsed = parse(doc_id)
+    return parsed[0] if parsed else None
+
+
+def grid_of(doc_id):
+    """The grid segment of ``doc_id``, or None if it is not a field-document id."""
+    parsed = parse(doc_id)
+    return parsed[1] if parsed else None
