@@ -216,6 +216,27 @@ def reset_hwm(pid):
         return False
 
 
+def descendants(pid):
+    """``pid`` and every process below it (gunicorn's master and workers)."""
+    found, stack = [], [pid]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        stack.extend(children(item))
+    return found
+
+
+def tree_hwm_kb(pid):
+    """VmHWM summed over ``pid``'s process tree, in kB (an upper bound of
+    the tree's peak: the processes need not peak at the same moment)."""
+    return sum(vm_hwm_kb(p) or 0 for p in descendants(pid))
+
+
+def reset_tree_hwm(pid):
+    """Reset VmHWM of every process in the tree; True if all were reset."""
+    return all([reset_hwm(p) for p in descendants(pid)])
+
+
 def process_name(pid):
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -323,13 +344,13 @@ def print_table(summary, rss, servers, runs):
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print(line.format(*row))
-    print("\npeak RSS (VmHWM of the server process)")
+    print("\npeak RSS (VmHWM summed over the server's process tree: gunicorn master + workers)")
     for s in servers:
         r = rss[s]
         sync = "-" if r["sync_peak_mb"] is None else f"{r['sync_peak_mb']:.1f} MB"
         print(f"  {s:15s} pid {r['pid']} ({r['process']}): whole run {r['peak_mb']:.1f} MB, "
               f"during W1+W2 only {sync}, after load {r['after_load_mb']:.1f} MB"
-              + (f"  [note: has child processes {r['children']}]" if r["children"] else ""))
+              + (f"  [processes: {[r['pid']] + r['children']}]" if r["children"] else ""))
 
 
 def main(argv=None):
@@ -373,8 +394,8 @@ def main(argv=None):
             print(f"loaded {s} in {load_s[s]:.1f} s")
             pid = peer.proc.pid
             rss[s] = {"pid": pid, "process": process_name(pid), "children": children(pid),
-                      "after_load_mb": vm_hwm_kb(pid) / 1024}
-            rss[s]["hwm_reset"] = reset_hwm(pid)
+                      "after_load_mb": tree_hwm_kb(pid) / 1024}
+            rss[s]["hwm_reset"] = reset_tree_hwm(pid)
 
         targets = ["floor"] + servers
         results = {f"W1 pull {args.docs}": {t: [] for t in targets},
@@ -398,7 +419,7 @@ def main(argv=None):
 
         for s, peer in peers.items():
             pid = peer.proc.pid
-            peak = vm_hwm_kb(pid) / 1024
+            peak = tree_hwm_kb(pid) / 1024
             rss[s]["sync_peak_mb"] = peak if rss[s]["hwm_reset"] else None
             rss[s]["peak_mb"] = max(peak, rss[s]["after_load_mb"])
             rss[s]["children"] = sorted(set(rss[s]["children"]) | set(children(pid)))
