@@ -7,10 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from sync import Store
+from sync import Store, ids
 
 from . import settings
 from .accounts import Accounts
+from .directory import Directory
+from .quarantine import Quarantine
+from .ratelimit import LoginLimiter
+from .tokens import Tokens
 from .request_encoding import InflateRequests
 from .serverdb import ServerDB
 
@@ -56,10 +60,19 @@ def create_app(test_config=None):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["gridvisit.store"] = Store(data_dir)
+    app.extensions["gridvisit.store"] = Store(data_dir, partition=ids.grid_of)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
-    app.extensions["gridvisit.serverdb"] = serverdb
-    app.extensions["gridvisit.accounts"] = Accounts(serverdb, config["SECRET_KEY"])
+    accounts = Accounts(serverdb, config["SECRET_KEY"])
+    app.extensions.update({
+        "gridvisit.serverdb": serverdb,
+        "gridvisit.accounts": accounts,
+        "gridvisit.directory": Directory(serverdb, accounts),
+        "gridvisit.tokens": Tokens(serverdb),
+        "gridvisit.quarantine": Quarantine(serverdb),
+        "gridvisit.limiter": LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"],
+                                          config["LOGIN_LIMIT_ADDRESS"],
+                                          config["LOGIN_WINDOW"]),
+    })
 
     from . import auth, cors, couch_db, couch_docs, errors
     auth.init_app(app)

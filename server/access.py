@@ -2,55 +2,94 @@
 
 Every sync endpoint reaches documents only through ``view_for(user, db)``.
 The view answers like the database, with the user's rules in front of each
-read and write: rows a user may not see are left out of changes, all_docs
-and bulk_get, single reads of them are 404 (existence does not leak), and
-writes the user may not make are refused per document so replication goes
-on. ``_local`` documents are kept per user, so checkpoints never collide.
+read and write: documents outside the user's grids are left out of
+changes, all_docs and bulk_get, single reads of them are 404 (existence
+does not leak), and writes the user may not make are refused per document,
+kept in quarantine, and replication goes on. ``_local`` documents are kept
+per user, so checkpoints never collide.
+
+Roles (see ``Policy``): admins see and write everything; workers see their
+grids and write households, visits and requests there; supervisors see
+their communities' grids and write households, requests and reviews; hub
+accounts see their communities' grids and write grid documents. A visit is
+immutable once submitted. Non-admins use only the field database.
 """
 
-from flask import current_app
+from flask import current_app, g
 
+from sync import ids
 from sync.errors import Forbidden, NotFound
+
+from .schemas import ValidationFailed, validate
+from .seqs import FilteredFeed
+
+WRITABLE = {
+    "worker": {"household", "visit", "request"},
+    "supervisor": {"household", "request", "review"},
+    "hub": {"grid"},
+}
 
 
 class Policy:
-    """Read and write rules for one user; the default allows everything."""
+    """Read and write rules for one user in one database."""
 
-    def __init__(self, user):
+    def __init__(self, user, grids, field=True):
         self.user = user
-
-    def can_read(self, doc_id):
-        """Whether the user may see document ``doc_id``."""
-        return True
-
-    def check_write(self, doc):
-        """Refuse a write with :class:`Forbidden`; return None to allow it."""
-        return None
+        self.grids = grids                   # None: every grid (admins)
+        self.field = field                   # False: an admin's other database
 
     @property
     def filters_reads(self):
-        """Whether any read could be hidden (lets unfiltered paths stay fast)."""
-        return False
+        """Whether any read could be hidden."""
+        return self.grids is not None
+
+    def can_read(self, doc_id):
+        """Whether the user may see document ``doc_id``."""
+        if self.grids is None:
+            return True
+        return isinstance(doc_id, str) and ids.grid_of(doc_id) in self.grids
+
+    def check_write(self, doc, current):
+        """Refuse a write by raising :class:`Forbidden`.
+
+        ``current()`` gives the document's ``(tree, winning body)``.
+        """
+        if not self.field:
+            return
+        doc_id = doc.get("_id") if isinstance(doc, dict) else None
+        kind = ids.doc_type(doc_id) if isinstance(doc_id, str) else None
+        if not self.user.is_admin:
+            if not self.can_read(doc_id):
+                raise Forbidden("该文档不在您负责的网格内 / "
+                                "this document is outside your grids")
+            if kind not in WRITABLE.get(self.user.role, ()):
+                raise Forbidden(f"您的角色不能写入此类文档 / a {self.user.role} "
+                                f"may not write {kind or 'this kind of'} documents")
+        elif kind is None:
+            return                                # admins may keep other documents
+        tree, body = current()
+        if kind == "visit" and body is not None and body.get("status") == "submitted":
+            if not isinstance(doc.get("_rev"), str) or doc["_rev"] not in tree:
+                raise Forbidden("走访记录已提交，不能再修改 / "
+                                "a submitted visit cannot be changed")
+        validate(doc)
 
     def local_id(self, doc_id):
         """The stored id of the user's ``_local`` document ``doc_id``."""
-        return doc_id
-
-
-def policy_for(user):
-    """The rules that apply to ``user``."""
-    return Policy(user)
+        return f"_local/u{self.user.id}~{doc_id[len('_local/'):]}"
 
 
 class DatabaseView:
     """A database as one user sees it."""
 
-    def __init__(self, db, policy):
+    def __init__(self, db, policy, quarantine=None, directory=None):
         self.db = db
         self.policy = policy
+        self.quarantine = quarantine
+        self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
 
     def __getattr__(self, name):
-        # info, update_seq, revs_limit... carry no document content.
+        # info, revs_limit, instance_start_time... carry no document content.
         return getattr(self.db, name)
 
     def _check_read(self, doc_id):
@@ -74,49 +113,66 @@ class DatabaseView:
 
     def bulk_get(self, requests, **options):
         """``_bulk_get`` with unreadable documents reported as missing."""
-        if not self.policy.filters_reads:
+        if not self.policy.filters_reads or not isinstance(requests, list):
             return self.db.bulk_get(requests, **options)
-        allowed = [r for r in requests if isinstance(r, dict) and self.policy.can_read(r.get("id"))]
-        found = iter(self.db.bulk_get(allowed, **options))
+        readable = [isinstance(r, dict) and self.policy.can_read(r.get("id")) for r in requests]
+        found = iter(self.db.bulk_get([r for r, ok in zip(requests, readable) if ok], **options))
         out = []
-        for item in requests:
-            if item in allowed:
+        for item, ok in zip(requests, readable):
+            if ok:
                 out.append(next(found))
-            else:
-                doc_id = item.get("id") if isinstance(item, dict) else None
-                out.append({"id": doc_id, "docs": [{"error": {
-                    "id": doc_id, "rev": item.get("rev") if isinstance(item, dict) else None,
-                    "error": "not_found", "reason": "missing"}}]})
+                continue
+            doc_id = item.get("id") if isinstance(item, dict) else None
+            rev = item.get("rev") if isinstance(item, dict) else None
+            out.append({"id": doc_id, "docs": [{"error": {
+                "id": doc_id, "rev": rev, "error": "not_found", "reason": "missing"}}]})
         return out
 
     def revs_diff(self, wanted):
-        """``_revs_diff``; unreadable documents answer as if absent."""
-        if not self.policy.filters_reads:
+        """``_revs_diff``; documents the user may not see look absent."""
+        if not self.policy.filters_reads or not isinstance(wanted, dict):
             return self.db.revs_diff(wanted)
-        return self.db.revs_diff({k: v for k, v in wanted.items() if self.policy.can_read(k)})
-
-    def changes(self, **params):
-        """The changes feed without rows the user may not see."""
-        return self.db.changes(**params)
-
-    def all_docs(self, **params):
-        """``_all_docs`` without rows the user may not see."""
-        result = self.db.all_docs(**params)
-        if self.policy.filters_reads:
-            result["rows"] = [row if self.policy.can_read(row["key"]) else
-                              {"key": row["key"], "error": "not_found"}
-                              for row in result["rows"]
-                              if params.get("keys") is not None or self.policy.can_read(row["key"])]
+        hidden = {k: v for k, v in wanted.items() if not self.policy.can_read(k)}
+        result = self.db.revs_diff({k: v for k, v in wanted.items() if k not in hidden})
+        for doc_id, revs in hidden.items():
+            result[doc_id] = {"missing": list(dict.fromkeys(revs))}
         return result
 
+    def changes(self, **params):
+        """The changes feed of the user's grids (see :mod:`server.seqs`)."""
+        if self.feed is None:
+            return self.db.changes(**params)
+        return self.feed.changes(**params)
+
+    def decode_since(self, since):
+        """The integer position a ``since`` of this view stands for."""
+        if self.feed is None:
+            return self.db.decode_since(since)
+        return self.feed.position(since)
+
+    def all_docs(self, **params):
+        """``_all_docs`` of the user's grids only."""
+        if self.policy.filters_reads:
+            params["parts"] = self.policy.grids
+        return self.db.all_docs(**params)
+
     def bulk_docs(self, docs, new_edits=True):
-        """``_bulk_docs`` with the user's write rules applied per document."""
-        def before_write(doc):
-            if isinstance(doc, dict) and isinstance(doc.get("_id"), str) \
-                    and not self.policy.can_read(doc["_id"]):
-                raise Forbidden("You may not write documents outside your grids.")
-            self.policy.check_write(doc)
+        """``_bulk_docs`` with the user's rules; refusals go to quarantine."""
+        def before_write(doc, current):
+            try:
+                self.policy.check_write(doc, current)
+            except ValidationFailed as err:
+                self._quarantine(doc, err.reason, err.errors)
+                raise Forbidden(err.reason)
+            except Forbidden as err:
+                self._quarantine(doc, err.reason)
+                raise
         return self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+
+    def _quarantine(self, doc, reason, errors=()):
+        if self.quarantine is not None:
+            self.quarantine.keep(self.db.name, doc, self.policy.user.name,
+                                 g.get("device"), reason, errors)
 
     def get_local(self, doc_id):
         """The user's own ``_local`` document."""
@@ -134,6 +190,18 @@ class DatabaseView:
 
 
 def view_for(user, name):
-    """Database ``name`` as ``user`` sees it. :raises NotFound:."""
-    db = current_app.extensions["gridvisit.store"].get(name)
-    return DatabaseView(db, policy_for(user))
+    """Database ``name`` as ``user`` sees it.
+
+    :raises NotFound: when there is no such database.
+    :raises Forbidden: when a non-admin asks for another database than the
+        field database.
+    """
+    ext = current_app.extensions
+    field = name == current_app.config["FIELD_DB"]
+    if not user.is_admin and not field:
+        raise Forbidden(f"Only the field database ({current_app.config['FIELD_DB']}) "
+                        "is open to your account.")
+    db = ext["gridvisit.store"].get(name)
+    grids = ext["gridvisit.directory"].grids_of(user) if field else None
+    return DatabaseView(db, Policy(user, grids, field), ext["gridvisit.quarantine"],
+                        ext["gridvisit.directory"])

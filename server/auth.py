@@ -1,14 +1,16 @@
-"""Who is asking: flask-login sessions, HTTP Basic, and ``/couch/_session``.
+"""Who is asking: sessions, HTTP Basic, device tokens, ``/couch/_session``.
 
-Every sync endpoint needs a signed-in user. A request proves who it is by a
-session cookie (``POST /couch/_session``, as CouchDB's cookie auth) or by
-HTTP Basic credentials on the request itself (what replicators send).
+Every sync endpoint needs a signed-in, active user. A request proves who it
+is by a session cookie (``POST /couch/_session`` as CouchDB's cookie auth,
+or the JSON login), by HTTP Basic credentials (what replicators send), or
+by a tablet's device token (``Authorization: Bearer``). Password checks are
+rate-limited per account and per address.
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from sync.errors import BadRequest, Unauthorized
+from sync.errors import BadRequest, Forbidden, Unauthorized
 
 bp = Blueprint("auth", __name__, url_prefix="/couch")
 login_manager = LoginManager()
@@ -25,14 +27,47 @@ def _load_user(user_id):
     return user if user is not None and user.is_active else None
 
 
+def check_password(name, password):
+    """The active user with this name and password, rate-limited.
+
+    :raises TooManyAttempts: after too many failures for the name or address.
+    """
+    limiter = current_app.extensions["gridvisit.limiter"]
+    address = request.remote_addr or "?"
+    limiter.check(name, address)
+    user = accounts().authenticate(name, password)
+    if user is None:
+        limiter.failed(name, address)
+    else:
+        limiter.succeeded(name)
+    return user
+
+
+def _from_token(token):
+    found = current_app.extensions["gridvisit.tokens"].check(token)
+    if found is None:
+        g.bad_credentials = "This device token is unknown or was revoked."
+        return None
+    user = accounts().get(found[0])
+    if user is None or not user.is_active:
+        g.bad_credentials = "This account is deactivated."
+        return None
+    g.token_id, g.device = found[1], found[2]
+    return user
+
+
 @login_manager.request_loader
 def _load_from_request(req):
     cred = req.authorization
-    if cred is None or cred.type != "basic":
+    if cred is None:
         return None
-    user = accounts().authenticate(cred.username or "", cred.password or "")
+    if cred.type == "bearer" and cred.token:
+        return _from_token(cred.token)
+    if cred.type != "basic":
+        return None
+    user = check_password(cred.username or "", cred.password or "")
     if user is None:
-        g.bad_credentials = True
+        g.bad_credentials = "Name or password is incorrect."
     return user
 
 
@@ -56,16 +91,26 @@ def require_user():
     if current_user.is_authenticated:
         return current_user
     if g.get("bad_credentials"):
-        raise Unauthorized("Name or password is incorrect.")
+        raise Unauthorized(g.bad_credentials)
     raise Unauthorized("Authentication required.")
 
 
 def require_admin():
     """The signed-in admin. :raises Unauthorized, Forbidden:."""
-    from sync.errors import Forbidden
     user = require_user()
     if not user.is_admin:
         raise Forbidden("You are not a server admin.")
+    return user
+
+
+def require_role(*roles):
+    """The signed-in user if their role is one of ``roles`` (admins always).
+
+    :raises Unauthorized, Forbidden:
+    """
+    user = require_user()
+    if not user.is_admin and user.role not in roles:
+        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
     return user
 
 
@@ -97,7 +142,7 @@ def session_login():
     name, password = data.get("name"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str):
         raise BadRequest("name and password are required strings.")
-    user = accounts().authenticate(name, password)
+    user = check_password(name, password)
     if user is None:
         raise Unauthorized("Name or password is incorrect.")
     login_user(user)

@@ -27,8 +27,16 @@ class AllDocsQuery:
         self.conflicts = conflicts
 
 
-def _range_sql(q):
-    where, args = ["deleted = 0"], []
+def _parts_sql(parts):
+    if parts is None:
+        return "", []
+    parts = sorted(parts)
+    return f" AND part IN ({','.join('?' * len(parts))})", parts
+
+
+def _range_sql(q, parts):
+    part_sql, part_args = _parts_sql(parts)
+    where, args = ["deleted = 0" + part_sql], list(part_args)
     low, high = (q.endkey, q.startkey) if q.descending else (q.startkey, q.endkey)
     low_inclusive = not q.descending or q.inclusive_end
     high_inclusive = q.descending or q.inclusive_end
@@ -41,10 +49,12 @@ def _range_sql(q):
     return " AND ".join(where), args
 
 
-def ranged(conn, q):
+def ranged(conn, q, parts=None):
     """``(total_rows, offset, [(id, winner, deleted)])`` for a key range."""
-    total = conn.execute("SELECT COUNT(*) FROM docs WHERE deleted = 0").fetchone()[0]
-    where, args = _range_sql(q)
+    part_sql, part_args = _parts_sql(parts)
+    total = conn.execute("SELECT COUNT(*) FROM docs WHERE deleted = 0" + part_sql,
+                         part_args).fetchone()[0]
+    where, args = _range_sql(q, parts)
     order = "DESC" if q.descending else "ASC"
     sql = f"SELECT id, winner, deleted FROM docs WHERE {where} ORDER BY id {order}"
     sql += " LIMIT ? OFFSET ?"
@@ -55,14 +65,16 @@ def ranged(conn, q):
     else:
         cmp = "<" if not q.descending else ">"
         offset = conn.execute(
-            f"SELECT COUNT(*) FROM docs WHERE deleted = 0 AND id {cmp} ?",
-            (q.startkey,)).fetchone()[0] + q.skip
+            f"SELECT COUNT(*) FROM docs WHERE deleted = 0{part_sql} AND id {cmp} ?",
+            part_args + [q.startkey]).fetchone()[0] + q.skip
     return total, offset, rows
 
 
-def by_keys(conn, q):
+def by_keys(conn, q, parts=None):
     """``(total_rows, [(key, row_or_None)])`` for explicit keys, in order."""
-    total = conn.execute("SELECT COUNT(*) FROM docs WHERE deleted = 0").fetchone()[0]
+    part_sql, part_args = _parts_sql(parts)
+    total = conn.execute("SELECT COUNT(*) FROM docs WHERE deleted = 0" + part_sql,
+                         part_args).fetchone()[0]
     found = {}
     keys = q.keys[q.skip:]
     if q.limit is not None:
@@ -72,6 +84,7 @@ def by_keys(conn, q):
         chunk = unique[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-                f"SELECT id, winner, deleted FROM docs WHERE id IN ({marks})", chunk):
+                f"SELECT id, winner, deleted FROM docs WHERE id IN ({marks}){part_sql}",
+                chunk + part_args):
             found[row[0]] = row
     return total, [(key, found.get(key)) for key in keys]

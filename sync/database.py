@@ -96,8 +96,9 @@ class Database:
     def bulk_docs(self, docs, new_edits=True, before_write=None):
         """Write a batch in one transaction; one result per document.
 
-        ``before_write(doc)`` may raise a :class:`SyncError` to refuse one
-        document; the rest still go in. With ``new_edits=False`` only failed
+        ``before_write(doc, current)`` may raise a :class:`SyncError` to
+        refuse one document; the rest still go in. ``current()`` returns the
+        document's ``(tree, winning body or None)`` inside the transaction. With ``new_edits=False`` only failed
         documents get a row, as in CouchDB.
 
         :raises BadRequest: when ``docs`` is not a list or any document is
@@ -115,7 +116,9 @@ class Database:
                 conn.execute("SAVEPOINT doc")
                 try:
                     if before_write is not None:
-                        before_write(doc)
+                        doc_id = doc.get("_id")
+                        before_write(doc, lambda: batch.current(doc_id) if isinstance(
+                            doc_id, str) else ({}, None))
                     if new_edits:
                         results.append(writes.edit(batch, doc))
                     else:
@@ -228,15 +231,20 @@ class Database:
         return stub, self._load_blob(stub["digest"])
 
     def all_docs(self, **params):
-        """``_all_docs`` in CouchDB's shape (see :class:`alldocs.AllDocsQuery`)."""
+        """``_all_docs`` in CouchDB's shape (see :class:`alldocs.AllDocsQuery`).
+
+        ``parts`` keeps only documents of those partitions; explicit keys
+        outside them answer ``not_found``.
+        """
+        parts = params.pop("parts", None)
         q = alldocs.AllDocsQuery(**params)
         opts = reads.ReadOptions(conflicts=q.conflicts)
         with self.file.read() as conn:
             if q.keys is not None:
-                total, pairs = alldocs.by_keys(conn, q)
+                total, pairs = alldocs.by_keys(conn, q, parts)
                 offset = 0
             else:
-                total, offset, found = alldocs.ranged(conn, q)
+                total, offset, found = alldocs.ranged(conn, q, parts)
                 pairs = [(row[0], row) for row in found]
             rows = []
             for key, row in pairs:

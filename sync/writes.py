@@ -44,6 +44,14 @@ class Batch:
                                 (doc_id, rev)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def current(self, doc_id):
+        """``(tree, winning body or None)`` of ``doc_id`` as it stands now."""
+        meta = self.load(doc_id)
+        if meta is None:
+            return {}, None
+        tree, winner, deleted = meta
+        return tree, None if deleted else self.body(doc_id, winner)
+
     def save(self, doc_id, tree, new_rev, deleted, body, blobs, compacted):
         """Store a new leaf, its blobs and the tree; bump the seq."""
         tree = revtree.stem(tree, self.revs_limit)

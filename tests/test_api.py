@@ -29,7 +29,7 @@ def test_only_admins_create_and_delete_databases(couch):
     worker = Couch(couch.app, auth=("wang", "worker-pass"))
     assert worker.put("other").status_code == 403
     assert worker.delete("db").status_code == 403
-    assert worker.get("db").status_code == 200
+    assert worker.get("db").status_code == 403           # only the field db is open to them
     assert couch.put("db").status_code == 412
     assert couch.get("_all_dbs").get_json() == ["db"]
     assert couch.delete("db").status_code == 200

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError
 
-from . import ids
+from sync import ids
 from .common import Context, using
 from .grid import GridSchema
 from .household import HouseholdSchema

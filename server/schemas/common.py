@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
-from .ids import parse as parse_id
+from sync.ids import parse as parse_id
 from .messages import Problem
 
 CLOCK_SKEW = timedelta(minutes=10)

@@ -16,8 +16,26 @@ function local(tag) {
   return new PouchDB(`local_${tag || 'db'}_${process.pid}_${counter}`, {adapter: 'memory'});
 }
 
+// INTEROP_TRACE=1 in the environment logs every HTTP request PouchDB makes
+// (method, URL, status; bodies of error responses) to stderr.
+function tracingFetch(url, opts) {
+  const started = Date.now();
+  return PouchDB.fetch(url, opts).then(async (res) => {
+    let note = '';
+    if (res.status >= 400) {      // small error bodies only: a big clone stalls
+      note = ' ' + (await res.clone().text()).slice(0, 500);
+    }
+    process.stderr.write(`[trace] ${(opts && opts.method) || 'GET'} ${url} -> ` +
+                         `${res.status} (${Date.now() - started} ms)${note}\n`);
+    return res;
+  }, (err) => {
+    process.stderr.write(`[trace] ${(opts && opts.method) || 'GET'} ${url} -> ${err}\n`);
+    throw err;
+  });
+}
+
 function remote(url) {
-  return new PouchDB(url);
+  return new PouchDB(url, process.env.INTEROP_TRACE ? {fetch: tracingFetch} : {});
 }
 
 function readPayload() {

@@ -1,4 +1,6 @@
-"""Document ids: ``{type}:{grid}:{key}``, each segment 1–64 of ``A-Z a-z 0-9 _ -``.
+"""Field-document ids carry their type and grid, so access needs no lookup.
+
+Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 
 | id | type | grid |
 |---|---|---|
