@@ -74,12 +74,13 @@ def create_app(test_config=None):
                                           config["LOGIN_WINDOW"]),
     })
 
-    from . import auth, cors, couch_db, couch_docs, errors
+    from . import api, auth, cors, couch_db, couch_docs, errors
     auth.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(couch_db.bp)
     app.register_blueprint(couch_docs.bp)
+    app.register_blueprint(api.bp)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     return app

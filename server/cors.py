@@ -21,7 +21,7 @@ def allowed_origin():
 
 
 def _preflight():
-    if request.method == "OPTIONS" and request.path.startswith("/couch") \
+    if request.method == "OPTIONS" and request.path.startswith(("/couch", "/api")) \
             and allowed_origin():
         return current_app.response_class(status=204)
     return None
@@ -29,7 +29,7 @@ def _preflight():
 
 def _headers(response):
     origin = allowed_origin()
-    if origin and request.path.startswith("/couch"):
+    if origin and request.path.startswith(("/couch", "/api")):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
         response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS

@@ -6,6 +6,7 @@ replication goes on, and the document itself is kept here with who sent
 it, from which device, when and why. Nothing a worker recorded is dropped.
 """
 
+import hashlib
 import json
 import time
 
@@ -24,7 +25,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason   TEXT NOT NULL,
     errors   TEXT NOT NULL,
     body     TEXT NOT NULL,
-    UNIQUE (db, doc_id, rev, user)
+    digest   TEXT NOT NULL,
+    UNIQUE (db, user, digest)
 );
 CREATE INDEX IF NOT EXISTS quarantine_grid ON quarantine (grid, at);
 """
@@ -38,18 +40,19 @@ class Quarantine:
         db.ensure(SCHEMA)
 
     def keep(self, dbname, doc, user, device, reason, errors=()):
-        """Keep a refused document (the same revision from the same user once)."""
+        """Keep a refused document; the same document sent again is kept once."""
         doc_id = doc.get("_id") if isinstance(doc, dict) else None
         doc_id = doc_id if isinstance(doc_id, str) else None
         rev = doc.get("_rev") if isinstance(doc, dict) else None
+        body = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         with self.db.connect() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO quarantine (db, doc_id, rev, grid, user, device, at, "
-                "reason, errors, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reason, errors, body, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (dbname, doc_id, rev if isinstance(rev, str) else None,
                  ids.grid_of(doc_id) if doc_id else None, user, device, time.time(), reason,
-                 json.dumps(list(errors), ensure_ascii=False),
-                 json.dumps(doc, ensure_ascii=False, default=str)))
+                 json.dumps(list(errors), ensure_ascii=False), body, digest))
 
     def list(self, grids=None, limit=100, offset=0):
         """Quarantined documents, newest first; only ``grids`` unless None."""

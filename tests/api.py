@@ -25,7 +25,8 @@ class Couch:
 
     def call(self, method, path, json=None, data=None, headers=None, **kw):
         all_headers = dict(self.headers, **(headers or {}))
-        return self.client.open("/couch/" + path.lstrip("/"), method=method, json=json,
+        url = path if path.startswith("/api/") else "/couch/" + path.lstrip("/")
+        return self.client.open(url, method=method, json=json,
                                 data=data, headers=all_headers, **kw)
 
     def get(self, path, **kw):
