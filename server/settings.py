@@ -28,7 +28,7 @@ SETTINGS = (
      "Window of the login rate limits, in seconds."),
     ("WORKERS", 2,
      "Worker processes of the WSGI server (gunicorn); one per core is a good start."),
-    ("THREADS", 128,
+    ("THREADS", 256,
      "Threads per worker process; each waiting longpoll holds one."),
 )
 

@@ -16,6 +16,8 @@ from . import alldocs, changes, local, reads, revtree, writes
 from .errors import BadRequest, NotFound, SyncError
 from .sqlite import SQLiteFile
 
+WATCH_INTERVAL = 0.5      # seconds between seq checks for other processes' writes
+
 
 class Database:
     """A CouchDB-style database stored in one SQLite file."""
@@ -25,6 +27,10 @@ class Database:
         self.partition = partition
         self.file = SQLiteFile(path)
         self._changed = threading.Condition()
+        self._seen_seq = 0
+        self._waiters = 0
+        self._watcher = None
+        self._closed = False
         with self.file.write() as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if "uuid" not in meta:
@@ -88,8 +94,11 @@ class Database:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'revs_limit'", (str(limit),))
 
     def close(self):
-        """Release the file's connections."""
+        """Release the file's connections and wake any waiter."""
+        self._closed = True
         self.file.close()
+        with self._changed:
+            self._changed.notify_all()
 
     # -- writes ----------------------------------------------------------
 
@@ -140,6 +149,7 @@ class Database:
                      "doc_del_count")])
         if batch.changed:
             with self._changed:
+                self._seen_seq = max(self._seen_seq, batch.seq)
                 self._changed.notify_all()
         return results
 
@@ -309,18 +319,47 @@ class Database:
     def wait_for_change(self, since_seq, timeout):
         """Block until the update seq passes ``since_seq`` or ``timeout`` ends.
 
-        Writes from this process wake the waiter at once; writes from other
-        processes are seen by re-reading the seq every second.
+        Writes from this process wake waiters at once; writes from other
+        processes (another server worker, the command line) are noticed by
+        one watcher thread per database that re-reads the seq twice a
+        second while anyone waits, so waiting costs no queries of its own.
         """
         deadline = time.monotonic() + timeout
-        while True:
-            if self.update_seq() > since_seq:
+        latest = self.update_seq()
+        with self._changed:
+            self._seen_seq = max(self._seen_seq, latest)
+            self._waiters += 1
+            self._start_watcher()
+            try:
+                while self._seen_seq <= since_seq:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._changed.wait(left)
                 return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
+            finally:
+                self._waiters -= 1
+
+    def _start_watcher(self):
+        if self._watcher is None or not self._watcher.is_alive():
+            self._watcher = threading.Thread(target=self._watch, daemon=True,
+                                             name=f"watch-{self.name}")
+            self._watcher.start()
+
+    def _watch(self):
+        while not self._closed:
+            time.sleep(WATCH_INTERVAL)
             with self._changed:
-                self._changed.wait(min(left, 1.0))
+                if not self._waiters:
+                    continue
+            try:
+                seq = self.update_seq()
+            except Exception:                # the file went away (deleted database)
+                return
+            with self._changed:
+                if seq > self._seen_seq:
+                    self._seen_seq = seq
+                    self._changed.notify_all()
 
     def decode_since(self, since):
         """The integer position of a client's ``since`` value."""

@@ -4,6 +4,8 @@ import base64
 
 import pytest
 
+from tests import fielddocs as fd
+
 from server import create_app
 
 ADMIN = ("admin", "admin-secret")
@@ -47,6 +49,37 @@ def make_app(tmp_path, **config):
     app = create_app({"DATA_DIR": str(tmp_path), **config})
     app.extensions["gridvisit.accounts"].create(*ADMIN, "admin")
     return app
+
+
+USERS = {"w1": ("worker", "g1"), "w3": ("worker", "g3"), "s1": ("supervisor", "c1"),
+         "h1": ("hub", "c1"), "gone": ("worker", "g1")}
+PASSWORD = "password-123"
+
+
+def make_field_app(tmp_path):
+    """An app with a field db, grids g1 g2 (c1) and g3 (c2), and users of each role."""
+    app = make_app(tmp_path)
+    ext = app.extensions
+    directory, accounts = ext["gridvisit.directory"], ext["gridvisit.accounts"]
+    directory.put_street("s", "朝阳门街道")
+    directory.put_community("c1", "史家社区", "s")
+    directory.put_community("c2", "演乐社区", "s")
+    for grid, community in (("g1", "c1"), ("g2", "c1"), ("g3", "c2")):
+        directory.put_grid(grid, grid, community)
+    for name, (role, place) in USERS.items():
+        accounts.create(name, PASSWORD, role)
+        directory.assign(name, **({"grid": place} if role == "worker" else {"community": place}))
+    accounts.set_active("gone", False)
+    db = ext["gridvisit.store"].create("field")
+    visit1 = fd.visit("g1", "h1", by="w1", vid="v1")
+    docs = [fd.grid_doc("g1"), fd.grid_doc("g3"), fd.household("g1", "h1"),
+            fd.household("g2", "h2"), fd.household("g3", "h3"), visit1,
+            fd.visit("g3", "h3", by="w3", vid="v3"), fd.review(visit1["_id"], by="s1")]
+    docs[2]["_attachments"] = {"door.png": {"content_type": "image/png",
+                                            "data": base64.b64encode(b"\x89PNG..").decode()}}
+    assert all("ok" in row for row in db.bulk_docs(docs))
+    return app
+
 
 
 @pytest.fixture

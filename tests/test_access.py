@@ -4,43 +4,19 @@ Community c1 has grids g1 and g2, community c2 has grid g3. Worker w1 works
 g1, worker w3 works g3; supervisor s1 runs c1; hub h1 serves c1.
 """
 
-import base64
 import json
 
 import pytest
 
 from sync import ids
 from tests import fielddocs as fd
-from tests.api import ADMIN, Couch, basic, make_app
+from tests.api import ADMIN, PASSWORD, Couch, make_field_app
 
-USERS = {"w1": ("worker", "g1"), "w3": ("worker", "g3"), "s1": ("supervisor", "c1"),
-         "h1": ("hub", "c1"), "gone": ("worker", "g1")}
-PASSWORD = "password-123"
 
 
 @pytest.fixture
 def field(tmp_path):
-    app = make_app(tmp_path)
-    ext = app.extensions
-    directory, accounts = ext["gridvisit.directory"], ext["gridvisit.accounts"]
-    directory.put_street("s", "朝阳门街道")
-    directory.put_community("c1", "史家社区", "s")
-    directory.put_community("c2", "演乐社区", "s")
-    for grid, community in (("g1", "c1"), ("g2", "c1"), ("g3", "c2")):
-        directory.put_grid(grid, grid, community)
-    for name, (role, place) in USERS.items():
-        accounts.create(name, PASSWORD, role)
-        directory.assign(name, **({"grid": place} if role == "worker" else {"community": place}))
-    accounts.set_active("gone", False)
-    db = ext["gridvisit.store"].create("field")
-    visit1 = fd.visit("g1", "h1", by="w1", vid="v1")
-    docs = [fd.grid_doc("g1"), fd.grid_doc("g3"), fd.household("g1", "h1"),
-            fd.household("g2", "h2"), fd.household("g3", "h3"), visit1,
-            fd.visit("g3", "h3", by="w3", vid="v3"), fd.review(visit1["_id"], by="s1")]
-    docs[2]["_attachments"] = {"door.png": {"content_type": "image/png",
-                                            "data": base64.b64encode(b"\x89PNG..").decode()}}
-    assert all("ok" in row for row in db.bulk_docs(docs))
-    return app
+    return make_field_app(tmp_path)
 
 
 def client(app, name):

@@ -172,3 +172,15 @@ def test_raw_bulk_get_equals_the_decoded_one(store):
             for d in r["docs"]]} for r in raw]
         assert decoded == plain
         assert isinstance(raw[1]["docs"][0]["ok"], str)      # the fast path was taken
+
+
+def test_waiters_see_writes_from_another_process(tmp_path):
+    db = Store(tmp_path).create("db")
+    seq = db.update_seq()
+    writer = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time; from sync import Store; time.sleep(0.3); "
+                               "Store(sys.argv[1]).get('db').put({'_id': 'far'})", str(tmp_path)],
+                              cwd=ROOT)
+    assert db.wait_for_change(seq, timeout=20) is True
+    writer.wait()
+    assert db.get("far")["_id"] == "far"
