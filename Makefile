@@ -38,6 +38,7 @@ setup: $(VENV)/.run-deps node_modules/.installed
 setup-test: apt $(VENV)/.test-deps node_modules/.installed
 
 run: setup
+	$(VENV)/bin/gridvisit seed-demo
 	$(VENV)/bin/gridvisit serve --host $(HOST) --port $(PORT)
 
 test: setup-test
