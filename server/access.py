@@ -93,6 +93,17 @@ class DatabaseView:
         # info, revs_limit, instance_start_time... carry no document content.
         return getattr(self.db, name)
 
+    def info(self):
+        """Database info; counts and seq of the user's grids only."""
+        info = self.db.info()
+        if self.feed is not None:
+            info["doc_count"], info["doc_del_count"] = self.db.counts(self.policy.grids)
+            seq = self.feed.changes(since="now", limit=0)["last_seq"]
+            info["update_seq"] = info["committed_update_seq"] = seq
+            for key in ("sizes", "disk_size", "data_size"):
+                info.pop(key, None)
+        return info
+
     def _check_read(self, doc_id):
         if not self.policy.can_read(doc_id):
             raise NotFound("missing")

@@ -78,6 +78,16 @@ class Database:
                 "instance_start_time": "0", "disk_format_version": 8,
                 "committed_update_seq": self.seq_text(seq)}
 
+    def counts(self, parts):
+        """``(live, deleted)`` document counts within partitions ``parts``."""
+        parts = sorted(parts)
+        marks = ",".join("?" * len(parts))
+        with self.file.read() as conn:
+            found = dict(conn.execute(
+                f"SELECT deleted, COUNT(*) FROM docs WHERE part IN ({marks}) GROUP BY deleted",
+                parts).fetchall())
+        return found.get(0, 0), found.get(1, 0)
+
     def revs_limit(self):
         """How many revisions each path keeps (``_revs_limit``)."""
         with self.file.read() as conn:

@@ -67,6 +67,12 @@ def test_listing_endpoints_hold_only_the_users_grids(field, who):
     assert (OWN in diff) == (OWN not in READERS[who])       # hidden looks absent
 
 
+def test_database_info_counts_only_the_users_grids(field):
+    assert client(field, "w1").get("field").get_json()["doc_count"] == 4
+    assert client(field, "w3").get("field").get_json()["doc_count"] == 3
+    assert client(field, "admin").get("field").get_json()["doc_count"] == 8
+
+
 def test_longpoll_wakes_only_for_the_users_grids(field):
     w1 = client(field, "w1")
     now = w1.get("field/_changes").get_json()["last_seq"]
