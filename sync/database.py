@@ -8,15 +8,13 @@ Apache CouchDB backend implements the same methods over HTTP.
 
 import json
 import secrets
-import threading
 import time
 import uuid
 
 from . import alldocs, changes, local, reads, revtree, writes
 from .errors import BadRequest, NotFound, SyncError
 from .sqlite import SQLiteFile
-
-WATCH_INTERVAL = 0.5      # seconds between seq checks for other processes' writes
+from .watch import ChangeWatcher
 
 
 class Database:
@@ -26,11 +24,7 @@ class Database:
         self.name = name
         self.partition = partition
         self.file = SQLiteFile(path)
-        self._changed = threading.Condition()
-        self._seen_seq = 0
-        self._waiters = 0
-        self._watcher = None
-        self._closed = False
+        self._watcher = ChangeWatcher(self.update_seq, name)
         with self.file.write() as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if "uuid" not in meta:
@@ -105,10 +99,8 @@ class Database:
 
     def close(self):
         """Release the file's connections and wake any waiter."""
-        self._closed = True
+        self._watcher.close()
         self.file.close()
-        with self._changed:
-            self._changed.notify_all()
 
     # -- writes ----------------------------------------------------------
 
@@ -158,9 +150,7 @@ class Database:
                     (str(int(self._meta(conn, "doc_del_count")) + batch.deleted_delta),
                      "doc_del_count")])
         if batch.changed:
-            with self._changed:
-                self._seen_seq = max(self._seen_seq, batch.seq)
-                self._changed.notify_all()
+            self._watcher.notify(batch.seq)
         return results
 
     def put(self, doc, new_edits=True):
@@ -327,49 +317,8 @@ class Database:
         return {"results": results, "last_seq": self.seq_text(last), "pending": pending}
 
     def wait_for_change(self, since_seq, timeout):
-        """Block until the update seq passes ``since_seq`` or ``timeout`` ends.
-
-        Writes from this process wake waiters at once; writes from other
-        processes (another server worker, the command line) are noticed by
-        one watcher thread per database that re-reads the seq twice a
-        second while anyone waits, so waiting costs no queries of its own.
-        """
-        deadline = time.monotonic() + timeout
-        latest = self.update_seq()
-        with self._changed:
-            self._seen_seq = max(self._seen_seq, latest)
-            self._waiters += 1
-            self._start_watcher()
-            try:
-                while self._seen_seq <= since_seq:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    self._changed.wait(left)
-                return True
-            finally:
-                self._waiters -= 1
-
-    def _start_watcher(self):
-        if self._watcher is None or not self._watcher.is_alive():
-            self._watcher = threading.Thread(target=self._watch, daemon=True,
-                                             name=f"watch-{self.name}")
-            self._watcher.start()
-
-    def _watch(self):
-        while not self._closed:
-            time.sleep(WATCH_INTERVAL)
-            with self._changed:
-                if not self._waiters:
-                    continue
-            try:
-                seq = self.update_seq()
-            except Exception:                # the file went away (deleted database)
-                return
-            with self._changed:
-                if seq > self._seen_seq:
-                    self._seen_seq = seq
-                    self._changed.notify_all()
+        """Block until the update seq passes ``since_seq`` or ``timeout`` ends."""
+        return self._watcher.wait(since_seq, timeout)
 
     def decode_since(self, since):
         """The integer position of a client's ``since`` value."""
