@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from sync import Store, ids
+from sync import Store, ids, merge
 
 from . import settings
 from .accounts import Accounts
@@ -60,7 +60,8 @@ def create_app(test_config=None):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["gridvisit.store"] = Store(data_dir, partition=ids.grid_of)
+    app.extensions["gridvisit.store"] = Store(data_dir, partition=ids.grid_of,
+                                              resolver=merge.resolve_field_doc)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
     app.extensions.update({

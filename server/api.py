@@ -89,16 +89,20 @@ def describe(user):
 
 @bp.post("/login")
 def login():
-    """Sign in; with a device name, also issue that tablet's token."""
+    """Sign in: a browser gets a session cookie; a tablet (naming its device)
+    gets a device token instead."""
     data = load(LoginSchema())
     user = check_password(data["name"], data["password"])
     if user is None:
         raise Unauthorized("用户名或密码错误 / name or password is incorrect")
-    login_user(user)
     body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"]}
     if data["device"]:
+        # A tablet proves itself with its token only, so revoking the token
+        # locks it out: no session cookie that would outlive it.
         token, token_id = _account_call(ext("tokens").issue, user, data["device"])
         body.update(token=token, token_id=token_id)
+    else:
+        login_user(user)
     return jsonify(body)
 
 

@@ -11,7 +11,7 @@ import secrets
 import time
 import uuid
 
-from . import alldocs, changes, local, reads, revtree, writes
+from . import alldocs, changes, local, reads, resolve, revtree, writes
 from .errors import BadRequest, NotFound, SyncError
 from .sqlite import SQLiteFile
 from .watch import ChangeWatcher
@@ -20,9 +20,10 @@ from .watch import ChangeWatcher
 class Database:
     """A CouchDB-style database stored in one SQLite file."""
 
-    def __init__(self, name, path, partition=None):
+    def __init__(self, name, path, partition=None, resolver=None):
         self.name = name
         self.partition = partition
+        self.resolver = resolver
         self.file = SQLiteFile(path)
         self._watcher = ChangeWatcher(self.update_seq, name)
         with self.file.write() as conn:
@@ -71,6 +72,36 @@ class Database:
                 "disk_size": size, "data_size": size,
                 "instance_start_time": "0", "disk_format_version": 8,
                 "committed_update_seq": self.seq_text(seq)}
+
+    def resolve_all(self, progress=None):
+        """Resolve every conflicted document (data replicated in from
+        elsewhere); return how many were merged. ``progress(done, total)``."""
+        if self.resolver is None:
+            return 0
+        with self.file.read() as conn:
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM docs WHERE instr(leaves, ' ') > 0")]
+        merged = 0
+        for start in range(0, len(ids), 200):
+            chunk = ids[start:start + 200]
+            with self.file.write() as conn:
+                batch = writes.Batch(conn, int(self._meta(conn, "update_seq")),
+                                     int(self._meta(conn, "revs_limit")), self.partition)
+                merged += sum(1 for doc_id in chunk
+                              if resolve.resolve(batch, doc_id, self.resolver))
+                if batch.changed:
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'",
+                                 (str(batch.seq),))
+            if batch.changed:
+                self._watcher.notify(batch.seq)
+            if progress:
+                progress(min(start + 200, len(ids)), len(ids))
+        return merged
+
+    def resolutions(self, doc_id=None, flagged=None, limit=100, offset=0):
+        """Recorded automatic resolutions, newest first."""
+        with self.file.read() as conn:
+            return resolve.listing(conn, doc_id, flagged, limit, offset)
 
     def counts(self, parts):
         """``(live, deleted)`` document counts within partitions ``parts``."""
@@ -143,6 +174,9 @@ class Database:
                     if isinstance(doc, dict) and isinstance(doc.get("_rev"), str):
                         row["rev"] = doc["_rev"]
                     results.append(row)
+            if self.resolver is not None:
+                for doc_id in dict.fromkeys(batch.touched):
+                    resolve.resolve(batch, doc_id, self.resolver)
             if batch.changed:
                 conn.executemany("UPDATE meta SET value = ? WHERE key = ?", [
                     (str(batch.seq), "update_seq"),

@@ -41,6 +41,29 @@ CREATE TABLE IF NOT EXISTS blobs (
     digest TEXT PRIMARY KEY,
     data   BLOB NOT NULL
 ) WITHOUT ROWID;
+-- Field stamps of revisions whose bodies were compacted away: the common
+-- ancestor's stamps tell a concurrent edit from a later one (merge.py).
+CREATE TABLE IF NOT EXISTS rev_stamps (
+    doc_id TEXT NOT NULL,
+    rev    TEXT NOT NULL,
+    stamps TEXT NOT NULL,
+    PRIMARY KEY (doc_id, rev)
+) WITHOUT ROWID;
+-- Every automatic conflict resolution (resolve.py), for supervisors.
+CREATE TABLE IF NOT EXISTS resolutions (
+    id          INTEGER PRIMARY KEY,
+    doc_id      TEXT NOT NULL,
+    at          REAL NOT NULL,
+    leaves      TEXT NOT NULL,
+    leaf_bodies TEXT NOT NULL,
+    merged_rev  TEXT NOT NULL,
+    decisions   TEXT NOT NULL,
+    flagged     INTEGER NOT NULL,
+    rules       TEXT NOT NULL,
+    settled_by  TEXT,
+    settled_at  REAL
+);
+CREATE INDEX IF NOT EXISTS resolutions_doc ON resolutions (doc_id, at);
 -- _local documents: never in changes, never replicated.
 CREATE TABLE IF NOT EXISTS local_docs (
     id   TEXT PRIMARY KEY,

@@ -36,11 +36,13 @@ class Store:
     """Named databases under one data directory.
 
     ``partition(doc_id)`` names the partition a document belongs to (for
-    gridvisit, its grid), kept beside each document for filtered feeds.
+    gridvisit, its grid), kept beside each document for filtered feeds;
+    ``resolver`` merges conflicting leaves on write (see ``resolve.py``).
     """
 
-    def __init__(self, data_dir, partition=None):
+    def __init__(self, data_dir, partition=None, resolver=None):
         self.partition = partition
+        self.resolver = resolver
         self.root = Path(data_dir) / "dbs"
         self.root.mkdir(parents=True, exist_ok=True)
         self._open = {}
@@ -68,7 +70,7 @@ class Store:
         with self._lock:
             if self._path(name).exists():
                 raise FileExists("The database could not be created, the file already exists.")
-            db = Database(name, self._path(name), self.partition)
+            db = Database(name, self._path(name), self.partition, self.resolver)
             self._open[name] = db
             return db
 
@@ -87,7 +89,7 @@ class Store:
             if not isinstance(name, str) or not DB_NAME_RE.match(name) \
                     or not self._path(name).exists():
                 raise NotFound("Database does not exist.")
-            db = Database(name, self._path(name), self.partition)
+            db = Database(name, self._path(name), self.partition, self.resolver)
             self._open[name] = db
             return db
 

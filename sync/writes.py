@@ -20,6 +20,7 @@ class Batch:
 
     def __init__(self, conn, seq, revs_limit, partition=None):
         self.conn = conn
+        self.touched = []              # ids written, for resolution after the batch
         self.seq = seq
         self.revs_limit = revs_limit
         self.partition = partition
@@ -44,6 +45,12 @@ class Batch:
                                 (doc_id, rev)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    def keep_stamps(self, doc_id, rev, body):
+        """Keep the stamps of a body about to be compacted away."""
+        if isinstance(body.get("stamps"), dict):
+            self.conn.execute("INSERT OR REPLACE INTO rev_stamps (doc_id, rev, stamps) "
+                              "VALUES (?, ?, ?)", (doc_id, rev, json.dumps(body["stamps"])))
+
     def current(self, doc_id):
         """``(tree, winning body or None)`` of ``doc_id`` as it stands now."""
         meta = self.load(doc_id)
@@ -64,6 +71,11 @@ class Batch:
         gone = [rev for rev in compacted if rev not in revtree.leaves(tree)]
         if gone:
             marks = ",".join("?" * len(gone))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO rev_stamps (doc_id, rev, stamps) "
+                "SELECT doc_id, rev, json_extract(body, '$.stamps') FROM revs "
+                f"WHERE doc_id = ? AND rev IN ({marks}) "
+                "AND json_extract(body, '$.stamps') IS NOT NULL", [doc_id, *gone])
             self.conn.execute(f"DELETE FROM revs WHERE doc_id = ? AND rev IN ({marks})",
                               [doc_id, *gone])
         self.save_tree(doc_id, tree, bump=True)
@@ -86,6 +98,7 @@ class Batch:
         if bump:
             self.seq += 1
             self.changed = True
+            self.touched.append(doc_id)
             part = self.partition(doc_id) if self.partition else None
             self.conn.execute(
                 "INSERT INTO docs (id, tree, winner, leaves, deleted, seq, part) "

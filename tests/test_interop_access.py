@@ -1,0 +1,525 @@
+"""Per-grid access control seen from real PouchDB tablets (node) and a real server.
+
+Each test starts ``gridvisit serve`` in its own data directory, creates the
+field database and the directory through the admin JSON API (street ``s``;
+community ``c1`` with grids ``g1`` and ``g2``, community ``c2`` with grid
+``g3``; workers ``w1`` on g1 and ``w2`` on g2), and loads valid field
+documents as admin with ``_bulk_docs``.
+
+A tablet is ``tests/interop/workers.js``: one node process holding one
+PouchDB memory database, driven command by command (log in, pull, push,
+live sync...), so that the same local database — and so the same
+replication checkpoint — lives through the admin's changes between syncs.
+Tablets log in with ``POST /api/login`` and send ``Authorization: Bearer``
+through PouchDB's ``fetch`` option; w2 in the first test uses Basic
+credentials in the URL instead.
+
+What is covered:
+
+1. two workers of different grids pull exactly their own grids' documents;
+2. a push with a document of another grid and an invalid visit: both are
+   ``denied`` (``doc_write_failures`` 2), the five good ones replicate, the
+   two refused ones are in ``GET /api/quarantine`` with reasons naming the
+   grid rule and the field and rule;
+3. a grid newly assigned reaches the tablet on its next sync although its
+   documents are older than the checkpoint; a grid taken away stops flowing
+   (what stays on the tablet, and what a push of it does, is pinned here);
+4. live two-way sync delivers an admin write in the worker's grid within
+   seconds and never one in another grid;
+5. a revoked device token (revoked by the community's supervisor):
+   replication fails with 401, and a running live sync stops with a 401
+   error instead of retrying; a new login gives a working token again.
+
+Tablets normally send only their token. The last three tests let the
+tablet keep cookies from ``POST /api/login``, as a browser does: revoking
+the device, logging out, and naming the device in the quarantine must work
+as with the token alone.
+"""
+
+import base64
+import json
+import queue
+import subprocess
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests import fielddocs as fd
+from tests.peers import INTEROP, ROOT, start_gridvisit
+
+FIELD = "field"
+PASSWORD = "password-123"
+GRIDS = {"g1": "c1", "g2": "c1", "g3": "c2"}
+WORKERS = {"w1": "g1", "w2": "g2"}
+
+
+# -- the admin side -----------------------------------------------------------
+
+def api_base(peer):
+    return f"http://127.0.0.1:{peer.extra['port']}/api"
+
+
+def api(peer, method, path, body=None, auth="admin"):
+    """One request to the JSON API; ``(status, json)``.
+
+    ``auth``: "admin" (the admin's Basic auth), ``(name, password)``, or None.
+    """
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"{api_base(peer)}/{path.lstrip('/')}", data=data,
+                                 method=method)
+    req.add_header("Content-Type", "application/json")
+    if auth == "admin":
+        auth = (peer.username, peer.password)
+    if auth:
+        cred = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        req.add_header("Authorization", f"Basic {cred}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        return err.code, json.loads(raw) if raw[:1] in (b"{", b"[") else raw
+
+
+def ok(status_body, expect=(200, 201)):
+    status, body = status_body
+    assert status in expect, (status, body)
+    return body
+
+
+def admin_write(peer, docs):
+    """Write ``docs`` as admin (new edits); every row must be ok."""
+    status, rows = peer.request("POST", f"{FIELD}/_bulk_docs", {"docs": docs})
+    assert status == 201 and all(r.get("ok") for r in rows), (status, rows)
+    return {r["id"]: r["rev"] for r in rows}
+
+
+def server_ids(peer):
+    """Every live document id in the field db, as admin sees it."""
+    status, body = peer.request("GET", f"{FIELD}/_all_docs")
+    assert status == 200, body
+    return {row["id"] for row in body["rows"]}
+
+
+def grid_docs(grid, households=3, tag=""):
+    """A grid's reference doc, households, a visit and a request per household."""
+    docs = [fd.grid_doc(grid)] if not tag else []
+    for i in range(households):
+        hh = f"h{tag}{i}"
+        docs += [fd.household(grid, hh), fd.visit(grid, hh, by="seed"),
+                 fd.request_doc(grid, hh, by="seed")]
+    return docs
+
+
+@pytest.fixture
+def field(tmp_path):
+    """A running server with the directory, two workers and data in g1–g3."""
+    peer = start_gridvisit(tmp_path / "server")
+    try:
+        status, body = peer.request("PUT", FIELD)
+        assert status == 201, body
+        ok(api(peer, "POST", "streets", {"id": "s", "name": "朝阳门街道"}))
+        ok(api(peer, "POST", "communities", {"id": "c1", "name": "史家社区", "parent": "s"}))
+        ok(api(peer, "POST", "communities", {"id": "c2", "name": "演乐社区", "parent": "s"}))
+        for grid, community in GRIDS.items():
+            ok(api(peer, "POST", "grids", {"id": grid, "name": f"{grid} 网格",
+                                           "parent": community}))
+        for name, grid in WORKERS.items():
+            ok(api(peer, "POST", "users", {"name": name, "password": PASSWORD,
+                                           "role": "worker", "display_name": f"网格员{name}"}))
+            ok(api(peer, "POST", "assignments", {"user": name, "grid": grid}))
+        ok(api(peer, "POST", "users", {"name": "s1", "password": PASSWORD,
+                                       "role": "supervisor"}))
+        ok(api(peer, "POST", "assignments", {"user": "s1", "community": "c1"}))
+        written = {grid: admin_write(peer, grid_docs(grid)) for grid in GRIDS}
+        peer.extra["written"] = {grid: set(revs) for grid, revs in written.items()}
+        yield peer
+    finally:
+        peer.stop()
+
+
+# -- the tablet side ----------------------------------------------------------
+
+class Tablet:
+    """A node process running ``workers.js``: one PouchDB memory db."""
+
+    def __init__(self, tmp_path, name):
+        self.name = name
+        self.stderr = (tmp_path / f"tablet-{name}.stderr").open("w+")
+        self.proc = subprocess.Popen(["node", str(INTEROP / "workers.js")], cwd=ROOT,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.n = 0
+
+    def _read(self):
+        try:
+            for line in self.proc.stdout:
+                if line.strip():
+                    self.lines.put(line)
+        except ValueError:                  # closed by close()
+            pass
+        self.lines.put(None)
+
+    def call(self, cmd, timeout=60, **args):
+        """Run one command; its result (an error reply fails the test)."""
+        reply = self.try_call(cmd, timeout, **args)
+        assert reply["ok"], f"{self.name} {cmd}: {reply}\n{self.log()}"
+        return reply["result"]
+
+    def try_call(self, cmd, timeout=60, **args):
+        self.n += 1
+        self.proc.stdin.write(json.dumps(dict(args, cmd=cmd, n=self.n)) + "\n")
+        self.proc.stdin.flush()
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"{self.name} {cmd}: no answer in {timeout} s\n{self.log()}")
+        assert line is not None, f"{self.name} exited:\n{self.log()}"
+        reply = json.loads(line)
+        assert reply.get("n") == self.n, reply
+        return reply
+
+    def log(self):
+        self.stderr.flush()
+        self.stderr.seek(0)
+        return self.stderr.read()[-4000:]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.try_call("exit", timeout=10)
+            except AssertionError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.stderr.close()
+
+
+@pytest.fixture
+def tablets(tmp_path):
+    made = []
+
+    def make(name):
+        tablet = Tablet(tmp_path, name)
+        made.append(tablet)
+        return tablet
+    yield make
+    for tablet in made:
+        tablet.close()
+
+
+def sign_in(peer, tablet, name, auth="bearer", cookies=False):
+    """Log ``tablet`` in as ``name``; open the field db with a token or Basic URL.
+
+    With ``cookies`` the tablet also keeps the session cookie that the login
+    sets and sends it along with the token, as a browser does; without, the
+    token alone says who syncs.
+    """
+    login = tablet.call("login", api=api_base(peer), name=name, password=PASSWORD,
+                        device=f"tablet-{name}", cookies=cookies)
+    assert login["status"] == 200 and login["has_token"], login
+    assert login["field_db"] == FIELD
+    if auth == "bearer":
+        tablet.call("open", url=f"{peer.base}/{FIELD}", auth="bearer")
+    else:
+        parts = urllib.parse.urlsplit(peer.base)
+        url = parts._replace(netloc=f"{name}:{PASSWORD}@{parts.netloc}").geturl()
+        tablet.call("open", url=f"{url}/{FIELD}", auth="url")
+    return login
+
+
+def assert_clean(rep, what):
+    assert rep["error"] is None, f"{what}: {rep['error']}"
+    result = rep["result"]
+    assert result["ok"] is True and result["status"] == "complete", f"{what}: {result}"
+    assert result["doc_write_failures"] == 0 and result["errors"] == [], f"{what}: {result}"
+    assert rep["denied"] == [], f"{what}: {rep['denied']}"
+
+
+def changes_sinces(rep):
+    """The ``since`` of every ``_changes`` request one replication made."""
+    out = []
+    for req in rep["requests"]:
+        url = urllib.parse.urlsplit(req["url"])
+        if url.path.endswith("/_changes"):
+            out.append(urllib.parse.parse_qs(url.query).get("since", ["0"])[0])
+    return out
+
+
+def grid_of(doc_id):
+    return doc_id.split(":")[2] if doc_id.startswith("review:") else doc_id.split(":")[1]
+
+
+# -- 1. each worker pulls exactly their grids ---------------------------------
+
+def test_two_workers_pull_exactly_their_own_grids(field, tablets):
+    written = field.extra["written"]
+    t1, t2 = tablets("w1"), tablets("w2")
+    sign_in(field, t1, "w1", auth="bearer")
+    sign_in(field, t2, "w2", auth="url")          # Basic credentials in the URL
+
+    rep1, rep2 = t1.call("pull"), t2.call("pull")
+    assert_clean(rep1, "w1 pull")
+    assert_clean(rep2, "w2 pull")
+    assert set(t1.call("ids")) == written["g1"]
+    assert set(t2.call("ids")) == written["g2"]
+    assert rep1["result"]["docs_written"] == len(written["g1"])
+    # every request carried the credentials it was meant to
+    assert {r["auth"] for r in rep1["requests"] if "/_changes" in r["url"]} == {"Bearer"}
+    assert {r["auth"] for r in rep2["requests"] if "/_changes" in r["url"]} == {"Basic"}
+    assert all(r["status"] < 400 for r in rep1["requests"] + rep2["requests"]
+               if "/_local/" not in r["url"]), rep1["requests"] + rep2["requests"]
+
+    # A direct read of another grid's document is 404, as if it did not exist.
+    other = sorted(written["g2"])[0]
+    assert t1.call("remote_get", id=other)["status"] == 404
+    assert t2.call("remote_get", id=other)["status"] == 200
+    again = t1.call("pull")                    # nothing new, nothing leaked since
+    assert_clean(again, "w1 second pull")
+    assert again["result"]["docs_written"] == 0
+    assert set(t1.call("ids")) == written["g1"]
+
+
+# -- 2. a forbidden write: denied, quarantined, the rest replicates -----------
+
+def test_forbidden_and_invalid_writes_are_denied_and_quarantined(field, tablets):
+    t1 = tablets("w1")
+    sign_in(field, t1, "w1")
+    good = [fd.household("g1", "n1", by="w1"), fd.household("g1", "n2", by="w1"),
+            fd.visit("g1", "n1", by="w1"), fd.visit("g1", "n2", by="w1"),
+            fd.request_doc("g1", "n1", by="w1")]
+    foreign = fd.household("g2", "n9", by="w1")                    # w1 has no g2
+    invalid = fd.visit("g1", "n1", by="w1")
+    invalid["checks"][0]["temperature"] = 45                       # max 43 °C
+    written = t1.call("put", docs=good + [foreign, invalid])
+    assert all("rev" in row for row in written), written           # PouchDB takes anything
+
+    rep = t1.call("push")
+    assert rep["error"] is None, rep["error"]
+    result = rep["result"]
+    assert result["status"] == "complete", result
+    assert result["doc_write_failures"] == 2, result
+    assert result["docs_written"] == 5, result
+    refused = {foreign["_id"], invalid["_id"]}
+    assert {d["id"] for d in rep["denied"]} == refused, rep["denied"]
+    # (a per-document row carries no HTTP status; PouchDB makes it 500, as
+    # it does for CouchDB's own validate_doc_update refusals)
+    assert all(d["name"] == "forbidden" and d["error"] == "forbidden" and d["message"]
+               for d in rep["denied"]), rep["denied"]
+    assert {e["id"] for e in result["errors"]} == refused, result["errors"]
+
+    on_server = server_ids(field)
+    assert {d["_id"] for d in good} <= on_server
+    assert not refused & on_server
+
+    quarantine = ok(api(field, "GET", "quarantine"))
+    kept = {row["doc_id"]: row for row in quarantine["rows"]}
+    assert set(kept) == refused, quarantine
+    assert quarantine["total"] == 2
+    grid_row, bad_row = kept[foreign["_id"]], kept[invalid["_id"]]
+    assert "outside your grids" in grid_row["reason"], grid_row
+    assert [(e["field"], e["rule"]) for e in bad_row["errors"]] == [
+        ("checks[0].temperature", "range")], bad_row
+    assert bad_row["reason"].startswith("checks[0].temperature: "), bad_row
+    assert "34" in bad_row["reason"] and "43" in bad_row["reason"], bad_row
+    for row in (grid_row, bad_row):
+        assert row["user"] == "w1", row
+        assert row["doc"]["_id"] == row["doc_id"] and row["rev"], row  # the whole doc is kept
+
+    # Pushing again neither fails again nor quarantines twice: the checkpoint
+    # moved past them (PouchDB does not retry denied documents).
+    again = t1.call("push")
+    assert again["result"]["doc_write_failures"] == 0, again
+    assert ok(api(field, "GET", "quarantine"))["total"] == 2
+
+
+# -- 3. assigning and removing a grid ------------------------------------------
+
+def test_grid_assignment_backfills_and_removal_stops_the_flow(field, tablets):
+    written = field.extra["written"]
+    t1 = tablets("w1")
+    sign_in(field, t1, "w1")
+    first = t1.call("pull")
+    assert_clean(first, "first pull")
+    assert set(t1.call("ids")) == written["g1"]
+    checkpoint = first["result"]["last_seq"]
+    assert isinstance(checkpoint, str) and checkpoint not in ("0", "")
+
+    # A newer g1 document, so that g3's documents are all older than the
+    # tablet's checkpoint when g3 is assigned.
+    newer_g1 = admin_write(field, [fd.household("g1", "late")])
+    ok(api(field, "POST", "assignments", {"user": "w1", "grid": "g3"}))
+
+    second = t1.call("pull")
+    assert_clean(second, "pull after assignment")
+    assert changes_sinces(second)[0] == checkpoint      # resumed, not restarted from 0
+    assert set(t1.call("ids")) == written["g1"] | set(newer_g1) | written["g3"]
+    assert second["result"]["docs_written"] == len(written["g3"]) + 1
+
+    # Take g3 away; the admin then writes a new g3 document and a g1 one.
+    ok(api(field, "DELETE", "assignments", {"user": "w1", "grid": "g3"}))
+    after = admin_write(field, [fd.household("g3", "after"), fd.household("g1", "after")])
+    third = t1.call("pull")
+    assert_clean(third, "pull after removal")
+    held = set(t1.call("ids"))
+    assert "household:g3:after" not in held
+    assert "household:g1:after" in held                 # the worker's own grid goes on
+    assert third["result"]["docs_written"] == 1
+    # What happens on the tablet: the g3 documents it already has stay there.
+    # The server never tells a tablet to drop them (no deletion is sent for a
+    # grid taken away), so they stay readable offline until the app clears
+    # its database.
+    assert written["g3"] <= held
+
+    # And what a push of them does: the tablet never pushed them (they came
+    # by pull); a push now offers them, the server hides g3 from w1 so
+    # _revs_diff calls them missing, and _bulk_docs refuses each one.
+    push = t1.call("push")
+    assert push["error"] is None, push
+    g3_held = {i for i in held if grid_of(i) == "g3"}
+    assert {d["id"] for d in push["denied"]} == g3_held, push
+    assert push["result"]["doc_write_failures"] == len(g3_held)
+    assert push["result"]["docs_written"] == 0
+    # ... and each lands in the quarantine, though it is the server's own
+    # revision, unchanged.
+    kept = ok(api(field, "GET", "quarantine"))["rows"]
+    assert {r["doc_id"] for r in kept} == g3_held, kept
+    # the server's copies are untouched by it
+    status, doc = field.request("GET", f"{FIELD}/{sorted(written['g3'])[0]}")
+    assert status == 200 and doc["_rev"].startswith("1-"), doc
+
+
+# -- 4. live sync delivers only the worker's grids ----------------------------
+
+def test_live_sync_delivers_own_grid_only(field, tablets):
+    t1 = tablets("w1")
+    sign_in(field, t1, "w1")
+    # (a short heartbeat only so that the server notices the cancelled
+    # longpoll soon and stops quickly after the test)
+    started = t1.call("live_start", retry=True, heartbeat=1000)
+    assert started["idle"], started
+    assert set(t1.call("ids")) == field.extra["written"]["g1"]
+
+    other = fd.household("g2", "live")
+    mine = fd.household("g1", "live")
+    admin_write(field, [other])                  # first: a change w1 must not see
+    admin_write(field, [mine])
+    arrived = t1.call("live_wait", id=mine["_id"], timeout_ms=10_000, timeout=30)
+    assert arrived["arrived"], arrived
+    assert arrived["ms"] < 10_000
+    # g2's write came first in the feed: had it leaked, it would be here now.
+    waited = t1.call("live_wait", id=other["_id"], timeout_ms=1_500, timeout=30)
+    assert not waited["arrived"], waited
+
+    # The tablet's own write goes up through the same live sync.
+    mine2 = fd.visit("g1", "live", by="w1")
+    t1.call("put", docs=[mine2])
+    for _ in range(100):
+        status, _doc = field.request("GET", f"{FIELD}/{mine2['_id']}")
+        if status == 200:
+            break
+        t1.call("sleep", ms=100)
+    assert status == 200
+
+    state = t1.call("live_state")
+    assert state["errors"] == [] and state["denied"] == [], state
+    stopped = t1.call("live_stop")
+    assert stopped["finished"], stopped
+
+
+# -- 5. a revoked device token ------------------------------------------------
+
+def wait_for_live_error(tablet, tries=100):
+    for _ in range(tries):
+        state = tablet.call("live_state")
+        if state["errors"]:
+            return state
+        tablet.call("sleep", ms=100)
+    return state
+
+
+def test_revoked_device_token_gets_401(field, tablets):
+    t1 = tablets("w1")
+    login = sign_in(field, t1, "w1")
+    assert_clean(t1.call("pull"), "pull before revocation")
+    supervisor = ("s1", PASSWORD)                         # s1 runs c1, w1's community
+    devices = ok(api(field, "GET", "devices", auth=supervisor))
+    assert any(d["id"] == login["token_id"] and d["user"] == "w1" and d["revoked"] is None
+               for d in devices), devices
+
+    # A live sync runs while the supervisor revokes the lost tablet.
+    assert t1.call("live_start", retry=True)["idle"]
+    revoked = ok(api(field, "DELETE", f"devices/{login['token_id']}", auth=supervisor))
+    assert revoked == {"ok": True, "revoked": True}
+
+    # One-shot replications in both directions now fail with 401.
+    pull = t1.call("pull")
+    assert pull["result"] is None and pull["error"]["status"] == 401, pull
+    t1.call("put", docs=[fd.household("g1", "lost")])
+    push = t1.call("push")
+    assert push["error"] and push["error"]["status"] == 401, push
+    assert "household:g1:lost" not in server_ids(field)
+
+    # The live sync learns it on its next request (a change wakes its
+    # longpoll) and stops with the 401 instead of retrying forever.
+    admin_write(field, [fd.household("g1", "wake")])
+    state = wait_for_live_error(t1)
+    assert any(e.get("status") == 401 for e in state["errors"]), state
+    assert t1.call("get", id="household:g1:wake") is None
+    stopped = t1.call("live_stop")
+    assert stopped["finished"], stopped
+
+    # Signing in again gives the tablet a new, working token.
+    sign_in(field, t1, "w1")
+    assert_clean(t1.call("pull"), "pull with a new token")
+    assert t1.call("get", id="household:g1:wake") is not None
+
+
+# A tablet that logs in like a browser keeps whatever cookie POST /api/login
+# sets (PouchDB's node fetch has a cookie jar, as a browser has) and sends it
+# with its token on every sync request. A session cookie from a device login
+# would win over the token: the token would never be looked at, so revoking
+# the device, logging out and naming the device in the quarantine would all
+# silently fail. (They did, until /api/login stopped setting a session
+# cookie when it issues a device token; these three tests guard that.)
+
+def test_revoking_a_device_locks_out_a_tablet_that_keeps_the_login_cookie(field, tablets):
+    t1 = tablets("w1")
+    login = sign_in(field, t1, "w1", cookies=True)
+    assert_clean(t1.call("pull"), "pull before revocation")
+    ok(api(field, "DELETE", f"devices/{login['token_id']}"))
+    pull = t1.call("pull")
+    assert pull["result"] is None and (pull["error"] or {}).get("status") == 401, (
+        "a revoked tablet still syncs with the session cookie of its login: "
+        f"{pull['result']}")
+
+
+def test_quarantine_names_the_device_of_a_tablet_that_keeps_the_login_cookie(field, tablets):
+    t1 = tablets("w1")
+    sign_in(field, t1, "w1", cookies=True)
+    t1.call("put", docs=[fd.household("g2", "cookie", by="w1")])
+    assert t1.call("push")["result"]["doc_write_failures"] == 1
+    rows = ok(api(field, "GET", "quarantine"))["rows"]
+    assert [(r["doc_id"], r["user"], r["device"]) for r in rows] == [
+        ("household:g2:cookie", "w1", "tablet-w1")], rows
+
+
+def test_logout_of_a_tablet_that_keeps_the_login_cookie_revokes_its_token(field, tablets):
+    t1 = tablets("w1")
+    login = sign_in(field, t1, "w1", cookies=True)
+    out = t1.call("logout", api=api_base(field), cookies=True)
+    assert out["status"] == 200, out
+    devices = ok(api(field, "GET", "devices"))
+    mine = [d for d in devices if d["id"] == login["token_id"]]
+    assert mine and mine[0]["revoked"] is not None, (
+        f"POST /api/logout left the tablet's token live: {mine}")

@@ -1,0 +1,224 @@
+"""Field-level merge of conflicting households and requests, and the
+server resolving conflicts on write (sync/merge.py, sync/resolve.py)."""
+
+import copy
+import itertools
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sync import Store, ids, merge as merging
+from sync.hlc import Clock
+from sync.stamps import stamp_edit
+from tests import fielddocs as fd
+
+
+def clock_at(device, start=1_795_000_000_000):
+    ticks = itertools.count(start, 1000)
+    return Clock(device, now_ms_fn=lambda: next(ticks))
+
+
+def edit(doc, clock, **changes):
+    new = copy.deepcopy(doc)
+    for key, value in changes.items():
+        if value is None:
+            new.pop(key, None)
+        else:
+            new[key] = value
+    return stamp_edit(doc, new, clock)
+
+
+BASE = stamp_edit(None, fd.household("g1", "h1"), clock_at("seed", 1_790_000_000_000))
+
+
+def test_different_fields_both_survive():
+    a = edit(BASE, clock_at("A"), phone="139 0000 0001")
+    b = edit(BASE, clock_at("B"), notes="门口有台阶")
+    body, decisions, flagged = merging.merge([("2-a", a), ("2-b", b)], BASE["stamps"])
+    assert body["phone"] == "139 0000 0001" and body["notes"] == "门口有台阶"
+    assert not flagged
+    assert {"field": "phone", "rule": "newest_stamp", "rev": "2-a"} in decisions
+
+
+def test_same_field_newest_stamp_wins_whatever_the_rev_order():
+    a = edit(BASE, clock_at("A", 1_795_000_000_000), phone="111111")
+    b = edit(BASE, clock_at("B", 1_796_000_000_000), phone="222222")
+    for leaves in ([("2-a", a), ("2-z", b)], [("2-z", a), ("2-a", b)]):
+        assert merging.merge(leaves, BASE["stamps"])[0]["phone"] == "222222"
+
+
+def test_concurrent_colour_change_goes_most_severe_and_is_flagged():
+    a = edit(BASE, clock_at("A", 1_796_000_000_000), colour="yellow", colour_reason="血压偏高")
+    b = edit(BASE, clock_at("B", 1_795_000_000_000), colour="red", colour_reason="高烧不退")
+    body, decisions, flagged = merging.merge([("2-a", a), ("2-b", b)], BASE["stamps"])
+    assert (body["colour"], body["colour_reason"], flagged) == ("red", "高烧不退", True)
+    assert {"field": "colour", "rule": "most_severe", "rev": "2-b"} in decisions
+
+
+def test_a_later_colour_change_is_not_a_conflict():
+    a = edit(BASE, clock_at("A"), colour="red", colour_reason="高烧")
+    a2 = edit(a, clock_at("A", 1_797_000_000_000), colour="green", colour_reason=None)
+    b = edit(a, clock_at("B", 1_798_000_000_000), phone="333333")   # saw a's red, kept it
+    body, _d, flagged = merging.merge([("3-a", a2), ("3-b", b)], a["stamps"])
+    assert body["colour"] == "green" and body["phone"] == "333333" and not flagged
+
+
+def test_member_added_on_one_and_edited_on_the_other():
+    members = BASE["members"]
+    a = edit(BASE, clock_at("A"), members=members + [{"id": "m2", "name": "李小明",
+                                                      "birth_year": 2015}])
+    edited = [dict(members[0], tags=["over65", "chronic"], notes="高血压")]
+    b = edit(BASE, clock_at("B"), members=edited)
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)], BASE["stamps"])
+    by_id = {m["id"]: m for m in body["members"]}
+    assert set(by_id) == {"m1", "m2"}
+    assert by_id["m1"]["tags"] == ["chronic", "over65"]          # b removed elderly_alone
+    assert by_id["m1"]["notes"] == "高血压" and by_id["m2"]["name"] == "李小明"
+
+
+def test_tags_merge_as_add_remove_sets():
+    m1 = BASE["members"][0]
+    a = edit(BASE, clock_at("A", 1_796_000_000_000), members=[dict(m1, tags=["over65"])])
+    b = edit(BASE, clock_at("B", 1_795_000_000_000),
+             members=[dict(m1, tags=["over65", "elderly_alone", "disabled"])])
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)], BASE["stamps"])
+    assert body["members"][0]["tags"] == ["disabled", "over65"]   # a removed one, b added one
+
+
+def test_request_status_follows_its_lifecycle():
+    req = stamp_edit(None, fd.request_doc("g1", "h1"), clock_at("seed"))
+    a = edit(req, clock_at("A", 1_797_000_000_000), status="assigned",
+             status_times={"open": "2026-11-24T08:00:00+08:00",
+                           "assigned": "2026-11-24T08:03:00+08:00"})
+    b = edit(req, clock_at("B", 1_796_000_000_000), status="resolved",
+             status_times={"open": "2026-11-24T08:00:00+08:00",
+                           "resolved": "2026-11-24T08:15:00+08:00"})
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)], req["stamps"])
+    assert body["status"] == "resolved"
+    assert list(body["status_times"]) == ["open", "assigned", "resolved"]
+
+
+def test_merge_is_idempotent_and_order_free():
+    a = edit(BASE, clock_at("A"), phone="1", colour="yellow", colour_reason="x")
+    b = edit(BASE, clock_at("B"), notes="n", colour="red", colour_reason="y")
+    c = edit(BASE, clock_at("C"), head="王秀英")
+    leaves = [("2-a", a), ("2-b", b), ("2-c", c)]
+    first = merging.merge(leaves, BASE["stamps"])[0]
+    for perm in itertools.permutations(leaves):
+        assert merging.merge(list(perm), BASE["stamps"])[0] == first
+    for leaf in leaves:
+        assert merging.merge([("3-m", first), leaf], BASE["stamps"])[0] == first
+
+
+def _conflict(db, left, right):
+    """Two edits of the same household made on two replicas of rev 1."""
+    rev1 = db.put(dict(BASE))["rev"]
+    parent = rev1.split("-")[1]
+    db.bulk_docs([dict(left, _rev="2-aaaa", _revisions={"start": 2, "ids": ["aaaa", parent]}),
+                  dict(right, _rev="2-bbbb", _revisions={"start": 2, "ids": ["bbbb", parent]})],
+                 new_edits=False)
+    return rev1
+
+
+def test_server_resolves_on_write_and_records_it(tmp_path):
+    db = Store(tmp_path, ids.grid_of, merging.resolve_field_doc).create("field")
+    a = edit(BASE, clock_at("A"), phone="139 0000 0001")
+    b = edit(BASE, clock_at("B"), colour="red", colour_reason="独居发烧")
+    _conflict(db, a, b)
+    doc = db.get(BASE["_id"], conflicts=True, deleted_conflicts=True)
+    assert "_conflicts" not in doc and doc["_rev"].startswith("3-")
+    assert doc["phone"] == "139 0000 0001" and doc["colour"] == "red"
+    assert sorted(doc["_deleted_conflicts"]) == sorted(
+        r for r in doc["_deleted_conflicts"] if r.startswith("3-"))
+    (record,) = db.resolutions()
+    assert record["leaves"] == ["2-bbbb", "2-aaaa"] and record["merged_rev"] == doc["_rev"]
+    assert "newest_stamp" in record["rules"]
+
+
+def test_two_servers_resolve_the_same_conflict_identically(tmp_path):
+    one = Store(tmp_path / "1", ids.grid_of, merging.resolve_field_doc).create("field")
+    two = Store(tmp_path / "2", ids.grid_of, merging.resolve_field_doc).create("field")
+    a = edit(BASE, clock_at("A"), phone="1", colour="yellow", colour_reason="x")
+    b = edit(BASE, clock_at("B"), colour="red", colour_reason="y")
+    for db in (one, two):
+        _conflict(db, a, b)
+    assert one.open_revs(BASE["_id"], "all") == two.open_revs(BASE["_id"], "all")
+    replicate(one, two)
+    replicate(two, one)
+    for db in (one, two):
+        assert len([r for r in db.open_revs(BASE["_id"], "all")
+                    if not r["ok"].get("_deleted")]) == 1
+
+
+def test_sweep_resolves_conflicts_replicated_in_without_a_resolver(tmp_path):
+    plain = Store(tmp_path / "plain").create("field")
+    a = edit(BASE, clock_at("A"), phone="1")
+    b = edit(BASE, clock_at("B"), notes="n")
+    _conflict(plain, a, b)
+    assert plain.get(BASE["_id"], conflicts=True)["_conflicts"]
+    plain.close()
+    db = Store(tmp_path / "plain", ids.grid_of, merging.resolve_field_doc).get("field")
+    done = []
+    assert db.resolve_all(progress=lambda n, total: done.append((n, total))) == 1
+    assert done[-1] == (1, 1)
+    merged = db.get(BASE["_id"], conflicts=True)
+    assert "_conflicts" not in merged and merged["phone"] == "1" and merged["notes"] == "n"
+
+
+def replicate(source, target):
+    """One-shot replication between two stores (changes → revs_diff → open_revs)."""
+    rows = source.changes(style="all_docs")["results"]
+    wanted = {r["id"]: [c["rev"] for c in r["changes"]] for r in rows}
+    missing = target.revs_diff(wanted)
+    docs = [item["ok"] for doc_id, entry in missing.items()
+            for item in source.open_revs(doc_id, entry["missing"], revs=True, attachments=True)
+            if "ok" in item]
+    if docs:
+        target.bulk_docs(docs, new_edits=False)
+
+
+EDITS = st.lists(st.tuples(st.integers(0, 4), st.sampled_from(
+    ["phone", "notes", "colour", "head", "member", "tag"]), st.integers(0, 3)),
+    min_size=1, max_size=8)
+SYNCS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), max_size=10)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(replicas=st.integers(2, 5), edits=EDITS, syncs=SYNCS, data=st.data())
+def test_random_histories_converge(tmp_path_factory, replicas, edits, syncs, data):
+    root = tmp_path_factory.mktemp("converge")
+    dbs = [Store(root / str(i), ids.grid_of, merging.resolve_field_doc).create("field")
+           for i in range(replicas)]
+    clocks = [clock_at(f"d{i}", 1_795_000_000_000 + i) for i in range(replicas)]
+    dbs[0].put(dict(BASE))
+    for i in range(1, replicas):
+        replicate(dbs[0], dbs[i])
+    colours = ["green", "yellow", "red"]
+    for who, field, value in edits:
+        db, clock = dbs[who % replicas], clocks[who % replicas]
+        doc = db.get(BASE["_id"])
+        body = {k: v for k, v in doc.items() if k != "_rev"}
+        if field == "colour":
+            colour = colours[value % 3]
+            change = {"colour": colour, "colour_reason": None if colour == "green" else "变化"}
+        elif field == "member":
+            change = {"members": doc["members"] + [{"id": f"x{value}{who}", "name": "新成员"}]
+                      if all(m["id"] != f"x{value}{who}" for m in doc["members"]) else doc["members"]}
+        elif field == "tag":
+            tags = ["over65", "chronic", "disabled", "pregnant"]
+            change = {"members": [dict(doc["members"][0], tags=sorted({tags[value]}))]
+                      + doc["members"][1:]}
+        else:
+            change = {field: f"{field}-{who}-{value}"}
+        new = edit(body, clock, **change)
+        db.put(dict(new, _rev=doc["_rev"]))
+        for a, b in syncs[:data.draw(st.integers(0, len(syncs)))]:
+            replicate(dbs[a % replicas], dbs[b % replicas])
+    for _ in range(3):                          # everyone meets everyone
+        for a in range(replicas):
+            for b in range(replicas):
+                if a != b:
+                    replicate(dbs[a], dbs[b])
+    bodies = [db.get(BASE["_id"], conflicts=True) for db in dbs]
+    assert all("_conflicts" not in body for body in bodies)
+    assert all(body == bodies[0] for body in bodies)
