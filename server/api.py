@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import login_user, logout_user
 from marshmallow import Schema, ValidationError, fields, validate
 
+from sync import ids
 from sync.errors import BadRequest, NotFound, Unauthorized
 
 from .accounts import ROLES, AccountError
@@ -233,6 +234,42 @@ def assignments():
     data = load(AssignmentSchema())
     _account_call(ext("directory").assign, data["user"], grid=data["grid"],
                   community=data["community"], remove=request.method == "DELETE")
+    return jsonify(ok=True)
+
+
+@bp.get("/resolutions")
+def resolutions():
+    """Automatic conflict resolutions in the caller's grids, newest first.
+
+    ``?flagged=true`` lists those a supervisor should look at; each has the
+    leaves side by side, the merged revision and the rule per field.
+    """
+    user = require_role("supervisor")
+    flagged = request.args.get("flagged")
+    if flagged not in (None, "true", "false"):
+        raise BadRequest("flagged: true or false")
+    grids = ext("directory").grids_of(user)
+    db = ext("store").get(current_app.config["FIELD_DB"])
+    rows = db.resolutions(flagged=None if flagged is None else flagged == "true",
+                          limit=1000)
+    return jsonify([row for row in rows if grids is None or ids.grid_of(row["doc_id"]) in grids])
+
+
+@bp.post("/resolutions/<int:resolution_id>/settle")
+def settle_resolution(resolution_id):
+    """A supervisor accepts an automatic resolution, or records the revision
+    (saved with their own stamps) that overrides it: ``{"override": rev}``."""
+    user = require_role("supervisor")
+    db = ext("store").get(current_app.config["FIELD_DB"])
+    grids = ext("directory").grids_of(user)
+    found = db.resolutions(rid=resolution_id)
+    if not found or (grids is not None and ids.grid_of(found[0]["doc_id"]) not in grids):
+        raise NotFound("no such resolution")
+    body = request.get_json(silent=True) or {}
+    override = body.get("override") if isinstance(body, dict) else None
+    if override is not None and not isinstance(override, str):
+        raise BadRequest("override: the rev of the supervisor's own revision")
+    db.settle_resolution(resolution_id, user.name, override)
     return jsonify(ok=True)
 
 

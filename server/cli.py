@@ -302,3 +302,26 @@ def seed_demo(data_dir):
     click.echo("演示账户（仅供演示）/ demo accounts, for demos only:\n" + _table(rows))
     if demo.ADMIN[0] not in dict(seeded.accounts):
         click.echo("an admin account existed already, so no demo admin was made")
+
+
+@main.command("resolve-conflicts")
+@click.option("--db", "dbname", default=None, help="Database to sweep (default: the field db).")
+@_data_dir_option
+def resolve_conflicts(dbname, data_dir):
+    """Merge every conflicted household and request (e.g. after replicating in)."""
+    from sync.errors import SyncError
+    app = _app(data_dir)
+    name = dbname or app.config["FIELD_DB"]
+    try:
+        db = app.extensions["gridvisit.store"].get(name)
+    except SyncError as err:
+        raise click.ClickException(f"{name}: {err.reason}")
+    with click.progressbar(length=1, label=f"解决冲突 / resolving {name}",
+                           show_pos=True, show_eta=True) as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        merged = db.resolve_all(progress)
+    flagged = len(db.resolutions(flagged=True, limit=100000))
+    click.echo(f"合并 {merged} 个文档 / merged {merged} documents; "
+               f"{flagged} resolutions flagged for review in total")

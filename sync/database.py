@@ -98,10 +98,17 @@ class Database:
                 progress(min(start + 200, len(ids)), len(ids))
         return merged
 
-    def resolutions(self, doc_id=None, flagged=None, limit=100, offset=0):
+    def resolutions(self, doc_id=None, flagged=None, limit=100, offset=0, rid=None):
         """Recorded automatic resolutions, newest first."""
         with self.file.read() as conn:
-            return resolve.listing(conn, doc_id, flagged, limit, offset)
+            return resolve.listing(conn, doc_id, flagged, limit, offset, rid)
+
+    def settle_resolution(self, resolution_id, who, override=None):
+        """Record that ``who`` accepted a resolution, or overrode it with
+        revision ``override``."""
+        with self.file.write() as conn:
+            conn.execute("UPDATE resolutions SET settled_by = ?, settled_at = ?, override = ? "
+                         "WHERE id = ?", (who, time.time(), override, resolution_id))
 
     def counts(self, parts):
         """``(live, deleted)`` document counts within partitions ``parts``."""

@@ -97,11 +97,13 @@ def resolve(batch, doc_id, resolver):
     return record
 
 
-def listing(conn, doc_id=None, flagged=None, limit=100, offset=0):
-    """Recorded resolutions, newest first, optionally of one document or flag."""
+def listing(conn, doc_id=None, flagged=None, limit=100, offset=0, rid=None):
+    """Recorded resolutions, newest first: of one document, flag, or id."""
     sql = ("SELECT id, doc_id, at, leaves, leaf_bodies, merged_rev, decisions, flagged, "
-           "rules, settled_by, settled_at FROM resolutions WHERE 1")
+           "rules, settled_by, settled_at, override FROM resolutions WHERE 1")
     args = []
+    if rid is not None:
+        sql, args = sql + " AND id = ?", args + [rid]
     if doc_id is not None:
         sql, args = sql + " AND doc_id = ?", args + [doc_id]
     if flagged is not None:
@@ -112,4 +114,4 @@ def listing(conn, doc_id=None, flagged=None, limit=100, offset=0):
              "leaf_bodies": json.loads(r[4]), "merged_rev": r[5],
              "decisions": json.loads(r[6]), "flagged": bool(r[7]),
              "rules": r[8].split(",") if r[8] else [], "settled_by": r[9],
-             "settled_at": r[10]} for r in rows]
+             "settled_at": r[10], "override": r[11]} for r in rows]

@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS resolutions (
     flagged     INTEGER NOT NULL,
     rules       TEXT NOT NULL,
     settled_by  TEXT,
-    settled_at  REAL
+    settled_at  REAL,
+    override    TEXT
 );
 CREATE INDEX IF NOT EXISTS resolutions_doc ON resolutions (doc_id, at);
 -- _local documents: never in changes, never replicated.
