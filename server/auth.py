@@ -23,6 +23,8 @@ def accounts():
 
 @login_manager.user_loader
 def _load_user(user_id):
+    if request.authorization is not None:
+        return None              # credentials on the request beat the cookie
     user = accounts().get(int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.is_active else None
 

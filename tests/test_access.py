@@ -64,7 +64,7 @@ def test_listing_endpoints_hold_only_the_users_grids(field, who):
                                                     {"id": OTHER}]}).get_json()["results"]
     assert ["ok" in r["docs"][0] for r in bulk] == [OWN in READERS[who], OTHER in READERS[who]]
     diff = c.post("field/_revs_diff", json={OWN: [rev_own], OTHER: ["1-abc"]}).get_json()
-    assert (OWN in diff) == (OWN not in READERS[who])       # hidden looks absent
+    assert OWN not in diff and diff[OTHER] == {"missing": ["1-abc"]}   # no ancestors leak
 
 
 def test_database_info_counts_only_the_users_grids(field):
@@ -232,3 +232,23 @@ def test_newly_assigned_grid_reaches_an_up_to_date_worker(field):
     directory.assign("w1", grid="g3", remove=True)
     field.extensions["gridvisit.store"].get("field").bulk_docs([fd.household("g3", "after")])
     assert w1.get(f"field/_changes?since={since}").get_json()["results"] == []
+
+
+def test_unchanged_copies_of_a_lost_grid_are_not_pushed_again(field):
+    w1 = client(field, "w1")
+    doc = w1.get(f"field/{OWN}?revs=true").get_json()
+    field.extensions["gridvisit.directory"].assign("w1", grid="g1", remove=True)
+    diff = w1.post("field/_revs_diff", json={OWN: [doc["_rev"], "9-feed"]}).get_json()
+    assert diff == {OWN: {"missing": ["9-feed"]}}
+    assert field.extensions["gridvisit.quarantine"].count() == 0
+
+
+def test_a_revoked_token_loses_even_with_a_session_cookie(field):
+    tablet = field.test_client()
+    assert tablet.post("/couch/_session", json={"name": "w1", "password": PASSWORD}).status_code == 200
+    body = tablet.post("/api/login", json={"name": "w1", "password": PASSWORD,
+                                           "device": "t1"}).get_json()
+    field.extensions["gridvisit.tokens"].revoke(body["token_id"])
+    bearer = {"Authorization": f"Bearer {body['token']}"}
+    assert tablet.get("/couch/field/_changes", headers=bearer).status_code == 401
+    assert tablet.get("/couch/field/_changes").status_code == 200      # the cookie alone
