@@ -75,7 +75,8 @@ def create_app(test_config=None):
                                           config["LOGIN_WINDOW"]),
     })
 
-    from . import api, auth, cors, couch_db, couch_docs, errors
+    from . import api, auth, cors, couch_db, couch_docs, errors, nightly
+    nightly.register(app)
     auth.init_app(app)
     cors.init_app(app)
     errors.init_app(app)

@@ -73,6 +73,10 @@ def serve(host, port, workers, threads, data_dir):
     click.echo(f"gridvisit serving http://{host}:{port}/couch/ "
                f"(data in {app.config['DATA_DIR']}, {workers}×{threads} threads)")
     app.extensions["gridvisit.store"].close()
+    if app.config["NIGHTLY_AT"]:
+        from .nightly import start_scheduler
+        start_scheduler(lambda: create_app({"DATA_DIR": str(data_dir)}), app.config["NIGHTLY_AT"])
+        click.echo(f"nightly replication at {app.config['NIGHTLY_AT']} to the hub")
     run(lambda: create_app({"DATA_DIR": str(data_dir)}), host, port, workers, threads,
         app.config["CHANGES_TIMEOUT"])
 
@@ -304,24 +308,4 @@ def seed_demo(data_dir):
         click.echo("an admin account existed already, so no demo admin was made")
 
 
-@main.command("resolve-conflicts")
-@click.option("--db", "dbname", default=None, help="Database to sweep (default: the field db).")
-@_data_dir_option
-def resolve_conflicts(dbname, data_dir):
-    """Merge every conflicted household and request (e.g. after replicating in)."""
-    from sync.errors import SyncError
-    app = _app(data_dir)
-    name = dbname or app.config["FIELD_DB"]
-    try:
-        db = app.extensions["gridvisit.store"].get(name)
-    except SyncError as err:
-        raise click.ClickException(f"{name}: {err.reason}")
-    with click.progressbar(length=1, label=f"解决冲突 / resolving {name}",
-                           show_pos=True, show_eta=True) as bar:
-        def progress(done, total):
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-        merged = db.resolve_all(progress)
-    flagged = len(db.resolutions(flagged=True, limit=100000))
-    click.echo(f"合并 {merged} 个文档 / merged {merged} documents; "
-               f"{flagged} resolutions flagged for review in total")
+from . import cli_replication  # noqa: E402,F401  (registers its commands on main)
