@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sync.errors import BadRequest, Conflict
 
+from . import multipart
 from .auth import require_user
 from .access import view_for
 from .couch_db import _single_write, read_options
@@ -41,15 +42,27 @@ def _json_with_etag(payload, rev, status=200):
 def _get_doc(db, doc_id):
     view = _view(db)
     opts = read_options()
+    accept = request.headers.get("Accept")
     if "open_revs" in request.args:
-        wanted = qjson("open_revs")
-        return jsonify(view.open_revs(doc_id, wanted, **opts))
+        found = view.open_revs(doc_id, qjson("open_revs"), **opts)
+        if multipart.wants_multipart(accept):
+            ctype, body = multipart.mixed(found)
+            return Response(body, content_type=ctype)
+        return jsonify(found)
     doc = view.get(doc_id, _query_rev(), **opts)
+    if opts["attachments"] and multipart.wants_multipart(accept) and doc.get("_attachments"):
+        ctype, body = multipart.related(doc)
+        response = Response(body, content_type=ctype)
+        response.headers["ETag"] = f'"{doc["_rev"]}"'
+        return response
     return _json_with_etag(doc, doc["_rev"])
 
 
 def _put_doc(db, doc_id):
-    doc = json_body(dict, "document")
+    if request.mimetype == "multipart/related":
+        doc = multipart.parse_related(request.content_type, request.get_data())
+    else:
+        doc = json_body(dict, "document")
     if "_id" in doc and doc["_id"] != doc_id:
         raise BadRequest(f"Document id in body ({doc['_id']!r}) does not match the URL")
     doc["_id"] = doc_id

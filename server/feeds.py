@@ -12,6 +12,7 @@ import time
 from flask import Response, current_app, request, stream_with_context
 
 from sync.errors import BadRequest
+from sync.selector import check as check_selector
 
 from .couchreq import qbool, qint, qjson
 
@@ -37,13 +38,18 @@ def changes_params(body):
     if feed not in FEEDS:
         raise BadRequest(f"Query parameter `feed` must be one of {', '.join(FEEDS)}")
     filter_name = request.args.get("filter")
-    doc_ids = None
+    doc_ids = selector = None
     if filter_name == "_doc_ids":
         doc_ids = _doc_ids(body)
         if doc_ids is None:
             raise BadRequest("filter=_doc_ids needs `doc_ids` in the body or query")
+    elif filter_name == "_selector":
+        selector = body.get("selector")
+        if not isinstance(selector, dict):
+            raise BadRequest("filter=_selector needs a `selector` object in the body")
+        check_selector(selector)
     elif filter_name:
-        raise BadRequest(f"Unsupported filter {filter_name!r}: use _doc_ids")
+        raise BadRequest(f"Unsupported filter {filter_name!r}: use _doc_ids or _selector")
     heartbeat = request.args.get("heartbeat")
     if heartbeat in (None, "false"):
         heartbeat_ms = None
@@ -57,13 +63,15 @@ def changes_params(body):
     style = request.args.get("style", "main_only")
     return dict(feed=feed, since=qjson("since", body.get("since", 0)),
                 limit=qint("limit", body.get("limit")), style=style, doc_ids=doc_ids,
+                selector=selector,
                 include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
                 descending=qbool("descending"), heartbeat=heartbeat_ms, timeout=timeout)
 
 
 def _page(view, params, since):
     return view.changes(since=since, limit=params["limit"], style=params["style"],
-                        doc_ids=params["doc_ids"], include_docs=params["include_docs"],
+                        doc_ids=params["doc_ids"], selector=params["selector"],
+                        include_docs=params["include_docs"],
                         conflicts=params["conflicts"], descending=params["descending"])
 
 

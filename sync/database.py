@@ -14,6 +14,7 @@ import uuid
 from . import alldocs, changes, local, reads, resolve, revtree, writes
 from .errors import BadRequest, NotFound, SyncError
 from .sqlite import SQLiteFile
+from .selector import matches
 from .watch import ChangeWatcher
 
 
@@ -316,11 +317,12 @@ class Database:
 
     def changes(self, since=0, limit=None, style="main_only", doc_ids=None,
                 include_docs=False, conflicts=False, descending=False, parts=None,
-                until=None):
+                until=None, selector=None):
         """One page of the changes feed after ``since``.
 
         ``parts`` keeps only documents of those partitions (the server's
-        per-user view); ``until`` ends the page at that integer seq.
+        per-user view); ``until`` ends the page at that integer seq;
+        ``selector`` keeps only documents matching that Mango selector.
 
         :raises BadRequest: for a malformed ``since``, ``limit`` or ``style``.
         """
@@ -334,14 +336,22 @@ class Database:
             start = changes.decode_seq(since, self.epoch, update_seq)
             results, last = [], start
             for doc_id, seq, leaves, deleted in changes.query(
-                    conn, start, limit, doc_ids, descending, parts, until):
-                last = seq
+                    conn, start, None if selector else limit, doc_ids, descending, parts,
+                    until):
                 row = changes.change_row(doc_id, self.seq_text(seq), leaves, deleted,
                                          style == "all_docs")
-                if include_docs:
-                    row["doc"] = reads.get(conn, doc_id, row["changes"][0]["rev"], opts,
-                                           self._load_blob)
+                if selector is not None or include_docs:
+                    doc = reads.get(conn, doc_id, row["changes"][0]["rev"], opts,
+                                    self._load_blob)
+                    if selector is not None and not matches(doc, selector):
+                        last = seq
+                        continue
+                    if include_docs:
+                        row["doc"] = doc
+                last = seq
                 results.append(row)
+                if limit is not None and len(results) >= limit:
+                    break
             if descending:
                 return {"results": results, "last_seq": self.seq_text(last), "pending": 0}
             if limit is None or len(results) < limit:
