@@ -44,6 +44,10 @@ def _get_doc(db, doc_id):
     opts = read_options()
     accept = request.headers.get("Accept")
     if "open_revs" in request.args:
+        if multipart.wants_multipart(accept):
+            # As CouchDB: a multipart answer carries the attachment bytes
+            # (those newer than atts_since) without attachments=true.
+            opts["attachments"] = True
         found = view.open_revs(doc_id, qjson("open_revs"), **opts)
         if multipart.wants_multipart(accept):
             ctype, body = multipart.mixed(found)

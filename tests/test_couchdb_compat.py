@@ -52,6 +52,17 @@ def test_open_revs_as_multipart_mixed_round_trips_bytes(couch, doc_with_photo):
     assert json.loads(missing.get_payload(decode=True)) == {"missing": "9-x"}
 
 
+def test_multipart_carries_bytes_without_attachments_true(couch, doc_with_photo):
+    """CouchDB's replicator asks with revs, open_revs, latest (and atts_since)
+    only; the multipart answer must still carry the bytes."""
+    _rev, rev2 = doc_with_photo
+    resp = couch.get(f'db/v?revs=true&latest=true&open_revs=["{rev2}"]',
+                     headers={"Accept": "multipart/mixed"})
+    (part,) = parse(resp.headers["Content-Type"], resp.data).iter_parts()
+    assert part.get_content_type() == "multipart/related"
+    assert [p.get_payload(decode=True) for p in part.iter_parts()][1:] == [PNG, b"hi"]
+
+
 def test_atts_since_sends_only_newer_attachment_bytes(couch, doc_with_photo):
     rev, rev2 = doc_with_photo
     resp = couch.get(f'db/v?revs=true&attachments=true&open_revs=["{rev2}"]'
