@@ -12,8 +12,9 @@ Each edit stamps the fields it changed, ``stamps = {key: [hlc, device]}``
 - ``removed``: a member is gone when the leaf with the newest
   ``members.{id}`` stamp lacks it, unless another leaf edited the member
   after that (``edit_beats_removal``, flagged);
-- ``most_severe``: colour changed concurrently (by more than one leaf since
-  their common ancestor) resolves to red > yellow > green, flagged;
+- ``most_severe``: colour changed concurrently (no leaf's edit replaced the
+  other's colour, told by ``colour.base`` stamps) resolves to red > yellow >
+  green, flagged, with a merge stamp so the choice sticks;
 - ``lifecycle``: a request's status is the furthest reached; every
   status time is kept (the earliest for each status).
 
@@ -22,14 +23,28 @@ merged body with any of its inputs gives it back unchanged.
 """
 
 import copy
+import json
 
 from . import ids, revtree
+from .hlc import format_hlc, parse_hlc
 
 META = {"_id", "_rev", "_revisions", "_deleted", "_conflicts", "_attachments", "stamps",
         "type", "schema", "grid", "updated_at", "updated_by", "device"}
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 LIFECYCLE = ["open", "assigned", "in_progress", "resolved", "closed"]
 MISSING = object()
+MERGE_DEVICE = "merge"
+
+
+def next_hlc(hlc):
+    """The hlc right after ``hlc``: what a merge stamps the values it chose."""
+    ms, counter = parse_hlc(hlc)
+    return format_hlc(ms, counter + 1)
+
+
+def json_key(value):
+    """A hashable form of a JSON value."""
+    return json.dumps(value, sort_keys=True)
 
 
 def _stamp(body, key):
@@ -137,38 +152,57 @@ def _merge_tags(mid, holders, decisions):
     return sorted(kept)
 
 
-def _colour(leaves, result, decisions, ancestor_stamps):
-    """Most severe colour when more than one leaf changed it concurrently.
+def _saw(later, earlier):
+    """Whether ``later``'s colour edit replaced ``earlier``'s colour value."""
+    replaced = _stamp(later, "colour.base")
+    return replaced is not None and replaced == _stamp(earlier, "colour")
 
-    A leaf changed the colour if its colour stamp differs from the common
-    ancestor's. Without the ancestor every leaf counts as having changed
-    it: the safe side, since the result is the more severe colour, flagged.
+
+def _colour(leaves, result, decisions, stamps):
+    """Most severe colour when leaves changed it concurrently; True if so.
+
+    A leaf's colour is superseded when another leaf's edit replaced it
+    (its ``colour.base`` is that stamp). If the colours no edit replaced
+    still differ, nobody saw the others' change: the most severe wins, with
+    a merge stamp newer than every leaf's, so later merges keep it.
     """
-    base = None
-    if ancestor_stamps is not None:
-        value = ancestor_stamps.get("colour")
-        base = tuple(value) if isinstance(value, list) else None
-    changed = [(rev, body) for rev, body in leaves if "colour" in body
-               and (ancestor_stamps is None or _stamp(body, "colour") != base)]
-    if len({body["colour"] for _rev, body in changed}) < 2:
+    coloured = [(rev, body) for rev, body in leaves if "colour" in body]
+    frontier = [(rev, body) for rev, body in coloured
+                if not any(_saw(other, body) for _r, other in coloured if other is not body)]
+    if len({body["colour"] for _rev, body in frontier}) < 2:
         return False
-    rev, body = max(changed, key=lambda item: (SEVERITY.get(item[1]["colour"], -1),
-                                               revtree.sort_key(item[0])))
+    rev, body = max(frontier, key=lambda item: (SEVERITY.get(item[1]["colour"], -1),
+                                                revtree.sort_key(item[0])))
     result["colour"] = body["colour"]
     if "colour_reason" in body:
         result["colour_reason"] = body["colour_reason"]
     else:
         result.pop("colour_reason", None)
+    newest = max((_stamp(b, "colour") for _r, b in coloured if _stamp(b, "colour")),
+                 default=None)
+    if newest is not None and _stamp(body, "colour") != newest:
+        # an older colour won on severity: stamp it newer than all it beat
+        stamps["colour.base"] = list(newest)
+        stamps["colour"] = stamps["colour_reason"] = [next_hlc(newest[0]), MERGE_DEVICE]
+    elif _stamp(body, "colour_reason") is not None:
+        stamps["colour_reason"] = list(_stamp(body, "colour_reason"))
     for decision in decisions:
         if decision["field"] in ("colour", "colour_reason"):
             decision.update(rule="most_severe", rev=rev)
     return True
 
 
-def _lifecycle(leaves, result, decisions):
+def _lifecycle(leaves, result, decisions, stamps):
     statuses = [body.get("status") for _rev, body in leaves if body.get("status") in LIFECYCLE]
     if statuses:
         result["status"] = max(statuses, key=LIFECYCLE.index)
+    if any(len({json_key(body.get(k)) for _r, body in leaves}) > 1
+           for k in ("status", "status_times")):
+        # the lifecycle, not the newest stamp, decided: stamp it as the merge
+        newest = max((_stamp(b, k) for _r, b in leaves for k in ("status", "status_times")
+                      if _stamp(b, k)), default=None)
+        if newest is not None:
+            stamps["status"] = stamps["status_times"] = [next_hlc(newest[0]), MERGE_DEVICE]
     times = {}
     for _rev, body in leaves:
         for status, when in (body.get("status_times") or {}).items():
@@ -182,11 +216,11 @@ def _lifecycle(leaves, result, decisions):
             decision.update(rule="lifecycle", rev=None)
 
 
-def merge(leaves, ancestor_stamps=None):
+def merge(leaves):
     """Merge ``[(rev, body)]`` (non-deleted leaves) into ``(body, decisions, flagged)``.
 
-    ``ancestor_stamps`` are the stamps of the leaves' common ancestor when
-    known; they tell a concurrent colour change from a later one.
+    The result depends on the leaves alone, never on which server merges
+    or what else it has seen, so every server makes the same revision.
     """
     ranked = sorted(leaves, key=lambda item: revtree.sort_key(item[0]), reverse=True)
     result = {k: copy.deepcopy(v) for k, v in ranked[0][1].items() if k not in ("stamps",)}
@@ -195,15 +229,15 @@ def merge(leaves, ancestor_stamps=None):
     flagged = False
     if any("members" in body for _rev, body in ranked):
         result["members"], flagged = _merge_members(ranked, decisions)
-    if any("colour" in body for _rev, body in ranked):
-        flagged = _colour(ranked, result, decisions, ancestor_stamps) or flagged
-    if result.get("type") == "request":
-        _lifecycle(ranked, result, decisions)
     stamps = {}
     for _rev, body in ranked:
         for key, value in (body.get("stamps") or {}).items():
             if isinstance(value, list) and (key not in stamps or tuple(value) > tuple(stamps[key])):
                 stamps[key] = list(value)
+    if any("colour" in body for _rev, body in ranked):
+        flagged = _colour(ranked, result, decisions, stamps) or flagged
+    if result.get("type") == "request":
+        _lifecycle(ranked, result, decisions, stamps)
     if stamps:
         result["stamps"] = dict(sorted(stamps.items()))
     newest = max(ranked, key=lambda item: (str(item[1].get("updated_at", "")),
@@ -217,7 +251,7 @@ def merge(leaves, ancestor_stamps=None):
 MERGED_KINDS = ("household", "request")
 
 
-def resolve_field_doc(doc_id, leaves, ancestor_stamps):
+def resolve_field_doc(doc_id, leaves):
     """The store's resolver: merge households and requests, leave the rest.
 
     Visits and reviews are immutable, separate documents by design; a
@@ -225,4 +259,4 @@ def resolve_field_doc(doc_id, leaves, ancestor_stamps):
     """
     if ids.doc_type(doc_id) not in MERGED_KINDS:
         return None
-    return merge(leaves, ancestor_stamps)
+    return merge(leaves)

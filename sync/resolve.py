@@ -25,26 +25,6 @@ def merged_rev_id(winner, parents, body):
     return f"{pos}-{digest}"
 
 
-def common_ancestor(tree, revs):
-    """The newest revision every one of ``revs`` descends from, or None."""
-    shared = None
-    for rev in revs:
-        line = set(revtree.ancestry(tree, rev))
-        shared = line if shared is None else shared & line
-    if not shared:
-        return None
-    return max(shared, key=revtree.sort_key)
-
-
-def ancestor_stamps(batch, doc_id, rev):
-    """The stamps of revision ``rev`` (kept after its body was compacted)."""
-    if rev is None:
-        return None
-    row = batch.conn.execute("SELECT stamps FROM rev_stamps WHERE doc_id = ? AND rev = ?",
-                             (doc_id, rev)).fetchone()
-    return None if row is None else json.loads(row[0])
-
-
 def resolve(batch, doc_id, resolver):
     """Merge ``doc_id``'s live leaves if it has several; return the record or None."""
     meta = batch.load(doc_id)
@@ -57,9 +37,7 @@ def resolve(batch, doc_id, resolver):
     bodies = [(rev, batch.body(doc_id, rev)) for rev in live]
     if any(body is None for _rev, body in bodies):
         return None
-    ancestor = common_ancestor(tree, live)
-    outcome = resolver(doc_id, [(rev, dict(body)) for rev, body in bodies],
-                       ancestor_stamps(batch, doc_id, ancestor))
+    outcome = resolver(doc_id, [(rev, dict(body)) for rev, body in bodies])
     if outcome is None:
         return None
     body, decisions, flagged = outcome
@@ -75,8 +53,6 @@ def resolve(batch, doc_id, resolver):
         tombstone = revtree.new_rev_id(loser, True, {})
         tree[tombstone] = [loser, 1]
         writes.append((tombstone, 1, {}))
-    for rev, body_of_rev in bodies:
-        batch.keep_stamps(doc_id, rev, body_of_rev)
     batch.conn.executemany(
         "INSERT OR REPLACE INTO revs (doc_id, rev, deleted, body) VALUES (?, ?, ?, ?)",
         [(doc_id, rev, deleted, json.dumps(item, ensure_ascii=False))
@@ -85,7 +61,7 @@ def resolve(batch, doc_id, resolver):
                            [(doc_id, rev) for rev in live])
     batch.save_tree(doc_id, revtree.stem(tree, batch.revs_limit), bump=True)
     record = {"doc_id": doc_id, "at": time.time(), "leaves": live, "merged_rev": merged,
-              "ancestor": ancestor, "decisions": decisions, "flagged": bool(flagged),
+              "decisions": decisions, "flagged": bool(flagged),
               "rules": sorted({d["rule"] for d in decisions})}
     batch.conn.execute(
         "INSERT INTO resolutions (doc_id, at, leaves, leaf_bodies, merged_rev, decisions, "

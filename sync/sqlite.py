@@ -41,14 +41,6 @@ CREATE TABLE IF NOT EXISTS blobs (
     digest TEXT PRIMARY KEY,
     data   BLOB NOT NULL
 ) WITHOUT ROWID;
--- Field stamps of revisions whose bodies were compacted away: the common
--- ancestor's stamps tell a concurrent edit from a later one (merge.py).
-CREATE TABLE IF NOT EXISTS rev_stamps (
-    doc_id TEXT NOT NULL,
-    rev    TEXT NOT NULL,
-    stamps TEXT NOT NULL,
-    PRIMARY KEY (doc_id, rev)
-) WITHOUT ROWID;
 -- Every automatic conflict resolution (resolve.py), for supervisors.
 CREATE TABLE IF NOT EXISTS resolutions (
     id          INTEGER PRIMARY KEY,

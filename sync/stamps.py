@@ -2,7 +2,9 @@
 
 ``stamps`` maps a key to ``[hlc, device]``. Keys are top-level field names,
 ``members.{id}`` (a member added or removed), ``members.{id}.{field}`` and
-``members.{id}.tags.{tag}`` (a tag added or removed). The JavaScript twin is
+``members.{id}.tags.{tag}`` (a tag added or removed), and ``colour.base``: the
+colour stamp an edit of the colour replaced, so a merge can tell a later
+change from a concurrent one without the common ancestor. The JavaScript twin is
 ``fieldapp/js/stamps.js``; see docs/stamps.md.
 """
 
@@ -18,6 +20,9 @@ __all__ = ["UNSTAMPED", "changed_keys", "json_equal", "newer", "compare",
 UNSTAMPED = frozenset({"stamps", "type", "schema", "grid", "updated_at",
                        "updated_by", "device", "ext", "members"})
 MEMBER_UNSTAMPED = frozenset({"id", "tags"})
+# Fields whose merge must tell a later change from a concurrent one: an edit
+# of them also records, as "{field}.base", the stamp of the value it replaced.
+SAW_FIELDS = ("colour",)
 
 
 def json_equal(a, b):
@@ -118,6 +123,13 @@ def stamp_edit(old_doc, new_doc, clock):
         hlc = clock.receive(latest) if latest else clock.tick()
         for key in keys:
             stamps[key] = [hlc, clock.device]
+        for field in SAW_FIELDS:
+            if field in keys:
+                replaced = (base or {}).get(field)
+                if replaced is None:
+                    stamps.pop(f"{field}.base", None)
+                else:
+                    stamps[f"{field}.base"] = list(replaced)
     if stamps or base is not None or "stamps" in new_doc:
         result["stamps"] = dict(sorted(stamps.items()))
     return result

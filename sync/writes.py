@@ -45,12 +45,6 @@ class Batch:
                                 (doc_id, rev)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def keep_stamps(self, doc_id, rev, body):
-        """Keep the stamps of a body about to be compacted away."""
-        if isinstance(body.get("stamps"), dict):
-            self.conn.execute("INSERT OR REPLACE INTO rev_stamps (doc_id, rev, stamps) "
-                              "VALUES (?, ?, ?)", (doc_id, rev, json.dumps(body["stamps"])))
-
     def current(self, doc_id):
         """``(tree, winning body or None)`` of ``doc_id`` as it stands now."""
         meta = self.load(doc_id)
@@ -71,11 +65,6 @@ class Batch:
         gone = [rev for rev in compacted if rev not in revtree.leaves(tree)]
         if gone:
             marks = ",".join("?" * len(gone))
-            self.conn.execute(
-                "INSERT OR REPLACE INTO rev_stamps (doc_id, rev, stamps) "
-                "SELECT doc_id, rev, json_extract(body, '$.stamps') FROM revs "
-                f"WHERE doc_id = ? AND rev IN ({marks}) "
-                "AND json_extract(body, '$.stamps') IS NOT NULL", [doc_id, *gone])
             self.conn.execute(f"DELETE FROM revs WHERE doc_id = ? AND rev IN ({marks})",
                               [doc_id, *gone])
         self.save_tree(doc_id, tree, bump=True)

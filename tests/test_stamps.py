@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.hlc import ZERO, Clock, StampError, compare, newer
-from sync.stamps import changed_keys, json_equal, stamp_edit, stamp_of
+from sync.stamps import SAW_FIELDS, changed_keys, json_equal, stamp_edit, stamp_of
 from tests.peers import ROOT
 
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "stamp_cases.json").read_text("utf-8"))
@@ -230,13 +230,19 @@ def test_an_edit_stamps_exactly_its_changes_after_everything_it_saw(old, new, st
     result = stamp_edit(old, new, clock)
     keys = changed_keys(old, new)
     before = old.get("stamps", {})
+    saw = {f"{field}.base": field for field in SAW_FIELDS if field in keys}
     for key, stamp in result.get("stamps", {}).items():
         if key in keys:
             assert stamp == [clock.hlc, "tab-0522"]
             assert all(newer(stamp, s) for s in before.values()) and clock.hlc > start
+        elif key in saw:
+            assert stamp == before[saw[key]]            # the stamp the edit replaced
         else:
             assert stamp == before[key]
-    assert set(result.get("stamps", {})) == set(before) | set(keys)
+    expected = set(before) | set(keys)
+    for base_key, field in saw.items():
+        expected = expected | {base_key} if field in before else expected - {base_key}
+    assert set(result.get("stamps", {})) == expected
     assert (clock.hlc == start) == (not keys)
     assert stamp_edit(result, copy.deepcopy(result), clock).get("stamps") == result.get("stamps")
     assert json_equal(old, old) and json_equal(new, json.loads(json.dumps(new)))

@@ -12,6 +12,9 @@ export { StampError, compare, newer };
 export const UNSTAMPED = new Set(['stamps', 'type', 'schema', 'grid', 'updated_at',
   'updated_by', 'device', 'ext', 'members']);
 const MEMBER_UNSTAMPED = new Set(['id', 'tags']);
+// Fields whose merge must tell a later change from a concurrent one: an edit
+// of them also records, as "{field}.base", the stamp of the value it replaced.
+export const SAW_FIELDS = ['colour'];
 
 const own = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 const get = (obj, key) => (own(obj, key) ? obj[key] : undefined);
@@ -121,6 +124,12 @@ export function stampEdit(oldDoc, newDoc, clock) {
     const hlcs = Object.values(stamps).map((stamp) => checkStamp(stamp)[0]).sort();
     const hlc = hlcs.length ? clock.receive(hlcs[hlcs.length - 1]) : clock.tick();
     for (const key of keys) stamps[key] = [hlc, clock.device];
+    for (const field of SAW_FIELDS) {
+      if (!keys.includes(field)) continue;
+      const replaced = base?.[field];
+      if (replaced == null) delete stamps[`${field}.base`];
+      else stamps[`${field}.base`] = [...replaced];
+    }
   }
   if (keys.length > 0 || base != null || own(newDoc, 'stamps')) {
     result.stamps = Object.fromEntries(sortedKeys(Object.keys(stamps)).map((k) => [k, stamps[k]]));

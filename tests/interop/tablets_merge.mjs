@@ -19,12 +19,20 @@
 //              are random, so tablet B starts over (a fresh local db, a fresh
 //              pull, the same clock) until the order is the wanted one, so that
 //              a test can put the newest stamp on the *losing* leaf.
-//   order      the syncs after the edits: ["A", "B", "A"] (default); each
-//              step is a push then a pull of that tablet.
+//   order      the steps after the edits: ["A", "B", "A"] (default). "A" is a
+//              push then a pull of tablet A; "A:push" and "A:pull" do one of
+//              them; {tablet: "A", edit: {...changes}, rev_vs_server: "above"
+//              | "below" | null} is a further offline edit on that tablet
+//              (stamped over what it holds, which may be behind the server).
+//              With rev_vs_server the edit is made on a copy of the tablet's
+//              db and made again until its new rev's hash sorts above (or
+//              below) the server's current rev of the doc (read directly,
+//              not replicated): this decides ties that CouchDB's rev order
+//              breaks.
 //
 // prints one JSON line:
 //   {edits: {A: {rev, doc}, B: {rev, doc}}, tries, winner,
-//    syncs: [{tablet, push, pull}],
+//    syncs: [{tablet, push, pull} or {tablet, edit: {rev, doc, server_rev, tries}}],
 //    final: {A: {doc, leaves}, B: {doc, leaves}}}
 //   doc is get(doc_id, {conflicts: true}); leaves is open_revs=all (each
 //   {rev, deleted}, plus the body of live leaves).
@@ -118,12 +126,43 @@ main(async (p) => {
     }
   }
 
+  // A further edit on a tablet that may not have pulled the server's merge.
+  async function editAgain(step) {
+    const t = tablets[step.tablet];
+    const serverRev = (await t.remote.get(p.doc_id))._rev;
+    const hash = (rev) => rev.split('-')[1];
+    for (let tries = 1; tries <= (p.max_tries || 40); tries += 1) {
+      const copy = local(`tablet${step.tablet}copy`);
+      clean(await PouchDB.replicate(t.db, copy), `${step.tablet} local copy`);
+      const old = await copy.get(p.doc_id);
+      const res = await copy.put(stampEdit(old, applyChanges(old, step.edit), t.clock));
+      const above = hash(res.rev) > hash(serverRev);
+      if (!step.rev_vs_server || above === (step.rev_vs_server === 'above')) {
+        await t.db.destroy();
+        t.db = copy;
+        return { rev: res.rev, doc: await copy.get(p.doc_id), server_rev: serverRev, tries };
+      }
+      await copy.destroy();
+    }
+    throw new Error(`no rev ${step.rev_vs_server} ${serverRev}`);
+  }
+
   const syncs = [];
-  for (const name of p.order || ['A', 'B', 'A']) {
+  for (const step of p.order || ['A', 'B', 'A']) {
+    if (typeof step === 'object') {
+      syncs.push({ tablet: step.tablet, edit: await editAgain(step) });
+      continue;
+    }
+    const [name, only] = step.split(':');
     const t = tablets[name];
-    const push = clean(await PouchDB.replicate(t.db, t.remote), `${name} push`);
-    const pull = clean(await PouchDB.replicate(t.remote, t.db), `${name} pull`);
-    syncs.push({ tablet: name, push, pull });
+    const done = { tablet: name };
+    if (!only || only === 'push') {
+      done.push = clean(await PouchDB.replicate(t.db, t.remote), `${name} push`);
+    }
+    if (!only || only === 'pull') {
+      done.pull = clean(await PouchDB.replicate(t.remote, t.db), `${name} pull`);
+    }
+    syncs.push(done);
   }
 
   const final = {};
