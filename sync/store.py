@@ -70,9 +70,7 @@ class Store:
         with self._lock:
             if self._path(name).exists():
                 raise FileExists("The database could not be created, the file already exists.")
-            db = Database(name, self._path(name), self.partition, self.resolver)
-            self._open[name] = db
-            return db
+            return self._opened(name)
 
     def get(self, name):
         """The open database ``name``.
@@ -89,9 +87,12 @@ class Store:
             if not isinstance(name, str) or not DB_NAME_RE.match(name) \
                     or not self._path(name).exists():
                 raise NotFound("Database does not exist.")
-            db = Database(name, self._path(name), self.partition, self.resolver)
-            self._open[name] = db
-            return db
+            return self._opened(name)
+
+    def _opened(self, name):
+        db = Database(name, self._path(name), self.partition, self.resolver)
+        self._open[name] = db
+        return db
 
     def delete(self, name):
         """Delete database ``name`` and its file.
