@@ -1,0 +1,119 @@
+"""Early-warning rules: evaluated identically here and on the tablet.
+
+A rule set is data — the ``rules:warning`` document, versioned, edited by
+admins and replicated to every tablet — and ``evaluate`` applies it to a
+visit being recorded (with its household) on the server;
+``fieldapp/js/rules.js`` is its twin, and both pass
+``tests/vectors/rule_cases.json``. Pure Python, no web packages.
+
+A rule::
+
+    {"id": "spo2-low", "colour": "red", "referral": "hospital",
+     "reason": {"zh": "血氧饱和度低于 93%", "en": "SpO2 below 93 %"},
+     "when": {"all": [{"check": "spo2", "op": "<", "value": 93}]}}
+
+Conditions: ``{"all": [...]}``, ``{"any": [...]}``, or a test of one
+operand — ``check`` (a member's reading on this visit: temperature, spo2,
+bp_systolic, bp_diastolic, antigen, symptoms), ``member`` (the checked
+member: age, tags), or ``household`` (colour, hours_since_visit). Member
+tests are evaluated per checked member, so a rule fires for the member
+whose readings match. Operators: ``< <= > >= == != in contains``.
+"""
+
+from datetime import datetime, timezone
+
+SEVERITY = {"green": 0, "yellow": 1, "red": 2}
+OPERATORS = ("<", "<=", ">", ">=", "==", "!=", "in", "contains")
+
+
+class RuleError(ValueError):
+    """A malformed rule set (names the rule and the problem)."""
+
+
+def _compare(value, op, expected):
+    if value is None:
+        return False
+    if op == "contains":
+        return isinstance(value, list) and expected in value
+    if op == "in":
+        return isinstance(expected, list) and value in expected
+    if op in ("==", "!="):
+        return (value == expected) == (op == "==")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not isinstance(expected, (int, float)):
+        return False
+    return {"<": value < expected, "<=": value <= expected, ">": value > expected,
+            ">=": value >= expected}[op]
+
+
+def _parse_time(text):
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _operand(test, check, member, household, now):
+    if "check" in test:
+        return (check or {}).get(test["check"])
+    if "member" in test:
+        if test["member"] == "age":
+            year = (member or {}).get("birth_year")
+            return now.year - year if isinstance(year, int) else None
+        return (member or {}).get(test["member"], [] if test["member"] == "tags" else None)
+    if "household" in test:
+        if test["household"] == "hours_since_visit":
+            last = _parse_time((household or {}).get("last_visit_at"))
+            return None if last is None else (now - last).total_seconds() / 3600
+        return (household or {}).get(test["household"])
+    raise RuleError(f"condition {test!r}: test one of check, member or household")
+
+
+def _holds(cond, check, member, household, now):
+    if "all" in cond:
+        return all(_holds(c, check, member, household, now) for c in cond["all"])
+    if "any" in cond:
+        return any(_holds(c, check, member, household, now) for c in cond["any"])
+    if cond.get("op") not in OPERATORS:
+        raise RuleError(f"condition {cond!r}: op must be one of {', '.join(OPERATORS)}")
+    return _compare(_operand(cond, check, member, household, now), cond["op"], cond.get("value"))
+
+
+def _uses_member(cond):
+    if "all" in cond or "any" in cond:
+        return any(_uses_member(c) for c in cond.get("all", cond.get("any", [])))
+    return "check" in cond or "member" in cond
+
+
+def evaluate(rules_doc, visit, household, now=None):
+    """Warnings for a visit: ``{"warnings": [...], "colour", "referral"}``.
+
+    Each warning names the rule, the member (when the rule is about one),
+    the suggested colour and referral, and the reason in Chinese and
+    English; ``colour`` is the most severe suggestion, ``referral`` the one
+    of the most severe rule (the first such rule wins a tie).
+
+    :raises RuleError: for a malformed rule set.
+    """
+    now = now or datetime.now(timezone.utc)
+    members = {m.get("id"): m for m in (household or {}).get("members") or []
+               if isinstance(m, dict)}
+    checks = [c for c in (visit or {}).get("checks") or [] if isinstance(c, dict)]
+    warnings = []
+    for rule in (rules_doc or {}).get("rules", []):
+        if not isinstance(rule, dict) or "id" not in rule or "when" not in rule:
+            raise RuleError(f"rule {rule!r}: needs id and when")
+        if _uses_member(rule["when"]):
+            hits = [c.get("member") for c in checks
+                    if _holds(rule["when"], c, members.get(c.get("member")), household, now)]
+        else:
+            hits = [None] if _holds(rule["when"], None, None, household, now) else []
+        for member in hits:
+            warnings.append({"rule": rule["id"], "member": member,
+                             "colour": rule.get("colour"), "referral": rule.get("referral"),
+                             "reason": rule.get("reason", {})})
+    ranked = sorted(warnings, key=lambda w: -SEVERITY.get(w["colour"], -1))
+    return {"warnings": warnings,
+            "colour": ranked[0]["colour"] if ranked else None,
+            "referral": next((w["referral"] for w in ranked if w["referral"]), None)}
