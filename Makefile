@@ -7,8 +7,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# Debian packages the tests need (none yet beyond node and npm on the machine).
-APT_PACKAGES ?=
+# Debian packages the tests need: Chromium for the field app's browser tests
+# (Playwright drives it; no browser is downloaded) and a CJK font so that
+# its screenshots show Chinese.
+APT_PACKAGES ?= chromium fonts-wqy-microhei
 
 .PHONY: run test bench setup setup-test clean
 

@@ -11,6 +11,7 @@ from sync import Store, ids, merge
 
 from . import settings
 from .accounts import Accounts
+from .audit import AuditLog
 from .directory import Directory
 from .quarantine import Quarantine
 from .ratelimit import LoginLimiter
@@ -70,12 +71,13 @@ def create_app(test_config=None):
         "gridvisit.directory": Directory(serverdb, accounts),
         "gridvisit.tokens": Tokens(serverdb),
         "gridvisit.quarantine": Quarantine(serverdb),
+        "gridvisit.audit": AuditLog(serverdb),
         "gridvisit.limiter": LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"],
                                           config["LOGIN_LIMIT_ADDRESS"],
                                           config["LOGIN_WINDOW"]),
     })
 
-    from . import api, auth, cors, couch_db, couch_docs, errors, nightly
+    from . import api, auth, console, cors, couch_db, couch_docs, errors, fieldapp, nightly
     nightly.register(app)
     auth.init_app(app)
     cors.init_app(app)
@@ -84,5 +86,7 @@ def create_app(test_config=None):
     app.register_blueprint(couch_db.bp)
     app.register_blueprint(couch_docs.bp)
     app.register_blueprint(api.bp)
+    console.init_app(app)
+    app.register_blueprint(fieldapp.bp)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     return app

@@ -5,9 +5,9 @@ g2, worker 李强 (liqiang) g3, supervisor 张伟 (zhangwei) the community. Each
 grid has three buildings of eight households, dealt from ``PROFILES`` by a
 random generator seeded with the grid id, so every run builds the same
 documents; a visit for every yellow or red household, and a request for the
-first red one of each grid. All of it carries fixed times (24 Nov 2024)
-and the device ``seed``, so two servers seeded apart hold identical
-revisions. Seeding skips every document and account that exists already.
+first red one of each grid. All of it happened yesterday, at fixed times
+of day, from the device ``seed``, so two servers seeded the same day hold
+identical revisions. Seeding skips every document and account that exists already.
 """
 
 import random
@@ -30,9 +30,13 @@ ACCOUNTS = (  # name, display name, role, grids or communities
 )
 ADMIN = ("admin", "管理员")
 DEVICE = "seed"
-HLC = "1732400000000-0000"                          # 2024-11-24 06:13:20 +08:00
 CST = timezone(timedelta(hours=8))
-STAMPED_AT = datetime.fromtimestamp(int(HLC[:13]) / 1000, CST)
+# The demo happened yesterday (China Standard Time), so it looks current;
+# two servers seeded on the same day still hold identical revisions.
+YESTERDAY = (datetime.now(CST) - timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
+STAMPED_AT = YESTERDAY + timedelta(hours=6)
+HLC = f"{int(STAMPED_AT.timestamp() * 1000):013d}-0000"
 NAMESPACE = uuid.UUID("5b7c1f0e-2d4a-4c1e-9a37-6f1d0c9e8b21")
 
 NAMES = {  # (era, gender) -> given names
@@ -144,7 +148,7 @@ def documents():
         grid_doc.update(name=name, community=COMMUNITY[0], community_name=COMMUNITY[1],
                         street=STREET[0], street_name=STREET[1])
         docs.append(grid_doc)
-        at, asked = datetime(2024, 11, 24, 9, 0, tzinfo=CST), False
+        at, asked = YESTERDAY + timedelta(hours=9), False
         deck = [profile for profile in PROFILES for _ in range(profile[0])]
         rng.shuffle(deck)
         for building in (1, 2, 3):

@@ -38,6 +38,16 @@ SETTINGS = (
      "Worker processes of the WSGI server (gunicorn); one per core is a good start."),
     ("THREADS", 256,
      "Threads per worker process; each waiting longpoll holds one."),
+    ("SLA_ONSITE", 5 * 60,
+     "Seconds a request with SLA onsite_5m may wait for someone on site (in_progress)."),
+    ("SLA_FIX", 20 * 60,
+     "Seconds a request with SLA fix_20m may take until it is resolved."),
+    ("SLA_PLAN", 2 * 24 * 3600,
+     "Seconds a request with SLA plan_2d may wait for a plan (in_progress)."),
+    ("CONSOLE_TIMEZONE", "+08:00",
+     "UTC offset the console shows times in and counts days by."),
+    ("CONSOLE_PAGE_SIZE", 50,
+     "Rows per page in the console's lists."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

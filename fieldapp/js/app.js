@@ -1,0 +1,76 @@
+// The app shell: service worker, session, local data, sync, routes.
+
+import { refreshMe, session } from './api.js';
+import { db, dropOutside, openLocal, openRemote } from './db.js';
+import { setLang, currentLang, t } from './i18n.js';
+import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
+import { refresh, route, startRouter, rerender } from './router.js';
+import { loadIndex, onData } from './store.js';
+import { mountStatusBar } from './statusbar.js';
+import { authFailed, startSync, recount } from './sync.js';
+import { registerWorker } from './update.js';
+import * as screens from './screens/index.js';
+
+setLang(currentLang());
+registerWorker();
+
+route('/login', screens.login);
+route('/', screens.home);
+route('/grid/:grid', screens.grid);
+route('/grid/:grid/b/:building', screens.households);
+route('/grid/:grid/all', screens.households);
+route('/hh/:id', screens.household);
+route('/hh/:id/edit', screens.householdEdit);
+route('/hh/:id/visit', screens.visitForm);
+route('/visit/:id', screens.visitView);
+route('/sync', screens.syncScreen);
+route('/settings', screens.settings);
+route('*', screens.home);
+
+const grids = () => session()?.user?.grids || [];
+
+/** Open this account's data and start syncing; called at start and after login. */
+export async function begin() {
+  const s = session();
+  useOutbox(s.user.name);
+  openLocal(s.user.name);
+  navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
+  await loadIndex(db(), grids());
+  startSync(db(), openRemote(s));
+  online();            // not awaited: the app works before the server answers
+}
+
+// With a network: who am I now? Grids taken away leave the tablet.
+async function online() {
+  let user;
+  try {
+    user = await refreshMe();
+  } catch (err) {
+    if (err.status === 401) authFailed();
+    return;
+  }
+  if (!user) return;
+  const keep = new Set([...pendingIds(), ...Object.keys(refusedDocs())]);
+  const dropped = await dropOutside(user.grids || [], keep);
+  await loadIndex(db(), grids());
+  if (dropped) console.info(`dropped ${dropped} documents outside grids`);
+  refresh();
+}
+
+async function start() {
+  document.getElementById('menu').textContent = '⚙';
+  document.getElementById('menu').hidden = false;
+  document.getElementById('menu').onclick = () => { location.hash = '#/settings'; };
+  mountStatusBar();
+  onData(() => { refresh(); recount(); });
+  if (!session()) {
+    document.body.classList.add('signed-out');
+    if (!location.hash.startsWith('#/login')) location.hash = '#/login';
+  } else {
+    await begin();
+  }
+  await startRouter();
+  window.gridvisit = { db, session, ready: true, rerender, t };
+}
+
+start();

@@ -1,0 +1,112 @@
+// Words of the app: Chinese (zh-CN) first, English second. t('key', {n: 3})
+// fills {n}; v('red') names an enum value; the choice is kept on the tablet.
+
+import { VALUE_ZH } from './schema/messages.js';
+
+const ZH = {
+  app: '网格走访', login: '登录', name: '账号', password: '密码', signIn: '登录',
+  loginHint: '首次使用需联网登录，之后可离线使用', loginFailed: '登录失败',
+  offlineLogin: '当前没有网络，首次登录需要联网', myGrids: '我的网格', households: '户',
+  buildings: '楼栋', allHouseholds: '全部住户', search: '搜索房号、姓名或电话',
+  noResults: '没有找到住户', never: '未走访', daysAgo: '{n}天前', today: '今天',
+  overdue: '复访逾期{n}天', dueToday: '今天复访', followUp: '复访', members: '家庭成员',
+  colour: '颜色标记', reason: '原因', visits: '走访记录', requests: '诉求', openRequests: '未办结诉求',
+  newVisit: '新增走访', edit: '编辑', save: '保存', cancel: '取消', phone: '电话', head: '户主',
+  address: '地址', notes: '备注', noVisits: '还没有走访记录', noRequests: '没有未办结的诉求',
+  outcome: '走访结果', checks: '成员健康检查', check: '检查', temperature: '体温 °C',
+  symptoms: '症状', antigen: '抗原', bp: '血压 mmHg', systolic: '收缩压', diastolic: '舒张压',
+  spo2: '血氧 %', medication: '备有药品', yes: '有', no: '没有', needs: '需求', addNeed: '+ 添加需求',
+  detail: '说明', urgency: '紧急程度', raiseRequest: '转为诉求', sla: '办理时限', services: '现场服务',
+  addService: '添加', otherService: '其他服务', colourAfter: '走访后颜色', colourReason: '标色原因（黄色、红色必填）',
+  followUpOn: '复访日期', tomorrow: '明天', in3days: '3天后', in7days: '一周后', none: '不需要',
+  photo: '照片', takePhoto: '拍照 / 选择照片', removePhoto: '删除照片', saveVisit: '保存走访',
+  fixErrors: '请修改以下问题后再保存：', saved: '已保存，将在联网时自动上传', remove: '删除',
+  addMember: '+ 添加成员', memberName: '姓名', birthYear: '出生年份', gender: '性别', tags: '重点人群',
+  online: '在线', offline: '离线', syncing: '同步中…', synced: '已全部上传', lastSync: '上次同步 {t}',
+  neverSynced: '尚未同步', pending: '待上传 {n} 条', refused: '被拒收 {n} 条', syncError: '同步出错：{e}',
+  authError: '登录已失效，请重新登录', syncDetails: '同步详情', pendingList: '待上传的记录',
+  refusedList: '服务器拒收的记录', refusedBanner: '服务器拒收：{r}', nothingPending: '没有待上传的记录',
+  nothingRefused: '没有被拒收的记录', retryNow: '立即同步', settings: '设置', language: '语言',
+  logout: '退出登录', logoutConfirm: '退出后本机上的走访数据将被清除。确定退出？',
+  logoutUnsynced: '还有 {n} 条记录没有上传到服务器（含被拒收的）。退出将永久删除本机上的这些记录！',
+  logoutAnyway: '仍然退出并删除', device: '设备', user: '当前用户', version: '版本',
+  updateReady: '有新版本可用', updateNow: '立即更新', visitOn: '{d} 走访', worker: '网格员',
+  noMembers: '没有登记家庭成员', notChecked: '未检查', visit: '走访', requestRaised: '诉求',
+  gridCount: '{n} 户 · 红 {r} · 黄 {y}', overdueCount: '逾期 {n}', lang: 'English',
+  visitDetail: '走访详情', loadingData: '正在从服务器下载网格数据…', memberNotes: '成员备注',
+  checkMember: '检查此成员', status: '状态', kind: '类别', openedAt: '受理时间', people: '{n}人', refusedHelp: '这些记录仍保存在本机，服务器也已存入隔离区，请联系督导处理。', age: '{n}岁', householdDoc: '住户信息', review: '督导审核',
+};
+
+const EN = {
+  app: 'Grid visits', login: 'Sign in', name: 'Account', password: 'Password', signIn: 'Sign in',
+  loginHint: 'Sign in online once; then the app works offline', loginFailed: 'Sign-in failed',
+  offlineLogin: 'No network: the first sign-in needs a connection', myGrids: 'My grids', households: 'households',
+  buildings: 'Buildings', allHouseholds: 'All households', search: 'Search room, name or phone',
+  noResults: 'No households found', never: 'never visited', daysAgo: '{n} days ago', today: 'today',
+  overdue: 'follow-up {n} days overdue', dueToday: 'follow-up today', followUp: 'Follow-up', members: 'Members',
+  colour: 'Colour', reason: 'Reason', visits: 'Visits', requests: 'Requests', openRequests: 'Open requests',
+  newVisit: 'New visit', edit: 'Edit', save: 'Save', cancel: 'Cancel', phone: 'Phone', head: 'Head',
+  address: 'Address', notes: 'Notes', noVisits: 'No visits yet', noRequests: 'No open requests',
+  outcome: 'Outcome', checks: 'Health checks', check: 'Check', temperature: 'Temperature °C',
+  symptoms: 'Symptoms', antigen: 'Antigen', bp: 'Blood pressure mmHg', systolic: 'Systolic', diastolic: 'Diastolic',
+  spo2: 'SpO2 %', medication: 'Medication on hand', yes: 'Yes', no: 'No', needs: 'Needs', addNeed: '+ Add a need',
+  detail: 'Detail', urgency: 'Urgency', raiseRequest: 'Raise a request', sla: 'Response', services: 'Services delivered',
+  addService: 'Add', otherService: 'Other service', colourAfter: 'Colour after the visit',
+  colourReason: 'Reason (required for yellow and red)', followUpOn: 'Follow-up date', tomorrow: 'Tomorrow',
+  in3days: 'In 3 days', in7days: 'In a week', none: 'None', photo: 'Photo', takePhoto: 'Take / choose a photo',
+  removePhoto: 'Remove photo', saveVisit: 'Save visit', fixErrors: 'Please fix these before saving:',
+  saved: 'Saved; it goes to the server when online', remove: 'Remove', addMember: '+ Add a member',
+  memberName: 'Name', birthYear: 'Birth year', gender: 'Gender', tags: 'Key population',
+  online: 'Online', offline: 'Offline', syncing: 'Syncing…', synced: 'All uploaded', lastSync: 'Last sync {t}',
+  neverSynced: 'Not synced yet', pending: '{n} waiting to upload', refused: '{n} refused', syncError: 'Sync error: {e}',
+  authError: 'Sign-in expired; please sign in again', syncDetails: 'Sync details', pendingList: 'Waiting to upload',
+  refusedList: 'Refused by the server', refusedBanner: 'Refused by the server: {r}', nothingPending: 'Nothing waiting',
+  nothingRefused: 'Nothing refused', retryNow: 'Sync now', settings: 'Settings', language: 'Language',
+  logout: 'Sign out', logoutConfirm: 'Signing out wipes the visit data on this tablet. Sign out?',
+  logoutUnsynced: '{n} records are not on the server (refused ones included). Signing out deletes them from this tablet for good!',
+  logoutAnyway: 'Sign out and delete', device: 'Device', user: 'Signed in as', version: 'Version',
+  updateReady: 'A new version is ready', updateNow: 'Update now', visitOn: 'Visit on {d}', worker: 'Worker',
+  noMembers: 'No members recorded', notChecked: 'not checked', visit: 'Visit', requestRaised: 'Request',
+  gridCount: '{n} households · red {r} · yellow {y}', overdueCount: '{n} overdue', lang: '中文',
+  visitDetail: 'Visit', loadingData: 'Downloading the grid from the server…', memberNotes: 'Member notes',
+  checkMember: 'Check this member', status: 'Status', kind: 'Kind', openedAt: 'Opened', people: '{n} people', refusedHelp: 'These records stay on this tablet, and the server kept them in quarantine: ask your supervisor.', age: 'age {n}', householdDoc: 'Household', review: 'Supervisor review',
+};
+
+const VALUE_EN = {
+  green: 'green', yellow: 'yellow', red: 'red', male: 'male', female: 'female', other: 'other',
+  over65: 'over 65', elderly_alone: 'elderly alone', chronic: 'chronic disease', pregnant: 'pregnant',
+  disabled: 'disabled', immunocompromised: 'immunocompromised', met: 'met', not_home: 'not home',
+  refused: 'refused', moved: 'moved', fever: 'fever', cough: 'cough', sore_throat: 'sore throat',
+  short_breath: 'short of breath', fatigue: 'fatigue', diarrhea: 'diarrhoea', negative: 'negative',
+  positive: 'positive', not_tested: 'not tested', medicine: 'medicine', groceries: 'groceries',
+  doctor: 'doctor', referral: 'referral', repair: 'repair', psychological: 'someone to talk to',
+  complaint: 'complaint', low: 'low', normal: 'normal', high: 'high', urgent: 'urgent',
+  onsite_5m: 'on site in 5 min', fix_20m: 'fixed in 20 min', plan_2d: 'plan in 2 days', open: 'open',
+  assigned: 'assigned', in_progress: 'in progress', resolved: 'resolved', closed: 'closed',
+  draft: 'draft', submitted: 'submitted', pending: 'pending review', approved: 'approved',
+  needs_fix: 'sent back', rejected: 'rejected',
+};
+
+let lang = localStorage.getItem('gv.lang') === 'en' ? 'en' : 'zh';
+
+/** The current language: 'zh' or 'en'. */
+export const currentLang = () => lang;
+
+/** Switch the language (kept on the tablet). */
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'zh';
+  localStorage.setItem('gv.lang', lang);
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+}
+
+/** The text of key in the current language, {name} filled from params. */
+export function t(key, params = {}) {
+  const text = (lang === 'en' ? EN : ZH)[key] ?? ZH[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+/** The name of an enum value ('red' → 红 / red). */
+export const v = (value) => (lang === 'en' ? VALUE_EN : VALUE_ZH)[value] ?? value;
+
+/** A validation error's message in the current language. */
+export const msg = (error) => (lang === 'en' ? error.en : error.zh);

@@ -1,0 +1,122 @@
+// The documents the tablet writes (docs/documents.md): visits (immutable,
+// "submitted" when saved), requests raised on them, and household edits —
+// households and requests always stamped (stampEdit) so the server can merge.
+
+import { session } from './api.js';
+import { db, saveAll, stamp } from './db.js';
+import { noteSaved } from './store.js';
+import { recount } from './sync.js';
+import { jsonEqual } from './stamps.js';
+import { localIso, uuid } from './ui.js';
+
+const SLA_BY_URGENCY = { urgent: 'onsite_5m', high: 'fix_20m', normal: 'plan_2d', low: 'plan_2d' };
+
+/** The SLA a need of this urgency gets unless the worker picks another. */
+export const defaultSla = (urgency) => SLA_BY_URGENCY[urgency] || 'plan_2d';
+
+function common(type, grid, now) {
+  const s = session();
+  return { type, schema: 2, grid, updated_at: now, updated_by: s.user.name, device: s.device };
+}
+
+/** A household edited: fields replaced by changes, stamped against the stored one. */
+export function editedHousehold(old, changes, now = localIso()) {
+  const next = { ...structuredClone(old), ...changes, ...common('household', old.grid, now) };
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined || value === '' || value === null) delete next[key];
+  }
+  return stamp(old, next, session().device);
+}
+
+// Members as edited on top of base, applied to current: added, removed and
+// changed fields only, so what a sync brought meanwhile is kept.
+function rebaseMembers(base = [], edited = [], current = []) {
+  const byId = (list) => new Map((list || []).filter(Boolean).map((m) => [m.id, m]));
+  const b = byId(base), e = byId(edited), out = byId(current);
+  for (const id of b.keys()) if (!e.has(id)) out.delete(id);
+  for (const [id, m] of e) {
+    if (!b.has(id)) { out.set(id, m); continue; }
+    if (!out.has(id)) continue;                          // removed meanwhile elsewhere
+    const merged = { ...out.get(id) };
+    for (const key of new Set([...Object.keys(b.get(id)), ...Object.keys(m)])) {
+      if (jsonEqual(b.get(id)[key], m[key])) continue;
+      if (m[key] === undefined) delete merged[key]; else merged[key] = m[key];
+    }
+    out.set(id, merged);
+  }
+  return [...out.values()];
+}
+
+/** Only what the person changed on the form (opened on base), applied to current. */
+export function rebase(base, changes, current) {
+  const out = {};
+  for (const [key, value] of Object.entries(changes)) {
+    if (key === 'members') {
+      if (!jsonEqual(base.members ?? [], value)) out.members = rebaseMembers(base.members, value, current.members);
+    } else if (!jsonEqual(base[key], value)) {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** Save a household edit made on base; returns validation errors ([] when saved). */
+export async function saveHousehold(base, changes) {
+  const current = await db().get(base._id);          // a sync may have brought a newer revision
+  const edits = rebase(base, changes, current);
+  if (!Object.keys(edits).length) return [];
+  const docs = [editedHousehold(current, edits)];
+  const errors = await saveAll(docs);
+  if (!errors.length) noteSaved(docs);
+  recount();
+  return errors;
+}
+
+/**
+ * The documents of one visit: the visit (status "submitted"), one request per
+ * need marked for it, and the household when the visit changed its colour.
+ * form = {outcome, checks, needs: [{kind, detail, urgency, request, sla}],
+ * services, colour_after, colour_reason, follow_up_on, notes, photo}.
+ */
+export function visitDocs(hh, form, now = localIso()) {
+  const s = session();
+  const visit = {
+    _id: `visit:${hh.grid}:${uuid()}`, ...common('visit', hh.grid, now),
+    household: hh._id, visited_at: now, worker: s.user.name, outcome: form.outcome,
+  };
+  if (form.outcome === 'met' && form.checks.length) visit.checks = form.checks;
+  const needs = form.needs.map(({ kind, detail, urgency }) =>
+    Object.fromEntries(Object.entries({ kind, detail, urgency }).filter(([, x]) => x)));
+  if (needs.length) visit.needs = needs;
+  if (form.services.length) visit.services = form.services;
+  visit.colour_after = form.colour_after;
+  for (const key of ['colour_reason', 'follow_up_on', 'notes']) if (form[key]) visit[key] = form[key];
+  visit.status = 'submitted';
+  if (form.photo) {
+    visit._attachments = { 'photo-1.jpg': { content_type: 'image/jpeg', data: form.photo } };
+  }
+  const requests = form.needs.filter((n) => n.request).map((n) => stamp(null, {
+    _id: `request:${hh.grid}:${uuid()}`, ...common('request', hh.grid, now),
+    household: hh._id, visit: visit._id, kind: n.kind,
+    detail: n.detail?.trim() || n.kind, urgency: n.urgency || 'normal',
+    sla: n.sla || defaultSla(n.urgency), status: 'open', status_times: { open: now }, opened_at: now,
+  }, s.device));
+  const docs = [visit, ...requests];
+  const colourChanged = form.colour_after && (form.colour_after !== hh.colour
+    || (form.colour_after !== 'green' && form.colour_reason && form.colour_reason !== hh.colour_reason));
+  if (colourChanged) {
+    const changes = { colour: form.colour_after, colour_reason: form.colour_after === 'green' ? undefined : form.colour_reason };
+    docs.push(editedHousehold(hh, changes, now));
+  }
+  return docs;
+}
+
+/** Save a visit and what comes with it; returns validation errors ([] when saved). */
+export async function saveVisit(hh, form) {
+  const fresh = await db().get(hh._id);          // stamp against what is stored now
+  const docs = visitDocs(fresh, form);
+  const errors = await saveAll(docs);
+  if (!errors.length) noteSaved(docs);
+  recount();
+  return errors;
+}

@@ -1,0 +1,230 @@
+// The schema of each field document: the twin of server/schemas/{household,visit,
+// request,review,grid}.py, with the same rules, field paths and rule names.
+
+import {
+  Bool, Choice, DateF, DateTime, Ext, ListOf, Num, Obj, Stamps, Text, base64Length, child,
+  isBlank, isObject, push,
+} from './fields.js';
+
+export const COLOURS = ['green', 'yellow', 'red'];
+export const GENDERS = ['male', 'female', 'other'];
+export const TAGS = ['over65', 'elderly_alone', 'chronic', 'pregnant', 'disabled', 'immunocompromised'];
+export const OUTCOMES = ['met', 'not_home', 'refused', 'moved'];
+export const SYMPTOMS = ['fever', 'cough', 'sore_throat', 'short_breath', 'fatigue', 'diarrhea', 'other'];
+export const ANTIGEN = ['negative', 'positive', 'not_tested'];
+export const NEED_KINDS = ['medicine', 'groceries', 'doctor', 'referral', 'repair', 'psychological', 'other'];
+export const URGENCIES = ['low', 'normal', 'high', 'urgent'];
+export const VISIT_STATUSES = ['draft', 'submitted'];
+export const REQUEST_KINDS = [...NEED_KINDS, 'complaint'];
+export const SLAS = ['onsite_5m', 'fix_20m', 'plan_2d'];
+export const REQUEST_STATUSES = ['open', 'assigned', 'in_progress', 'resolved', 'closed'];
+export const REVIEW_STATES = ['pending', 'approved', 'needs_fix', 'rejected'];
+export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
+export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
+const PHONE = /^[0-9 +-]+$/;
+const SEGMENT = '[A-Za-z0-9_-]{1,64}';
+const ID_PATTERNS = {
+  grid: new RegExp(`^grid:(${SEGMENT})$`),
+  household: new RegExp(`^household:(${SEGMENT}):${SEGMENT}$`),
+  visit: new RegExp(`^visit:(${SEGMENT}):${SEGMENT}$`),
+  request: new RegExp(`^request:(${SEGMENT}):${SEGMENT}$`),
+  review: new RegExp(`^review:visit:(${SEGMENT}):${SEGMENT}$`),
+};
+const PREFIXES = { grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:' };
+
+/** [type, grid] of a well-formed field-document id, else null (sync/ids.py). */
+export function parseId(id) {
+  if (typeof id !== 'string') return null;
+  for (const [kind, re] of Object.entries(ID_PATTERNS)) {
+    const m = re.exec(id);
+    if (m) return [kind, m[1]];
+  }
+  return null;
+}
+
+/** The type an id's prefix claims, well-formed or not; null for other ids. */
+export const prefixKind = (id) =>
+  Object.keys(PREFIXES).find((kind) => id.startsWith(PREFIXES[kind])) ?? null;
+
+const matches = (attr) => (v, ctx) => (v !== ctx[attr] ? ['matches_id', { expected: ctx[attr] }] : null);
+
+const sameGridId = (prefix, fmt) => (v, ctx) => {
+  const parsed = parseId(v);
+  if (!parsed || parsed[0] !== prefix) return ['format', { kind: fmt }];
+  return parsed[1] !== ctx.grid ? ['same_grid', { grid: ctx.grid }] : null;
+};
+
+const colourReason = (colourField) => (raw, data, ctx, loc, errs) => {
+  if (isBlank(raw.colour_reason) && ['yellow', 'red'].includes(raw[colourField])) {
+    push(errs, child(loc, 'colour_reason'), 'required', { when: 'colour' });
+  }
+};
+
+const COMMON = {
+  type: Text({ required: true, max: 64, validate: matches('docType') }),
+  schema: Choice([2, 1], { required: true }),
+  grid: Text({ required: true, max: 64, validate: matches('grid') }),
+  updated_at: DateTime({ required: true }),
+  updated_by: Text({ required: true, min: 1, max: 64 }),
+  device: Text({ min: 1, max: 64 }),
+  ext: Ext(),
+};
+const UNSTAMPED = ['type', 'schema', 'grid', 'stamps'];
+
+// A document schema: the common fields, its own, and stamps naming any of them.
+function documentSchema(own, { stamped = false, cross = null } = {}) {
+  const fields = { ...COMMON, ...own };
+  if (stamped) {
+    const names = [...Object.keys(fields), 'stamps'].filter((n) => !UNSTAMPED.includes(n));
+    fields.stamps = Stamps(names);
+  }
+  return { fields, cross, skipUnderscore: true };
+}
+
+const MEMBER = {
+  fields: {
+    id: Text({ required: true, min: 1, max: 64 }),
+    name: Text({ required: true, min: 1, max: 64 }),
+    birth_year: Num({ min: 1900, max: (ctx) => ctx.year, integer: true }),
+    gender: Choice(GENDERS),
+    tags: ListOf(Choice(TAGS), { max: TAGS.length, unique: true }),
+    notes: Text({ max: 500 }),
+  },
+};
+
+const household = documentSchema({
+  building: Text({ required: true, min: 1, max: 32 }),
+  unit: Text({ max: 16 }),
+  room: Text({ required: true, min: 1, max: 16 }),
+  address: Text({ max: 200 }),
+  head: Text({ max: 64 }),
+  phone: Text({ min: 5, max: 20, pattern: PHONE, fmt: 'phone' }),
+  members: ListOf(Obj(MEMBER), { max: 30, uniqueBy: 'id' }),
+  colour: Choice(COLOURS, { required: true }),
+  colour_reason: Text({ max: 500 }),
+  notes: Text({ max: 2000 }),
+}, { stamped: true, cross: colourReason('colour') });
+
+const CHECK = {
+  fields: {
+    member: Text({ required: true, min: 1, max: 64 }),
+    temperature: Num({ min: 34, max: 43, unit: ' °C' }),
+    symptoms: ListOf(Choice(SYMPTOMS), { max: SYMPTOMS.length, unique: true }),
+    antigen: Choice(ANTIGEN),
+    bp_systolic: Num({ min: 60, max: 260, unit: ' mmHg' }),
+    bp_diastolic: Num({ min: 30, max: 160, unit: ' mmHg' }),
+    spo2: Num({ min: 50, max: 100, unit: '%', validate: (v, ctx) => (ctx.version < 2 ? ['version', {}] : null) }),
+    medication_on_hand: Bool(),
+  },
+  cross(raw, data, ctx, loc, errs) {
+    const high = data.bp_systolic, low = data.bp_diastolic;
+    if (high != null && low != null && low >= high) push(errs, child(loc, 'bp_diastolic'), 'below_systolic');
+  },
+};
+
+const NEED = {
+  fields: { kind: Choice(NEED_KINDS, { required: true }), detail: Text({ max: 500 }), urgency: Choice(URGENCIES) },
+};
+
+// _attachments: JPEG or PNG photos of at most 5 MB each.
+const photos = (v, ctx, loc, errs) => {
+  if (!isObject(v)) return push(errs, loc, 'type', { kind: 'object' });
+  const before = errs.length;
+  for (const [name, att] of Object.entries(v)) {
+    const here = child(loc, name);
+    if (!isObject(att)) { push(errs, here, 'format', { kind: 'attachment' }); continue; }
+    const media = typeof att.content_type === 'string'
+      ? att.content_type.split(';')[0].trim().toLowerCase() : null;
+    if (!PHOTO_TYPES.includes(media)) { push(errs, here, 'content_type'); continue; }
+    let size = null;
+    if (att.data != null) {
+      size = typeof att.data === 'string' ? base64Length(att.data) : null;
+      if (size === null) { push(errs, here, 'format', { kind: 'base64' }); continue; }
+    } else if (Number.isInteger(att.length)) size = att.length;
+    if (size !== null && size > PHOTO_MAX_BYTES) push(errs, here, 'file_size');
+  }
+  return errs.length === before ? [true, v] : [false];
+};
+photos.required = false;
+
+const visit = documentSchema({
+  _attachments: photos,
+  household: Text({ required: true, max: 200, validate: sameGridId('household', 'household_id') }),
+  visited_at: DateTime({ required: true }),
+  worker: Text({ required: true, min: 1, max: 64 }),
+  outcome: Choice(OUTCOMES, { required: true }),
+  checks: ListOf(Obj(CHECK), { max: 30, uniqueBy: 'member' }),
+  needs: ListOf(Obj(NEED), { max: 20 }),
+  services: ListOf(Text({ min: 1, max: 200 }), { max: 20 }),
+  colour_after: Choice(COLOURS, { required: true }),
+  colour_reason: Text({ max: 500 }),
+  follow_up_on: DateF(),
+  notes: Text({ max: 2000 }),
+  status: Choice(VISIT_STATUSES),
+}, {
+  cross(raw, data, ctx, loc, errs) {
+    colourReason('colour_after')(raw, data, ctx, loc, errs);
+    if (OUTCOMES.slice(1).includes(raw.outcome) && Array.isArray(raw.checks) && raw.checks.length) {
+      push(errs, child(loc, 'checks'), 'only_when_met');
+    }
+    // The visit's date is the date written in visited_at, in its own offset.
+    if (data.visited_at && data.follow_up_on && data.follow_up_on < data.visited_at.date) {
+      push(errs, child(loc, 'follow_up_on'), 'not_before_visit');
+    }
+  },
+});
+
+// status_times: {status: date-time}.
+const moment = DateTime({ required: true });
+const statusTimes = (v, ctx, loc, errs) => {
+  if (!isObject(v)) return push(errs, loc, 'type', { kind: 'object' });
+  const before = errs.length;
+  for (const [status, at] of Object.entries(v)) {
+    const here = child(loc, status);
+    if (!REQUEST_STATUSES.includes(status)) push(errs, here, 'enum', { choices: REQUEST_STATUSES });
+    else if (at === null) push(errs, here, 'required');
+    else moment(at, ctx, here, errs);
+  }
+  return errs.length === before ? [true, v] : [false];
+};
+statusTimes.required = false;
+
+const request = documentSchema({
+  household: Text({ required: true, max: 200, validate: sameGridId('household', 'household_id') }),
+  visit: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
+  kind: Choice(REQUEST_KINDS),
+  detail: Text({ required: true, min: 1, max: 1000 }),
+  urgency: Choice(URGENCIES),
+  sla: Choice(SLAS),
+  status: Choice(REQUEST_STATUSES),
+  status_times: statusTimes,
+  assignee: Text({ min: 1, max: 64 }),
+  opened_at: DateTime({ required: true }),
+}, { stamped: true });
+
+const review = documentSchema({
+  visit: Text({ required: true, max: 200, validate: (v, ctx) => {
+    const expected = ctx.docId.slice('review:'.length);
+    return v !== expected ? ['matches_id', { expected }] : null;
+  } }),
+  state: Choice(REVIEW_STATES, { required: true }),
+  comment: Text({ max: 1000 }),
+  reviewer: Text({ min: 1, max: 64 }),
+  reviewed_at: DateTime(),
+}, {
+  cross(raw, data, ctx, loc, errs) {
+    if (isBlank(raw.comment) && ['needs_fix', 'rejected'].includes(raw.state)) {
+      push(errs, child(loc, 'comment'), 'required', { when: 'review' });
+    }
+  },
+});
+
+const grid = documentSchema({
+  name: Text({ required: true, min: 1, max: 64 }),
+  community: Text({ min: 1, max: 64 }),
+  community_name: Text({ min: 1, max: 64 }),
+  street: Text({ min: 1, max: 64 }),
+  street_name: Text({ min: 1, max: 64 }),
+});
+
+export const SCHEMAS = { grid, household, visit, request, review };

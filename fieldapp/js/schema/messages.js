@@ -1,0 +1,143 @@
+// Error messages in Chinese and English, one per rule: the twin of
+// server/schemas/messages.py, so the tablet says what the server would say.
+
+export const LABELS = {
+  _id: ['文档编号', 'document id'], type: ['文档类型', 'type'], schema: ['文档版本', 'schema version'],
+  grid: ['网格', 'grid'], updated_at: ['更新时间', 'update time'], updated_by: ['更新人', 'last editor'],
+  device: ['设备编号', 'device id'], stamps: ['字段时间戳', 'field stamp'], ext: ['扩展数据', 'ext'],
+  building: ['楼栋', 'building'], unit: ['单元', 'unit'], room: ['房号', 'room'],
+  address: ['地址', 'address'], head: ['户主', 'head of household'], phone: ['联系电话', 'phone'],
+  members: ['家庭成员', 'members'], 'members.id': ['成员编号', 'member id'],
+  'members.name': ['成员姓名', 'member name'], 'members.notes': ['成员备注', 'member notes'],
+  name: ['网格名称', 'grid name'], birth_year: ['出生年份', 'birth year'], gender: ['性别', 'gender'],
+  tags: ['重点人群标签', 'key-population tags'], notes: ['备注', 'notes'],
+  colour: ['颜色标记', 'colour'], colour_reason: ['标色原因', 'colour reason'],
+  household: ['所属住户', 'household'], visited_at: ['走访时间', 'visit time'],
+  worker: ['网格员', 'worker'], outcome: ['走访结果', 'outcome'], checks: ['成员检查', 'member checks'],
+  member: ['被检查成员', 'checked member'], temperature: ['体温', 'temperature'],
+  symptoms: ['症状', 'symptoms'], antigen: ['抗原检测结果', 'antigen result'],
+  bp_systolic: ['收缩压', 'systolic pressure'], bp_diastolic: ['舒张压', 'diastolic pressure'],
+  spo2: ['血氧饱和度', 'SpO2'], medication_on_hand: ['是否备有药品', 'medication on hand'],
+  needs: ['需求', 'needs'], 'needs.kind': ['需求类别', 'need kind'], 'needs.detail': ['需求说明', 'need detail'],
+  kind: ['诉求类别', 'request kind'], detail: ['诉求内容', 'request detail'], urgency: ['紧急程度', 'urgency'],
+  services: ['现场服务', 'services'], colour_after: ['走访后颜色', 'colour after the visit'],
+  follow_up_on: ['复访日期', 'follow-up date'], status: ['状态', 'status'], visit: ['关联走访', 'visit'],
+  sla: ['办理时限', 'response deadline'], status_times: ['状态时间', 'status time'],
+  assignee: ['承办人', 'assignee'], opened_at: ['受理时间', 'opening time'], state: ['审核结论', 'review state'],
+  comment: ['审核意见', 'comment'], reviewer: ['审核人', 'reviewer'], reviewed_at: ['审核时间', 'review time'],
+  community: ['社区编号', 'community id'], community_name: ['社区名称', 'community name'],
+  street: ['街道编号', 'street id'], street_name: ['街道名称', 'street name'], _attachments: ['照片', 'photo'],
+  'members[]': ['家庭成员', 'member'], 'checks[]': ['成员检查', 'check'], 'needs[]': ['需求', 'need'],
+  'services[]': ['现场服务', 'service'], 'tags[]': ['重点人群标签', 'tag'], 'symptoms[]': ['症状', 'symptom'],
+};
+
+const MAPPINGS = ['stamps', 'status_times', '_attachments'];
+
+/** Chinese names of enum values (also the app's own labels). */
+export const VALUE_ZH = {
+  green: '绿', yellow: '黄', red: '红', male: '男', female: '女', other: '其他',
+  over65: '65岁以上', elderly_alone: '空巢/独居老人', chronic: '慢性病', pregnant: '孕产妇',
+  disabled: '残疾', immunocompromised: '免疫力低下', met: '见面', not_home: '不在家',
+  refused: '拒绝', moved: '已搬走', fever: '发热', cough: '咳嗽', sore_throat: '咽痛',
+  short_breath: '气促', fatigue: '乏力', diarrhea: '腹泻', negative: '阴性', positive: '阳性',
+  not_tested: '未检测', medicine: '药品', groceries: '生活物资', doctor: '就医', referral: '转诊',
+  repair: '维修', psychological: '心理疏导', complaint: '投诉', low: '低', normal: '一般',
+  high: '高', urgent: '紧急', onsite_5m: '5分钟到场', fix_20m: '20分钟解决', plan_2d: '2天答复',
+  open: '待受理', assigned: '已派单', in_progress: '办理中', resolved: '已解决', closed: '已关闭',
+  draft: '草稿', submitted: '已提交', pending: '待审核', approved: '通过', needs_fix: '退回修改',
+  rejected: '不通过',
+};
+
+const TYPE_NAMES = {
+  string: ['文本', 'a string'], integer: ['整数', 'an integer'], number: ['数字', 'a number'],
+  boolean: ['布尔值（true 或 false）', 'true or false'], list: ['列表', 'a list'], object: ['对象', 'an object'],
+};
+
+const FORMATS = {
+  datetime: ['须为带时区的 ISO 8601 日期时间，如 2026-11-24T09:30:00+08:00',
+    'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-24T09:30:00+08:00'],
+  date: ['须为日期，格式如 2026-11-30', 'must be a date like 2026-11-30'],
+  phone: ['只能包含数字、空格、+ 和 -', 'may contain only digits, spaces, + and -'],
+  stamp: ['须为 [时钟, 设备编号]，时钟形如 1764000000000-0001',
+    'must be [hlc, device] with an hlc like 1764000000000-0001'],
+  household_id: ['须为住户编号，形如 household:网格:户号', 'must be a household id like household:{grid}:{hh}'],
+  visit_id: ['须为走访记录编号，形如 visit:网格:编号', 'must be a visit id like visit:{grid}:{uuid}'],
+  attachment: ['须为附件对象，包含 content_type 以及 data 或 length',
+    'must be an attachment object with content_type and data or length'],
+  base64: ['的数据不是有效的 Base64 编码', 'data is not valid base64'],
+  doc_id: ['格式不正确：网格和编号只能由字母、数字、_ 和 - 组成，长度 1–64',
+    'is malformed: grid and key segments are 1–64 characters of A-Z a-z 0-9 _ -'],
+};
+
+const REQUIRED_WHEN = {
+  colour: ['标为黄色或红色时须填写', 'is required when the colour is yellow or red'],
+  review: ['退回修改或不通过时须填写', 'is required when the review is needs_fix or rejected'],
+};
+
+const OVERRIDES = {
+  'schema/enum': ['文档版本须为 2（当前版本）或 1（上一版本）', 'schema version must be 2 (current) or 1 (previous)'],
+  '_id/kind': ['文档编号须以 grid:、household:、visit:、request: 或 review:visit: 开头',
+    'the document id must start with grid:, household:, visit:, request: or review:visit:'],
+  'checks/only_when_met': ['只有走访结果为见面（met）时才能填写成员检查',
+    'member checks are only recorded when the outcome is met'],
+  'follow_up_on/not_before_visit': ['复访日期不能早于走访日期', 'the follow-up date must not be before the visit date'],
+  'bp_diastolic/below_systolic': ['舒张压须低于收缩压', 'diastolic pressure must be below systolic pressure'],
+  '_attachments/content_type': ['照片须为 JPEG 或 PNG 图片（image/jpeg、image/png）', 'photos must be image/jpeg or image/png'],
+  '_attachments/file_size': ['每张照片不能超过 5 MB', 'each photo must be at most 5 MB'],
+};
+
+const choices = (values) => [values.map((v) => (VALUE_ZH[v] ? `${v}（${VALUE_ZH[v]}）` : String(v))).join('、'),
+  values.map(String).join(', ')];
+
+function label(names, item) {
+  if (!names.length) return LABELS._id;
+  const leaf = names[names.length - 1], parent = names.length > 1 ? names[names.length - 2] : '';
+  if (MAPPINGS.includes(parent)) {
+    const [zh, en] = LABELS[parent];
+    return [`${zh}“${leaf}”`, `${en} "${leaf}"`];
+  }
+  return (item && LABELS[`${leaf}[]`]) || LABELS[`${parent}.${leaf}`] || LABELS[leaf]
+    || [`“${leaf}”`, `"${leaf}"`];
+}
+
+/** [zh, en] for rule on the field named by names (item: on one list item). */
+export function render(names, rule, p = {}, item = false) {
+  const leaf = names.length ? names[names.length - 1] : '_id';
+  const parent = names.length > 1 ? names[names.length - 2] : '';
+  const key = MAPPINGS.includes(parent) ? parent : leaf;
+  if (OVERRIDES[`${key}/${rule}`]) return OVERRIDES[`${key}/${rule}`];
+  const [zh, en] = label(names, item);
+  switch (rule) {
+    case 'required':
+      if (REQUIRED_WHEN[p.when]) return [`${REQUIRED_WHEN[p.when][0]}${zh}`, `${en} ${REQUIRED_WHEN[p.when][1]}`];
+      return [`${zh}为必填项`, `${en} is required`];
+    case 'type': {
+      if (p.kind === 'document') return ['文档须为 JSON 对象', 'the document must be a JSON object'];
+      const [tzh, ten] = TYPE_NAMES[p.kind] || ['正确的类型', 'of the right type'];
+      return [`${zh}须为${tzh}`, `${en} must be ${ten}`];
+    }
+    case 'length':
+      if (p.min) return [`${zh}须为 ${p.min}–${p.max} 个字符`, `${en} must be ${p.min} to ${p.max} characters`];
+      return [`${zh}不能超过 ${p.max} 个字符`, `${en} must be at most ${p.max} characters`];
+    case 'range':
+      return [`${zh}须在 ${p.min}–${p.max}${p.unit || ''} 之间`, `${en} must be between ${p.min} and ${p.max}${p.unit || ''}`];
+    case 'enum': {
+      const [czh, cen] = choices(p.choices);
+      return [`${zh}须为以下之一：${czh}`, `${en} must be one of: ${cen}`];
+    }
+    case 'format': return [`${zh}${FORMATS[p.kind][0]}`, `${en} ${FORMATS[p.kind][1]}`];
+    case 'count': return [`${zh}最多 ${p.max} 项`, `${en} may have at most ${p.max} items`];
+    case 'unique': return [`${zh}“${p.value}”重复`, `${en} "${p.value}" is repeated`];
+    case 'unknown':
+      return [`未知字段“${leaf}”（扩展数据请放在 ext 中）`, `unknown field "${leaf}" (put extension data under ext)`];
+    case 'future':
+      return [`${zh}不能晚于当前时间 10 分钟以上，请检查设备时钟`,
+        `${en} must not be more than 10 minutes in the future; check the device clock`];
+    case 'version': return [`${zh}仅在文档版本 2 中使用`, `${en} is only allowed in schema version 2`];
+    case 'matches_id':
+      return [`${zh}须与文档编号一致，应为“${p.expected}”`, `${en} must match the document id: "${p.expected}"`];
+    case 'same_grid':
+      return [`${zh}须属于本文档的网格“${p.grid}”`, `${en} must be in the document's grid "${p.grid}"`];
+    default: return [`${zh}的值不正确`, `${en} is invalid (${rule})`];
+  }
+}

@@ -1,0 +1,76 @@
+// One household: members with key-population tags, colour and reason, visit
+// history, open requests, and the way to a new visit or an edit.
+
+import { t, v } from '../i18n.js';
+import { link } from '../router.js';
+import { refusedDocs } from '../outbox.js';
+import { index, openRequests, visitState } from '../store.js';
+import { badge, esc, setTitle, shortTime } from '../ui.js';
+
+const thisYear = () => new Date().getFullYear();
+
+function member(m) {
+  if (!m) return '';
+  const age = m.birth_year ? ` · ${t('age', { n: thisYear() - m.birth_year })}` : '';
+  return `<li class="member"><strong>${esc(m.name)}</strong><span class="muted">${esc(m.gender ? v(m.gender) : '')}${esc(age)}</span>
+    ${(m.tags || []).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}
+    ${m.notes ? `<span class="muted note">${esc(m.notes)}</span>` : ''}</li>`;
+}
+
+function visitRow(s, refused) {
+  return `<a class="visit-row" href="${link('visit', s._id)}" data-visit="${esc(s._id)}">
+    <span>${esc(shortTime(s.visited_at))}</span><span>${esc(v(s.outcome))}</span>${badge(s.colour_after)}
+    <span class="muted">${esc(s.worker || '')}</span>
+    ${s.follow_up_on ? `<span class="muted">${esc(t('followUp'))} ${esc(s.follow_up_on)}</span>` : ''}
+    ${review(s._id)}
+    ${refused[s._id] ? `<span class="flag flag-refused">${esc(t('refused', { n: '' }).trim())}</span>` : ''}</a>`;
+}
+
+/** The supervisor's verdict on a visit, if any. */
+export function review(visitId) {
+  const r = index.reviews.get(visitId);
+  return r ? `<span class="pill review-${esc(r.state)}" data-review="${esc(r.state)}">${esc(v(r.state))}</span>` : '';
+}
+
+function requestRow(r) {
+  return `<li class="request" data-request="${esc(r._id)}"><span class="pill">${esc(v(r.kind))}</span>
+    <span>${esc(r.detail)}</span><span class="pill pill-warn">${esc(v(r.sla))}</span>
+    <span class="pill">${esc(v(r.status))}</span><span class="muted">${esc(v(r.urgency))}</span></li>`;
+}
+
+/** The household page. */
+export async function household(view, { id }) {
+  const draw = () => {
+    const hh = index.households.get(id);
+    if (!hh) {
+      setTitle(t('noResults'), '#/');
+      view.innerHTML = `<p class="empty">${esc(t('noResults'))}</p>`;
+      return;
+    }
+    setTitle(`${hh.building} ${hh.unit || ''} ${hh.room}`, link('grid', hh.grid, 'b', hh.building));
+    const s = visitState(id);
+    const visits = index.visits.get(id) || [];
+    const requests = openRequests(id);
+    const refused = refusedDocs();
+    view.innerHTML = `<section class="card hh-head c-edge-${esc(hh.colour)}" data-household="${esc(id)}">
+        <div class="row between"><div>${badge(hh.colour)} <strong class="big">${esc(hh.head || '')}</strong>
+          ${hh.phone ? `<a class="phone" href="tel:${esc(hh.phone.replace(/\s/g, ''))}" data-phone>${esc(hh.phone)}</a>` : ''}</div>
+          <a class="btn" href="${link('hh', id, 'edit')}" id="edit">${esc(t('edit'))}</a></div>
+        ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}：</span>${esc(hh.colour_reason)}</p>` : ''}
+        ${hh.address ? `<p class="muted">${esc(hh.address)}</p>` : ''}
+        ${s.overdue ? `<p class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</p>` : ''}
+        ${hh.notes ? `<p>${esc(hh.notes)}</p>` : ''}
+      </section>
+      <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">＋ ${esc(t('newVisit'))}</a>
+      <div class="two-col">
+        <section class="card"><h2>${esc(t('members'))} (${(hh.members || []).length})</h2>
+          <ul class="members">${(hh.members || []).map(member).join('') || `<li class="muted">${esc(t('noMembers'))}</li>`}</ul></section>
+        <section class="card"><h2>${esc(t('openRequests'))} (${requests.length})</h2>
+          <ul class="requests">${requests.map(requestRow).join('') || `<li class="muted">${esc(t('noRequests'))}</li>`}</ul></section>
+      </div>
+      <section class="card"><h2>${esc(t('visits'))} (${visits.length})</h2>
+        <div class="visits">${visits.map((x) => visitRow(x, refused)).join('') || `<p class="muted">${esc(t('noVisits'))}</p>`}</div></section>`;
+  };
+  draw();
+  return { refresh: draw };
+}

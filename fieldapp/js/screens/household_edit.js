@@ -1,0 +1,87 @@
+// Edit a household: phone, members (with key-population tags), colour and
+// reason, notes. Saved as a stamped edit, so concurrent edits merge.
+
+import { db } from '../db.js';
+import { clearErrors, showErrors } from '../formerrors.js';
+import { t, v } from '../i18n.js';
+import { link } from '../router.js';
+import { saveHousehold } from '../records.js';
+import { COLOURS, GENDERS, TAGS } from '../schema/docs.js';
+import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
+
+function memberBlock(m) {
+  return `<fieldset class="member-edit card" data-member="${esc(m.id)}">
+    <div class="grid-3">
+      <label data-field="name">${esc(t('memberName'))}<input name="name" value="${esc(m.name || '')}"></label>
+      <label data-field="birth_year">${esc(t('birthYear'))}<input name="birth_year" inputmode="numeric" value="${esc(m.birth_year ?? '')}"></label>
+      <div data-field="gender"><span class="label">${esc(t('gender'))}</span>${choices('gender', GENDERS.map((g) => [g, v(g)]), m.gender)}</div>
+    </div>
+    <div data-field="tags"><span class="label">${esc(t('tags'))}</span>${choices('tags', TAGS.map((g) => [g, v(g)]), m.tags || [], { multi: true })}</div>
+    <label data-field="notes">${esc(t('memberNotes'))}<input name="notes" value="${esc(m.notes || '')}"></label>
+    <button type="button" class="btn btn-small remove-member">${esc(t('remove'))}</button>
+  </fieldset>`;
+}
+
+// A member from its block; keeps fields this form does not show.
+function readMember(block, old, i) {
+  block.dataset.path = `members[${i}]`;
+  $$('[data-field]', block).forEach((el) => { el.dataset.path = `members[${i}].${el.dataset.field}`; });
+  const m = { ...(old || {}), id: block.dataset.member, name: $('[name=name]', block).value.trim() };
+  const year = $('[name=birth_year]', block).value.trim();
+  if (year) m.birth_year = /^\d+$/.test(year) ? Number(year) : year; else delete m.birth_year;
+  const gender = chosen($('[data-name=gender]', block));
+  if (gender) m.gender = gender; else delete m.gender;
+  m.tags = chosen($('[data-name=tags]', block));
+  const notes = $('[name=notes]', block).value.trim();
+  if (notes) m.notes = notes; else delete m.notes;
+  return m;
+}
+
+/** The household edit form. */
+export async function householdEdit(view, { id }) {
+  let hh;
+  try { hh = await db().get(id); } catch { location.hash = '#/'; return null; }
+  setTitle(`${t('edit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('hh', id));
+  const old = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m]));
+  view.innerHTML = `<form class="form" id="hh-form" novalidate>
+    <div id="errors" class="errors" role="alert" hidden></div>
+    <section class="card">
+      <label data-path="phone">${esc(t('phone'))}<input name="phone" type="tel" value="${esc(hh.phone || '')}"></label>
+      <div data-path="colour"><span class="label">${esc(t('colour'))}</span>
+        ${choices('colour', COLOURS.map((c) => [c, v(c)]), hh.colour, { cls: 'colour', required: true })}</div>
+      <label data-path="colour_reason">${esc(t('colourReason'))}<textarea name="colour_reason" rows="2">${esc(hh.colour_reason || '')}</textarea></label>
+      <label data-path="notes">${esc(t('notes'))}<textarea name="notes" rows="2">${esc(hh.notes || '')}</textarea></label>
+    </section>
+    <h2 data-path="members">${esc(t('members'))}</h2>
+    <div id="members">${[...old.values()].map(memberBlock).join('')}</div>
+    <button type="button" class="btn btn-wide" id="add-member">${esc(t('addMember'))}</button>
+    <div class="actions"><a class="btn btn-big" href="${link('hh', id)}">${esc(t('cancel'))}</a>
+      <button type="submit" class="btn btn-primary btn-big" id="save">${esc(t('save'))}</button></div>
+  </form>`;
+  const form = $('#hh-form', view);
+  wireChoices(form);
+  $('#add-member', form).onclick = () => {
+    $('#members', form).insertAdjacentHTML('beforeend', memberBlock({ id: `m-${uuid().slice(0, 13)}`, tags: [] }));
+    $('#members', form).lastElementChild.querySelector('input').focus();
+  };
+  form.addEventListener('click', (event) => {
+    if (event.target.closest('.remove-member')) event.target.closest('.member-edit').remove();
+  });
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const members = $$('.member-edit', form).map((b, i) => readMember(b, old.get(b.dataset.member), i));
+    const changes = {
+      phone: form.phone.value.trim() || undefined,
+      colour: chosen($('[data-name=colour]', form)),
+      colour_reason: form.colour_reason.value.trim() || undefined,
+      notes: form.notes.value.trim() || undefined,
+      members,
+    };
+    const errors = await saveHousehold(hh, changes);
+    if (errors.length) { showErrors(form, errors); return; }
+    toast(t('saved'));
+    location.hash = link('hh', id);
+  };
+  return null;
+}

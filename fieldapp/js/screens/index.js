@@ -1,0 +1,9 @@
+// Every screen of the app, by route.
+
+export { login } from './login.js';
+export { home, grid, households } from './lists.js';
+export { household } from './household.js';
+export { householdEdit } from './household_edit.js';
+export { visitForm } from './visit_form.js';
+export { visitView } from './visit_view.js';
+export { syncScreen, settings } from './sync_screen.js';

@@ -1,0 +1,120 @@
+// My grids → buildings (楼栋) → households, with search by room, name or phone.
+
+import { t, v } from '../i18n.js';
+import { link } from '../router.js';
+import { buildingsOf, householdsOf, index, myGrids, openRequests, search, visitState } from '../store.js';
+import { $, badge, esc, setTitle } from '../ui.js';
+
+const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
+
+function tagsOf(hh) {
+  const tags = new Set((hh.members || []).flatMap((m) => m?.tags || []));
+  return TAG_ORDER.filter((tag) => tags.has(tag));
+}
+
+/** One household row: colour, address, head, tags, last visit, follow-up. */
+export function row(hh) {
+  const s = visitState(hh._id);
+  const when = s.days === null ? t('never') : s.days === 0 ? t('today') : t('daysAgo', { n: s.days });
+  const flags = [];
+  if (s.overdue) flags.push(`<span class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</span>`);
+  else if (s.dueToday) flags.push(`<span class="flag flag-due">${esc(t('dueToday'))}</span>`);
+  if (openRequests(hh._id).length) flags.push(`<span class="flag flag-req">${esc(t('requestRaised'))} ${openRequests(hh._id).length}</span>`);
+  const people = (hh.members || []).length;
+  return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">
+    ${badge(hh.colour)}
+    <span class="hh-main"><strong class="hh-addr">${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
+      <span class="hh-sub">${esc(hh.head || '')}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
+      ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
+    <span class="hh-side"><span class="hh-days ${s.days === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
+    <span class="chev" aria-hidden="true">›</span></a>`;
+}
+
+/** Rows of households into el; records how long it took (window.gridvisit.lastRender). */
+export function renderRows(el, list) {
+  const started = performance.now();
+  el.innerHTML = list.length ? list.map(row).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
+  const ms = performance.now() - started;
+  window.gridvisitRender = { count: list.length, ms };
+  return ms;
+}
+
+function searchBox(placeholder) {
+  return `<div class="search"><input type="search" id="q" placeholder="${esc(placeholder)}"
+    aria-label="${esc(placeholder)}" autocomplete="off" enterkeyhint="search"></div>
+    <div id="results" class="list" hidden></div>`;
+}
+
+// Wire the search box: results replace the cards while a query is typed.
+function wireSearch(view, grid, cards) {
+  const input = $('#q', view), results = $('#results', view);
+  const run = () => {
+    const q = input.value;
+    results.hidden = !q.trim();
+    $(cards, view).hidden = Boolean(q.trim());
+    if (q.trim()) renderRows(results, search(q, grid));
+  };
+  input.addEventListener('input', run);
+  return run;
+}
+
+/** Home: the worker's grids. */
+export async function home(view) {
+  setTitle(t('myGrids'));
+  view.innerHTML = `${searchBox(t('search'))}<div id="cards" class="cards"></div>`;
+  const draw = () => {
+    const grids = myGrids();
+    $('#cards', view).innerHTML = grids.map((g) => {
+      const list = householdsOf(g.id);
+      const red = list.filter((h) => h.colour === 'red').length;
+      const yellow = list.filter((h) => h.colour === 'yellow').length;
+      const overdue = list.filter((h) => visitState(h._id).overdue).length;
+      return `<a class="card grid-card" href="${link('grid', g.id)}" data-grid="${esc(g.id)}">
+        <strong>${esc(g.name)}</strong>
+        <span>${esc(index.grids.get(g.id)?.community_name || '')}</span>
+        <span class="counts">${esc(t('gridCount', { n: list.length, r: red, y: yellow }))}</span>
+        ${overdue ? `<span class="flag flag-overdue">⚠ ${esc(t('overdueCount', { n: overdue }))}</span>` : ''}
+        ${list.length ? '' : `<span class="hint">${esc(t('loadingData'))}</span>`}</a>`;
+    }).join('');
+  };
+  draw();
+  const rerun = wireSearch(view, null, '#cards');
+  return { refresh() { draw(); rerun(); } };
+}
+
+/** A grid: its buildings, and all its households. */
+export async function grid(view, { grid: id }) {
+  setTitle(index.grids.get(id)?.name || id, '#/');
+  view.innerHTML = `${searchBox(t('search'))}<div id="cards"></div>`;
+  const draw = () => {
+    const buildings = buildingsOf(id);
+    const total = buildings.reduce((n, b) => n + b.count, 0);
+    $('#cards', view).innerHTML = `<a class="btn btn-wide" href="${link('grid', id, 'all')}" id="all">
+        ${esc(t('allHouseholds'))} (${total})</a>
+      <h2>${esc(t('buildings'))}</h2><div class="cards">${buildings.map((b) => `
+        <a class="card building-card" href="${link('grid', id, 'b', b.building)}" data-building="${esc(b.building)}">
+          <strong>${esc(b.building)}</strong><span class="counts">${b.count} ${esc(t('households'))}</span>
+          <span>${b.red ? `${badge('red')} ${b.red}` : ''} ${b.yellow ? `${badge('yellow')} ${b.yellow}` : ''}</span>
+          ${b.overdue ? `<span class="flag flag-overdue">⚠ ${esc(t('overdueCount', { n: b.overdue }))}</span>` : ''}
+        </a>`).join('')}</div>
+      ${total ? '' : `<p class="hint">${esc(t('loadingData'))}</p>`}`;
+  };
+  draw();
+  const rerun = wireSearch(view, id, '#cards');
+  return { refresh() { draw(); rerun(); } };
+}
+
+/** Households of one building (or the whole grid). */
+export async function households(view, { grid: id, building = null }) {
+  const gridName = index.grids.get(id)?.name || id;
+  setTitle(building ? `${gridName} · ${building}` : `${gridName} · ${t('allHouseholds')}`, link('grid', id));
+  view.innerHTML = `${searchBox(t('search'))}<p class="count" id="count"></p><div id="cards" class="list"></div>`;
+  const draw = () => {
+    const list = householdsOf(id, building);
+    $('#count', view).textContent = `${list.length} ${t('households')}`;
+    renderRows($('#cards', view), list);
+  };
+  draw();
+  const rerun = wireSearch(view, id, '#cards');
+  return { refresh() { draw(); rerun(); } };
+}

@@ -1,0 +1,42 @@
+// Sign in once, online; the device token is kept for offline days.
+
+import { login as signIn, session } from '../api.js';
+import { t } from '../i18n.js';
+import { $, esc, setTitle } from '../ui.js';
+
+/** The sign-in form. */
+export async function login(view, params = {}) {
+  const again = session();               // a revoked token: sign in again, keeping the data
+  if (again && !params.again) { location.hash = '#/'; return null; }
+  setTitle(t('login'), again ? '#/' : null);
+  view.innerHTML = `<form class="card login" id="login-form" autocomplete="on">
+      <img src="icons/icon-192.png" alt="" width="96" height="96">
+      <h2>${esc(t('app'))}</h2>
+      <label>${esc(t('name'))}<input name="name" autocomplete="username" autocapitalize="none" required value="${esc(again?.user?.name || '')}"${again ? ' readonly' : ''}></label>
+      <label>${esc(t('password'))}<input name="password" type="password" autocomplete="current-password" required></label>
+      <p class="error" id="login-error" role="alert" hidden></p>
+      <button class="btn btn-primary btn-big" type="submit">${esc(t('signIn'))}</button>
+      <p class="hint">${esc(t('loginHint'))}</p>
+    </form>`;
+  const form = $('#login-form');
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const error = $('#login-error');
+    error.hidden = true;
+    const button = form.querySelector('button');
+    button.disabled = true;
+    try {
+      await signIn(form.name.value.trim(), form.password.value);
+      document.body.classList.remove('signed-out');
+      const { begin } = await import('../app.js');
+      await begin();
+      location.hash = '#/';
+    } catch (err) {
+      error.textContent = err.status === 0 ? t('offlineLogin') : `${t('loginFailed')}：${err.message}`;
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  return null;
+}

@@ -1,0 +1,120 @@
+// A new visit: outcome, member checks, needs (→ requests), services, colour
+// after (reason for yellow and red), follow-up date, notes, a photo. Checked
+// with the server's rules before it is saved; saved as "submitted".
+
+import { db } from '../db.js';
+import { clearErrors, showErrors } from '../formerrors.js';
+import { t, v } from '../i18n.js';
+import { compressPhoto } from '../photo.js';
+import { link } from '../router.js';
+import { saveVisit } from '../records.js';
+import { COLOURS, OUTCOMES } from '../schema/docs.js';
+import { $, $$, addDays, choices, chosen, esc, setTitle, toast, wireChoices } from '../ui.js';
+import {
+  addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,
+} from './visit_parts.js';
+
+const section = (title, body, path = '') =>
+  `<section class="card"${path ? ` data-path="${path}"` : ''}><h2>${esc(title)}</h2>${body}</section>`;
+
+function html(hh) {
+  const members = (hh.members || []).filter(Boolean);
+  return `<form class="form" id="visit-form" novalidate>
+    <div id="errors" class="errors" role="alert" hidden></div>
+    ${section(t('outcome'), choices('outcome', OUTCOMES.map((o) => [o, v(o)]), 'met', { cls: 'big-choice', required: true }), 'outcome')}
+    <section class="card" id="checks" data-path="checks"><h2>${esc(t('checks'))}</h2>
+      ${members.map(checkBlock).join('') || `<p class="muted">${esc(t('noMembers'))}</p>`}</section>
+    <section class="card" data-path="needs"><h2>${esc(t('needs'))}</h2><div id="needs"></div>
+      <button type="button" class="btn btn-wide" id="add-need">${esc(t('addNeed'))}</button></section>
+    ${section(t('services'), servicesBlock())}
+    <section class="card"><h2>${esc(t('colourAfter'))}</h2>
+      <div data-path="colour_after">${choices('colour_after', COLOURS.map((c) => [c, v(c)]), hh.colour, { cls: 'colour', required: true })}</div>
+      <label data-path="colour_reason">${esc(t('colourReason'))}
+        <textarea name="colour_reason" rows="2">${esc(hh.colour === 'green' ? '' : hh.colour_reason || '')}</textarea></label>
+    </section>
+    <section class="card"><h2>${esc(t('followUpOn'))}</h2>
+      <div class="row wrap" data-path="follow_up_on"><input type="date" name="follow_up_on" min="${addDays(0)}">
+        <button type="button" class="btn" data-days="1">${esc(t('tomorrow'))}</button>
+        <button type="button" class="btn" data-days="3">${esc(t('in3days'))}</button>
+        <button type="button" class="btn" data-days="7">${esc(t('in7days'))}</button>
+        <button type="button" class="btn" data-days="">${esc(t('none'))}</button></div></section>
+    <section class="card"><h2>${esc(t('notes'))}</h2>
+      <label data-path="notes"><textarea name="notes" rows="3"></textarea></label></section>
+    <section class="card" data-path="_attachments"><h2>${esc(t('photo'))}</h2>
+      <label class="btn photo-btn">${esc(t('takePhoto'))}<input type="file" name="photo" accept="image/*" capture="environment" hidden></label>
+      <div id="photo-preview" hidden><img alt=""><span class="muted" id="photo-size"></span>
+        <button type="button" class="btn btn-small" id="remove-photo">${esc(t('removePhoto'))}</button></div></section>
+    <div class="actions"><a class="btn btn-big" href="${link('hh', hh._id)}">${esc(t('cancel'))}</a>
+      <button type="submit" class="btn btn-primary btn-big" id="save-visit">${esc(t('saveVisit'))}</button></div>
+  </form>`;
+}
+
+function collect(form, photo) {
+  const outcome = chosen($('[data-name=outcome]', form));
+  let i = 0;
+  const checks = outcome === 'met'
+    ? $$('.check', form).map((b) => { const c = readCheck(b, i); if (c) i += 1; return c; }).filter(Boolean) : [];
+  return {
+    outcome, checks,
+    needs: $$('.need', form).map(readNeed),
+    services: chosen($('[data-name=services]', form)),
+    colour_after: chosen($('[data-name=colour_after]', form)),
+    colour_reason: form.colour_reason.value.trim(),
+    follow_up_on: form.follow_up_on.value,
+    notes: form.notes.value.trim(),
+    photo: photo?.data,
+  };
+}
+
+function wire(form, hh, state) {
+  wireChoices(form, (name) => {
+    if (name === 'outcome') $('#checks', form).hidden = chosen($('[data-name=outcome]', form)) !== 'met';
+  });
+  form.addEventListener('change', (e) => {
+    if (e.target.classList.contains('include')) e.target.closest('.check').classList.toggle('off', !e.target.checked);
+  });
+  $('#add-need', form).onclick = () => {
+    $('#needs', form).insertAdjacentHTML('beforeend', needBlock());
+    wireNeed($('#needs', form).lastElementChild);
+  };
+  form.addEventListener('click', (e) => {
+    if (e.target.closest('.remove-need')) e.target.closest('.need').remove();
+    const days = e.target.closest('[data-days]')?.dataset.days;
+    if (days !== undefined) form.follow_up_on.value = days ? addDays(Number(days)) : '';
+  });
+  $('#add-service', form).onclick = () => addService(form);
+  form.photo.onchange = async () => {
+    const file = form.photo.files[0];
+    if (!file) return;
+    state.photo = await compressPhoto(file);
+    const preview = $('#photo-preview', form);
+    $('img', preview).src = `data:image/jpeg;base64,${state.photo.data}`;
+    $('#photo-size', preview).textContent = `${state.photo.width}×${state.photo.height} · ${Math.round(state.photo.bytes / 1024)} kB`;
+    preview.hidden = false;
+  };
+  $('#remove-photo', form).onclick = () => { state.photo = null; $('#photo-preview', form).hidden = true; form.photo.value = ''; };
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const button = $('#save-visit', form);
+    button.disabled = true;
+    try {
+      const errors = await saveVisit(hh, collect(form, state.photo));
+      if (errors.length) { showErrors(form, errors); return; }
+      toast(t('saved'));
+      location.hash = link('hh', hh._id);
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
+
+/** The new-visit form of household id. */
+export async function visitForm(view, { id }) {
+  let hh;
+  try { hh = await db().get(id); } catch { location.hash = '#/'; return null; }
+  setTitle(`${t('newVisit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('hh', id));
+  view.innerHTML = html(hh);
+  wire($('#visit-form', view), hh, { photo: null });
+  return null;
+}

@@ -1,0 +1,65 @@
+// One visit, read-only (visits are immutable once submitted); a visit the
+// server refused says so, with the server's reason.
+
+import { db } from '../db.js';
+import { t, v } from '../i18n.js';
+import { refusedDocs } from '../outbox.js';
+import { link } from '../router.js';
+import { index } from '../store.js';
+import { badge, esc, setTitle, shortTime } from '../ui.js';
+
+const line = (label, value) => (value === undefined || value === null || value === ''
+  ? '' : `<div class="kv"><span class="muted">${esc(label)}</span><span>${value}</span></div>`);
+
+function checkHtml(c, names) {
+  const parts = [
+    c.temperature !== undefined ? `${esc(c.temperature)} °C` : '',
+    c.bp_systolic !== undefined ? `${esc(c.bp_systolic)}/${esc(c.bp_diastolic ?? '–')} mmHg` : '',
+    c.spo2 !== undefined ? `SpO2 ${esc(c.spo2)}%` : '',
+    c.antigen ? `${esc(t('antigen'))} ${esc(v(c.antigen))}` : '',
+    (c.symptoms || []).map((s) => esc(v(s))).join('、'),
+    c.medication_on_hand === undefined ? '' : `${esc(t('medication'))}：${esc(c.medication_on_hand ? t('yes') : t('no'))}`,
+  ].filter(Boolean);
+  return `<li><strong>${esc(names.get(c.member) || c.member)}</strong> ${parts.join(' · ')}</li>`;
+}
+
+/** The visit page. */
+export async function visitView(view, { id }) {
+  let visit;
+  try { visit = await db().get(id, { attachments: false }); } catch { location.hash = '#/'; return null; }
+  const hh = index.households.get(visit.household);
+  setTitle(t('visitOn', { d: shortTime(visit.visited_at) }), link('hh', visit.household));
+  const names = new Map((hh?.members || []).filter(Boolean).map((m) => [m.id, m.name]));
+  const refused = refusedDocs()[id];
+  const verdict = index.reviews.get(id);
+  view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: refused.reason }))}</div>` : ''}
+    ${verdict ? `<div class="card review-card review-${esc(verdict.state)}" data-review="${esc(verdict.state)}">
+      <strong>${esc(t('review'))}：${esc(v(verdict.state))}</strong>
+      ${verdict.comment ? `<p>${esc(verdict.comment)}</p>` : ''}
+      <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span></div>` : ''}
+    <section class="card" data-visit="${esc(id)}">
+      ${line(t('outcome'), esc(v(visit.outcome)))}
+      ${line(t('worker'), esc(visit.worker))}
+      ${line(t('colourAfter'), badge(visit.colour_after))}
+      ${line(t('reason'), esc(visit.colour_reason))}
+      ${line(t('followUpOn'), esc(visit.follow_up_on))}
+      ${line(t('services'), esc((visit.services || []).join('、')))}
+      ${line(t('notes'), esc(visit.notes))}
+      ${line(t('status'), esc(v(visit.status)))}
+    </section>
+    ${(visit.checks || []).length ? `<section class="card"><h2>${esc(t('checks'))}</h2><ul>${visit.checks.map((c) => checkHtml(c, names)).join('')}</ul></section>` : ''}
+    ${(visit.needs || []).length ? `<section class="card"><h2>${esc(t('needs'))}</h2><ul>${visit.needs.map((n) =>
+    `<li><span class="pill">${esc(v(n.kind))}</span> ${esc(n.detail || '')} <span class="muted">${esc(v(n.urgency || ''))}</span></li>`).join('')}</ul></section>` : ''}
+    <div id="photos"></div>`;
+  for (const name of Object.keys(visit._attachments || {})) {
+    try {
+      const blob = await db().getAttachment(id, name);
+      const img = document.createElement('img');
+      img.className = 'photo';
+      img.alt = name;
+      img.src = URL.createObjectURL(blob);
+      view.querySelector('#photos').append(img);
+    } catch { /* a stub not yet fetched */ }
+  }
+  return null;
+}

@@ -1,0 +1,46 @@
+// The sync status bar, always in view: online or offline, the last sync the
+// server confirmed, local changes not yet on the server, errors, refusals.
+// It says "all uploaded" only when nothing is pending or refused and the
+// last round ended without error.
+
+import { t } from './i18n.js';
+import { onSync, syncNow, syncState } from './sync.js';
+import { esc, shortTime } from './ui.js';
+
+function errorText(error) {
+  if (error === 'unauthorized') return t('authError');
+  if (error === 'network') return null;            // shown as "offline"
+  return t('syncError', { e: error });
+}
+
+function html(s) {
+  const offline = !s.online || s.error === 'network';
+  const parts = [];
+  const cls = s.auth || (s.error && s.error !== 'network') ? 'bad' : offline ? 'off' : 'on';
+  parts.push(`<span class="dot dot-${cls}" data-online="${!offline}">${esc(offline ? t('offline') : t('online'))}</span>`);
+  parts.push(`<span data-last-sync="${esc(s.lastSync || '')}">${esc(s.lastSync ? t('lastSync', { t: shortTime(s.lastSync) }) : t('neverSynced'))}</span>`);
+  if (s.pending) parts.push(`<a href="#/sync" class="pill pill-warn" data-pending="${s.pending}">${esc(t('pending', { n: s.pending }))}</a>`);
+  else if (!offline && !s.error && !s.refused && s.phase === 'paused' && s.lastSync) {
+    parts.push(`<span class="pill pill-ok" data-pending="0">✓ ${esc(t('synced'))}</span>`);
+  } else {
+    parts.push(`<span class="pill" data-pending="0">${esc(s.phase === 'active' ? t('syncing') : t('pending', { n: 0 }))}</span>`);
+  }
+  if (s.refused) parts.push(`<a href="#/sync" class="pill pill-bad" data-refused="${s.refused}">${esc(t('refused', { n: s.refused }))}</a>`);
+  const error = s.error && errorText(s.error);
+  const fix = s.error === 'unauthorized' ? '#/login?again=1' : '#/sync';
+  if (error) parts.push(`<a href="${fix}" class="status-error" data-error>${esc(error)}</a>`);
+  if (s.phase === 'active' && !offline) parts.push(`<span class="spin" aria-hidden="true"></span>`);
+  return parts.join('');
+}
+
+/** Keep #status current. */
+export function mountStatusBar() {
+  const el = document.getElementById('status');
+  const draw = (s) => {
+    el.innerHTML = html(s);
+    el.dataset.phase = s.phase;
+  };
+  onSync(draw);
+  setInterval(() => draw(syncState()), 30000);
+  el.addEventListener('dblclick', syncNow);
+}

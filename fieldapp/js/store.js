@@ -1,0 +1,173 @@
+// What the screens read: an in-memory index of the local database, built once
+// at start and kept current from its changes feed (writes here and documents
+// that sync brings). Visits are kept as summaries; a visit page reads the
+// whole document. Only the worker's grids are indexed.
+
+import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
+import { parseId } from './validate.js';
+
+const DONE = new Set(['resolved', 'closed']);
+export const index = {
+  grids: new Map(),        // grid id -> grid doc (or {_id} when only its households are here)
+  households: new Map(),   // household id -> doc
+  visits: new Map(),       // household id -> [summary], newest first
+  requests: new Map(),     // household id -> [request doc]
+  reviews: new Map(),      // visit id -> the supervisor's review doc
+};
+const homeOf = new Map();  // visit or request id -> the household it is listed under
+let allowed = new Set();
+let feed = null;
+const listeners = new Set();
+let timer = null;
+
+/** Call fn() (at most every 400 ms) when indexed data changes. */
+export function onData(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function changed() {
+  if (timer) return;
+  timer = setTimeout(() => { timer = null; for (const fn of listeners) fn(); }, 400);
+}
+
+function summary(doc) {
+  return {
+    _id: doc._id, household: doc.household, visited_at: doc.visited_at, outcome: doc.outcome,
+    colour_after: doc.colour_after, follow_up_on: doc.follow_up_on, worker: doc.worker,
+  };
+}
+
+function dropFrom(map, id) {
+  const key = homeOf.get(id);
+  const list = map.get(key);
+  homeOf.delete(id);
+  if (!list) return;
+  const kept = list.filter((item) => item._id !== id);
+  if (kept.length) map.set(key, kept); else map.delete(key);
+}
+
+// Put one document (or its deletion) into the index.
+function apply(doc, deleted = false) {
+  const parsed = parseId(doc._id);
+  if (!parsed || !allowed.has(parsed[1])) return;
+  const [kind, grid] = parsed;
+  if (kind === 'grid') {
+    if (deleted) index.grids.delete(grid); else index.grids.set(grid, doc);
+  } else if (kind === 'household') {
+    if (deleted) index.households.delete(doc._id); else index.households.set(doc._id, doc);
+  } else if (kind === 'visit') {
+    dropFrom(index.visits, doc._id);
+    if (!deleted && doc.household) {
+      homeOf.set(doc._id, doc.household);
+      const list = [...(index.visits.get(doc.household) || []), summary(doc)];
+      list.sort((a, b) => (a.visited_at < b.visited_at ? 1 : -1));
+      index.visits.set(doc.household, list);
+    }
+  } else if (kind === 'review') {
+    const visit = doc._id.slice('review:'.length);
+    if (deleted) index.reviews.delete(visit); else index.reviews.set(visit, doc);
+  } else if (kind === 'request') {
+    dropFrom(index.requests, doc._id);
+    if (!deleted && doc.household) homeOf.set(doc._id, doc.household);
+    if (!deleted && doc.household) index.requests.set(doc.household, [...(index.requests.get(doc.household) || []), doc]);
+  }
+}
+
+/** Index docs just written here at once (the changes feed follows a moment later). */
+export function noteSaved(docs) {
+  for (const doc of docs) apply(doc);
+  changed();
+}
+
+/** Build the index of db for grids, then follow its changes. */
+export async function loadIndex(db, grids) {
+  if (feed) feed.cancel();
+  allowed = new Set(grids);
+  for (const map of [...Object.values(index), homeOf]) map.clear();
+  const { rows } = await db.allDocs({ include_docs: true });
+  const visits = new Map();
+  for (const { doc } of rows) {
+    const parsed = parseId(doc._id);
+    if (parsed && parsed[0] === 'visit' && allowed.has(parsed[1]) && doc.household) {
+      if (!visits.has(doc.household)) visits.set(doc.household, []);
+      homeOf.set(doc._id, doc.household);
+      visits.get(doc.household).push(summary(doc));
+    } else {
+      apply(doc);
+    }
+  }
+  for (const [hh, list] of visits) {
+    list.sort((a, b) => (a.visited_at < b.visited_at ? 1 : -1));
+    index.visits.set(hh, list);
+  }
+  feed = db.changes({ since: 'now', live: true, include_docs: true })
+    .on('change', (change) => { apply(change.doc, change.deleted); changed(); })
+    .on('error', () => { feed = null; });
+  changed();
+}
+
+/** The worker's grids: [{id, name}] in the order the account lists them. */
+export const myGrids = () => [...allowed].map((id) => ({ id, name: index.grids.get(id)?.name || id }));
+
+/** Households of grid (all grids when null), sorted by building, unit, room. */
+export function householdsOf(grid = null, building = null) {
+  const out = [];
+  for (const doc of index.households.values()) {
+    if ((grid && doc.grid !== grid) || (building !== null && doc.building !== building)) continue;
+    out.push(doc);
+  }
+  const key = (d) => [d.building || '', d.unit || '', d.room || ''];
+  const collator = new Intl.Collator('zh-CN', { numeric: true });
+  return out.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < 3; i += 1) {
+      const c = collator.compare(x[i], y[i]);
+      if (c) return c;
+    }
+    return 0;
+  });
+}
+
+/** What a household's row shows: days since its last visit, follow-up due or overdue. */
+export function visitState(hhId, today = dateStr()) {
+  const latest = (index.visits.get(hhId) || [])[0];
+  if (!latest) return { days: null, overdue: 0, dueToday: false, latest: null };
+  const days = Math.max(0, daysBetween(localDateOf(latest.visited_at), today));
+  const follow = latest.follow_up_on;
+  const late = follow ? daysBetween(follow, today) : -1;
+  return { days, overdue: late > 0 ? late : 0, dueToday: late === 0, latest };
+}
+
+/** Requests of a household that are not resolved or closed. */
+export const openRequests = (hhId) => (index.requests.get(hhId) || []).filter((r) => !DONE.has(r.status));
+
+/** Buildings of grid: [{building, count, red, yellow, overdue}]. */
+export function buildingsOf(grid) {
+  const map = new Map();
+  for (const hh of householdsOf(grid)) {
+    const b = map.get(hh.building) || { building: hh.building, count: 0, red: 0, yellow: 0, overdue: 0 };
+    b.count += 1;
+    if (hh.colour === 'red') b.red += 1;
+    if (hh.colour === 'yellow') b.yellow += 1;
+    if (visitState(hh._id).overdue) b.overdue += 1;
+    map.set(hh.building, b);
+  }
+  return [...map.values()];
+}
+
+/** Households matching q by room, head or member name, or phone digits. */
+export function search(q, grid = null) {
+  const text = q.trim().toLowerCase();
+  if (!text) return [];
+  const digits = text.replace(/\D/g, '');
+  return householdsOf(grid).filter((hh) => {
+    const where = `${hh.building || ''}${hh.unit || ''}${hh.room || ''} ${hh.room || ''}`.toLowerCase();
+    if (where.includes(text)) return true;
+    if ((hh.head || '').toLowerCase().includes(text)) return true;
+    if ((hh.members || []).some((m) => (m?.name || '').toLowerCase().includes(text))) return true;
+    return digits.length >= 3 && (hh.phone || '').replace(/\D/g, '').includes(digits);
+  });
+}
+
+export { addDays };

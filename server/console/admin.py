@@ -1,0 +1,183 @@
+"""Administration: accounts, grids and assignments (admins), devices
+(admins, and supervisors for their own workers' tablets).
+
+Accounts: create, reset a password, deactivate or activate (refused
+everywhere at once). Grids: streets, communities and grids, and who is
+assigned where. Devices: every tablet's token with its last sync, and
+revoking one (a lost tablet gets 401 from then on).
+"""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from sync.errors import BadRequest, Forbidden, NotFound
+
+from ..accounts import AccountError
+from .common import audit, ext, scope
+from .forms import ActionForm, AssignForm, PasswordForm, PlaceForm, UserForm
+from .i18n import t
+
+bp = Blueprint("admin", __name__)
+
+
+def _admin():
+    if not current_user.is_admin:
+        raise Forbidden(t("error.forbidden"))
+
+
+def _errors(form):
+    return "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in form.errors.items())
+
+
+def _account_call(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except AccountError as err:
+        raise BadRequest(str(err))
+
+
+@bp.get("/admin/users")
+def users():
+    """Every account, with its grids or communities, and the forms."""
+    _admin()
+    directory = ext("directory")
+    rows = []
+    for user in ext("accounts").list():
+        grids = directory.grids_of(user)
+        places = directory.communities_of(user) if user.role in ("supervisor", "hub") \
+            else sorted(grids or [])
+        rows.append({"user": user, "places": places})
+    return render_template("console/users.html", rows=rows, form=UserForm(),
+                           password_form=PasswordForm(), action=ActionForm())
+
+
+@bp.post("/admin/users")
+def create_user():
+    """Create an account."""
+    _admin()
+    form = UserForm()
+    if not form.validate():
+        raise BadRequest(_errors(form))
+    _account_call(ext("accounts").create, form.name.data, form.password.data, form.role.data,
+                  form.display_name.data or "")
+    audit("user.create", form.name.data, role=form.role.data)
+    flash(t("users.created"), "ok")
+    return redirect(url_for(".users"))
+
+
+def _existing(name):
+    user = ext("accounts").by_name(name)
+    if user is None:
+        raise NotFound("no such account")
+    return user
+
+
+@bp.post("/admin/users/<name>/password")
+def reset_password(name):
+    """Set a new password for an account."""
+    _admin()
+    _existing(name)
+    form = PasswordForm()
+    if not form.validate():
+        raise BadRequest(_errors(form))
+    _account_call(ext("accounts").set_password, name, form.password.data)
+    audit("user.reset_password", name)
+    flash(t("users.password_set"), "ok")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/admin/users/<name>/<any(deactivate, activate):action>")
+def set_active(name, action):
+    """Deactivate (refused everywhere at once) or activate an account."""
+    _admin()
+    user = _existing(name)
+    if user.id == current_user.id and action == "deactivate":
+        raise BadRequest("您不能停用自己的账号 / you cannot deactivate your own account")
+    ext("accounts").set_active(name, action == "activate")
+    audit(f"user.{action}", name)
+    flash(t("users.changed"), "ok")
+    return redirect(url_for(".users"))
+
+
+@bp.get("/admin/grids")
+def grids():
+    """Streets, communities and grids, with who is assigned to each."""
+    _admin()
+    directory, accounts = ext("directory"), ext("accounts").list()
+    people = {}
+    for user in accounts:
+        if user.role == "worker":
+            for grid in directory.grids_of(user) or ():
+                people.setdefault(("grid", grid), []).append(user)
+        elif user.role in ("supervisor", "hub"):
+            for community in directory.communities_of(user):
+                people.setdefault(("community", community), []).append(user)
+    return render_template("console/grids.html", communities=directory.communities(),
+                           grids=directory.grids(), people=people, form=PlaceForm(),
+                           assign=AssignForm(), users=accounts)
+
+
+@bp.post("/admin/places")
+def put_place():
+    """Create or rename a street, community or grid."""
+    _admin()
+    form = PlaceForm()
+    if not form.validate():
+        raise BadRequest(_errors(form))
+    directory, kind = ext("directory"), form.kind.data
+    if kind == "street":
+        _account_call(directory.put_street, form.id.data, form.name.data)
+    elif kind == "community":
+        _account_call(directory.put_community, form.id.data, form.name.data, form.parent.data)
+    else:
+        _account_call(directory.put_grid, form.id.data, form.name.data, form.parent.data)
+    audit(f"{kind}.put", form.id.data, name=form.name.data, parent=form.parent.data)
+    flash(t("grids.saved"), "ok")
+    return redirect(url_for(".grids"))
+
+
+@bp.post("/admin/assignments")
+def assignment():
+    """Assign (or with ``remove``, unassign) a grid or community."""
+    _admin()
+    form = AssignForm()
+    if not form.validate():
+        raise BadRequest(_errors(form))
+    remove = form.remove.data == "1"
+    _account_call(ext("directory").assign, form.user.data, remove=remove,
+                  **{form.kind.data: form.place.data})
+    audit("assignment.remove" if remove else "assignment.add", form.user.data,
+          **{form.kind.data: form.place.data})
+    flash(t("grids.saved"), "ok")
+    return redirect(url_for(".grids"))
+
+
+def _device_scope():
+    """Ids of accounts whose devices the user manages (None: every account)."""
+    if current_user.is_admin:
+        return None
+    grids, directory = scope() or frozenset(), ext("directory")
+    mine = {u.id for u in ext("accounts").list()
+            if u.role == "worker" and directory.grids_of(u) & grids}
+    return sorted(mine | {current_user.id})
+
+
+@bp.get("/devices")
+def devices():
+    """Tablets (device tokens) with their last sync; revoke buttons."""
+    rows = ext("tokens").list(_device_scope())
+    rows.sort(key=lambda r: (r["revoked"] is not None, -(r["last_seen"] or r["created"])))
+    names = {u.name: u.display_name or u.name for u in ext("accounts").list()}
+    return render_template("console/devices.html", rows=rows, names=names, form=ActionForm())
+
+
+@bp.post("/devices/<int:token_id>/revoke")
+def revoke(token_id):
+    """Revoke a device token: the tablet gets 401 everywhere from now on."""
+    owner, allowed = ext("tokens").owner(token_id), _device_scope()
+    if owner is None or (allowed is not None and owner not in allowed):
+        raise NotFound("no such device")
+    ext("tokens").revoke(token_id)
+    audit("device.revoke", str(token_id))
+    flash(t("devices.revoked_ok"), "ok")
+    return redirect(url_for(".devices"))

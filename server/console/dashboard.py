@@ -1,0 +1,67 @@
+"""The dashboard: where the risk is, at a glance.
+
+Coverage per grid (share of households visited in the last 7 and 30 days),
+colour counts and the trend of the colours visits recorded, red households
+not visited in 48 hours, visits per worker per day, quarantined documents,
+open work (visits to review, overdue requests, merges to confirm) and the
+last nightly replication. Figures come from :mod:`.stats` over the derived
+index; the charts are drawn by Chart.js from a JSON island in the page.
+"""
+
+import time
+
+from flask import Blueprint, current_app, render_template
+
+from . import queries, stats
+from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
+from .times import today
+
+bp = Blueprint("dashboard", __name__)
+
+
+def flagged_open(grids):
+    """How many flagged automatic merges in ``grids`` are not settled yet."""
+    db = field_db()
+    if db is None:
+        return 0
+    rows = db.resolutions(flagged=True, limit=1000)
+    return sum(1 for r in rows if r["settled_by"] is None
+               and (grids is None or r["doc_id"].split(":")[1] in grids))
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """The dashboard page."""
+    conn, grids, zone, now = index(), scope(), tz(), time.time()
+    names = {g["id"]: g["name"] for g in grids_in_scope()}
+    coverage = stats.coverage(conn, grids, now)
+    for row in coverage:
+        row["name"] = names.get(row["grid"], row["grid"])
+    dates, trend = stats.colour_trend(conn, grids, zone, 30, now)
+    worker_days, per_worker = stats.per_worker(conn, grids, zone, 14, now)
+    red_count, red_rows = stats.red_not_visited(conn, grids, 48, 20, now)
+    _total, open_requests = queries.requests(conn, grids, "open", current_app.config, now)
+    runs = ext("runs").recent(1) if "gridvisit.runs" in current_app.extensions else []
+    people = display_names()
+    charts = {
+        "coverage": {"labels": [r["name"] for r in coverage],
+                     "week": [_share(r["week"], r["households"]) for r in coverage],
+                     "month": [_share(r["month"], r["households"]) for r in coverage]},
+        "trend": {"labels": [d[5:] for d in dates], **trend},
+        "workers": {"labels": [d[5:] for d in worker_days],
+                    "series": [{"label": people.get(w, w), "data": v}
+                               for w, v in per_worker.items()]},
+    }
+    return render_template(
+        "console/dashboard.html", coverage=coverage, colours=stats.colour_counts(conn, grids),
+        red_count=red_count, red_rows=red_rows, charts=charts,
+        quarantined=ext("quarantine").count(grids),
+        pending=stats.pending_reviews(conn, grids),
+        overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),
+        flagged=flagged_open(grids), today_visits=stats.visits_on(
+            conn, grids, today(zone, now).isoformat()),
+        last_run=runs[0] if runs else None, grid_names=names, now=now)
+
+
+def _share(part, whole):
+    return round(100.0 * part / whole, 1) if whole else 0.0

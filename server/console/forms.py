@@ -1,0 +1,80 @@
+"""The console's forms (Flask-WTF): each carries a CSRF token, and a post
+without a valid one is refused before any view runs (see ``__init__``)."""
+
+from flask_wtf import FlaskForm
+from wtforms import (HiddenField, PasswordField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..accounts import PASSWORD_MIN, ROLES
+from ..schemas.request import STATUSES
+from ..schemas.review import STATES
+
+ID_RULE = Regexp(r"^[A-Za-z0-9_-]{1,64}$", message="1–64 letters, digits, '_' or '-'")
+
+
+class LoginForm(FlaskForm):
+    """Name and password."""
+
+    name = StringField(validators=[DataRequired(), Length(1, 64)])
+    password = PasswordField(validators=[DataRequired(), Length(1, 256)])
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (accept, revoke, sign out...)."""
+
+
+class ReviewForm(FlaskForm):
+    """A verdict on one visit; a comment is required to send it back or reject it."""
+
+    state = RadioField(choices=list(STATES), validators=[DataRequired()])
+    comment = TextAreaField(validators=[Optional(), Length(max=1000)])
+
+    def validate(self, extra_validators=None):
+        """The fields' rules, then: no verdict against the worker without a comment."""
+        valid = super().validate(extra_validators)
+        if self.state.data in ("needs_fix", "rejected") and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors, "comment required"]
+            valid = False
+        return valid
+
+
+class RequestStatusForm(FlaskForm):
+    """Move a request along its lifecycle, optionally (re)assigning it."""
+
+    status = SelectField(choices=list(STATUSES), validators=[DataRequired()])
+    assignee = StringField(validators=[Optional(), Length(1, 64)])
+
+
+class UserForm(FlaskForm):
+    """A new account."""
+
+    name = StringField(validators=[DataRequired(), Length(1, 64)])
+    display_name = StringField(validators=[Optional(), Length(0, 64)])
+    role = SelectField(choices=list(ROLES), validators=[DataRequired()])
+    password = PasswordField(validators=[DataRequired(), Length(PASSWORD_MIN, 256)])
+
+
+class PasswordForm(FlaskForm):
+    """A new password for an account."""
+
+    password = PasswordField(validators=[DataRequired(), Length(PASSWORD_MIN, 256)])
+
+
+class PlaceForm(FlaskForm):
+    """A street, community or grid (created, or renamed when the id exists)."""
+
+    kind = SelectField(choices=["street", "community", "grid"], validators=[DataRequired()])
+    id = StringField(validators=[DataRequired(), ID_RULE])
+    name = StringField(validators=[DataRequired(), Length(1, 64)])
+    parent = StringField(validators=[Optional(), ID_RULE])
+
+
+class AssignForm(FlaskForm):
+    """Give or take away a grid (workers) or a community (supervisors, hub)."""
+
+    user = StringField(validators=[DataRequired(), Length(1, 64)])
+    place = StringField(validators=[DataRequired(), ID_RULE])
+    kind = SelectField(choices=["grid", "community"])
+    remove = HiddenField()

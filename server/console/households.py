@@ -1,0 +1,64 @@
+"""Households: colour, last visit and overdue follow-ups; one household's
+timeline of visits, requests, reviews and merges."""
+
+from flask import Blueprint, render_template, request
+
+from sync.errors import NotFound
+
+from . import queries, writes
+from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index,
+                     narrowed, tz)
+from .times import epoch, today
+
+bp = Blueprint("households", __name__)
+
+
+def household_filters(args):
+    """``(grid, colour, overdue, search)`` from a query string."""
+    colour = args.get("colour", "")
+    return (args.get("grid", "")[:64], colour if colour in queries.COLOURS else "",
+            args.get("overdue") == "1", args.get("q", "").strip()[:64])
+
+
+@bp.get("/households")
+def listing():
+    """Households of the user's grids: red first, filters, pages."""
+    grid, colour, overdue, search = household_filters(request.args)
+    conn, day = index(), today(tz()).isoformat()
+    total, _ = queries.households(conn, narrowed(grid), colour, overdue, search, day, 0)
+    pager = Pager(total)
+    _t, rows = queries.households(conn, narrowed(grid), colour, overdue, search, day,
+                                  pager.size, pager.offset)
+    return render_template("console/households.html", rows=rows, pager=pager,
+                           grids=grids_in_scope(), today=day, colours=queries.COLOURS,
+                           f={"grid": grid, "colour": colour, "overdue": overdue, "q": search})
+
+
+@bp.get("/households/<household_id>")
+def timeline(household_id):
+    """One household: its record and everything that happened to it, newest first."""
+    check_doc(household_id, "household")
+    try:
+        doc = writes.read(household_id)
+    except NotFound:
+        doc = None
+    conn = index()
+    row = queries.household(conn, household_id)
+    events = queries.household_events(conn, household_id)
+    for event in list(events):
+        if event["kind"] == "visit" and event.get("reviewed_at"):
+            events.append({"kind": "review", "at": epoch(event["reviewed_at"]) or event["at"],
+                           "id": event["id"], "review": event["review"],
+                           "comment": event["comment"], "reviewer": event["reviewer"]})
+    db = field_db()
+    request_ids = [e["id"] for e in events if e["kind"] == "request"]
+    for doc_id in [household_id, *request_ids]:
+        for merge in db.resolutions(doc_id=doc_id, limit=50) if db is not None else []:
+            events.append({"kind": "merge", "at": merge["at"], "id": merge["id"],
+                           "doc_id": doc_id, "rules": merge["rules"],
+                           "flagged": merge["flagged"], "settled_by": merge["settled_by"]})
+    events.sort(key=lambda e: (e["at"] or 0), reverse=True)
+    if doc is None and row is None:
+        raise NotFound("no such household")
+    return render_template("console/household.html", doc=doc, row=row, events=events,
+                           names=display_names(), today=today(tz()).isoformat())

@@ -1,0 +1,52 @@
+"""The requests board (接诉即办): open requests with their SLA clocks, overdue
+first; status changes.
+
+Each request's clock runs from ``opened_at`` for its SLA's limit
+(``SLA_ONSITE``, ``SLA_FIX``, ``SLA_PLAN`` seconds) until the status that
+stops it is reached: someone on site (``in_progress``) for ``onsite_5m``, the
+fix (``resolved``) for ``fix_20m``, a plan given (``in_progress``) for
+``plan_2d``. A status change is a new revision of the request stamped by
+the supervisor's clock, with the time each status was reached.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from sync.errors import BadRequest
+
+from . import queries, writes
+from .common import Pager, audit, check_doc, grids_in_scope, index, narrowed, safe_next
+from .forms import RequestStatusForm
+from .i18n import t
+
+bp = Blueprint("requests", __name__)
+
+
+@bp.get("/requests")
+def board():
+    """Open requests (overdue first) or finished ones, of the user's grids."""
+    group = "done" if request.args.get("show") == "done" else "open"
+    grid = request.args.get("grid", "")[:64]
+    conn = index()
+    total, rows = queries.requests(conn, narrowed(grid), group, current_app.config)
+    pager = Pager(total)
+    rows = rows[pager.offset:pager.offset + pager.size]
+    return render_template("console/requests.html", rows=rows, pager=pager, group=group,
+                           grid=grid, grids=grids_in_scope(), form=RequestStatusForm(),
+                           statuses=queries.LIFECYCLE)
+
+
+@bp.post("/requests/<request_id>/status")
+def change_status(request_id):
+    """Move a request to another status, optionally reassigning it."""
+    check_doc(request_id, "request")
+    form = RequestStatusForm()
+    if not form.validate():
+        raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    assignee = form.assignee.data if "assignee" in request.form else None
+    before = writes.read(request_id)
+    rev = writes.set_request_status(request_id, form.status.data, assignee)
+    audit("request.status", request_id, before=before.get("status"), after=form.status.data,
+          assignee=assignee, rev=rev)
+    flash(t("status_changed"), "ok")
+    return redirect(safe_next(request.form.get("back"), "console.requests.board")
+                    if request.form.get("back") else url_for(".board"))

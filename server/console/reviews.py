@@ -1,0 +1,91 @@
+"""The review queue: submitted visits newest first, filtered, paged; a visit's
+page with its full record and the review form; bulk approve.
+
+A verdict is a ``review:{visit id}`` document written into the field
+database, so it replicates to the worker's tablet: "needs fix" and
+"rejected" carry the supervisor's comment to the worker.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from sync.errors import BadRequest, NotFound
+
+from . import queries, writes
+from .common import (Pager, audit, check_doc, display_names, grids_in_scope, index, narrowed,
+                     safe_next, scope, tz, workers_in_scope)
+from .forms import ActionForm, ReviewForm
+from .i18n import t
+
+bp = Blueprint("reviews", __name__)
+BULK_MAX = 500
+
+
+@bp.get("/reviews")
+def queue():
+    """The review queue with its filters."""
+    filters = queries.VisitFilters.from_args(request.args)
+    conn = index()
+    grids = narrowed(filters.grid)
+    pager = Pager(queries.count_queue(conn, filters, grids, tz()))
+    rows = queries.review_queue(conn, filters, grids, tz(), pager.size, pager.offset)
+    return render_template("console/reviews.html", rows=rows, filters=filters, pager=pager,
+                           grid_names={g["id"]: g["name"] for g in grids_in_scope()},
+                           workers=workers_in_scope(),
+                           names=display_names(), form=ActionForm(),
+                           colours=queries.COLOURS, outcomes=queries.OUTCOMES,
+                           states=queries.REVIEW_STATES)
+
+
+@bp.post("/reviews/approve")
+def bulk_approve():
+    """Approve every selected visit (in the user's grids) at once."""
+    wanted = list(dict.fromkeys(request.form.getlist("visit")))[:BULK_MAX]
+    found = queries.visits_by_ids(index(), wanted, scope())
+    if len(found) != len(wanted):
+        abort(404)                     # a visit of another community, or none such
+    approved = 0
+    for visit_id, state in found:
+        if state != "approved":
+            writes.save_review(visit_id, "approved", None)
+            approved += 1
+    audit("review.bulk_approve", None, visits=[v for v, _s in found], count=approved)
+    flash(t("approved_n", n=approved), "ok")
+    return redirect(safe_next(request.form.get("back"), "console.reviews.queue"))
+
+
+@bp.route("/visits/<visit_id>", methods=["GET", "POST"])
+def visit(visit_id):
+    """One visit's record, its household, its review and the review form."""
+    check_doc(visit_id, "visit")
+    doc = writes.read(visit_id)
+    try:
+        review = writes.read(f"review:{visit_id}")
+    except NotFound:
+        review = None
+    form = ReviewForm(data={"state": (review or {}).get("state", "approved"),
+                            "comment": (review or {}).get("comment", "")})
+    if request.method == "POST":
+        if not form.validate():
+            if "comment" in form.errors:
+                flash(t("review.comment_required"), "error")
+            else:
+                raise BadRequest("; ".join(f"{k}: {v}" for k, v in form.errors.items()))
+        else:
+            rev = writes.save_review(visit_id, form.state.data, form.comment.data)
+            audit(f"review.{form.state.data}", visit_id, comment=form.comment.data or "",
+                  rev=rev)
+            flash(t("reviewed"), "ok")
+            return redirect(safe_next(request.args.get("back"), "console.reviews.queue")
+                            if request.args.get("back")
+                            else url_for(".visit", visit_id=visit_id))
+    try:
+        household = writes.read(doc.get("household") or "household:-:-")
+    except NotFound:             # the household may not have synced yet
+        household = None
+    status = 400 if request.method == "POST" else 200
+    people = {m.get("id"): m.get("name") for m in (household or {}).get("members") or []
+              if isinstance(m, dict)}
+    back = safe_next(request.args.get("back"), "console.reviews.queue")
+    return render_template("console/visit.html", doc=doc, review=review, form=form,
+                           household=household, people=people, back=back,
+                           names=display_names()), status

@@ -1,0 +1,94 @@
+"""The dashboard's figures, from the derived index's small tables.
+
+Coverage and colours read the households table (a few hundred rows per
+grid) with each household's latest visit kept beside it; trends and
+visits per worker read ``visit_days`` (one row per grid, day, worker and
+colour). None of them touches the visits table row by row, so the
+dashboard costs the same with 1,000 visits or 1,000,000.
+"""
+
+import time
+
+from .common import grid_clause
+from .times import day_range
+
+DAY = 86400
+
+
+def coverage(conn, grids, now=None):
+    """Per grid: households, and how many were visited in the last 7 and 30 days."""
+    now = time.time() if now is None else now
+    args = [now - 7 * DAY, now - 30 * DAY]
+    where = grid_clause("grid", grids, args)
+    rows = conn.execute(
+        "SELECT grid, COUNT(*), SUM(last_visit_at >= ?), SUM(last_visit_at >= ?) "
+        f"FROM households WHERE {where} GROUP BY grid ORDER BY grid", args).fetchall()
+    return [{"grid": g, "households": n, "week": w or 0, "month": m or 0} for g, n, w, m in rows]
+
+
+def colour_counts(conn, grids):
+    """``{colour: households}`` of the households' current colours."""
+    args = []
+    where = grid_clause("grid", grids, args)
+    counts = dict(conn.execute(f"SELECT colour, COUNT(*) FROM households WHERE {where} "
+                               "GROUP BY colour", args).fetchall())
+    return {colour: counts.get(colour, 0) for colour in ("green", "yellow", "red")}
+
+
+def colour_trend(conn, grids, tz, days=30, now=None):
+    """``(days, {colour: [visits per day]})``: the colour each visit recorded."""
+    dates = day_range(tz, days, now)
+    args = [dates[0]]
+    where = grid_clause("grid", grids, args)
+    found = {}
+    for day, colour, n in conn.execute(
+            "SELECT day, colour, SUM(n) FROM visit_days WHERE day >= ? AND "
+            f"{where} GROUP BY day, colour", args):
+        found[day, colour] = n
+    return dates, {colour: [found.get((d, colour), 0) for d in dates]
+                   for colour in ("green", "yellow", "red")}
+
+
+def per_worker(conn, grids, tz, days=14, now=None):
+    """``(days, {worker: [visits per day]})`` over the last ``days`` days."""
+    dates = day_range(tz, days, now)
+    args = [dates[0]]
+    where = grid_clause("grid", grids, args)
+    found = {}
+    for day, worker, n in conn.execute(
+            "SELECT day, worker, SUM(n) FROM visit_days WHERE day >= ? AND "
+            f"{where} GROUP BY day, worker", args):
+        if n:
+            found.setdefault(worker, {})[day] = n
+    return dates, {w: [per_day.get(d, 0) for d in dates] for w, per_day in sorted(found.items())}
+
+
+def red_not_visited(conn, grids, hours=48, limit=20, now=None):
+    """``(count, rows)``: red households whose latest visit is older than ``hours``."""
+    now = time.time() if now is None else now
+    args = [now - hours * 3600]
+    where = grid_clause("grid", grids, args)
+    cond = f"colour = 'red' AND (last_visit_at IS NULL OR last_visit_at < ?) AND {where}"
+    count = conn.execute(f"SELECT COUNT(*) FROM households WHERE {cond}", args).fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, grid, building, unit, room, head, colour_reason, last_visit_at "
+        f"FROM households WHERE {cond} ORDER BY last_visit_at IS NOT NULL, last_visit_at, id "
+        "LIMIT ?", args + [limit]).fetchall()
+    keys = ("id", "grid", "building", "unit", "room", "head", "colour_reason", "last_visit_at")
+    return count, [dict(zip(keys, row)) for row in rows]
+
+
+def pending_reviews(conn, grids):
+    """How many submitted visits have no verdict yet."""
+    args = []
+    where = grid_clause("grid", grids, args)
+    return conn.execute(f"SELECT COUNT(*) FROM visits WHERE review = 'pending' AND {where}",
+                        args).fetchone()[0]
+
+
+def visits_on(conn, grids, day):
+    """How many visits were made on ``day``."""
+    args = [day]
+    where = grid_clause("grid", grids, args)
+    return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM visit_days WHERE day = ? AND {where}",
+                        args).fetchone()[0]

@@ -1,0 +1,127 @@
+"""Documents the console writes into the field database, as the signed-in
+user through their own view (``access.view_for``): the same grid and role
+rules and the same schemas as a tablet's writes, so a console edit can
+never be what a sync would refuse.
+
+- a review is ``review:{visit id}``; it replicates to the worker's tablet;
+- a request's status change and a conflict override are new revisions
+  stamped with the user's own clock (``console:{name}``), so they merge
+  field by field with whatever tablets did meanwhile.
+"""
+
+import copy
+
+from flask import current_app
+from flask_login import current_user
+
+from sync.errors import BadRequest, Conflict, Forbidden, NotFound
+from sync.hlc import Clock
+from sync.stamps import stamp_edit
+
+from ..access import view_for
+from .common import now_iso
+
+
+def _view():
+    return view_for(current_user, current_app.config["FIELD_DB"])
+
+
+def device():
+    """The device id of the signed-in user's console edits."""
+    return f"console:{current_user.name}"[:64]
+
+
+def _save(view, doc):
+    """Write one document through ``view``; the new rev.
+
+    :raises Forbidden: naming the rule or field the document broke.
+    """
+    row = view.bulk_docs([doc])[0]
+    if "error" in row:
+        cls = {"forbidden": Forbidden, "conflict": Conflict, "not_found": NotFound}.get(
+            row["error"], BadRequest)
+        raise cls(row["reason"])
+    return row["rev"]
+
+
+def read(doc_id):
+    """The current revision of ``doc_id`` as the user sees it.
+
+    :raises NotFound: when absent or outside the user's grids.
+    """
+    return _view().get(doc_id)
+
+
+def save_review(visit_id, state, comment):
+    """Write the user's verdict on ``visit_id``; returns the new rev.
+
+    :raises NotFound: for a visit the user may not see.
+    :raises Forbidden: when the review breaks a rule (e.g. no comment).
+    """
+    view = _view()
+    visit = view.get(visit_id)
+    if visit.get("type") != "visit":
+        raise NotFound("not a visit")
+    review_id = f"review:{visit_id}"
+    try:
+        current = view.get(review_id)
+    except NotFound:
+        current = None
+    when = now_iso()
+    doc = {"_id": review_id, "type": "review", "schema": 2, "grid": visit["grid"],
+           "updated_at": when, "updated_by": current_user.name, "device": device(),
+           "visit": visit_id, "state": state, "reviewer": current_user.name,
+           "reviewed_at": when}
+    if comment and comment.strip():
+        doc["comment"] = comment.strip()
+    if current is not None:
+        doc["_rev"] = current["_rev"]
+    return _save(view, doc)
+
+
+def _stamped(current, changes):
+    """``current`` with ``changes`` applied, stamped by the user's console clock."""
+    new = copy.deepcopy(current)
+    for key, value in changes.items():
+        if value is None:
+            new.pop(key, None)
+        else:
+            new[key] = value
+    new = stamp_edit(current, new, Clock(device()))
+    new.update(updated_at=now_iso(), updated_by=current_user.name, device=device())
+    return new
+
+
+def set_request_status(request_id, status, assignee):
+    """Move a request to ``status`` (stamping when) and set its assignee.
+
+    :raises NotFound, Forbidden, Conflict:
+    """
+    view = _view()
+    current = view.get(request_id)
+    if current.get("type") != "request":
+        raise NotFound("not a request")
+    times = dict(current.get("status_times") or {})
+    times.setdefault(status, now_iso())
+    changes = {"status": status, "status_times": times}
+    if assignee is not None:
+        changes["assignee"] = assignee.strip() or None
+    return _save(view, _stamped(current, changes))
+
+
+def override(doc_id, values, expected_rev):
+    """Write the user's own revision of ``doc_id`` with ``values`` chosen
+    field by field; returns its rev.
+
+    :raises Conflict: when the document changed since the page was shown.
+    :raises BadRequest: when nothing would change.
+    """
+    view = _view()
+    current = view.get(doc_id)
+    if current["_rev"] != expected_rev:
+        raise Conflict("这份文档在您查看后又有修改，请重新打开 / the document changed since "
+                       "you opened it; open it again")
+    changes = {k: v for k, v in values.items() if current.get(k) != v}
+    if not changes:
+        raise BadRequest("所选值与当前版本相同 / the chosen values are the current ones")
+    return _save(view, _stamped(current, changes))

@@ -1,0 +1,100 @@
+"""The field app (``fieldapp/``), served under ``/app/`` for tablets.
+
+Everything the app needs at start-up comes from this server, never a CDN:
+the app shell, and PouchDB's browser build straight from
+``node_modules/pouchdb/dist`` (installed from ``package-lock.json``). The
+service worker (scope ``/app/``) precaches all of it under a cache name
+that carries a digest of the files, so a deployment with any changed file
+is a new version: tablets install it in the background and offer to
+switch.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, send_from_directory
+
+bp = Blueprint("fieldapp", __name__, url_prefix="/app")
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_DIR = ROOT / "fieldapp"
+VENDOR_DIR = ROOT / "node_modules" / "pouchdb" / "dist"
+# PouchDB's browser build and its IndexedDB adapter (purge needs it).
+VENDOR = ("pouchdb.min.js", "pouchdb.indexeddb.min.js")
+SERVED = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+          ".png": "image/png", ".svg": "image/svg+xml",
+          ".webmanifest": "application/manifest+json"}
+NO_CACHE = "no-cache"            # revalidate; offline copies live in the service worker
+
+
+def shell_files():
+    """Paths (relative to /app/) of every file the service worker precaches."""
+    files = sorted(p.relative_to(APP_DIR).as_posix() for p in APP_DIR.rglob("*")
+                   if p.is_file() and p.suffix in SERVED and p.name != "sw.js")
+    return files + [f"vendor/{name}" for name in VENDOR]
+
+
+def _path_of(rel):
+    if rel.startswith("vendor/"):
+        return VENDOR_DIR / rel[len("vendor/"):]
+    return APP_DIR / rel
+
+
+def version():
+    """A digest of every precached file: it changes whenever one does."""
+    digest = hashlib.sha256()
+    for rel in shell_files():
+        path = _path_of(rel)
+        digest.update(rel.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"missing")
+    return digest.hexdigest()[:12]
+
+
+def _send(directory, name):
+    response = send_from_directory(directory, name, mimetype=SERVED.get(Path(name).suffix),
+                                   max_age=0)
+    response.headers["Cache-Control"] = NO_CACHE
+    return response
+
+
+@bp.get("")
+def no_slash():
+    """``/app`` → ``/app/`` so relative URLs resolve inside the scope."""
+    return redirect("/app/", code=301)
+
+
+@bp.get("/")
+def index():
+    """The app shell."""
+    return _send(APP_DIR, "index.html")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, stamped with this deployment's version and file list."""
+    text = (APP_DIR / "sw.js").read_text(encoding="utf-8")
+    text = text.replace("__VERSION__", version()).replace(
+        "__PRECACHE__", json.dumps(["./"] + shell_files()))
+    response = current_app.response_class(text, mimetype="text/javascript")
+    response.headers["Cache-Control"] = NO_CACHE
+    response.headers["Service-Worker-Allowed"] = "/app/"
+    return response
+
+
+@bp.get("/vendor/<name>")
+def vendor(name):
+    """PouchDB's browser build, from node_modules (``npm ci`` installs it)."""
+    if name not in VENDOR:
+        abort(404)
+    if not (VENDOR_DIR / name).is_file():
+        abort(404, description="node_modules/pouchdb is missing: run `npm ci`")
+    return _send(VENDOR_DIR, name)
+
+
+@bp.get("/<path:name>")
+def asset(name):
+    """A file of the app: HTML, modules, styles, icons, the manifest."""
+    if Path(name).suffix not in SERVED or name == "sw.js":
+        abort(404)
+    return _send(APP_DIR, name)

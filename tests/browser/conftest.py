@@ -1,0 +1,156 @@
+"""The field app in a real browser: Debian's Chromium driven by Playwright.
+
+Each test gets its own gridvisit server (``gridvisit serve`` in a subprocess,
+seeded with the demo community) and fresh browser contexts, one per tablet.
+No browser is downloaded: Playwright drives ``/usr/bin/chromium``, which
+``make test`` installs from Debian (``APT_PACKAGES`` in the Makefile).
+"""
+
+import base64
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.peers import gridvisit_cli, start_gridvisit
+
+CHROMIUM = os.environ.get("GRIDVISIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LANDSCAPE = {"width": 1280, "height": 800}
+PORTRAIT = {"width": 800, "height": 1280}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class Server:
+    """A running, demo-seeded gridvisit server and helpers to ask it things."""
+
+    def __init__(self, peer):
+        self.peer = peer
+        self.data_dir = peer.extra["data_dir"]
+        self.base = f"http://127.0.0.1:{peer.extra['port']}"
+        self.app = self.base + "/app/"
+
+    def get(self, path, user="root", password="root-secret"):
+        """GET ``path`` (JSON) as ``user`` with HTTP Basic."""
+        req = urllib.request.Request(self.base + path)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def docs(self, ids):
+        """The server's current documents ``ids`` (None where missing)."""
+        rows = self.get("/couch/field/_all_docs?include_docs=true&keys="
+                        + urllib.request.quote(json.dumps(ids)))["rows"]
+        return {row["key"]: row.get("doc") for row in rows}
+
+    def cli(self, *args, stdin=None):
+        """Run a ``gridvisit`` command on the server's data directory."""
+        return gridvisit_cli(self.data_dir, *args, stdin=stdin)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A fresh server with the demo community (wangfang: g1, g2; liqiang: g3)."""
+    data_dir = tmp_path / "server"
+    gridvisit_cli(data_dir, "seed-demo")
+    peer = start_gridvisit(data_dir, username="root", password="root-secret")
+    yield Server(peer)
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, launched once per test session."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
+                    "(APT_PACKAGES in the Makefile)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tablet:
+    """One tablet: a browser context (its own IndexedDB, cache, service worker)."""
+
+    def __init__(self, browser, server, viewport=LANDSCAPE):
+        self.server = server
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN",
+                                           timezone_id="Asia/Shanghai")
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda err: self.errors.append(str(err)))
+        self.page.set_default_timeout(20000)
+
+    def open(self, route=""):
+        """Start the app afresh (at ``#route``), as after a tablet restart."""
+        self.page.goto("about:blank")
+        self.page.goto(self.server.app + (f"#{route}" if route else ""))
+        self.page.wait_for_function("window.gridvisit && window.gridvisit.ready")
+
+    def login(self, name, password=None):
+        """Sign in online and wait until the first sync has brought the grids."""
+        self.open("/login")
+        self.page.fill("input[name=name]", name)
+        self.page.fill("input[name=password]", password or f"demo-{name}")
+        self.page.click("#login-form button[type=submit]")
+        self.page.wait_for_selector(".grid-card")
+        self.wait_synced()
+        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    def wait_synced(self, timeout=30000):
+        """Wait until the status bar says everything is on the server."""
+        self.page.wait_for_selector("#status .pill-ok[data-pending='0']", timeout=timeout)
+
+    def go(self, route):
+        """Follow a hash route inside the running app."""
+        self.page.evaluate("route => { location.hash = route; }", route)
+        self.page.wait_for_function("r => decodeURIComponent(location.hash) === '#' + r", arg=route)
+
+    def local_doc(self, doc_id):
+        """The tablet's own copy of ``doc_id`` (None if it has none)."""
+        return self.page.evaluate(
+            "id => window.gridvisit.db().get(id).catch(() => null)", doc_id)
+
+    def local_ids(self):
+        """Every document id in the tablet's database."""
+        return self.page.evaluate(
+            "() => window.gridvisit.db().allDocs().then(r => r.rows.map(x => x.id))")
+
+    def offline(self, flag=True):
+        """Airplane mode on (or off)."""
+        self.context.set_offline(flag)
+
+    def shot(self, name, full_page=False):
+        """Save a screenshot to docs/screenshots/{name}.png."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.evaluate("document.querySelectorAll('.toast').forEach(t => t.remove())")
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def close(self):
+        """Close the context."""
+        self.context.close()
+
+
+@pytest.fixture
+def tablets(browser, server):
+    """Make tablets: ``tablets()``; all closed after the test, page errors fail it."""
+    made = []
+
+    def make(viewport=LANDSCAPE):
+        """A new tablet (browser context) of this test."""
+        tablet = Tablet(browser, server, viewport)
+        made.append(tablet)
+        return tablet
+    yield make
+    errors = [err for tablet in made for err in tablet.errors]
+    for tablet in made:
+        tablet.close()
+    assert errors == [], errors

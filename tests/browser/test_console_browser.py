@@ -1,0 +1,209 @@
+"""The supervisor console in Debian's Chromium (Playwright), against a real
+``gridvisit serve`` holding the lived-in demo community (``tests/console_data``).
+
+1. 张伟 (zhangwei, supervisor) approves one of 王芳's visits and sends another
+   back with a comment, by clicking through the console; then 王芳's tablet —
+   a real PouchDB in node, signed in with a device token — replicates and
+   holds both review documents, the comment included.
+2. An XLSX export of a filtered review queue, downloaded by the browser,
+   opens with openpyxl and holds exactly the filtered rows.
+3. Screenshots of the main pages go to docs/screenshots/console-*.png.
+"""
+
+import io
+import json
+import re
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from server import create_app
+from tests.browser.conftest import SCREENSHOTS
+from tests.console_data import populate
+from tests.peers import ROOT, start_gridvisit
+
+TABLET = r"""
+const {PouchDB, local} = require('./tests/interop/_common');
+(async () => {
+  const input = JSON.parse(process.argv[1]);
+  const res = await PouchDB.fetch(input.api + '/login', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({name: input.name, password: input.password, device: '平板-07'})});
+  const {token} = await res.json();
+  const remote = new PouchDB(input.db, {fetch: (url, opts) => {
+    opts = opts || {};
+    const headers = new Headers(opts.headers || {});
+    headers.set('Authorization', 'Bearer ' + token);
+    return PouchDB.fetch(url, Object.assign({}, opts, {headers}));
+  }});
+  const db = local('tablet');
+  const result = await PouchDB.replicate(remote, db);
+  const reviews = await db.allDocs({include_docs: true, startkey: 'review:',
+                                    endkey: 'review:\ufff0'});
+  console.log(JSON.stringify({ok: result.ok, docs: result.docs_written,
+                              reviews: reviews.rows.map((r) => r.doc)}));
+})().catch((err) => { console.error(err); process.exit(1); });
+"""
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory):
+    """``gridvisit serve`` over the demo community plus two weeks of recent work."""
+    data_dir = tmp_path_factory.mktemp("console") / "server"
+    app = create_app({"DATA_DIR": str(data_dir)})
+    summary = populate(app)
+    app.extensions["gridvisit.store"].close()
+    peer = start_gridvisit(data_dir, username="root", password="root-secret")
+    peer.extra["summary"] = summary
+    peer.extra["base"] = f"http://127.0.0.1:{peer.extra['port']}"
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def page(browser, console_server):
+    context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.base = console_server.extra["base"]
+    yield page
+    context.close()
+    assert errors == []
+
+
+def sign_in(page, name):
+    page.goto(page.base + "/console/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", f"demo-{name}")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/dashboard")
+
+
+def queue_ids(page):
+    return page.eval_on_selector_all("#visits tbody tr[data-id]",
+                                     "rows => rows.map(r => r.dataset.id)")
+
+
+def test_reviews_reach_the_workers_tablet(page, console_server):
+    sign_in(page, "zhangwei")
+    page.goto(page.base + "/console/reviews")
+    page.select_option("#f-grid", "g1")
+    page.select_option("#f-review", "pending")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**grid=g1**")
+    approve, send_back = queue_ids(page)[:2]
+    page.check(f"input[name=visit][value='{approve}']")
+    page.click("#bulk-approve")
+    page.wait_for_selector(".flash.ok")
+    assert approve not in queue_ids(page)                     # no longer pending
+    page.click(f"tr[data-id='{send_back}'] a.button")
+    page.check("input[name=state][value=needs_fix]")
+    page.click("#review-submit")
+    assert page.locator(".flash.error").count() == 1          # a comment is required
+    page.check("input[name=state][value=needs_fix]")
+    page.fill("textarea[name=comment]", "血压只测了一次，请复测后补充记录")
+    page.click("#review-submit")
+    page.wait_for_selector(".flash.ok")                       # back in the queue
+    assert send_back not in queue_ids(page)
+    page.goto(page.base + f"/console/visits/{send_back}")
+    assert page.locator("blockquote").inner_text() == "血压只测了一次，请复测后补充记录"
+
+    base = console_server.extra["base"]
+    payload = {"api": base + "/api", "db": base + "/couch/field", "name": "wangfang",
+               "password": "demo-wangfang"}
+    run = subprocess.run(["node", "-e", TABLET, json.dumps(payload)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    tablet = json.loads(run.stdout.strip().splitlines()[-1])
+    reviews = {doc["visit"]: doc for doc in tablet["reviews"]}
+    assert tablet["ok"] and reviews[approve]["state"] == "approved"
+    assert reviews[send_back]["state"] == "needs_fix"
+    assert reviews[send_back]["comment"] == "血压只测了一次，请复测后补充记录"
+    assert reviews[send_back]["reviewer"] == "zhangwei"
+    assert all(doc["grid"] in ("g1", "g2") for doc in tablet["reviews"])   # her grids only
+
+
+def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
+    sign_in(page, "zhangwei")
+    page.goto(page.base + "/console/reviews")
+    page.select_option("#f-grid", "g2")
+    page.select_option("#f-colour", "red")
+    page.select_option("#f-outcome", "met")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**colour=red**")
+    assert "1 / 1" in page.inner_text(".pager")
+    shown = queue_ids(page)
+    visits = console_server.extra["summary"]["visits"]
+    recent = [v["_id"] for v in visits if v["grid"] == "g2" and v["colour_after"] == "red"
+              and v["outcome"] == "met"]
+    assert set(recent) <= set(shown) and len(shown) >= len(recent) > 5
+    with page.expect_download() as info:
+        page.click("#export-xlsx")
+    download = info.value
+    assert re.fullmatch(r"gridvisit-visits-\d{8}-\d{4}\.xlsx", download.suggested_filename)
+    with open(download.path(), "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("ID", "网格", "住户")
+    assert [row[0] for row in rows[1:]] == shown                # same rows, same order
+    assert {row[7] for row in rows[1:]} == {"红色"} and {row[6] for row in rows[1:]} == {"见面"}
+
+
+def shot(page, name, full_page=False):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=full_page)
+
+
+def test_screenshots_of_the_main_pages(page, console_server):
+    page.goto(page.base + "/console/login")
+    page.fill("input[name=name]", "zhangwei")
+    shot(page, "login")
+    page.fill("input[name=password]", "demo-zhangwei")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/dashboard")
+    page.wait_for_function("document.querySelector('#chart-workers').width > 0")
+    assert page.locator("#coverage tbody tr").count() == 3
+    shot(page, "dashboard", full_page=True)
+    page.goto(page.base + "/console/reviews?grid=g1")
+    assert page.locator("#visits tbody tr[data-id]").count() > 10
+    shot(page, "reviews")
+    page.goto(page.base + "/console/reviews?review=needs_fix")
+    page.click("#visits tbody tr[data-id] a.button")
+    page.wait_for_selector("#review-form blockquote, #review-form")
+    shot(page, "visit")
+    page.goto(page.base + "/console/conflicts")
+    assert page.locator("#conflicts tbody tr[data-id]").count() == 1
+    shot(page, "conflicts")
+    page.click("#conflicts a.button")
+    page.wait_for_selector("#sides tr.differs")
+    shot(page, "conflict")
+    page.goto(page.base + "/console/households?colour=red")
+    shot(page, "households")
+    flagged = console_server.extra["summary"]["flagged"]
+    page.goto(page.base + f"/console/households/{flagged}")
+    assert page.locator("#timeline li.merge").count() == 1
+    shot(page, "household", full_page=True)
+    page.goto(page.base + "/console/requests")
+    assert page.locator("#requests tr.clock-overdue").count() >= 1
+    shot(page, "requests")
+    page.goto(page.base + "/console/devices")
+    shot(page, "devices")
+    page.goto(page.base + "/console/lang/en?next=/console/dashboard")
+    page.wait_for_function("document.querySelector('#chart-workers').width > 0")
+    assert "Dashboard" in page.inner_text("h1")
+    shot(page, "dashboard-en", full_page=True)
+    page.goto(page.base + "/console/lang/zh?next=/console/dashboard")
+
+    page.click("header form button")                          # sign out
+    sign_in(page, "admin")
+    page.goto(page.base + "/console/admin/users")
+    shot(page, "users")
+    page.goto(page.base + "/console/admin/grids")
+    shot(page, "grids", full_page=True)
+    page.goto(page.base + "/console/audit")
+    assert page.locator("#audit tbody tr").count() >= 3
+    shot(page, "audit")

@@ -1,0 +1,179 @@
+"""A lived-in demo community for the console's tests and screenshots.
+
+``populate(app)`` seeds the demo community (``server/demo.py``: 史家社区,
+grids g1–g3, wangfang/liqiang/zhangwei/admin) and then adds two weeks of
+recent work, relative to now: visits most days, reviews of the older ones
+(some sent back with a comment), requests on each SLA clock in every state
+(one overdue), a flagged conflict on a household (two tablets changed its
+colour offline), two tablets' device tokens, a quarantined document and a
+nightly replication run. Everything is valid against the schemas, written
+through the store as a server would hold it, and reproducible (seeded).
+"""
+
+import copy
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from server import demo
+from sync.hlc import Clock
+from sync.stamps import stamp_edit
+
+CST = demo.CST
+NS = uuid.UUID("0b9a4a57-44c8-4f39-9a55-0f6f3b1e7c21")
+NEEDS = ({"kind": "medicine", "detail": "降糖药送药上门", "urgency": "high"},
+         {"kind": "doctor", "detail": "预约家庭医生上门", "urgency": "normal"},
+         {"kind": "groceries", "detail": "代购米面油", "urgency": "normal"},
+         {"kind": "psychological", "detail": "情绪低落，需要心理疏导", "urgency": "normal"})
+COMMENTS = ("血压记录不完整，请补测后重新提交", "照片缺失，请补拍门牌", "走访时间与轨迹不符，请核实")
+
+
+def _iso(moment):
+    return moment.isoformat(timespec="seconds")
+
+
+def _visit(household, worker, at, colour=None, outcome="met"):
+    grid = household["grid"]
+    key = uuid.uuid5(NS, f"{household['_id']}@{at.isoformat()}").hex
+    colour = colour or household["colour"]
+    doc = {"_id": f"visit:{grid}:{key}", "type": "visit", "schema": 2, "grid": grid,
+           "updated_at": _iso(at + timedelta(minutes=5)), "updated_by": worker,
+           "device": f"平板-{worker}", "household": household["_id"], "visited_at": _iso(at),
+           "worker": worker, "outcome": outcome, "needs": [], "colour_after": colour,
+           "services": ["测量体温和血压"], "status": "submitted",
+           "checks": [{"member": m["id"], "temperature": 36.5, "bp_systolic": 128,
+                       "bp_diastolic": 80} for m in household["members"] if m.get("tags")]
+           if outcome == "met" else []}
+    if colour != "green":
+        doc["colour_reason"] = household.get("colour_reason") or "需要持续关注"
+    if colour == "red":
+        doc["follow_up_on"] = (at + timedelta(days=1)).date().isoformat()
+        doc["needs"] = [NEEDS[int(key[:4], 16) % len(NEEDS)]]
+    elif colour == "yellow":
+        doc["follow_up_on"] = (at + timedelta(days=3)).date().isoformat()
+    return doc
+
+
+def _review(visit, state, by, at, comment=None):
+    doc = {"_id": f"review:{visit['_id']}", "type": "review", "schema": 2,
+           "grid": visit["grid"], "updated_at": _iso(at), "updated_by": by, "device": "console",
+           "visit": visit["_id"], "state": state, "reviewer": by, "reviewed_at": _iso(at)}
+    if comment:
+        doc["comment"] = comment
+    return doc
+
+
+def _request(household, worker, opened, sla, status, detail, kind, urgency, times=()):
+    grid = household["grid"]
+    key = uuid.uuid5(NS, f"{household['_id']}:{sla}:{status}").hex
+    status_times = {"open": _iso(opened)}
+    for name, minutes in times:
+        status_times[name] = _iso(opened + timedelta(minutes=minutes))
+    doc = {"_id": f"request:{grid}:{key}", "type": "request", "schema": 2, "grid": grid,
+           "updated_at": _iso(opened), "updated_by": worker, "device": f"平板-{worker}",
+           "household": household["_id"], "kind": kind, "detail": detail, "urgency": urgency,
+           "sla": sla, "status": status, "status_times": status_times,
+           "opened_at": _iso(opened), "assignee": worker}
+    return stamp_edit(None, doc, Clock(f"平板-{worker}"))
+
+
+def populate(app, now=None, days=14):
+    """Seed the demo community and two weeks of recent work; returns a summary."""
+    demo.seed(app)
+    ext = app.extensions
+    db = ext["gridvisit.store"].get(app.config["FIELD_DB"])
+    now = now or datetime.now(CST)
+    rng = random.Random(20241124)
+    homes = [row["doc"] for row in db.all_docs(startkey="household:", endkey="household:\ufff0",
+                                                include_docs=True)["rows"]]
+    workers = {grid: name for name, _d, role, held in demo.ACCOUNTS if role == "worker"
+               for grid in held}
+    reds = [h for h in homes if h["colour"] == "red"]
+    neglected = {reds[0]["_id"], reds[1]["_id"]}      # red, and nobody came for days
+    docs, visits = [], []
+    for back in range(days - 1, -1, -1):
+        day = (now - timedelta(days=back)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for home in homes:
+            if home["_id"] in neglected and back < 4:
+                continue
+            chance = 0.9 if home["colour"] == "red" else 0.45 if home["colour"] == "yellow" \
+                else 0.12
+            if rng.random() > chance:
+                continue
+            at = day + timedelta(minutes=rng.randint(0, 8 * 60))
+            if at > now - timedelta(minutes=20):
+                continue
+            outcome = rng.choice(["met"] * 8 + ["not_home", "refused"])
+            visits.append(_visit(home, workers[home["grid"]], at, outcome=outcome))
+    docs += visits
+    reviewed = [v for v in visits if v["visited_at"] < _iso(now - timedelta(days=3))]
+    for n, visit in enumerate(reviewed):
+        at = datetime.fromisoformat(visit["visited_at"]) + timedelta(hours=20)
+        if n % 11 == 5:
+            docs.append(_review(visit, "needs_fix", "zhangwei", at, COMMENTS[n % 3]))
+        else:
+            docs.append(_review(visit, "approved", "zhangwei", at))
+    by_grid = {grid: [h for h in homes if h["grid"] == grid] for grid in workers}
+    g1, g2, g3 = by_grid["g1"], by_grid["g2"], by_grid["g3"]
+    docs += [
+        _request(g1[0], "wangfang", now - timedelta(minutes=14), "onsite_5m", "open",
+                 "老人在家摔倒，家属请求网格员到场", "doctor", "urgent"),
+        _request(g1[1], "wangfang", now - timedelta(minutes=8), "fix_20m", "assigned",
+                 "楼道灯不亮，老人夜间出行不便", "repair", "high", [("assigned", 2)]),
+        _request(g2[2], "wangfang", now - timedelta(days=1, hours=3), "plan_2d", "in_progress",
+                 "申请家庭医生签约上门服务", "referral", "normal",
+                 [("assigned", 30), ("in_progress", 600)]),
+        _request(g3[3], "liqiang", now - timedelta(hours=5), "fix_20m", "resolved",
+                 "降压药断药，需代购", "medicine", "urgent",
+                 [("assigned", 3), ("in_progress", 9), ("resolved", 18)]),
+        _request(g3[4], "liqiang", now - timedelta(days=3), "plan_2d", "open",
+                 "反映小区噪音扰民", "complaint", "low"),
+    ]
+    assert all("ok" in row for row in db.bulk_docs(docs)), "populate: a document was refused"
+    flagged = _conflict(db, next(h for h in g2 if h["colour"] == "yellow"), now)
+    _extras(app, now)
+    return {"visits": visits, "flagged": flagged, "neglected": sorted(neglected)}
+
+
+def _conflict(db, home, now):
+    """Two tablets changed yellow ``home``'s colour offline (green and red):
+    a flagged merge."""
+    current = db.get(home["_id"])
+    ms = int(now.timestamp() * 1000)
+    a, b = copy.deepcopy(current), copy.deepcopy(current)
+    a.update(colour="green", updated_by="wangfang", device="平板-07")
+    a.pop("colour_reason", None)
+    b.update(colour="red", colour_reason="夜间再次发热39度", updated_by="wangfang", device="平板-08",
+             phone="139 1234 5678")
+    a = stamp_edit(current, a, Clock("平板-07", now_ms_fn=lambda: ms - 3_600_000))
+    b = stamp_edit(current, b, Clock("平板-08", now_ms_fn=lambda: ms - 1_800_000))
+    parent = current["_rev"]
+    pos, digest = parent.split("-")
+    for leaf, mark in ((a, "a"), (b, "b")):
+        leaf.pop("_revisions", None)
+        leaf["_rev"] = f"{int(pos) + 1}-{mark * 32}"
+        leaf["_revisions"] = {"start": int(pos) + 1, "ids": [mark * 32, digest]}
+    assert db.bulk_docs([a, b], new_edits=False) == []
+    return home["_id"]
+
+
+def _extras(app, now):
+    ext = app.extensions
+    accounts, tokens = ext["gridvisit.accounts"], ext["gridvisit.tokens"]
+    for name, device in (("wangfang", "平板-07"), ("liqiang", "平板-12"), ("wangfang", "旧平板-03")):
+        _token, token_id = tokens.issue(accounts.by_name(name), device)
+        if device.startswith("旧"):
+            tokens.revoke(token_id)
+    for token in tokens.list():
+        with tokens.db.connect() as conn:
+            conn.execute("UPDATE device_tokens SET last_seen = ? WHERE id = ?",
+                         (now.timestamp() - 600 * token["id"], token["id"]))
+    bad = {"_id": "visit:g2:quarantined1", "type": "visit", "grid": "g2", "schema": 2,
+           "household": "household:g2:1-1-101", "outcome": "met", "colour_after": "red",
+           "worker": "wangfang", "visited_at": _iso(now), "status": "submitted"}
+    ext["gridvisit.quarantine"].keep(app.config["FIELD_DB"], bad, "wangfang", "平板-07",
+                                     "colour_reason: 黄色或红色时必须填写原因 / required")
+    runs = ext.get("gridvisit.runs")
+    if runs is not None:
+        run = runs.start("nightly-push", "local:field", "https://hub.example/dongcheng_field")
+        runs.finish(run, {"docs_read": 412, "docs_written": 412, "doc_write_failures": 0})
