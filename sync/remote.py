@@ -14,12 +14,12 @@ import urllib.parse
 
 import httpx
 
-from .errors import (BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed,
-                     SyncError, TransportError, Unauthorized)
+from .errors import (BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
+                     PreconditionFailed, SyncError, TransportError, Unauthorized)
 
 RETRY_STATUSES = {500, 502, 503, 504, 429}
 ERRORS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
-          405: BadRequest, 409: Conflict, 412: PreconditionFailed}
+          405: BadRequest, 409: Conflict, 412: PreconditionFailed, 413: PayloadTooLarge}
 
 
 def safe_url(url):
@@ -54,14 +54,17 @@ class RemoteDatabase:
         """Close the HTTP connections."""
         self._client.close()
 
-    def _request(self, method, path, params=None, body=None, ok=(200, 201, 202)):
+    def _request(self, method, path, params=None, body=None, ok=(200, 201, 202),
+                 timeout=None, retries=None):
         url = f"{self.url}/{path}" if path else self.url + "/"
         content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if content is not None else None
-        for attempt in range(self.retries + 1):
+        retries = self.retries if retries is None else retries
+        extra = {} if timeout is None else {"timeout": timeout}
+        for attempt in range(retries + 1):
             try:
                 response = self._client.request(method, url, params=params, content=content,
-                                                headers=headers)
+                                                headers=headers, **extra)
             except httpx.HTTPError as err:
                 failure = TransportError(f"{method} {url}: {type(err).__name__}: {err}")
             else:
@@ -70,7 +73,7 @@ class RemoteDatabase:
                 if response.status_code not in RETRY_STATUSES:
                     raise self._error(response, method, url)
                 failure = self._error(response, method, url)
-            if attempt == self.retries:
+            if attempt == retries:
                 raise failure
             time.sleep(self.backoff * (2 ** attempt))
 
@@ -121,6 +124,21 @@ class RemoteDatabase:
             params["filter"] = "_doc_ids"
             return self._request("POST", "_changes", params, {"doc_ids": doc_ids})
         return self._request("GET", "_changes", params)
+
+    def wait_for_changes(self, since, seconds):
+        """Whether a change after ``since`` came within about ``seconds``.
+
+        A longpoll bounded on our side too: some servers (pouchdb-server)
+        ignore ``timeout``, and a caller must be able to stop waiting.
+        """
+        try:
+            page = self._request("GET", "_changes", {
+                "feed": "longpoll", "limit": 1, "style": "all_docs",
+                "since": since if isinstance(since, str) else json.dumps(since),
+                "timeout": int(seconds * 1000)}, timeout=seconds + 2, retries=0)
+        except TransportError:
+            return False
+        return bool(page.get("results"))
 
     def revs_diff(self, wanted):
         """``POST _revs_diff``."""

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import ids
 from .checkpoint import Checkpointer, replication_id
-from .errors import BadRequest
+from .errors import BadRequest, PayloadTooLarge
 
 
 def parse_filter(specs):
@@ -87,14 +87,32 @@ class Replication:
         return page, docs, checked, len(requests)
 
     def _wait(self, since):
-        if hasattr(self.source, "wait_for_change"):
-            self.source.wait_for_change(self.source.decode_since(since), self.poll_timeout)
-        else:
-            self.source.changes(since=since, limit=1, feed="longpoll",
-                                timeout=int(self.poll_timeout * 1000))
+        """Wait for a change after ``since``, in short slices so stop() is prompt."""
+        deadline = time.monotonic() + self.poll_timeout
+        local = hasattr(self.source, "wait_for_change")
+        position = self.source.decode_since(since) if local else None
+        while not self.stopped.is_set() and time.monotonic() < deadline:
+            step = min(1.0, max(0.05, deadline - time.monotonic()))
+            if local:
+                if self.source.wait_for_change(position, step):
+                    return
+            elif self.source.wait_for_changes(since, step):
+                return
+
+    def _store(self, docs):
+        """Write ``docs``; halve a batch the target finds too large."""
+        if not docs:
+            return []
+        try:
+            return self.target.bulk_docs(docs, new_edits=False)
+        except PayloadTooLarge as err:
+            if len(docs) == 1:
+                return [{"id": docs[0].get("_id"), "error": err.error, "reason": err.reason}]
+            middle = len(docs) // 2
+            return self._store(docs[:middle]) + self._store(docs[middle:])
 
     def _write(self, page, docs, checked, found):
-        rows = self.target.bulk_docs(docs, new_edits=False) if docs else []
+        rows = self._store(docs)
         failures = [row for row in rows if isinstance(row, dict) and "error" in row]
         self.errors.extend(failures)
         self.stats["docs_read"] += len(docs)
@@ -110,27 +128,39 @@ class Replication:
         checkpoints = Checkpointer(self.source, self.target, rep_id)
         self.last_seq = checkpoints.start()
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replicate-read") as reader:
-            pending = reader.submit(self._fetch, self.last_seq, False)
-            while True:
-                page, docs, checked, found = pending.result()
-                if page["results"]:
-                    pending = reader.submit(self._fetch, page["last_seq"], False)
-                    self._write(page, docs, checked, found)
-                    self.last_seq = page["last_seq"]
-                    checkpoints.record(self.last_seq, self.stats)
-                    if self.progress:
-                        self.progress(dict(self.stats, last_seq=self.last_seq,
-                                           pending=page.get("pending"),
-                                           seconds=time.monotonic() - started))
-                    continue
-                if not self.continuous or self.stopped.is_set():
-                    break
-                pending = reader.submit(self._fetch, self.last_seq, True)
+        self._loop(checkpoints, started)
         ensure = getattr(self.target, "ensure_full_commit", None)
         if ensure:
             ensure()
         return dict(self.stats, last_seq=self.last_seq, seconds=time.monotonic() - started)
+
+    def _loop(self, checkpoints, started):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replicate-read") as reader:
+            try:
+                self._batches(reader, checkpoints, started)
+            except KeyboardInterrupt:
+                self.stopped.set()         # the reader's wait ends within a second
+                raise
+
+    def _batches(self, reader, checkpoints, started):
+        pending = reader.submit(self._fetch, self.last_seq, False)
+        while True:
+            page, docs, checked, found = pending.result()
+            if page["results"]:
+                pending = reader.submit(self._fetch, page["last_seq"], False)
+                self._write(page, docs, checked, found)
+                self.last_seq = page["last_seq"]
+                checkpoints.record(self.last_seq, self.stats)
+                if self.progress:
+                    self.progress(dict(self.stats, last_seq=self.last_seq,
+                                       pending=page.get("pending"),
+                                       seconds=time.monotonic() - started))
+                if self.stopped.is_set():
+                    break                  # finish after the current batch
+                continue
+            if not self.continuous or self.stopped.is_set():
+                break
+            pending = reader.submit(self._fetch, self.last_seq, True)
 
 
 def replicate(source, target, **options):

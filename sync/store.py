@@ -75,22 +75,32 @@ class Store:
     def get(self, name):
         """The open database ``name``.
 
+        A database deleted and created again by another process (another
+        server worker) is a new file: it is noticed by its inode and opened
+        afresh, never served from the old, unlinked one.
+
         :raises NotFound: when there is no such database.
         """
+        if not isinstance(name, str) or not DB_NAME_RE.match(name):
+            raise NotFound("Database does not exist.")
         with self._lock:
+            try:
+                inode = os.stat(self._path(name)).st_ino
+            except FileNotFoundError:
+                inode = None
             db = self._open.get(name)
-            if db is not None and self._path(name).exists():
+            if db is not None and db.inode == inode:
                 return db
-            if db is not None:          # deleted by another process
+            if db is not None:          # deleted (and maybe made again) elsewhere
                 db.close()
                 del self._open[name]
-            if not isinstance(name, str) or not DB_NAME_RE.match(name) \
-                    or not self._path(name).exists():
+            if inode is None:
                 raise NotFound("Database does not exist.")
             return self._opened(name)
 
     def _opened(self, name):
         db = Database(name, self._path(name), self.partition, self.resolver)
+        db.inode = os.stat(self._path(name)).st_ino
         self._open[name] = db
         return db
 
