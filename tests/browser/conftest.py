@@ -103,8 +103,9 @@ class Tablet:
         self.wait_synced()
         self.page.wait_for_function("navigator.serviceWorker.controller !== null")
 
-    def wait_synced(self, timeout=30000):
-        """Wait until the status bar says everything is on the server."""
+    def wait_synced(self, timeout=60000):
+        """Wait until the status bar says everything is on the server (a loaded CI
+        machine can stretch the app's retry back-off, hence a minute)."""
         self.page.wait_for_selector("#status .pill-ok[data-pending='0']", timeout=timeout)
 
     def go(self, route):
