@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.peers import (INTEROP, gridvisit_cli, start_gridvisit,  # noqa: E402
                          start_pouchdb_server)
-from tests.test_replication_cli import (DONE, field_corpus, http_tree,  # noqa: E402
+from tests.replication_support import (DONE, field_corpus, http_tree,  # noqa: E402
                                         load_local)
 
 VARIANTS = ("gv-local", "gv-http", "pouchdb")

@@ -1,9 +1,21 @@
 """Command-line replication: ``replicate``, ``nightly``,
 ``replication-status`` and ``resolve-conflicts``."""
 
+import signal
+
 import click
 
 from .cli import _app, _data_dir_option, main
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm():
+    """``kill`` (SIGTERM, as systemd and cron's timeouts send) ends a run the
+    way Ctrl-C does: recorded as interrupted, resumable from its checkpoint."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 @main.command("resolve-conflicts")
@@ -54,6 +66,7 @@ def replicate(source, target, continuous, filters, create_target, data_dir):
     from sync.errors import SyncError
     from . import nightly
     app = _app(data_dir)
+    _stop_on_sigterm()
     try:
         stats = nightly.run(app, "replicate", source, target, filters, continuous,
                             _progress_printer(), create_target)
@@ -74,7 +87,13 @@ def replicate(source, target, continuous, filters, create_target, data_dir):
 def nightly(data_dir):
     """Run the nightly jobs: push field data to HUB_URL, pull reference data."""
     from . import nightly as jobs
-    if not jobs.run_nightly(_app(data_dir), echo=click.echo):
+    app = _app(data_dir)
+    _stop_on_sigterm()
+    try:
+        ok = jobs.run_nightly(app, echo=click.echo)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; the next run resumes from the checkpoint")
+    if not ok:
         raise SystemExit(1)
 
 

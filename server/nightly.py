@@ -65,7 +65,8 @@ def run(app, job, source, target, filters=(), continuous=False, progress=None,
     try:
         stats = replication.run()
     except KeyboardInterrupt:
-        runs.finish(run_id, replication.stats, error="interrupted")
+        runs.finish(run_id, replication.stats, error="interrupted / 已中断",
+                    status="interrupted")
         raise
     except SyncError as err:
         runs.finish(run_id, replication.stats, error=err.reason)

@@ -3,9 +3,13 @@ the console dashboard.
 
 A run records its job, source and target (without credentials), start and
 end, documents read and written, failures and the error that stopped it.
+It also records the process that runs it, so that a run whose process
+died (kill -9, out of memory, power cut) is shown as interrupted rather
+than running forever.
 """
 
 import json
+import os
 import time
 
 SCHEMA = """
@@ -21,9 +25,30 @@ CREATE TABLE IF NOT EXISTS replication_runs (
     docs_written INTEGER NOT NULL DEFAULT 0,
     failures   INTEGER NOT NULL DEFAULT 0,
     error      TEXT,
-    stats      TEXT
+    stats      TEXT,
+    pid        INTEGER,
+    process    TEXT
 );
 """
+
+DIED = "the process ended before the run finished (killed or power cut) / 进程意外终止"
+
+
+def process_identity(pid):
+    """What tells process ``pid`` from a later one given the same pid: its
+    start time since boot (Linux ``/proc``), or "" where there is none;
+    None when no such process is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass                                      # alive, owned by another user
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 class ReplicationRuns:
@@ -32,19 +57,37 @@ class ReplicationRuns:
     def __init__(self, db):
         self.db = db
         db.ensure(SCHEMA)
+        with self.db.connect() as conn:            # tables made before pids were kept
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(replication_runs)")}
+            for column, kind in (("pid", "INTEGER"), ("process", "TEXT")):
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE replication_runs ADD COLUMN {column} {kind}")
 
     def start(self, job, source, target):
-        """Record a run starting now; returns its id."""
+        """Record a run starting now in this process; returns its id."""
+        self.settle_dead()
+        pid = os.getpid()
         with self.db.connect() as conn:
             cur = conn.execute("INSERT INTO replication_runs (job, source, target, started, "
-                               "status) VALUES (?, ?, ?, ?, 'running')",
-                               (job, source, target, time.time()))
+                               "status, pid, process) VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                               (job, source, target, time.time(), pid, process_identity(pid)))
         return cur.lastrowid
 
-    def finish(self, run_id, stats, error=None):
+    def settle_dead(self):
+        """Mark runs still "running" whose process is gone as interrupted."""
+        with self.db.connect() as conn:
+            running = conn.execute("SELECT id, pid, process FROM replication_runs "
+                                   "WHERE status = 'running'").fetchall()
+            dead = [run_id for run_id, pid, process in running
+                    if pid is None or process_identity(pid) != process]
+            conn.executemany("UPDATE replication_runs SET status = 'interrupted', error = ? "
+                             "WHERE id = ? AND status = 'running'",
+                             [(DIED, run_id) for run_id in dead])
+
+    def finish(self, run_id, stats, error=None, status=None):
         """Record how run ``run_id`` ended."""
-        status = "failed" if error else ("completed with failures"
-                                         if stats.get("doc_write_failures") else "completed")
+        status = status or ("failed" if error else (
+            "completed with failures" if stats.get("doc_write_failures") else "completed"))
         with self.db.connect() as conn:
             conn.execute(
                 "UPDATE replication_runs SET ended = ?, status = ?, docs_read = ?, "
@@ -55,6 +98,7 @@ class ReplicationRuns:
 
     def recent(self, limit=20):
         """The latest runs, newest first."""
+        self.settle_dead()
         with self.db.connect() as conn:
             rows = conn.execute(
                 "SELECT id, job, source, target, started, ended, status, docs_read, "

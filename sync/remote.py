@@ -67,6 +67,7 @@ class RemoteDatabase:
                                                 headers=headers, **extra)
             except httpx.HTTPError as err:
                 failure = TransportError(f"{method} {url}: {type(err).__name__}: {err}")
+                failure.__cause__ = err
             else:
                 if response.status_code in ok:
                     return response.json()
@@ -130,14 +131,19 @@ class RemoteDatabase:
 
         A longpoll bounded on our side too: some servers (pouchdb-server)
         ignore ``timeout``, and a caller must be able to stop waiting.
+
+        :raises TransportError: when the server cannot be reached; the
+            caller decides whether to retry (and must back off first).
         """
         try:
             page = self._request("GET", "_changes", {
                 "feed": "longpoll", "limit": 1, "style": "all_docs",
                 "since": since if isinstance(since, str) else json.dumps(since),
                 "timeout": int(seconds * 1000)}, timeout=seconds + 2, retries=0)
-        except TransportError:
-            return False
+        except TransportError as err:
+            if isinstance(err.__cause__, httpx.TimeoutException):
+                return False                      # a server that ignores ``timeout``
+            raise
         return bool(page.get("results"))
 
     def revs_diff(self, wanted):

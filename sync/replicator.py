@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import ids
 from .checkpoint import Checkpointer, replication_id
-from .errors import BadRequest, PayloadTooLarge
+from .errors import BadRequest, PayloadTooLarge, TransportError
 
 
 def parse_filter(specs):
@@ -87,7 +87,12 @@ class Replication:
         return page, docs, checked, len(requests)
 
     def _wait(self, since):
-        """Wait for a change after ``since``, in short slices so stop() is prompt."""
+        """Wait for a change after ``since``, in short slices so stop() is prompt.
+
+        A source that cannot be reached ends the wait at once: the next
+        ``_changes`` read retries with back-off and fails the run cleanly
+        when the source stays away, as a one-shot run does.
+        """
         deadline = time.monotonic() + self.poll_timeout
         local = hasattr(self.source, "wait_for_change")
         position = self.source.decode_since(since) if local else None
@@ -96,7 +101,11 @@ class Replication:
             if local:
                 if self.source.wait_for_change(position, step):
                     return
-            elif self.source.wait_for_changes(since, step):
+                continue
+            try:
+                if self.source.wait_for_changes(since, step):
+                    return
+            except TransportError:
                 return
 
     def _store(self, docs):

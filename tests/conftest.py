@@ -33,3 +33,4 @@ def dbname(request):
 
 
 from tests.api import app, couch  # noqa: E402,F401  (fixtures)
+from tests.replication_support import big_corpus, field_dir, hub  # noqa: E402,F401

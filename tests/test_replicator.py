@@ -19,8 +19,8 @@ from sync.remote import RemoteDatabase
 from sync.replicator import Replication, endpoint_id, parse_filter, replicate
 from tests import fielddocs
 from tests.peers import ROOT, _wait_http, free_port
-from tests.test_replication_cli import (_with_history, canonical, field_corpus, http_tree,
-                                        load_http, local_leaves)
+from tests.replication_support import (canonical, field_corpus, http_tree, load_http,
+                                       local_leaves, with_history)
 
 CHECKPOINT_KEYS = {"session_id", "source_last_seq", "replication_id_version", "history"}
 HISTORY_KEYS = {"session_id", "start_time", "end_time", "start_last_seq", "end_last_seq",
@@ -248,8 +248,8 @@ def test_independent_resolutions_of_one_conflict_replicate_cleanly(tmp_path):
     try:
         one, two = (store.create("field") for store in made)
         base = fielddocs.household("g01", "101", colour="green")
-        leaves = [_with_history(dict(base, phone="139 1111 1111"), ["a", "b"]),
-                  _with_history(dict(base, colour="yellow", colour_reason="独居"), ["a", "c"])]
+        leaves = [with_history(dict(base, phone="139 1111 1111"), ["a", "b"]),
+                  with_history(dict(base, colour="yellow", colour_reason="独居"), ["a", "c"])]
         for db in (one, two):
             db.bulk_docs(leaves, new_edits=False)
             found = [row["ok"] for row in db.open_revs(base["_id"], "all")]
