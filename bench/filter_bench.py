@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from tests import fielddocs as fd  # noqa: E402
 from tests.peers import INTEROP, start_gridvisit  # noqa: E402
 
@@ -160,26 +161,6 @@ def token(peer, name, password, device):
     return body["token"]
 
 
-def load(peer, db, docs, chunk=1000):
-    """Create ``db`` and load ``docs`` with their revisions; returns seconds."""
-    status, body = peer.request("PUT", db)
-    if status not in (201, 202):
-        raise RuntimeError(f"PUT /{db} -> {status} {body!r}")
-    t0 = time.perf_counter()
-    for i in range(0, len(docs), chunk):
-        status, body = peer.request("POST", f"{db}/_bulk_docs",
-                                    {"docs": docs[i:i + chunk], "new_edits": False})
-        errors = [r for r in body if isinstance(r, dict) and r.get("error")] \
-            if isinstance(body, list) else body
-        if status not in (201, 202) or errors:
-            raise RuntimeError(f"{db}: _bulk_docs -> {status} {str(errors)[:500]}")
-    seconds = time.perf_counter() - t0
-    status, info = peer.request("GET", db)
-    if status != 200 or info.get("doc_count") != len(docs):
-        raise RuntimeError(f"after load GET /{db} -> {status} {info!r}")
-    return seconds
-
-
 def _call(payload, path, body=None):
     req = urllib.request.Request(f"{payload['url']}/{path}",
                                  data=None if body is None else json.dumps(body).encode(),
@@ -216,15 +197,6 @@ def walk_ms(payload):
     return changes_ms, bulk_ms, rows
 
 
-def run_node(payload, timeout=600):
-    proc = subprocess.run(["node", str(INTEROP / "timed_pull.js")], input=json.dumps(payload),
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"timed_pull.js failed ({proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads([ln for ln in proc.stdout.splitlines() if ln.strip()][-1])
-
-
 # ------------------------------------------------------------------ main --
 
 def main(argv=None):
@@ -256,9 +228,9 @@ def main(argv=None):
         peers["B"] = start_gridvisit(tmp / "server-b")
         for peer in peers.values():
             set_up_directory(peer, args.grids)
-        load_s = {"A field": load(peers["A"], FIELD, docs),
-                  "A only200": load(peers["A"], ONLY, mine),
-                  "B field": load(peers["B"], FIELD, mine)}
+        load_s = {"A field": common.load(peers["A"], FIELD, docs),
+                  "A only200": common.load(peers["A"], ONLY, mine),
+                  "B field": common.load(peers["B"], FIELD, mine)}
         print("loaded: " + ", ".join(f"{k} {v:.1f} s" for k, v in load_s.items()))
 
         payloads = {
@@ -272,11 +244,11 @@ def main(argv=None):
         }
         for _ in range(args.warmup):
             for t in TARGETS:
-                run_node(dict(payloads[t], expect=len(mine)))
+                common.run_node(INTEROP / "timed_pull.js", dict(payloads[t], expect=len(mine)))
         results = {t: [] for t in TARGETS}
         for run in range(args.runs):
             for t in TARGETS:
-                r = run_node(dict(payloads[t], expect=len(mine), sample=sample))
+                r = common.run_node(INTEROP / "timed_pull.js", dict(payloads[t], expect=len(mine), sample=sample))
                 results[t].append(r)
                 print(f"  run {run + 1} {t:10s} {r['ms']:8.0f} ms  ({r['docs_written']} docs, "
                       f"requests {r['requests']})")

@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from sync import Store, ids, merge  # noqa: E402
 from sync.hlc import Clock  # noqa: E402
 from sync.stamps import stamp_edit  # noqa: E402
+from bench import common  # noqa: E402
 from tests import fielddocs as fd  # noqa: E402
 from tests.peers import Peer, _wait_http, free_port, gridvisit_cli  # noqa: E402
 
@@ -318,15 +319,6 @@ def preload(peer, docs, chunk=500):
             raise RuntimeError(f"{peer.name}: preload {status} {str(rows)[:300]}")
 
 
-def run_node(script, payload, timeout=900):
-    proc = subprocess.run(["node", str(BENCH / script)], input=json.dumps(payload),
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{script} failed ({proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads([ln for ln in proc.stdout.splitlines() if ln.strip()][-1])
-
-
 def store_level(tmp, push_sets, runs):
     """``bulk_docs`` of 100-document batches (new_edits=false) with and without
     the resolver, in process; one fresh db per run and target."""
@@ -382,7 +374,7 @@ def bench_w2(tmp, args):
             order = ("with", "without") if run % 2 == 0 else ("without", "with")
             for name in order:
                 peer = peers[name]
-                r = run_node("w2_push.js", {"push_file": str(path), "remote": {
+                r = common.run_node(BENCH / "w2_push.js", {"push_file": str(path), "remote": {
                     "url": f"{peer.base}/{FIELD}", "username": peer.username,
                     "password": peer.password}})
                 label = "warm-up" if run == 0 else f"run {run}"

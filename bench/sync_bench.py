@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from tests.peers import start_gridvisit, start_pouchdb_server  # noqa: E402
 
 DB = "bench"
@@ -252,36 +253,13 @@ def children(pid):
         return []
 
 
-def run_node(script, payload, timeout=900):
-    proc = subprocess.run(["node", str(BENCH / script)], input=json.dumps(payload),
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{script} failed ({proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads([ln for ln in proc.stdout.splitlines() if ln.strip()][-1])
-
-
 def remote(peer):
     return {"url": f"{peer.base}/{DB}", "username": peer.username, "password": peer.password}
 
 
-def load(peer, docs, chunk=1000):
+def load(peer, docs):
     """Create the database and load ``docs`` with their revisions; returns seconds."""
-    status, body = peer.request("PUT", DB)
-    if status not in (201, 202):
-        raise RuntimeError(f"{peer.name}: PUT /{DB} -> {status} {body!r}")
-    t0 = time.perf_counter()
-    for i in range(0, len(docs), chunk):
-        status, body = peer.request("POST", f"{DB}/_bulk_docs",
-                                    {"docs": docs[i:i + chunk], "new_edits": False})
-        errors = [r for r in body if isinstance(r, dict) and r.get("error")] \
-            if isinstance(body, list) else body
-        if status not in (201, 202) or errors:
-            raise RuntimeError(f"{peer.name}: _bulk_docs -> {status} {str(errors)[:500]}")
-    seconds = time.perf_counter() - t0
-    status, info = peer.request("GET", DB)
-    if status != 200 or info.get("doc_count") != len(docs):
-        raise RuntimeError(f"{peer.name}: after load GET /{DB} -> {status} {info!r}")
+    seconds = common.load(peer, DB, docs)
     sample = docs[len(docs) // 2]
     status, got = peer.request("GET", f"{DB}/{sample['_id']}")
     if status != 200 or got.get("_rev") != sample["_rev"]:
@@ -406,14 +384,14 @@ def main(argv=None):
             for t in targets:
                 payload = ({"floor": True, "data_file": str(data_file)} if t == "floor"
                            else {"remote": remote(peers[t])})
-                r = run_node("w1_pull.js", dict(payload, expect=len(docs), sample=sample))
+                r = common.run_node(BENCH / "w1_pull.js", dict(payload, expect=len(docs), sample=sample))
                 results[w1][t].append(r)
                 print(f"  W1 run {run + 1} {t:15s} {r['ms']:9.0f} ms  ({r['docs_written']} docs)")
         for run in range(args.runs):
             for t in targets:
                 payload = ({"floor": True, "data_file": str(data_file)} if t == "floor"
                            else {"remote": remote(peers[t])})
-                r = run_node("w2_push.js", dict(payload, push_file=str(push_files[run])))
+                r = common.run_node(BENCH / "w2_push.js", dict(payload, push_file=str(push_files[run])))
                 results[w2][t].append(r)
                 print(f"  W2 run {run + 1} {t:15s} {r['ms']:9.0f} ms  ({r['docs_written']} docs)")
 
