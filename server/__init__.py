@@ -9,7 +9,7 @@ from flask import Flask
 
 from sync import Store, ids, merge
 
-from . import settings
+from . import rules, settings
 from .accounts import Accounts
 from .audit import AuditLog
 from .directory import Directory
@@ -61,8 +61,15 @@ def create_app(test_config=None):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["gridvisit.store"] = Store(data_dir, partition=ids.grid_of,
-                                              resolver=merge.resolve_field_doc)
+    def seed_field_db(db):
+        if db.name == config["FIELD_DB"]:
+            rules.seed_rules(db)
+
+    store = Store(data_dir, partition=ids.grid_of, resolver=merge.resolve_field_doc,
+                  on_create=seed_field_db)
+    if store.exists(config["FIELD_DB"]):
+        seed_field_db(store.get(config["FIELD_DB"]))
+    app.extensions["gridvisit.store"] = store
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
     app.extensions.update({

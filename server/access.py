@@ -9,10 +9,12 @@ kept in quarantine, and replication goes on. ``_local`` documents are kept
 per user, so checkpoints never collide.
 
 Roles (see ``Policy``): admins see and write everything; workers see their
-grids and write households, visits and requests there; supervisors see
-their communities' grids and write households, requests and reviews; hub
-accounts see their communities' grids and write grid documents. A visit is
-immutable once submitted. Non-admins use only the field database.
+grids and write households, visits, requests and read receipts (their own
+only) there; supervisors see their communities' grids and write households,
+requests, reviews and notices; hub accounts see their communities' grids
+and write grid documents. A visit is immutable once submitted. Every view
+also includes the shared partition ``ids.SHARED`` (the ``rules:*`` rule
+sets), which only admins write. Non-admins use only the field database.
 """
 
 from flask import current_app, g
@@ -24,10 +26,21 @@ from .schemas import ValidationFailed, validate
 from .seqs import FilteredFeed
 
 WRITABLE = {
-    "worker": {"household", "visit", "request"},
-    "supervisor": {"household", "request", "review"},
+    "worker": {"household", "visit", "request", "receipt"},
+    "supervisor": {"household", "request", "review", "notice"},
     "hub": {"grid"},
 }
+
+
+def _own_receipt(user, doc, body):
+    """Refuse a receipt (or its deletion) for another reader than ``user``.
+
+    :raises Forbidden: naming the reader.
+    """
+    reader = (body or {}).get("reader") if doc.get("_deleted") is True else doc.get("reader")
+    if reader is not None and reader != user.name:
+        raise Forbidden(f"只能提交本人的已读回执，不能代“{reader}”提交 / "
+                        f"you may only write your own read receipts, not {reader}'s")
 
 
 class Policy:
@@ -35,7 +48,8 @@ class Policy:
 
     def __init__(self, user, grids, field=True):
         self.user = user
-        self.grids = grids                   # None: every grid (admins)
+        # None: every grid (admins); others also see the shared partition.
+        self.grids = None if grids is None else frozenset(grids) | {ids.SHARED}
         self.field = field                   # False: an admin's other database
 
     @property
@@ -62,12 +76,17 @@ class Policy:
             if not self.can_read(doc_id):
                 raise Forbidden("该文档不在您负责的网格内 / "
                                 "this document is outside your grids")
+            if kind == "rules":
+                raise Forbidden("只有管理员可以修改预警规则 / "
+                                "only admins may change the early-warning rules")
             if kind not in WRITABLE.get(self.user.role, ()):
                 raise Forbidden(f"您的角色不能写入此类文档 / a {self.user.role} "
                                 f"may not write {kind or 'this kind of'} documents")
         elif kind is None:
             return                                # admins may keep other documents
         tree, body = current()
+        if kind == "receipt" and not self.user.is_admin:
+            _own_receipt(self.user, doc, body)
         if kind == "visit" and body is not None and body.get("status") == "submitted":
             replay = not new_edits and doc.get("_rev") in tree   # a revision it already has
             if not replay:

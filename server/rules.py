@@ -12,6 +12,10 @@ A rule::
      "reason": {"zh": "血氧饱和度低于 93%", "en": "SpO2 below 93 %"},
      "when": {"all": [{"check": "spo2", "op": "<", "value": 93}]}}
 
+The set in force is ``current_rules(db)``: the field database's
+``rules:warning``, else the set shipped in ``server/data/rules.json``;
+``seed_rules(db)`` writes the shipped set when the document is missing.
+
 Conditions: ``{"all": [...]}``, ``{"any": [...]}``, or a test of one
 operand — ``check`` (a member's reading on this visit: temperature, spo2,
 bp_systolic, bp_diastolic, antigen, symptoms), ``member`` (the checked
@@ -20,14 +24,64 @@ tests are evaluated per checked member, so a rule fires for the member
 whose readings match. Operators: ``< <= > >= == != in contains``.
 """
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
+
+from sync.errors import Conflict, NotFound
+
+RULES_ID = "rules:warning"
+SHIPPED = Path(__file__).resolve().parent / "data" / "rules.json"
+# Fixed, so that every server seeding the shipped set writes the same revision.
+SHIPPED_AT = "2026-11-01T00:00:00Z"
 
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 OPERATORS = ("<", "<=", ">", ">=", "==", "!=", "in", "contains")
+# What each kind of test may read (the rules schema checks rule sets against it).
+OPERANDS = {
+    "check": ("temperature", "spo2", "bp_systolic", "bp_diastolic", "antigen", "symptoms"),
+    "member": ("age", "tags"),
+    "household": ("colour", "hours_since_visit"),
+}
 
 
 class RuleError(ValueError):
     """A malformed rule set (names the rule and the problem)."""
+
+
+def shipped_rules():
+    """The rule set shipped with the server, as a ``rules:warning`` document."""
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    return {**shipped, "schema": 2, "updated_at": SHIPPED_AT, "updated_by": "system"}
+
+
+def current_rules(db):
+    """The rule set in force in field database ``db`` (None: no database):
+    its ``rules:warning`` document, else the shipped set."""
+    if db is not None:
+        try:
+            return db.get(RULES_ID)
+        except NotFound:
+            pass
+    return shipped_rules()
+
+
+def seed_rules(db):
+    """Write the shipped set as ``rules:warning`` unless ``db`` has one; True if written.
+
+    Safe to run from every server process at once: a second writer gets a
+    conflict and leaves the first one's document alone.
+    """
+    try:
+        db.get(RULES_ID)
+        return False
+    except NotFound:
+        pass
+    try:
+        db.put(shipped_rules())
+    except Conflict:
+        return False
+    return True
 
 
 def _compare(value, op, expected):

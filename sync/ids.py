@@ -9,11 +9,19 @@ Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 | ``visit:{grid}:{uuid}`` | visit | 2nd |
 | ``request:{grid}:{uuid}`` | request | 2nd |
 | ``review:visit:{grid}:{uuid}`` | review | 3rd |
+| ``notice:{grid}:{uuid}`` | notice | 2nd |
+| ``receipt:{grid}:{uuid}`` | receipt | 2nd |
+| ``rules:{name}`` | rules | ``SHARED`` |
+
+``rules:*`` documents belong to no grid but to the shared partition
+``SHARED`` ("*"), which every account's view includes. A grid can never be
+called "*": segments exclude it.
 """
 
 import re
 
 SEGMENT = r"[A-Za-z0-9_-]{1,64}"
+SHARED = "*"
 
 PATTERNS = {
     "grid": re.compile(rf"grid:(?P<grid>{SEGMENT})"),
@@ -21,20 +29,27 @@ PATTERNS = {
     "visit": re.compile(rf"visit:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "request": re.compile(rf"request:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "review": re.compile(rf"review:visit:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "notice": re.compile(rf"notice:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "receipt": re.compile(rf"receipt:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "rules": re.compile(rf"rules:{SEGMENT}"),
 }
 
 PREFIXES = {"grid": "grid:", "household": "household:", "visit": "visit:",
-            "request": "request:", "review": "review:"}
+            "request": "request:", "review": "review:", "notice": "notice:",
+            "receipt": "receipt:", "rules": "rules:"}
 
 
 def parse(doc_id):
-    """``(type, grid)`` of a well-formed field-document id, else None."""
+    """``(type, grid)`` of a well-formed field-document id, else None.
+
+    The grid of a ``rules:*`` id is ``SHARED``.
+    """
     if not isinstance(doc_id, str):
         return None
     for kind, pattern in PATTERNS.items():
         match = pattern.fullmatch(doc_id)
         if match:
-            return kind, match.group("grid")
+            return kind, match.groupdict().get("grid", SHARED)
     return None
 
 
@@ -53,6 +68,7 @@ def doc_type(doc_id):
 
 
 def grid_of(doc_id):
-    """The grid segment of ``doc_id``, or None if it is not a field-document id."""
+    """The grid segment of ``doc_id`` (``SHARED`` for rules), or None if it is
+    not a field-document id."""
     parsed = parse(doc_id)
     return parsed[1] if parsed else None

@@ -15,8 +15,10 @@ Each edit stamps the fields it changed, ``stamps = {key: [hlc, device]}``
 - ``most_severe``: colour changed concurrently (no leaf's edit replaced the
   other's colour, told by ``colour.base`` stamps) resolves to red > yellow >
   green, flagged, with a merge stamp so the choice sticks;
-- ``lifecycle``: a request's status is the furthest reached; every
-  status time is kept (the earliest for each status).
+- ``lifecycle``: a request's status is the furthest reached along its
+  kind's order (a referral's ``referred < accepted < seen < closed``,
+  other requests' ``open < ... < closed``); every status time is kept (the
+  earliest for each status).
 
 The result does not depend on the order of the leaves, and merging a
 merged body with any of its inputs gives it back unchanged.
@@ -32,6 +34,7 @@ META = {"_id", "_rev", "_revisions", "_deleted", "_conflicts", "_attachments", "
         "type", "schema", "grid", "updated_at", "updated_by", "device"}
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 LIFECYCLE = ["open", "assigned", "in_progress", "resolved", "closed"]
+REFERRAL_LIFECYCLE = ["referred", "accepted", "seen", "closed"]
 MISSING = object()
 MERGE_DEVICE = "merge"
 
@@ -192,10 +195,16 @@ def _colour(leaves, result, decisions, stamps):
     return True
 
 
+def lifecycle_of(kind):
+    """The statuses a request of ``kind`` moves through, in order."""
+    return REFERRAL_LIFECYCLE if kind == "referral" else LIFECYCLE
+
+
 def _lifecycle(leaves, result, decisions, stamps):
-    statuses = [body.get("status") for _rev, body in leaves if body.get("status") in LIFECYCLE]
+    order = lifecycle_of(result.get("kind"))
+    statuses = [body.get("status") for _rev, body in leaves if body.get("status") in order]
     if statuses:
-        result["status"] = max(statuses, key=LIFECYCLE.index)
+        result["status"] = max(statuses, key=order.index)
     if any(len({json_key(body.get(k)) for _r, body in leaves}) > 1
            for k in ("status", "status_times")):
         # the lifecycle, not the newest stamp, decided: stamp it as the merge
@@ -210,7 +219,7 @@ def _lifecycle(leaves, result, decisions, stamps):
                 times[status] = when
     if times:
         result["status_times"] = dict(sorted(times.items(), key=lambda kv: (
-            LIFECYCLE.index(kv[0]) if kv[0] in LIFECYCLE else 99, kv[0])))
+            order.index(kv[0]) if kv[0] in order else 99, kv[0])))
     for decision in decisions:
         if decision["field"] in ("status", "status_times"):
             decision.update(rule="lifecycle", rev=None)

@@ -4,9 +4,10 @@
 grids g1–g3, wangfang/liqiang/zhangwei/admin) and then adds two weeks of
 recent work, relative to now: visits most days, reviews of the older ones
 (some sent back with a comment), requests on each SLA clock in every state
-(one overdue), a flagged conflict on a household (two tablets changed its
-colour offline), two tablets' device tokens, a quarantined document and a
-nightly replication run. Everything is valid against the schemas, written
+(one overdue), referrals, closed requests with the residents' satisfaction,
+visits with early warnings, notices read by a tablet, a flagged conflict on
+a household (two tablets changed its colour offline), two tablets' device
+tokens, a quarantined document and a nightly replication run. Everything is valid against the schemas, written
 through the store as a server would hold it, and reproducible (seeded).
 """
 
@@ -63,17 +64,20 @@ def _review(visit, state, by, at, comment=None):
     return doc
 
 
-def _request(household, worker, opened, sla, status, detail, kind, urgency, times=()):
+def _request(household, worker, opened, sla, status, detail, kind, urgency, times=(),
+             **extra):
     grid = household["grid"]
-    key = uuid.uuid5(NS, f"{household['_id']}:{sla}:{status}").hex
-    status_times = {"open": _iso(opened)}
+    key = uuid.uuid5(NS, f"{household['_id']}:{sla}:{status}:{kind}").hex
+    status_times = {"referred" if kind == "referral" else "open": _iso(opened)}
     for name, minutes in times:
         status_times[name] = _iso(opened + timedelta(minutes=minutes))
     doc = {"_id": f"request:{grid}:{key}", "type": "request", "schema": 2, "grid": grid,
            "updated_at": _iso(opened), "updated_by": worker, "device": f"平板-{worker}",
            "household": household["_id"], "kind": kind, "detail": detail, "urgency": urgency,
            "sla": sla, "status": status, "status_times": status_times,
-           "opened_at": _iso(opened), "assignee": worker}
+           "opened_at": _iso(opened), "assignee": worker, **extra}
+    if status == "closed" and "satisfaction" in extra:
+        doc["satisfaction_at"] = status_times["closed"]
     return stamp_edit(None, doc, Clock(f"平板-{worker}"))
 
 
@@ -120,19 +124,77 @@ def populate(app, now=None, days=14):
                  "老人在家摔倒，家属请求网格员到场", "doctor", "urgent"),
         _request(g1[1], "wangfang", now - timedelta(minutes=8), "fix_20m", "assigned",
                  "楼道灯不亮，老人夜间出行不便", "repair", "high", [("assigned", 2)]),
-        _request(g2[2], "wangfang", now - timedelta(days=1, hours=3), "plan_2d", "in_progress",
-                 "申请家庭医生签约上门服务", "referral", "normal",
-                 [("assigned", 30), ("in_progress", 600)]),
+        _request(g2[2], "wangfang", now - timedelta(days=1, hours=3), "plan_2d", "accepted",
+                 "申请家庭医生签约上门服务", "referral", "normal", [("accepted", 600)],
+                 target="family_doctor", target_name="史家社区卫生服务站 王医生"),
+        _request(g1[2], "wangfang", now - timedelta(hours=2), "onsite_5m", "referred",
+                 "血氧 91%，气促，建议转诊医院", "referral", "urgent", target="hospital",
+                 target_name="东城区第一人民医院", member="m1", rule="spo2-low"),
+        _request(g2[3], "wangfang", now - timedelta(days=4), "plan_2d", "closed",
+                 "慢阻肺复诊转诊", "referral", "high",
+                 [("accepted", 90), ("seen", 1500), ("closed", 3000)], target="hospital",
+                 satisfaction="basically_satisfied", satisfaction_comment="转诊顺利，排队稍久"),
+        _request(g1[3], "wangfang", now - timedelta(days=5), "fix_20m", "closed",
+                 "代购降压药", "medicine", "high",
+                 [("assigned", 2), ("in_progress", 8), ("resolved", 19), ("closed", 60)],
+                 satisfaction="satisfied"),
+        _request(g1[4], "wangfang", now - timedelta(days=6), "fix_20m", "closed",
+                 "水管漏水维修", "repair", "normal",
+                 [("assigned", 5), ("in_progress", 15), ("resolved", 40), ("closed", 90)],
+                 satisfaction="dissatisfied", satisfaction_comment="维修拖了半天"),
+        _request(g3[5], "liqiang", now - timedelta(days=2), "fix_20m", "closed",
+                 "代购米面油", "groceries", "normal",
+                 [("assigned", 3), ("in_progress", 10), ("resolved", 18), ("closed", 45)],
+                 satisfaction="satisfied"),
         _request(g3[3], "liqiang", now - timedelta(hours=5), "fix_20m", "resolved",
                  "降压药断药，需代购", "medicine", "urgent",
                  [("assigned", 3), ("in_progress", 9), ("resolved", 18)]),
         _request(g3[4], "liqiang", now - timedelta(days=3), "plan_2d", "open",
                  "反映小区噪音扰民", "complaint", "low"),
     ]
+    docs += _care(g1, now)
     assert all("ok" in row for row in db.bulk_docs(docs)), "populate: a document was refused"
     flagged = _conflict(db, next(h for h in g2 if h["colour"] == "yellow"), now)
     _extras(app, now)
     return {"visits": visits, "flagged": flagged, "neglected": sorted(neglected)}
+
+
+def _care(g1, now):
+    """Two visits with early warnings (one taken, one overridden) and two
+    notices (one expired), read by 王芳's tablet."""
+    spo2 = _visit(g1[2], "wangfang", now - timedelta(hours=2, minutes=10), colour="red")
+    spo2.update(colour_reason="血氧 91%，已转诊医院", rules_version=1,
+                checks=[{"member": "m1", "temperature": 37.0, "spo2": 91}],
+                warnings=[{"rule": "spo2-low", "member": "m1", "colour": "red",
+                           "referral": "hospital", "decision": "accepted",
+                           "reason": "血氧饱和度低于 93%，有重症倾向，建议尽快转诊"}])
+    fever = _visit(g1[5], "wangfang", now - timedelta(hours=1), colour="green")
+    fever.pop("colour_reason", None)
+    member = g1[5]["members"][0]["id"]
+    fever.update(rules_version=1, checks=[{"member": member, "temperature": 37.6}],
+                 warnings=[{"rule": "fever", "member": member, "colour": "yellow",
+                            "decision": "overridden", "reason": "发热 37.3 °C 以上，请明天复访",
+                            "override_reason": "刚从室外回来，十分钟后复测 36.8 °C"}])
+    docs = [spo2, fever]
+    for key, title, priority, published, expires in (
+            ("cold-wave", "寒潮预警：今晚起降温 8 °C", "urgent", now - timedelta(hours=5),
+             now + timedelta(days=2)),
+            ("flu-jab", "流感疫苗接种通知", "normal", now - timedelta(days=9),
+             now - timedelta(days=2))):
+        for grid in ("g1", "g2"):
+            docs.append({"_id": f"notice:{grid}:{key}", "type": "notice", "schema": 2,
+                         "grid": grid, "updated_at": _iso(published), "updated_by": "zhangwei",
+                         "device": "console:zhangwei", "title": title, "priority": priority,
+                         "body": "请逐户提醒独居和高龄老人做好准备，发现异常及时上报。",
+                         "audience": {"kind": "community", "id": "shijia"},
+                         "published_by": "zhangwei", "published_at": _iso(published),
+                         "expires_at": _iso(expires)})
+        read = published + timedelta(minutes=40)
+        docs.append({"_id": f"receipt:g1:{key}-wangfang", "type": "receipt", "schema": 2,
+                     "grid": "g1", "updated_at": _iso(read), "updated_by": "wangfang",
+                     "device": "平板-07", "notice": f"notice:g1:{key}", "reader": "wangfang",
+                     "read_at": _iso(read)})
+    return docs
 
 
 def _conflict(db, home, now):

@@ -55,6 +55,26 @@ def request_doc(grid, hh, by="worker", **extra):
     return doc
 
 
+def notice(grid, nid=None, by="supervisor", **extra):
+    """``notice:{grid}:{nid}``: an urgent notice to one grid."""
+    nid = nid or uuid.uuid4().hex
+    doc = dict(_common("notice", f"notice:{grid}:{nid}", grid, by), title="今晚降温",
+               body="请于 18 点前走访独居老人。", priority="urgent",
+               audience={"kind": "grid", "id": grid}, published_by=by,
+               published_at=stamp_time(20))
+    doc.update(extra)
+    return doc
+
+
+def receipt(notice_id, reader="worker", **extra):
+    """``receipt:{grid}:{uuid}``: ``reader`` has read ``notice_id``."""
+    grid = notice_id.split(":")[1]
+    doc = dict(_common("receipt", f"receipt:{grid}:{uuid.uuid4().hex}", grid, reader),
+               notice=notice_id, reader=reader, read_at=stamp_time(1))
+    doc.update(extra)
+    return doc
+
+
 def review(visit_id, state="approved", by="supervisor"):
     """``review:{visit id}`` by a supervisor."""
     grid = visit_id.split(":")[1]

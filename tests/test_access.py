@@ -45,7 +45,7 @@ def test_single_reads(field, who, doc_id):
 def test_listing_endpoints_hold_only_the_users_grids(field, who):
     c = client(field, who)
     grids = {"admin": {"g1", "g2", "g3"}, "w1": {"g1"}, "w3": {"g3"},
-             "s1": {"g1", "g2"}, "h1": {"g1", "g2"}}[who]
+             "s1": {"g1", "g2"}, "h1": {"g1", "g2"}}[who] | {ids.SHARED}   # + rules:warning
 
     grid = ids.grid_of
 
@@ -68,9 +68,10 @@ def test_listing_endpoints_hold_only_the_users_grids(field, who):
 
 
 def test_database_info_counts_only_the_users_grids(field):
-    assert client(field, "w1").get("field").get_json()["doc_count"] == 4
-    assert client(field, "w3").get("field").get_json()["doc_count"] == 3
-    assert client(field, "admin").get("field").get_json()["doc_count"] == 8
+    # each count includes the shared rules:warning
+    assert client(field, "w1").get("field").get_json()["doc_count"] == 5
+    assert client(field, "w3").get("field").get_json()["doc_count"] == 4
+    assert client(field, "admin").get("field").get_json()["doc_count"] == 9
 
 
 def test_longpoll_wakes_only_for_the_users_grids(field):
@@ -204,7 +205,8 @@ def test_admin_json_api_manages_accounts_and_assignments(field):
     assert admin.post("/api/assignments", json={"user": "zhao", "grid": "g2"}).status_code == 200
     assert admin.post("/api/assignments", json={"user": "zhao", "community": "c1"}).status_code == 400
     zhao = Couch(field, auth=("zhao", "long-enough-1"))
-    assert {r["id"] for r in zhao.get("field/_all_docs").get_json()["rows"]} == {"household:g2:h2"}
+    assert {r["id"] for r in zhao.get("field/_all_docs").get_json()["rows"]} \
+        == {"household:g2:h2", "rules:warning"}
     assert admin.call("PATCH", "/api/users/zhao", json={"active": False}).status_code == 200
     assert zhao.get("field").status_code == 401
     assert client(field, "w1").get("/api/users").status_code == 403
@@ -214,7 +216,7 @@ def test_admin_json_api_manages_accounts_and_assignments(field):
 def test_newly_assigned_grid_reaches_an_up_to_date_worker(field):
     w1 = client(field, "w1")
     first = w1.get("field/_changes").get_json()
-    assert {ids.grid_of(r["id"]) for r in first["results"]} == {"g1"}
+    assert {ids.grid_of(r["id"]) for r in first["results"]} == {"g1", ids.SHARED}
     since = first["last_seq"]
     directory = field.extensions["gridvisit.directory"]
     directory.assign("w1", grid="g3")

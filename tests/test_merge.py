@@ -97,6 +97,49 @@ def test_request_status_follows_its_lifecycle():
     assert list(body["status_times"]) == ["open", "assigned", "resolved"]
 
 
+REFERRAL_FLOW = ["referred", "accepted", "seen", "closed"]
+
+
+def referral(times):
+    """A referral reached through ``times`` (statuses in order), stamped on device "seed"."""
+    doc = dict(fd.request_doc("g1", "h1"), kind="referral", target="hospital",
+               status=times[-1], status_times={s: f"2026-11-24T08:0{i}:00+08:00"
+                                               for i, s in enumerate(times)})
+    return stamp_edit(None, doc, clock_at("seed"))
+
+
+def test_referral_status_follows_the_referral_lifecycle():
+    base = referral(["referred"])
+    seen = edit(base, clock_at("A", 1_796_000_000_000), status="seen",
+                status_times={**base["status_times"], "accepted": "2026-11-24T09:00:00+08:00",
+                              "seen": "2026-11-24T10:00:00+08:00"})
+    accepted = edit(base, clock_at("B", 1_797_000_000_000), status="accepted",   # newer stamp
+                    status_times={**base["status_times"],
+                                  "accepted": "2026-11-24T08:30:00+08:00"})
+    body, decisions, _f = merging.merge([("2-a", seen), ("2-b", accepted)])
+    assert body["status"] == "seen"                  # furthest wins over the newest stamp
+    assert body["status_times"] == {"referred": "2026-11-24T08:00:00+08:00",
+                                    "accepted": "2026-11-24T08:30:00+08:00",
+                                    "seen": "2026-11-24T10:00:00+08:00"}
+    assert any(d["field"] == "status" and d["rule"] == "lifecycle" for d in decisions)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=len(REFERRAL_FLOW)), min_size=2, max_size=4))
+def test_referral_merge_reaches_the_furthest_status_in_any_order(reached):
+    base = referral(["referred"])
+    leaves = [(f"2-{i}", edit(base, clock_at(f"D{i}", 1_796_000_000_000 + i),
+                              status=REFERRAL_FLOW[n - 1],
+                              status_times={s: f"2026-11-24T1{j}:00:00+08:00"
+                                            for j, s in enumerate(REFERRAL_FLOW[:n])}))
+              for i, n in enumerate(reached)]
+    first = merging.merge(leaves)[0]
+    assert first["status"] == REFERRAL_FLOW[max(reached) - 1]
+    assert list(first["status_times"]) == REFERRAL_FLOW[:max(reached)]
+    for perm in itertools.permutations(leaves):
+        assert merging.merge(list(perm))[0] == first
+
+
 def test_merge_is_idempotent_and_order_free():
     a = edit(BASE, clock_at("A"), phone="1", colour="yellow", colour_reason="x")
     b = edit(BASE, clock_at("B"), notes="n", colour="red", colour_reason="y")

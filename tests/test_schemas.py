@@ -7,6 +7,7 @@ reads them and checks the field and rule of every error.
 
 import copy
 import json
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +24,8 @@ VALID = VECTORS["valid"]
 INVALID = VECTORS["invalid"]
 RULES = {"required", "type", "length", "range", "enum", "format", "count", "unique", "unknown",
          "future", "version", "matches_id", "same_grid", "kind", "only_when_met",
-         "not_before_visit", "below_systolic", "content_type", "file_size"}
+         "not_before_visit", "below_systolic", "content_type", "file_size", "only_when",
+         "after_published", "condition"}
 
 
 def valid_doc(name):
@@ -43,7 +45,7 @@ def test_vectors_are_plentiful_and_cover_every_rule():
     assert {case["rule"] for case in INVALID} == RULES
     names = [case["name"] for case in VALID + INVALID]
     assert len(names) == len(set(names))
-    for kind in ("household", "visit", "request", "review", "grid"):
+    for kind in ("household", "visit", "request", "review", "grid", "notice", "receipt", "rules"):
         assert any(doc_type(case["doc"].get("_id")) == kind for case in VALID)
 
 
@@ -229,3 +231,20 @@ def test_couch_fields_never_matter(data):
     extra = data.draw(st.dictionaries(couch_keys, JSON, max_size=3))
     doc.update(extra)
     assert validate(doc, NOW) is None
+
+
+JS_ERRORS = """
+import { readFileSync } from 'node:fs';
+import { validate } from './fieldapp/js/validate.js';
+const V = JSON.parse(readFileSync('tests/vectors/schema_cases.json', 'utf8'));
+process.stdout.write(JSON.stringify(V.invalid.map((c) => validate(c.doc, V.now))));
+"""
+
+
+def test_the_field_app_words_every_error_as_the_server_does():
+    root = Path(__file__).parent.parent
+    out = subprocess.run(["node", "--input-type=module", "-e", JS_ERRORS], cwd=root, text=True,
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for case, js in zip(INVALID, json.loads(out.stdout)):
+        assert js == errors_of(case["doc"]), case["name"]

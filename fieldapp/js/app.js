@@ -5,11 +5,12 @@ import { db, dropOutside, openLocal, openRemote } from './db.js';
 import { setLang, currentLang, t } from './i18n.js';
 import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
 import { refresh, route, startRouter, rerender } from './router.js';
-import { loadIndex, onData } from './store.js';
+import { index, loadIndex, onData } from './store.js';
 import { mountStatusBar } from './statusbar.js';
 import { authFailed, startSync, recount } from './sync.js';
 import { registerWorker } from './update.js';
 import * as screens from './screens/index.js';
+import { mountNoticeBell } from './screens/notices.js';
 
 setLang(currentLang());
 registerWorker();
@@ -23,6 +24,8 @@ route('/hh/:id', screens.household);
 route('/hh/:id/edit', screens.householdEdit);
 route('/hh/:id/visit', screens.visitForm);
 route('/visit/:id', screens.visitView);
+route('/notices', screens.notices);
+route('/notice/:uuid', screens.notice);
 route('/sync', screens.syncScreen);
 route('/settings', screens.settings);
 route('*', screens.home);
@@ -62,6 +65,7 @@ async function start() {
   document.getElementById('menu').hidden = false;
   document.getElementById('menu').onclick = () => { location.hash = '#/settings'; };
   mountStatusBar();
+  mountNoticeBell();
   onData(() => { refresh(); recount(); });
   if (!session()) {
     document.body.classList.add('signed-out');
@@ -70,7 +74,7 @@ async function start() {
     await begin();
   }
   await startRouter();
-  window.gridvisit = { db, session, ready: true, rerender, t };
+  window.gridvisit = { db, session, index, ready: true, rerender, t };
 }
 
 start();

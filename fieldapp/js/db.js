@@ -37,8 +37,8 @@ export function openRemote(s) {
 
 /**
  * Remove (purge: nothing is replicated) every local document outside grids,
- * except the ids in keep (this tablet's own unsent or refused work).
- * Returns how many documents were dropped.
+ * except the ids in keep (this tablet's own unsent or refused work) and the
+ * shared rules:* documents every account holds. Returns how many were dropped.
  */
 export async function dropOutside(grids, keep = new Set()) {
   const allowed = new Set(grids);
@@ -46,7 +46,7 @@ export async function dropOutside(grids, keep = new Set()) {
   let dropped = 0;
   for (const { id } of rows) {
     const parsed = parseId(id);
-    if (!parsed || allowed.has(parsed[1]) || keep.has(id)) continue;
+    if (!parsed || allowed.has(parsed[1]) || keep.has(id) || id.startsWith('rules:')) continue;
     const leaves = await local.get(id, { open_revs: 'all' });
     for (const leaf of leaves) if (leaf.ok) await local.purge(id, leaf.ok._rev);
     dropped += 1;

@@ -35,6 +35,21 @@ const ZH = {
   gridCount: '{n} 户 · 红 {r} · 黄 {y}', overdueCount: '逾期 {n}', lang: 'English',
   visitDetail: '走访详情', loadingData: '正在从服务器下载网格数据…', memberNotes: '成员备注',
   checkMember: '检查此成员', status: '状态', kind: '类别', openedAt: '受理时间', people: '{n}人', refusedHelp: '这些记录仍保存在本机，服务器也已存入隔离区，请联系督导处理。', age: '{n}岁', householdDoc: '住户信息', review: '督导审核',
+  // early warnings (预警)
+  warnings: '预警', thisHousehold: '本户', suggestColour: '建议标为{c}', suggestReferral: '建议转诊：{r}',
+  acceptWarning: '采纳', overrideWarning: '不采纳', overrideReason: '不采纳的原因（必填）',
+  decisionAccepted: '已采纳', decisionOverridden: '未采纳', acceptedHint: '已标为{c}，保存时将生成转诊',
+  acceptedHintNoReferral: '已标为{c}', noRules: '预警规则尚未同步到本机，本次走访不做自动预警',
+  rulesBroken: '预警规则有误，本次不做自动预警', warningsPending: '还有 {n} 条预警待处理',
+  decideWarning: '请处理预警（采纳或不采纳）：{r}', overrideNeedsReason: '不采纳预警须填写原因：{r}',
+  rulesVersion: '预警规则第 {n} 版',
+  // requests, referrals and satisfaction
+  referralTo: '转诊至{r}', nextStatus: '标为{s}', closeRequest: '结案', closedRequests: '已结案',
+  satisfactionAsk: '请询问居民对本次办理是否满意', satisfactionComment: '居民意见（可不填）',
+  satisfactionNeeded: '请选择居民的满意度', confirmClose: '结案', statusSaved: '已更新，将在联网时自动上传',
+  // notices (通知)
+  notices: '通知', noNotices: '没有通知', unread: '未读', read: '已读', publishedBy: '{who} 发布于 {t}',
+  expiresAt: '有效期至 {t}', noticeRead: '已阅读，回执将在联网时上传', priority: '级别',
 };
 
 const EN = {
@@ -70,6 +85,18 @@ const EN = {
   gridCount: '{n} households · red {r} · yellow {y}', overdueCount: '{n} overdue', lang: '中文',
   visitDetail: 'Visit', loadingData: 'Downloading the grid from the server…', memberNotes: 'Member notes',
   checkMember: 'Check this member', status: 'Status', kind: 'Kind', openedAt: 'Opened', people: '{n} people', refusedHelp: 'These records stay on this tablet, and the server kept them in quarantine: ask your supervisor.', age: 'age {n}', householdDoc: 'Household', review: 'Supervisor review',
+  warnings: 'Warnings', thisHousehold: 'Household', suggestColour: 'Suggests {c}', suggestReferral: 'Suggests a referral: {r}',
+  acceptWarning: 'Accept', overrideWarning: 'Override', overrideReason: 'Why not (required)',
+  decisionAccepted: 'Accepted', decisionOverridden: 'Overridden', acceptedHint: 'Marked {c}; a referral is made on saving',
+  acceptedHintNoReferral: 'Marked {c}', noRules: 'The warning rules have not reached this tablet yet: no automatic warnings on this visit',
+  rulesBroken: 'The warning rules are malformed: no automatic warnings on this visit',
+  warningsPending: '{n} warnings to decide', decideWarning: 'Accept or override the warning: {r}',
+  overrideNeedsReason: 'Say why the warning is overridden: {r}', rulesVersion: 'warning rules version {n}',
+  referralTo: 'Referred to {r}', nextStatus: 'Mark {s}', closeRequest: 'Close', closedRequests: 'Closed',
+  satisfactionAsk: 'Ask the resident whether they are satisfied', satisfactionComment: 'Their comment (optional)',
+  satisfactionNeeded: 'Choose how satisfied the resident is', confirmClose: 'Close it', statusSaved: 'Updated; it goes to the server when online',
+  notices: 'Notices', noNotices: 'No notices', unread: 'unread', read: 'read', publishedBy: '{who}, {t}',
+  expiresAt: 'until {t}', noticeRead: 'Read; the receipt goes to the server when online', priority: 'Priority',
 };
 
 const VALUE_EN = {
@@ -84,8 +111,12 @@ const VALUE_EN = {
   onsite_5m: 'on site in 5 min', fix_20m: 'fixed in 20 min', plan_2d: 'plan in 2 days', open: 'open',
   assigned: 'assigned', in_progress: 'in progress', resolved: 'resolved', closed: 'closed',
   draft: 'draft', submitted: 'submitted', pending: 'pending review', approved: 'approved',
-  needs_fix: 'sent back', rejected: 'rejected',
+  needs_fix: 'sent back', rejected: 'rejected', referred: 'referred', accepted: 'accepted', seen: 'seen',
+  family_doctor: 'family doctor', community_health_centre: 'community health centre', hospital: 'hospital',
+  satisfied: 'satisfied', basically_satisfied: 'fairly satisfied', dissatisfied: 'dissatisfied',
+  important: 'important', overridden: 'overridden',
 };
+
 
 let lang = localStorage.getItem('gv.lang') === 'en' ? 'en' : 'zh';
 
@@ -99,14 +130,19 @@ export function setLang(next) {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 }
 
+const fill = (text, params) => text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+
 /** The text of key in the current language, {name} filled from params. */
 export function t(key, params = {}) {
-  const text = (lang === 'en' ? EN : ZH)[key] ?? ZH[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+  return fill((lang === 'en' ? EN : ZH)[key] ?? ZH[key] ?? key, params);
 }
 
 /** The name of an enum value ('red' → 红 / red). */
 export const v = (value) => (lang === 'en' ? VALUE_EN : VALUE_ZH)[value] ?? value;
+
+/** The text of key in both languages: {zh, en} (what a form error carries). */
+export const both = (key, params = {}) =>
+  ({ zh: fill(ZH[key] ?? key, params), en: fill(EN[key] ?? ZH[key] ?? key, params) });
 
 /** A validation error's message in the current language. */
 export const msg = (error) => (lang === 'en' ? error.en : error.zh);

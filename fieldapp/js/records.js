@@ -1,6 +1,8 @@
 // The documents the tablet writes (docs/documents.md): visits (immutable,
-// "submitted" when saved), requests raised on them, and household edits —
-// households and requests always stamped (stampEdit) so the server can merge.
+// "submitted" when saved) with the early warnings decided on them, requests
+// and referrals raised on them, request status changes, household edits —
+// households and requests always stamped (stampEdit) so the server can merge —
+// and read receipts of notices.
 
 import { session } from './api.js';
 import { db, saveAll, stamp } from './db.js';
@@ -8,8 +10,11 @@ import { noteSaved } from './store.js';
 import { recount } from './sync.js';
 import { jsonEqual } from './stamps.js';
 import { localIso, uuid } from './ui.js';
+import { validate } from './validate.js';
 
 const SLA_BY_URGENCY = { urgent: 'onsite_5m', high: 'fix_20m', normal: 'plan_2d', low: 'plan_2d' };
+// A referral suggested by a red warning is urgent; by any other, high.
+const referralUrgency = (colour) => (colour === 'red' ? 'urgent' : 'high');
 
 /** The SLA a need of this urgency gets unless the worker picks another. */
 export const defaultSla = (urgency) => SLA_BY_URGENCY[urgency] || 'plan_2d';
@@ -19,9 +24,17 @@ function common(type, grid, now) {
   return { type, schema: 2, grid, updated_at: now, updated_by: s.user.name, device: s.device };
 }
 
-/** A household edited: fields replaced by changes, stamped against the stored one. */
-export function editedHousehold(old, changes, now = localIso()) {
-  const next = { ...structuredClone(old), ...changes, ...common('household', old.grid, now) };
+// Validate and save docs, index them, recount what waits; returns validation errors.
+async function write(docs) {
+  const errors = await saveAll(docs);
+  if (!errors.length) noteSaved(docs);
+  recount();
+  return errors;
+}
+
+/** A household or request edited: fields replaced by changes, stamped against the stored one. */
+export function edited(old, changes, now = localIso()) {
+  const next = { ...structuredClone(old), ...changes, ...common(old.type, old.grid, now) };
   for (const [key, value] of Object.entries(next)) {
     if (value === undefined || value === '' || value === null) delete next[key];
   }
@@ -65,18 +78,34 @@ export async function saveHousehold(base, changes) {
   const current = await db().get(base._id);          // a sync may have brought a newer revision
   const edits = rebase(base, changes, current);
   if (!Object.keys(edits).length) return [];
-  const docs = [editedHousehold(current, edits)];
-  const errors = await saveAll(docs);
-  if (!errors.length) noteSaved(docs);
-  recount();
-  return errors;
+  return write([edited(current, edits)]);
+}
+
+// One referral per accepted warning whose rule suggests one.
+function referrals(hh, visit, now, device) {
+  const names = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m.name]));
+  return (visit.warnings || []).filter((w) => w.decision === 'accepted' && w.referral).map((w) => {
+    const urgency = referralUrgency(w.colour);
+    const doc = {
+      _id: `request:${hh.grid}:${uuid()}`, ...common('request', hh.grid, now),
+      household: hh._id, visit: visit._id, kind: 'referral', target: w.referral,
+      detail: (w.member ? `${names.get(w.member) || w.member}：${w.reason}` : w.reason).slice(0, 1000),
+      urgency, sla: defaultSla(urgency), status: 'referred', status_times: { referred: now },
+      opened_at: now, rule: w.rule,
+    };
+    if (w.member) doc.member = w.member;
+    return stamp(null, doc, device);
+  });
 }
 
 /**
  * The documents of one visit: the visit (status "submitted"), one request per
- * need marked for it, and the household when the visit changed its colour.
+ * need marked for it, one referral per accepted warning that suggests one,
+ * and the household when the visit changed its colour.
  * form = {outcome, checks, needs: [{kind, detail, urgency, request, sla}],
- * services, colour_after, colour_reason, follow_up_on, notes, photo}.
+ * services, colour_after, colour_reason, follow_up_on, notes, photo,
+ * warnings: [{rule, member, colour, referral, reason, decision, override_reason}],
+ * rules_version}.
  */
 export function visitDocs(hh, form, now = localIso()) {
   const s = session();
@@ -91,6 +120,8 @@ export function visitDocs(hh, form, now = localIso()) {
   if (form.services.length) visit.services = form.services;
   visit.colour_after = form.colour_after;
   for (const key of ['colour_reason', 'follow_up_on', 'notes']) if (form[key]) visit[key] = form[key];
+  if (form.warnings?.length) visit.warnings = form.warnings;
+  if (form.rules_version) visit.rules_version = form.rules_version;
   visit.status = 'submitted';
   if (form.photo) {
     visit._attachments = { 'photo-1.jpg': { content_type: 'image/jpeg', data: form.photo } };
@@ -101,22 +132,53 @@ export function visitDocs(hh, form, now = localIso()) {
     detail: n.detail?.trim() || n.kind, urgency: n.urgency || 'normal',
     sla: n.sla || defaultSla(n.urgency), status: 'open', status_times: { open: now }, opened_at: now,
   }, s.device));
-  const docs = [visit, ...requests];
+  const docs = [visit, ...requests, ...referrals(hh, visit, now, s.device)];
   const colourChanged = form.colour_after && (form.colour_after !== hh.colour
     || (form.colour_after !== 'green' && form.colour_reason && form.colour_reason !== hh.colour_reason));
   if (colourChanged) {
     const changes = { colour: form.colour_after, colour_reason: form.colour_after === 'green' ? undefined : form.colour_reason };
-    docs.push(editedHousehold(hh, changes, now));
+    docs.push(edited(hh, changes, now));
   }
   return docs;
 }
 
-/** Save a visit and what comes with it; returns validation errors ([] when saved). */
-export async function saveVisit(hh, form) {
+/**
+ * Save a visit and what comes with it; returns validation errors ([] when
+ * saved). With problems (warnings not yet decided) nothing is saved: they
+ * are returned with whatever else is wrong with the visit.
+ */
+export async function saveVisit(hh, form, problems = []) {
   const fresh = await db().get(hh._id);          // stamp against what is stored now
   const docs = visitDocs(fresh, form);
-  const errors = await saveAll(docs);
-  if (!errors.length) noteSaved(docs);
-  recount();
-  return errors;
+  if (problems.length) return [...problems, ...validate(docs[0]).filter((e) => !e.field.startsWith('warnings'))];
+  return write(docs);
+}
+
+/**
+ * Move request id to status (a later one of its kind's flow); answer =
+ * {satisfaction, comment} is the resident's, asked when it closes.
+ * Returns validation errors ([] when saved).
+ */
+export async function moveRequest(id, status, answer = null) {
+  const current = await db().get(id);
+  const now = localIso();
+  const changes = { status, status_times: { ...(current.status_times || {}), [status]: now } };
+  if (answer?.satisfaction) {
+    Object.assign(changes, { satisfaction: answer.satisfaction, satisfaction_at: now });
+    if (answer.comment) changes.satisfaction_comment = answer.comment;
+  }
+  return write([edited(current, changes, now)]);
+}
+
+/** Record that the signed-in worker read notice ids (the caller leaves out those already read). */
+export async function markRead(ids) {
+  const s = session();
+  const now = localIso();
+  const docs = ids.map((id) => {
+    const grid = id.split(':')[1];
+    return { _id: `receipt:${grid}:${uuid()}`, ...common('receipt', grid, now),
+      notice: id, reader: s.user.name, read_at: now };
+  });
+  if (!docs.length) return [];
+  return write(docs);
 }

@@ -4,6 +4,12 @@
 
 export const SEVERITY = { green: 0, yellow: 1, red: 2 };
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '!=', 'in', 'contains'];
+// What each kind of test may read (the rules schema checks rule sets against it).
+export const OPERANDS = {
+  check: ['temperature', 'spo2', 'bp_systolic', 'bp_diastolic', 'antigen', 'symptoms'],
+  member: ['age', 'tags'],
+  household: ['colour', 'hours_since_visit'],
+};
 
 export class RuleError extends Error {}
 

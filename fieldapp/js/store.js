@@ -1,7 +1,8 @@
 // What the screens read: an in-memory index of the local database, built once
 // at start and kept current from its changes feed (writes here and documents
 // that sync brings). Visits are kept as summaries; a visit page reads the
-// whole document. Only the worker's grids are indexed.
+// whole document. Only the worker's grids are indexed, and the early-warning
+// rule set (rules:warning, shared by every account).
 
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
 import { parseId } from './validate.js';
@@ -13,7 +14,11 @@ export const index = {
   visits: new Map(),       // household id -> [summary], newest first
   requests: new Map(),     // household id -> [request doc]
   reviews: new Map(),      // visit id -> the supervisor's review doc
+  notices: new Map(),      // notice id -> doc
+  receipts: new Map(),     // notice id -> [receipt doc]
+  rules: null,             // the rules:warning doc, once it has replicated
 };
+export const RULES_ID = 'rules:warning';
 const homeOf = new Map();  // visit or request id -> the household it is listed under
 let allowed = new Set();
 let feed = null;
@@ -38,6 +43,18 @@ function summary(doc) {
   };
 }
 
+// Notices and receipts, indexed by notice id.
+function applyNotice(kind, doc, deleted) {
+  if (kind === 'notice') {
+    if (deleted) index.notices.delete(doc._id); else index.notices.set(doc._id, doc);
+    return;
+  }
+  dropFrom(index.receipts, doc._id);
+  if (deleted || !doc.notice) return;
+  homeOf.set(doc._id, doc.notice);
+  index.receipts.set(doc.notice, [...(index.receipts.get(doc.notice) || []), doc]);
+}
+
 function dropFrom(map, id) {
   const key = homeOf.get(id);
   const list = map.get(key);
@@ -49,6 +66,7 @@ function dropFrom(map, id) {
 
 // Put one document (or its deletion) into the index.
 function apply(doc, deleted = false) {
+  if (doc._id === RULES_ID) { index.rules = deleted ? null : doc; return; }
   const parsed = parseId(doc._id);
   if (!parsed || !allowed.has(parsed[1])) return;
   const [kind, grid] = parsed;
@@ -67,6 +85,8 @@ function apply(doc, deleted = false) {
   } else if (kind === 'review') {
     const visit = doc._id.slice('review:'.length);
     if (deleted) index.reviews.delete(visit); else index.reviews.set(visit, doc);
+  } else if (kind === 'notice' || kind === 'receipt') {
+    applyNotice(kind, doc, deleted);
   } else if (kind === 'request') {
     dropFrom(index.requests, doc._id);
     if (!deleted && doc.household) homeOf.set(doc._id, doc.household);
@@ -84,7 +104,8 @@ export function noteSaved(docs) {
 export async function loadIndex(db, grids) {
   if (feed) feed.cancel();
   allowed = new Set(grids);
-  for (const map of [...Object.values(index), homeOf]) map.clear();
+  for (const map of [...Object.values(index), homeOf]) if (map instanceof Map) map.clear();
+  index.rules = null;
   const { rows } = await db.allDocs({ include_docs: true });
   const visits = new Map();
   for (const { doc } of rows) {
@@ -141,6 +162,35 @@ export function visitState(hhId, today = dateStr()) {
 
 /** Requests of a household that are not resolved or closed. */
 export const openRequests = (hhId) => (index.requests.get(hhId) || []).filter((r) => !DONE.has(r.status));
+
+/** Every request of a household: open ones first, then the rest, newest first in each. */
+export function requestsOf(hhId) {
+  const list = [...(index.requests.get(hhId) || [])];
+  const rank = (r) => (DONE.has(r.status) ? 1 : 0);
+  return list.sort((a, b) => rank(a) - rank(b) || ((a.opened_at || '') < (b.opened_at || '') ? 1 : -1));
+}
+
+/** Whether reader has a receipt for notice id. */
+export const hasRead = (id, reader) => (index.receipts.get(id) || []).some((r) => r.reader === reader);
+
+/**
+ * Notices in force (not expired at now), newest first. A notice published to
+ * several of the worker's grids is one per grid document sharing a uuid: it
+ * is listed once, {uuid, doc, ids, unread} (unread: a copy without reader's receipt).
+ */
+export function noticesFor(reader, now = new Date()) {
+  const byUuid = new Map();
+  for (const doc of index.notices.values()) {
+    if (doc.expires_at && Date.parse(doc.expires_at) <= now.getTime()) continue;
+    const key = doc._id.split(':')[2];
+    const entry = byUuid.get(key) || { uuid: key, doc, ids: [], unread: false };
+    entry.ids.push(doc._id);
+    entry.unread = entry.unread || !hasRead(doc._id, reader);
+    byUuid.set(key, entry);
+  }
+  const at = (e) => Date.parse(e.doc.published_at) || 0;
+  return [...byUuid.values()].sort((a, b) => at(b) - at(a));
+}
 
 /** Buildings of grid: [{building, count, red, yellow, overdue}]. */
 export function buildingsOf(grid) {

@@ -3,8 +3,9 @@
 Coverage per grid (share of households visited in the last 7 and 30 days),
 colour counts and the trend of the colours visits recorded, red households
 not visited in 48 hours, visits per worker per day, quarantined documents,
-open work (visits to review, overdue requests, merges to confirm) and the
-last nightly replication. Figures come from :mod:`.stats` over the derived
+open work (visits to review, overdue requests, merges to confirm), the
+last nightly replication, and residents' satisfaction with closed requests
+per grid and per kind. Figures come from :mod:`.stats` over the derived
 index; the charts are drawn by Chart.js from a JSON island in the page.
 """
 
@@ -60,7 +61,9 @@ def dashboard():
         overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),
         flagged=flagged_open(grids), today_visits=stats.visits_on(
             conn, grids, today(zone, now).isoformat()),
-        last_run=runs[0] if runs else None, grid_names=names, now=now)
+        last_run=runs[0] if runs else None, grid_names=names, now=now,
+        satisfaction_grids=stats.satisfaction(conn, grids, "grid"),
+        satisfaction_kinds=stats.satisfaction(conn, grids, "kind"))
 
 
 def _share(part, whole):

@@ -61,16 +61,20 @@ def _households():
 def _requests():
     group = "done" if request.args.get("show") == "done" else "open"
     grid = request.args.get("grid", "")[:64]
-    _total, found = queries.requests(index(), narrowed(grid), group, current_app.config)
+    kind = queries.kind_filter(request.args)
+    _total, found = queries.requests(index(), narrowed(grid), group, current_app.config,
+                                     kind=kind)
     header = ["ID", t("grid"), t("household"), t("kind"), t("detail"), t("urgency"),
               t("sla"), t("status"), t("assignee"), t("opened_at"), t("sla.due"),
-              t("overdue")]
+              t("overdue"), t("rules.referral"), t("satisfaction")]
     rows = ([r["id"], r["grid"], r["household"], label("need", r["kind"]), r["detail"],
              label("urgency", r["urgency"]), label("slas", r["sla"]),
              label("rstatus", r["status"]), r["assignee"] or "", fmt_time(r["opened_at"]),
-             fmt_time(r["due"]), "Y" if r["clock"] in ("overdue", "late") else ""]
+             fmt_time(r["due"]), "Y" if r["clock"] in ("overdue", "late") else "",
+             " · ".join(x for x in (label("target", r["target"]), r["target_name"]) if x),
+             label("satisfaction", r["satisfaction"])]
             for r in found)
-    return header, rows, {"grid": grid, "show": group}
+    return header, rows, {"grid": grid, "show": group, "kind": kind}
 
 
 KINDS = {"visits": _visits, "households": _households, "requests": _requests}

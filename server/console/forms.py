@@ -7,7 +7,8 @@ from wtforms import (HiddenField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..accounts import PASSWORD_MIN, ROLES
-from ..schemas.request import STATUSES
+from ..schemas.request import REFERRAL_STATUSES, SATISFACTION, STATUSES
+from ..schemas.notice import PRIORITIES
 from ..schemas.review import STATES
 
 ID_RULE = Regexp(r"^[A-Za-z0-9_-]{1,64}$", message="1–64 letters, digits, '_' or '-'")
@@ -41,10 +42,14 @@ class ReviewForm(FlaskForm):
 
 
 class RequestStatusForm(FlaskForm):
-    """Move a request along its lifecycle, optionally (re)assigning it."""
+    """Move a request (or referral) along its lifecycle, optionally
+    (re)assigning it; on closing, the resident's satisfaction."""
 
-    status = SelectField(choices=list(STATUSES), validators=[DataRequired()])
+    status = SelectField(choices=list(dict.fromkeys(STATUSES + REFERRAL_STATUSES)),
+                         validators=[DataRequired()])
     assignee = StringField(validators=[Optional(), Length(1, 64)])
+    satisfaction = SelectField(choices=["", *SATISFACTION], validators=[Optional()])
+    satisfaction_comment = TextAreaField(validators=[Optional(), Length(max=500)])
 
 
 class UserForm(FlaskForm):
@@ -78,3 +83,21 @@ class AssignForm(FlaskForm):
     place = StringField(validators=[DataRequired(), ID_RULE])
     kind = SelectField(choices=["grid", "community"])
     remove = HiddenField()
+
+
+class NoticeForm(FlaskForm):
+    """A notice: title, text, priority, audience (``grid:ID``,
+    ``community:ID`` or ``everyone``) and an optional expiry."""
+
+    title = StringField(validators=[DataRequired(), Length(1, 100)])
+    body = TextAreaField(validators=[DataRequired(), Length(1, 2000)])
+    priority = RadioField(choices=list(PRIORITIES), validators=[DataRequired()])
+    audience = StringField(validators=[DataRequired(), Length(1, 80)])
+    expires_at = StringField(validators=[Optional(), Length(max=40)])
+
+
+class RulesForm(FlaskForm):
+    """The early-warning rule list as JSON, and the version it was edited from."""
+
+    rules = TextAreaField(validators=[DataRequired(), Length(max=200_000)])
+    version = HiddenField()

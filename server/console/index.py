@@ -4,8 +4,8 @@ the field database's changes feed.
 The review queue and the dashboard filter, sort and count up to hundreds of
 thousands of visits; reading every document per request would take seconds.
 So the console keeps its own SQLite file, ``DATA_DIR/console/{db}.sqlite``,
-with one row per submitted visit, household, request and review (the
-fields the pages filter and show), a per-day aggregate of visits
+with one row per submitted visit, household, request, review, notice and
+read receipt (the fields the pages filter and show), a per-day aggregate of visits
 (``visit_days``) and each household's latest visit. It is *derived*: it
 holds nothing that is not in the field database, can be deleted at any
 time, and is rebuilt from seq 0 when it is missing or when the field
@@ -56,15 +56,24 @@ CREATE INDEX IF NOT EXISTS households_colour ON households (colour, last_visit_a
 CREATE TABLE IF NOT EXISTS requests (
     id TEXT PRIMARY KEY, grid TEXT NOT NULL, household TEXT, visit TEXT, kind TEXT,
     detail TEXT, urgency TEXT, sla TEXT, status TEXT, assignee TEXT, opened_at REAL,
-    status_times TEXT, updated_at TEXT);
+    status_times TEXT, updated_at TEXT, target TEXT, target_name TEXT, member TEXT,
+    rule TEXT, satisfaction TEXT, satisfaction_comment TEXT, satisfaction_at TEXT);
 CREATE INDEX IF NOT EXISTS requests_grid_status ON requests (grid, status);
 CREATE INDEX IF NOT EXISTS requests_household ON requests (household);
+-- One row per notice document (one per grid it reached) and per read receipt.
+CREATE TABLE IF NOT EXISTS notices (
+    id TEXT PRIMARY KEY, grid TEXT NOT NULL, uuid TEXT NOT NULL, title TEXT, body TEXT,
+    priority TEXT, audience TEXT, published_by TEXT, published_at TEXT, expires_at TEXT);
+CREATE INDEX IF NOT EXISTS notices_uuid ON notices (uuid, grid);
+CREATE TABLE IF NOT EXISTS receipts (
+    id TEXT PRIMARY KEY, grid TEXT NOT NULL, notice TEXT, reader TEXT, read_at TEXT);
+CREATE INDEX IF NOT EXISTS receipts_notice ON receipts (notice);
 CREATE TABLE IF NOT EXISTS visit_days (
     grid TEXT NOT NULL, day TEXT NOT NULL, worker TEXT NOT NULL, colour TEXT NOT NULL,
     n INTEGER NOT NULL, PRIMARY KEY (day, grid, worker, colour)) WITHOUT ROWID;
 """
-TABLES = ("visits", "reviews", "households", "requests", "visit_days")
-VERSION = "1"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
+TABLES = ("visits", "reviews", "households", "requests", "notices", "receipts", "visit_days")
+VERSION = "2"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
 BATCH = 2000
 
 
@@ -186,6 +195,10 @@ class ConsoleIndex:
                     self._request(conn, doc_id, doc)
             elif kind == "review":
                 self._review(conn, doc_id, doc)
+            elif kind in ("notice", "receipt"):
+                conn.execute(f"DELETE FROM {kind}s WHERE id = ?", (doc_id,))
+                if doc is not None:
+                    (self._notice if kind == "notice" else self._receipt)(conn, doc_id, doc)
         except (TypeError, ValueError, AttributeError):
             pass        # a document the schemas would refuse: not shown, still synced
         return ()
@@ -242,14 +255,35 @@ class ConsoleIndex:
         times = doc.get("status_times") if isinstance(doc.get("status_times"), dict) else {}
         conn.execute(
             "INSERT INTO requests (id, grid, household, visit, kind, detail, urgency, sla, "
-            "status, assignee, opened_at, status_times, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "status, assignee, opened_at, status_times, updated_at, target, target_name, "
+            "member, rule, satisfaction, satisfaction_comment, satisfaction_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, ids.grid_of(doc_id), _text(doc.get("household"), 200),
              _text(doc.get("visit"), 200), _text(doc.get("kind"), 32),
              _text(doc.get("detail")), _text(doc.get("urgency"), 16),
              _text(doc.get("sla"), 16), _text(doc.get("status"), 16) or "open",
              _text(doc.get("assignee"), 64), epoch(doc.get("opened_at")) or 0.0,
-             json.dumps(times, ensure_ascii=False), _text(doc.get("updated_at"), 40)))
+             json.dumps(times, ensure_ascii=False), _text(doc.get("updated_at"), 40),
+             _text(doc.get("target"), 32), _text(doc.get("target_name"), 100),
+             _text(doc.get("member"), 64), _text(doc.get("rule"), 64),
+             _text(doc.get("satisfaction"), 32), _text(doc.get("satisfaction_comment"), 500),
+             _text(doc.get("satisfaction_at"), 40)))
+
+    def _notice(self, conn, doc_id, doc):
+        audience = doc.get("audience") if isinstance(doc.get("audience"), dict) else {}
+        conn.execute(
+            "INSERT INTO notices (id, grid, uuid, title, body, priority, audience, "
+            "published_by, published_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, ids.grid_of(doc_id), doc_id.rsplit(":", 1)[1], _text(doc.get("title"), 100),
+             _text(doc.get("body")), _text(doc.get("priority"), 16),
+             json.dumps(audience, ensure_ascii=False), _text(doc.get("published_by"), 64),
+             _text(doc.get("published_at"), 40), _text(doc.get("expires_at"), 40)))
+
+    def _receipt(self, conn, doc_id, doc):
+        conn.execute("INSERT INTO receipts (id, grid, notice, reader, read_at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     (doc_id, ids.grid_of(doc_id), _text(doc.get("notice"), 200),
+                      _text(doc.get("reader"), 64), _text(doc.get("read_at"), 40)))
 
     def _review(self, conn, doc_id, doc):
         visit = doc_id[len("review:"):]

@@ -7,19 +7,26 @@ the exports, so an export holds exactly the rows the queue was showing.
 """
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, time as dtime, timedelta
 
+from ..schemas.request import KINDS, REFERRAL_STATUSES
 from .common import grid_clause
 from .times import epoch, parse_day
 
 COLOURS = ("green", "yellow", "red")
 OUTCOMES = ("met", "not_home", "refused", "moved")
 REVIEW_STATES = ("pending", "approved", "needs_fix", "rejected")
-OPEN_STATUSES = ("open", "assigned", "in_progress")
+OPEN_STATUSES = ("open", "assigned", "in_progress", "referred", "accepted", "seen")
 DONE_STATUSES = ("resolved", "closed")
 LIFECYCLE = ("open", "assigned", "in_progress", "resolved", "closed")
+# A referral (转诊) moves referred → accepted → seen → closed; its clock stops
+# when the doctor or hospital accepts it.
+REFERRAL_LIFECYCLE = REFERRAL_STATUSES
+REFERRAL_STOP = "accepted"
+URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 # The status that stops each SLA clock: someone on site; the fix done; a plan given.
 SLA_STOP = {"onsite_5m": "in_progress", "fix_20m": "resolved", "plan_2d": "in_progress"}
 SLA_SETTING = {"onsite_5m": "SLA_ONSITE", "fix_20m": "SLA_FIX", "plan_2d": "SLA_PLAN"}
@@ -182,23 +189,43 @@ def household_events(conn, household_id):
     return events
 
 
-REQUEST_KEYS = ("id", "grid", "household", "visit", "kind", "detail", "urgency", "sla",
-                "status", "assignee", "opened_at", "status_times", "updated_at", "head",
-                "building", "unit", "room")
+REQUEST_COLUMNS = ("id", "grid", "household", "visit", "kind", "detail", "urgency", "sla",
+                   "status", "assignee", "opened_at", "status_times", "updated_at", "target",
+                   "target_name", "member", "rule", "satisfaction", "satisfaction_comment",
+                   "satisfaction_at")
+REQUEST_KEYS = REQUEST_COLUMNS + ("head", "building", "unit", "room")
+REQUEST_SELECT = (f"SELECT r.{', r.'.join(REQUEST_COLUMNS)}, h.head, h.building, h.unit, "
+                  "h.room FROM requests r LEFT JOIN households h ON h.id = r.household")
+
+
+def lifecycle(kind, status=None):
+    """The statuses a request of ``kind`` moves through, in order.
+
+    A referral's own statuses unless ``status`` is one only the other
+    lifecycle has (a referral recorded before referrals had their own).
+    """
+    found = REFERRAL_LIFECYCLE if kind == "referral" else LIFECYCLE
+    if status is not None and status not in found:
+        other = LIFECYCLE if found is REFERRAL_LIFECYCLE else REFERRAL_LIFECYCLE
+        return other if status in other else found
+    return found
 
 
 def _clock(row, config, now):
     """Add the SLA clock to a request row: due, state (running/overdue/met/late)."""
     limit = config.get(SLA_SETTING.get(row["sla"], "SLA_PLAN"))
     row["due"] = (row["opened_at"] or 0) + limit
-    stop = SLA_STOP.get(row["sla"], "in_progress")
+    order = lifecycle(row["kind"], row["status"])
+    stop = SLA_STOP.get(row["sla"], "in_progress") if order is LIFECYCLE else REFERRAL_STOP
     times = json.loads(row["status_times"] or "{}")
     row["status_times"] = times
-    reached = row["status"] in LIFECYCLE and LIFECYCLE.index(row["status"]) >= LIFECYCLE.index(stop)
+    row["statuses"] = order
+    row["age"] = now - (row["opened_at"] or now)
+    reached = row["status"] in order and order.index(row["status"]) >= order.index(stop)
     if reached:
         # When the clock stopped: the stop status's time, else the first later
         # status's, else the last edit (old tablets kept no status times).
-        later = [epoch(times.get(s)) for s in LIFECYCLE[LIFECYCLE.index(stop):]]
+        later = [epoch(times.get(s)) for s in order[order.index(stop):]]
         stopped = next((at for at in later if at), None) or epoch(row["updated_at"]) or now
         row["clock"] = "met" if stopped <= row["due"] else "late"
         row["remaining"] = row["due"] - stopped
@@ -208,21 +235,33 @@ def _clock(row, config, now):
     return row
 
 
-def requests(conn, grids, group, config, now=None, limit=None, offset=0):
-    """``(total, rows)`` of requests with SLA clocks.
+def kind_filter(args):
+    """The request kind a query string asks for, or "" (every kind)."""
+    kind = args.get("kind", "")
+    return kind if kind in KINDS else ""
 
-    ``group`` "open": unfinished requests, overdue first, then by due time;
-    "done": resolved and closed ones, newest first.
+
+def requests(conn, grids, group, config, now=None, limit=None, offset=0, kind=""):
+    """``(total, rows)`` of requests with SLA clocks, of one ``kind`` if given.
+
+    ``group`` "open": unfinished requests, overdue first, then by due time
+    (open referrals: most urgent first, then oldest first); "done": resolved
+    and closed ones, newest first.
     """
     now = time.time() if now is None else now
     statuses = OPEN_STATUSES if group == "open" else DONE_STATUSES
     args = list(statuses)
     where = (f"r.status IN ({','.join('?' * len(statuses))}) AND "
              + grid_clause("r.grid", grids, args))
-    rows = [_clock(dict(zip(REQUEST_KEYS, row)), config, now) for row in conn.execute(
-        f"SELECT r.{', r.'.join(REQUEST_KEYS[:13])}, h.head, h.building, h.unit, h.room "
-        f"FROM requests r LEFT JOIN households h ON h.id = r.household WHERE {where}", args)]
-    if group == "open":
+    if kind:
+        where += " AND r.kind = ?"
+        args.append(kind)
+    rows = [_clock(dict(zip(REQUEST_KEYS, row)), config, now)
+            for row in conn.execute(f"{REQUEST_SELECT} WHERE {where}", args)]
+    if group == "open" and kind == "referral":
+        rows.sort(key=lambda r: (-URGENCY_RANK.get(r["urgency"], 0), r["opened_at"] or 0,
+                                 r["id"]))
+    elif group == "open":
         rows.sort(key=lambda r: (r["clock"] != "overdue", r["due"], r["id"]))
     else:
         rows.sort(key=lambda r: (-(r["opened_at"] or 0), r["id"]))
@@ -232,8 +271,69 @@ def requests(conn, grids, group, config, now=None, limit=None, offset=0):
 
 def request_row(conn, request_id, config, now=None):
     """One request with its SLA clock, or None."""
-    row = conn.execute(f"SELECT r.{', r.'.join(REQUEST_KEYS[:13])}, h.head, h.building, "
-                       "h.unit, h.room FROM requests r LEFT JOIN households h "
-                       "ON h.id = r.household WHERE r.id = ?", (request_id,)).fetchone()
+    row = conn.execute(f"{REQUEST_SELECT} WHERE r.id = ?", (request_id,)).fetchone()
     return None if row is None else _clock(dict(zip(REQUEST_KEYS, row)), config,
                                            time.time() if now is None else now)
+
+
+NOTICE_KEYS = ("uuid", "title", "body", "priority", "audience", "published_by", "published_at",
+               "expires_at", "grids")
+
+
+def count_notices(conn, grids):
+    """How many notices reach at least one of ``grids``."""
+    args = []
+    where = grid_clause("grid", grids, args)
+    return conn.execute(f"SELECT COUNT(DISTINCT uuid) FROM notices WHERE {where}",
+                        args).fetchone()[0]
+
+
+def notices(conn, grids, limit, offset):
+    """One page of notices reaching ``grids``, newest first, each with the
+    grids (of ``grids``) it reached."""
+    args = []
+    where = grid_clause("grid", grids, args)
+    rows = conn.execute(
+        "SELECT uuid, MAX(title), MAX(body), MAX(priority), MAX(audience), MAX(published_by), "
+        "MAX(published_at), MAX(expires_at), GROUP_CONCAT(grid) FROM notices "
+        f"WHERE {where} GROUP BY uuid ORDER BY MAX(published_at) DESC, uuid LIMIT ? OFFSET ?",
+        args + [limit, offset]).fetchall()
+    found = []
+    for row in rows:
+        notice = dict(zip(NOTICE_KEYS, row))
+        notice["audience"] = json.loads(notice["audience"] or "{}")
+        notice["grids"] = sorted(notice["grids"].split(","))
+        found.append(notice)
+    return found
+
+
+def notice_grids(conn, key):
+    """``{grid: notice id}`` of every document of notice ``key``, in any grid."""
+    return dict(conn.execute("SELECT grid, id FROM notices WHERE uuid = ?", (key,)).fetchall())
+
+
+def notice_readers(conn, keys, grids):
+    """``{uuid: [(reader, read_at)]}``: who read each notice (in ``grids``),
+    once each at their earliest time, first reader first."""
+    if not keys:
+        return {}
+    args = list(keys)
+    where = grid_clause("r.grid", grids, args)
+    earliest = {}
+    for key, reader, read_at in conn.execute(
+            "SELECT n.uuid, r.reader, r.read_at FROM receipts r JOIN notices n "
+            f"ON n.id = r.notice WHERE n.uuid IN ({','.join('?' * len(keys))}) AND {where}",
+            args):
+        at = epoch(read_at)
+        if at is not None and at < earliest.get((key, reader), math.inf):
+            earliest[key, reader] = at
+    found = {}
+    for (key, reader), at in sorted(earliest.items(), key=lambda item: item[1]):
+        found.setdefault(key, []).append((reader, at))
+    return found
+
+
+def previous_visit_at(conn, household_id, before):
+    """Epoch of the household's latest submitted visit before ``before``, or None."""
+    return conn.execute("SELECT MAX(at) FROM visits WHERE household = ? AND at < ?",
+                        (household_id, before)).fetchone()[0]

@@ -1,5 +1,6 @@
 """The review queue: submitted visits newest first, filtered, paged; a visit's
-page with its full record and the review form; bulk approve.
+page with its full record, its early warnings beside the server's own
+evaluation with the current rules, and the review form; bulk approve.
 
 A verdict is a ``review:{visit id}`` document written into the field
 database, so it replicates to the worker's tablet: "needs fix" and
@@ -15,6 +16,8 @@ from .common import (Pager, audit, check_doc, display_names, grids_in_scope, ind
                      safe_next, scope, tz, workers_in_scope)
 from .forms import ActionForm, ReviewForm
 from .i18n import t
+from .ruleset import evaluate_visit
+from .times import epoch
 
 bp = Blueprint("reviews", __name__)
 BULK_MAX = 500
@@ -83,9 +86,12 @@ def visit(visit_id):
     except NotFound:             # the household may not have synced yet
         household = None
     status = 400 if request.method == "POST" else 200
+    at = epoch(doc.get("visited_at"))
+    checked = evaluate_visit(doc, household, None if at is None else queries.previous_visit_at(
+        index(), doc.get("household"), at))
     people = {m.get("id"): m.get("name") for m in (household or {}).get("members") or []
               if isinstance(m, dict)}
     back = safe_next(request.args.get("back"), "console.reviews.queue")
     return render_template("console/visit.html", doc=doc, review=review, form=form,
                            household=household, people=people, back=back,
-                           names=display_names()), status
+                           names=display_names(), checked=checked), status

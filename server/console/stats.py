@@ -3,12 +3,14 @@
 Coverage and colours read the households table (a few hundred rows per
 grid) with each household's latest visit kept beside it; trends and
 visits per worker read ``visit_days`` (one row per grid, day, worker and
-colour). None of them touches the visits table row by row, so the
-dashboard costs the same with 1,000 visits or 1,000,000.
+colour); satisfaction reads the closed requests. None of them touches
+the visits table row by row, so the dashboard costs the same with 1,000
+visits or 1,000,000.
 """
 
 import time
 
+from ..schemas.request import SATISFACTION
 from .common import grid_clause
 from .times import day_range
 
@@ -92,3 +94,24 @@ def visits_on(conn, grids, day):
     where = grid_clause("grid", grids, args)
     return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM visit_days WHERE day = ? AND {where}",
                         args).fetchone()[0]
+
+
+def satisfaction(conn, grids, by):
+    """Residents' satisfaction with closed requests, per ``by`` ("grid" or
+    "kind"): ``[{key, satisfied, basically_satisfied, dissatisfied,
+    unrated, answered, rate}]``; ``rate`` is the share (%) of answers that
+    were 满意 or 基本满意, None before any answer."""
+    column = {"grid": "grid", "kind": "kind"}[by]
+    args = []
+    where = grid_clause("grid", grids, args)
+    found = {}
+    for key, answer, n in conn.execute(
+            f"SELECT {column}, satisfaction, COUNT(*) FROM requests WHERE status = 'closed' "
+            f"AND {where} GROUP BY {column}, satisfaction ORDER BY {column}", args):
+        row = found.setdefault(key, dict({s: 0 for s in SATISFACTION}, key=key, unrated=0))
+        row[answer if answer in SATISFACTION else "unrated"] += n
+    for row in found.values():
+        row["answered"] = sum(row[s] for s in SATISFACTION)
+        good = row["satisfied"] + row["basically_satisfied"]
+        row["rate"] = round(100.0 * good / row["answered"], 1) if row["answered"] else None
+    return list(found.values())

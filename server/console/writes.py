@@ -6,10 +6,14 @@ never be what a sync would refuse.
 - a review is ``review:{visit id}``; it replicates to the worker's tablet;
 - a request's status change and a conflict override are new revisions
   stamped with the user's own clock (``console:{name}``), so they merge
-  field by field with whatever tablets did meanwhile.
+  field by field with whatever tablets did meanwhile;
+- a notice is one ``notice:{grid}:{uuid}`` per grid it reaches, written in
+  one batch; withdrawing it deletes them;
+- the early-warning rule set is ``rules:warning`` (admins only).
 """
 
 import copy
+import uuid
 
 from flask import current_app
 from flask_login import current_user
@@ -20,6 +24,7 @@ from sync.stamps import stamp_edit
 
 from ..access import view_for
 from .common import now_iso
+from .queries import lifecycle
 
 
 def _view():
@@ -38,10 +43,15 @@ def _save(view, doc):
     """
     row = view.bulk_docs([doc])[0]
     if "error" in row:
-        cls = {"forbidden": Forbidden, "conflict": Conflict, "not_found": NotFound}.get(
-            row["error"], BadRequest)
-        raise cls(row["reason"])
+        _raise(row)
     return row["rev"]
+
+
+def _raise(row):
+    """Raise the error of a refused ``_bulk_docs`` row."""
+    cls = {"forbidden": Forbidden, "conflict": Conflict, "not_found": NotFound}.get(
+        row["error"], BadRequest)
+    raise cls(row["reason"])
 
 
 def read(doc_id):
@@ -92,21 +102,82 @@ def _stamped(current, changes):
     return new
 
 
-def set_request_status(request_id, status, assignee):
-    """Move a request to ``status`` (stamping when) and set its assignee.
+def set_request_status(request_id, status, assignee, satisfaction=None, comment=None):
+    """Move a request to ``status`` (stamping when), set its assignee and,
+    on closing, the resident's satisfaction if nobody recorded it yet.
 
+    A referral only moves forward (referred → accepted → seen → closed):
+    the merge keeps the furthest status, so a step back would not hold.
+
+    :raises BadRequest: naming the field, for a status the request's kind
+        does not have, a step back, or a satisfaction that does not fit.
     :raises NotFound, Forbidden, Conflict:
     """
     view = _view()
     current = view.get(request_id)
     if current.get("type") != "request":
         raise NotFound("not a request")
+    kind = current.get("kind")
+    order = lifecycle(kind, current.get("status"))
+    if status not in order:
+        raise BadRequest(f"status: 须为 {' / '.join(order)} 之一 / must be one of "
+                         f"{', '.join(order)} for a {kind or 'request'}")
+    if kind == "referral" and current.get("status") in order \
+            and order.index(status) < order.index(current["status"]):
+        raise BadRequest("status: 转诊状态不能回退 / a referral only moves forward "
+                         f"({current['status']} → {status})")
     times = dict(current.get("status_times") or {})
     times.setdefault(status, now_iso())
     changes = {"status": status, "status_times": times}
     if assignee is not None:
         changes["assignee"] = assignee.strip() or None
+    if satisfaction:
+        if status != "closed":
+            raise BadRequest("satisfaction: 结案时才能记录满意度 / recorded only when closing")
+        if current.get("satisfaction"):
+            raise BadRequest("satisfaction: 网格员已记录居民满意度 / the resident's "
+                             "satisfaction is already recorded")
+        changes.update(satisfaction=satisfaction, satisfaction_at=now_iso(),
+                       satisfaction_comment=(comment or "").strip() or None)
     return _save(view, _stamped(current, changes))
+
+
+def publish_notice(grids, fields):
+    """Publish one notice to ``grids``: one ``notice:{grid}:{uuid}`` per grid,
+    all sharing a uuid, in one batch. Returns the uuid.
+
+    All or none: if any document is refused, the ones written are deleted.
+
+    :raises Forbidden: naming the field or rule a document broke.
+    """
+    view, key, when = _view(), uuid.uuid4().hex, now_iso()
+    common = {"type": "notice", "schema": 2, "updated_at": when,
+              "updated_by": current_user.name, "device": device(),
+              "published_by": current_user.name, "published_at": when}
+    docs = [dict(common, _id=f"notice:{grid}:{key}", grid=grid, **fields)
+            for grid in sorted(grids)]
+    rows = view.bulk_docs(docs)
+    refused = [row for row in rows if "error" in row]
+    if refused:
+        written = [{"_id": row["id"], "_rev": row["rev"], "_deleted": True}
+                   for row in rows if "error" not in row]
+        if written:
+            view.bulk_docs(written)
+        _raise(refused[0])
+    return key
+
+
+def delete_docs(docs):
+    """Delete the current revisions of ``docs`` in one batch; how many went.
+
+    :raises Forbidden, Conflict: for the first document refused.
+    """
+    rows = _view().bulk_docs([{"_id": d["_id"], "_rev": d["_rev"], "_deleted": True}
+                              for d in docs])
+    refused = [row for row in rows if "error" in row]
+    if refused:
+        _raise(refused[0])
+    return len(rows)
 
 
 def override(doc_id, values, expected_rev):
@@ -125,3 +196,12 @@ def override(doc_id, values, expected_rev):
     if not changes:
         raise BadRequest("所选值与当前版本相同 / the chosen values are the current ones")
     return _save(view, _stamped(current, changes))
+
+
+def save_rules(doc):
+    """Write the rule set ``doc`` (admins only); returns the new rev.
+
+    :raises Forbidden: for anyone else, or a rule set the schema refuses.
+    :raises Conflict: when it changed since ``doc["_rev"]``.
+    """
+    return _save(_view(), doc)

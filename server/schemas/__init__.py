@@ -21,8 +21,11 @@ from .common import Context, using
 from .grid import GridSchema
 from .household import HouseholdSchema
 from .messages import error, flatten
+from .notice import NoticeSchema
+from .receipt import ReceiptSchema
 from .request import RequestSchema
 from .review import ReviewSchema
+from .rules import RulesSchema
 from .visit import VisitSchema
 
 __all__ = ["ValidationFailed", "validate", "doc_type", "grid_of", "SCHEMAS"]
@@ -36,6 +39,9 @@ SCHEMAS = {
     "visit": VisitSchema(),
     "request": RequestSchema(),
     "review": ReviewSchema(),
+    "notice": NoticeSchema(),
+    "receipt": ReceiptSchema(),
+    "rules": RulesSchema(),
 }
 
 

@@ -140,7 +140,12 @@ class Choice(Value):
 
 
 class DateTime(Value):
-    """An ISO 8601 date-time with an offset, at most 10 minutes in the future."""
+    """An ISO 8601 date-time with an offset, at most 10 minutes in the future
+    unless ``future`` (a deadline such as a notice's expiry)."""
+
+    def __init__(self, *, future=False, **kwargs):
+        super().__init__(**kwargs)
+        self.future = future
 
     def _deserialize(self, value, attr, data, **kwargs):
         match = DATETIME.fullmatch(value) if isinstance(value, str) else None
@@ -161,7 +166,7 @@ class DateTime(Value):
                               int(second), micro, tzinfo=tz)
         except (ValueError, OverflowError):
             raise fail("format", kind="datetime") from None
-        if moment > current().now + CLOCK_SKEW:
+        if not self.future and moment > current().now + CLOCK_SKEW:
             raise fail("future")
         return moment
 

@@ -64,7 +64,8 @@ LABELS = {
     "worker": ("网格员", "worker"),
     "outcome": ("走访结果", "outcome"),
     "checks": ("成员检查", "member checks"),
-    "member": ("被检查成员", "checked member"),
+    "member": ("相关成员", "member concerned"),
+    "checks.member": ("被检查成员", "checked member"),
     "temperature": ("体温", "temperature"),
     "symptoms": ("症状", "symptoms"),
     "antigen": ("抗原检测结果", "antigen result"),
@@ -96,6 +97,53 @@ LABELS = {
     "street": ("街道编号", "street id"),
     "street_name": ("街道名称", "street name"),
     "_attachments": ("照片", "photo"),
+    # Early warnings on a visit.
+    "warnings": ("预警提示", "warnings"),
+    "rule": ("预警规则", "rule"),
+    "warnings.colour": ("建议颜色", "suggested colour"),
+    "referral": ("建议转诊", "suggested referral"),
+    "reason": ("预警原因", "reason"),
+    "decision": ("处理决定", "decision"),
+    "override_reason": ("不采纳原因", "override reason"),
+    "rules_version": ("规则版本", "rule set version"),
+    # Referrals and satisfaction on a request.
+    "target": ("转诊去向", "referral target"),
+    "target_name": ("转诊机构名称", "referral target name"),
+    "satisfaction": ("满意度", "satisfaction"),
+    "satisfaction_comment": ("满意度评价", "satisfaction comment"),
+    "satisfaction_at": ("满意度回访时间", "satisfaction time"),
+    # Notices and receipts.
+    "title": ("通知标题", "title"),
+    "body": ("通知内容", "body"),
+    "priority": ("优先级", "priority"),
+    "audience": ("通知对象", "audience"),
+    "audience.kind": ("通知范围", "audience kind"),
+    "audience.id": ("通知对象编号", "audience id"),
+    "published_by": ("发布人", "publisher"),
+    "published_at": ("发布时间", "publication time"),
+    "expires_at": ("截止时间", "expiry time"),
+    "notice": ("所属通知", "notice"),
+    "reader": ("阅读人", "reader"),
+    "read_at": ("阅读时间", "read time"),
+    # Rule sets.
+    "version": ("规则集版本", "rule set version"),
+    "rules": ("规则", "rules"),
+    "rules.id": ("规则编号", "rule id"),
+    "rules.reason": ("规则原因", "rule reason"),
+    "reason.zh": ("中文原因", "Chinese reason"),
+    "reason.en": ("英文原因", "English reason"),
+    "when": ("触发条件", "condition"),
+    "all": ("全部条件", "all conditions"),
+    "any": ("任一条件", "any conditions"),
+    "op": ("比较运算符", "operator"),
+    "value": ("比较值", "value"),
+    "check": ("检查项", "check reading"),
+    "when.member": ("成员属性", "member attribute"),
+    "all.member": ("成员属性", "member attribute"),
+    "any.member": ("成员属性", "member attribute"),
+    "when.household": ("住户属性", "household attribute"),
+    "all.household": ("住户属性", "household attribute"),
+    "any.household": ("住户属性", "household attribute"),
     # List items, for errors on one item ("services[3]").
     "members[]": ("家庭成员", "member"),
     "checks[]": ("成员检查", "check"),
@@ -103,6 +151,10 @@ LABELS = {
     "services[]": ("现场服务", "service"),
     "tags[]": ("重点人群标签", "tag"),
     "symptoms[]": ("症状", "symptom"),
+    "warnings[]": ("预警提示", "warning"),
+    "rules[]": ("规则", "rule"),
+    "all[]": ("条件", "condition"),
+    "any[]": ("条件", "condition"),
 }
 
 # Object fields whose keys are data, not field names: "stamps.colour".
@@ -126,6 +178,11 @@ VALUE_ZH = {
     "resolved": "已解决", "closed": "已关闭",
     "draft": "草稿", "submitted": "已提交",
     "pending": "待审核", "approved": "通过", "needs_fix": "退回修改", "rejected": "不通过",
+    "referred": "已转诊", "accepted": "已接收", "seen": "已就诊", "overridden": "不采纳",
+    "family_doctor": "家庭医生", "community_health_centre": "社区卫生服务中心",
+    "hospital": "医院", "satisfied": "满意", "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意", "important": "重要", "grid": "网格", "community": "社区",
+    "everyone": "所有人",
 }
 
 TYPE_NAMES = {
@@ -152,6 +209,8 @@ FORMATS = {
     "attachment": ("须为附件对象，包含 content_type 以及 data 或 length",
                    "must be an attachment object with content_type and data or length"),
     "base64": ("的数据不是有效的 Base64 编码", "data is not valid base64"),
+    "notice_id": ("须为通知编号，形如 notice:网格:编号",
+                  "must be a notice id like notice:{grid}:{uuid}"),
     "doc_id": ("格式不正确：网格和编号只能由字母、数字、_ 和 - 组成，长度 1–64",
                "is malformed: grid and key segments are 1–64 characters of "
                "A-Z a-z 0-9 _ -"),
@@ -160,15 +219,31 @@ FORMATS = {
 REQUIRED_WHEN = {
     "colour": ("标为黄色或红色时须填写", "is required when the colour is yellow or red"),
     "review": ("退回修改或不通过时须填写", "is required when the review is needs_fix or rejected"),
+    "referral": ("转诊（referral）须填写", "is required for a referral"),
+    "override": ("不采纳时须填写", "is required when the decision is overridden"),
+    "audience": ("通知网格或社区时须填写", "is required when the audience is a grid or community"),
+}
+
+ONLY_WHEN = {
+    "referral": ("只能用于转诊（referral）诉求", "is only allowed on referrals"),
+    "closed": ("只能在状态为已关闭（closed）时填写", "is only recorded when the status is closed"),
+    "satisfaction": ("只能在填写满意度后填写", "is only allowed with a satisfaction"),
+    "override": ("只在不采纳（overridden）时填写", "is only given when the decision is overridden"),
+    "audience": ("在通知所有人时不填写", "is absent when the audience is everyone"),
 }
 
 # Whole-message overrides for one field and rule.
 OVERRIDES = {
     ("schema", "enum"): ("文档版本须为 2（当前版本）或 1（上一版本）",
                          "schema version must be 2 (current) or 1 (previous)"),
-    ("_id", "kind"): ("文档编号须以 grid:、household:、visit:、request: 或 review:visit: 开头",
+    ("_id", "kind"): ("文档编号须以 grid:、household:、visit:、request:、review:visit:、"
+                      "notice:、receipt: 或 rules: 开头",
                       "the document id must start with grid:, household:, visit:, "
-                      "request: or review:visit:"),
+                      "request:, review:visit:, notice:, receipt: or rules:"),
+    ("decision", "enum"): ("处理决定须为 accepted（采纳）或 overridden（不采纳）",
+                           "the decision must be accepted or overridden"),
+    ("expires_at", "after_published"): ("截止时间须晚于发布时间",
+                                        "the expiry time must be after the publication time"),
     ("checks", "only_when_met"): ("只有走访结果为见面（met）时才能填写成员检查",
                                   "member checks are only recorded when the outcome is met"),
     ("follow_up_on", "not_before_visit"): ("复访日期不能早于走访日期",
@@ -216,6 +291,12 @@ def render(names, rule, params, item=False):
             when_zh, when_en = REQUIRED_WHEN[p["when"]]
             return f"{when_zh}{zh}", f"{en} {when_en}"
         return f"{zh}为必填项", f"{en} is required"
+    if rule == "only_when":
+        when_zh, when_en = ONLY_WHEN[p["when"]]
+        return f"{zh}{when_zh}", f"{en} {when_en}"
+    if rule == "condition":
+        return (f"{zh}须为 all、any，或对 check、member、household 之一的一项比较",
+                f"{en} must be all, any, or one test of check, member or household")
     if rule == "type":
         if p.get("kind") == "document":
             return "文档须为 JSON 对象", "the document must be a JSON object"

@@ -17,6 +17,8 @@ NEED_KINDS = ("medicine", "groceries", "doctor", "referral", "repair", "psycholo
               "other")
 URGENCIES = ("low", "normal", "high", "urgent")
 STATUSES = ("draft", "submitted")
+REFERRAL_TARGETS = ("family_doctor", "community_health_centre", "hospital")
+DECISIONS = ("accepted", "overridden")
 PHOTO_TYPES = ("image/jpeg", "image/png")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
@@ -51,6 +53,26 @@ class NeedSchema(Strict):
     kind = Choice(NEED_KINDS, required=True)
     detail = Text(max=500)
     urgency = Choice(URGENCIES)
+
+
+class WarningSchema(Strict):
+    """What the early-warning rules suggested on a visit, and what the worker decided."""
+
+    rule = Text(required=True, min=1, max=64)
+    member = Text(max=64)
+    colour = Choice(COLOURS, required=True)
+    referral = Choice(REFERRAL_TARGETS)
+    reason = Text(required=True, min=1, max=500)
+    decision = Choice(DECISIONS, required=True)
+    override_reason = Text(min=1, max=500)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _override_needs_reason(self, data, raw, **kwargs):
+        reason = raw.get("override_reason")
+        if raw.get("decision") == "overridden" and reason is None:
+            raise ValidationError({"override_reason": [Problem("required", when="override")]})
+        if raw.get("decision") == "accepted" and reason is not None:
+            raise ValidationError({"override_reason": [Problem("only_when", when="override")]})
 
 
 def photo_size(attachment):
@@ -113,6 +135,8 @@ class VisitSchema(DocumentSchema):
     follow_up_on = Date()
     notes = Text(max=2000)
     status = Choice(STATUSES)
+    warnings = ListOf(Obj(WarningSchema), max=20, validate=_schema_2_only)
+    rules_version = Number(min=1, max=10**9, integer=True, validate=_schema_2_only)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _cross_field(self, data, raw, **kwargs):

@@ -65,6 +65,7 @@ def test_main_screens(server, tablets):
     tablet.offline()
     check.locator("[name=temperature]").fill("38.2")
     page.fill("[name=colour_reason]", "低热咳嗽，降糖药将尽，明天复访")
+    page.click(".warning[data-warning=fever] .warn-accept")       # the rules' early warning
     page.click("[data-days='1']")
     page.click("#save-visit")
     page.wait_for_selector(f"[data-household='{RED}']")

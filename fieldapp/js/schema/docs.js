@@ -1,10 +1,12 @@
 // The schema of each field document: the twin of server/schemas/{household,visit,
-// request,review,grid}.py, with the same rules, field paths and rule names.
+// request,review,grid,notice,receipt,rules}.py, with the same rules, field paths
+// and rule names.
 
 import {
   Bool, Choice, DateF, DateTime, Ext, ListOf, Num, Obj, Stamps, Text, base64Length, child,
   isBlank, isObject, push,
 } from './fields.js';
+import { condition } from './rules.js';
 
 export const COLOURS = ['green', 'yellow', 'red'];
 export const GENDERS = ['male', 'female', 'other'];
@@ -18,26 +20,42 @@ export const VISIT_STATUSES = ['draft', 'submitted'];
 export const REQUEST_KINDS = [...NEED_KINDS, 'complaint'];
 export const SLAS = ['onsite_5m', 'fix_20m', 'plan_2d'];
 export const REQUEST_STATUSES = ['open', 'assigned', 'in_progress', 'resolved', 'closed'];
+export const REFERRAL_STATUSES = ['referred', 'accepted', 'seen', 'closed'];
+export const REFERRAL_TARGETS = ['family_doctor', 'community_health_centre', 'hospital'];
+export const DECISIONS = ['accepted', 'overridden'];
+export const SATISFACTION = ['satisfied', 'basically_satisfied', 'dissatisfied'];
+export const NOTICE_PRIORITIES = ['normal', 'important', 'urgent'];
+export const AUDIENCES = ['grid', 'community', 'everyone'];
+/** The statuses a request of kind moves through, in order. */
+export const statusesFor = (kind) => (kind === 'referral' ? REFERRAL_STATUSES : REQUEST_STATUSES);
 export const REVIEW_STATES = ['pending', 'approved', 'needs_fix', 'rejected'];
 export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 const PHONE = /^[0-9 +-]+$/;
 const SEGMENT = '[A-Za-z0-9_-]{1,64}';
+/** The partition of rules:* documents, which every account's view includes. */
+export const SHARED = '*';
 const ID_PATTERNS = {
   grid: new RegExp(`^grid:(${SEGMENT})$`),
   household: new RegExp(`^household:(${SEGMENT}):${SEGMENT}$`),
   visit: new RegExp(`^visit:(${SEGMENT}):${SEGMENT}$`),
   request: new RegExp(`^request:(${SEGMENT}):${SEGMENT}$`),
   review: new RegExp(`^review:visit:(${SEGMENT}):${SEGMENT}$`),
+  notice: new RegExp(`^notice:(${SEGMENT}):${SEGMENT}$`),
+  receipt: new RegExp(`^receipt:(${SEGMENT}):${SEGMENT}$`),
+  rules: new RegExp(`^rules:${SEGMENT}$`),
 };
-const PREFIXES = { grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:' };
+const PREFIXES = {
+  grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:',
+  notice: 'notice:', receipt: 'receipt:', rules: 'rules:',
+};
 
-/** [type, grid] of a well-formed field-document id, else null (sync/ids.py). */
+/** [type, grid] of a well-formed field-document id, else null (sync/ids.py); rules are in SHARED. */
 export function parseId(id) {
   if (typeof id !== 'string') return null;
   for (const [kind, re] of Object.entries(ID_PATTERNS)) {
     const m = re.exec(id);
-    if (m) return [kind, m[1]];
+    if (m) return [kind, m[1] ?? SHARED];
   }
   return null;
 }
@@ -105,6 +123,8 @@ const household = documentSchema({
   notes: Text({ max: 2000 }),
 }, { stamped: true, cross: colourReason('colour') });
 
+const schema2Only = (v, ctx) => (ctx.version < 2 ? ['version', {}] : null);
+
 const CHECK = {
   fields: {
     member: Text({ required: true, min: 1, max: 64 }),
@@ -113,12 +133,31 @@ const CHECK = {
     antigen: Choice(ANTIGEN),
     bp_systolic: Num({ min: 60, max: 260, unit: ' mmHg' }),
     bp_diastolic: Num({ min: 30, max: 160, unit: ' mmHg' }),
-    spo2: Num({ min: 50, max: 100, unit: '%', validate: (v, ctx) => (ctx.version < 2 ? ['version', {}] : null) }),
+    spo2: Num({ min: 50, max: 100, unit: '%', validate: schema2Only }),
     medication_on_hand: Bool(),
   },
   cross(raw, data, ctx, loc, errs) {
     const high = data.bp_systolic, low = data.bp_diastolic;
     if (high != null && low != null && low >= high) push(errs, child(loc, 'bp_diastolic'), 'below_systolic');
+  },
+};
+
+const WARNING = {
+  fields: {
+    rule: Text({ required: true, min: 1, max: 64 }),
+    member: Text({ max: 64 }),
+    colour: Choice(COLOURS, { required: true }),
+    referral: Choice(REFERRAL_TARGETS),
+    reason: Text({ required: true, min: 1, max: 500 }),
+    decision: Choice(DECISIONS, { required: true }),
+    override_reason: Text({ min: 1, max: 500 }),
+  },
+  cross(raw, data, ctx, loc, errs) {
+    if (raw.decision === 'overridden' && raw.override_reason == null) {
+      push(errs, child(loc, 'override_reason'), 'required', { when: 'override' });
+    } else if (raw.decision === 'accepted' && raw.override_reason != null) {
+      push(errs, child(loc, 'override_reason'), 'only_when', { when: 'override' });
+    }
   },
 };
 
@@ -161,6 +200,8 @@ const visit = documentSchema({
   follow_up_on: DateF(),
   notes: Text({ max: 2000 }),
   status: Choice(VISIT_STATUSES),
+  warnings: ListOf(Obj(WARNING), { max: 20, validate: schema2Only }),
+  rules_version: Num({ min: 1, max: 1e9, integer: true, validate: schema2Only }),
 }, {
   cross(raw, data, ctx, loc, errs) {
     colourReason('colour_after')(raw, data, ctx, loc, errs);
@@ -174,14 +215,22 @@ const visit = documentSchema({
   },
 });
 
-// status_times: {status: date-time}.
+// status: one of the statuses of the request's kind.
+const status = (v, ctx, loc, errs, raw) => {
+  const statuses = statusesFor(raw.kind);
+  return typeof v !== 'boolean' && statuses.includes(v) ? [true, v] : push(errs, loc, 'enum', { choices: statuses });
+};
+status.required = false;
+
+// status_times: {status: date-time}, statuses of the request's kind.
 const moment = DateTime({ required: true });
-const statusTimes = (v, ctx, loc, errs) => {
+const statusTimes = (v, ctx, loc, errs, raw) => {
   if (!isObject(v)) return push(errs, loc, 'type', { kind: 'object' });
   const before = errs.length;
+  const statuses = statusesFor(raw.kind);
   for (const [status, at] of Object.entries(v)) {
     const here = child(loc, status);
-    if (!REQUEST_STATUSES.includes(status)) push(errs, here, 'enum', { choices: REQUEST_STATUSES });
+    if (!statuses.includes(status)) push(errs, here, 'enum', { choices: statuses });
     else if (at === null) push(errs, here, 'required');
     else moment(at, ctx, here, errs);
   }
@@ -196,11 +245,36 @@ const request = documentSchema({
   detail: Text({ required: true, min: 1, max: 1000 }),
   urgency: Choice(URGENCIES),
   sla: Choice(SLAS),
-  status: Choice(REQUEST_STATUSES),
+  status,
   status_times: statusTimes,
   assignee: Text({ min: 1, max: 64 }),
   opened_at: DateTime({ required: true }),
-}, { stamped: true });
+  target: Choice(REFERRAL_TARGETS),
+  target_name: Text({ max: 100 }),
+  member: Text({ max: 64 }),
+  rule: Text({ max: 64 }),
+  satisfaction: Choice(SATISFACTION),
+  satisfaction_comment: Text({ max: 500 }),
+  satisfaction_at: DateTime(),
+}, {
+  stamped: true,
+  cross(raw, data, ctx, loc, errs) {
+    if (raw.kind === 'referral') {
+      if (raw.target == null) push(errs, child(loc, 'target'), 'required', { when: 'referral' });
+    } else {
+      for (const name of ['target', 'target_name']) {
+        if (raw[name] != null) push(errs, child(loc, name), 'only_when', { when: 'referral' });
+      }
+    }
+    if (raw.satisfaction != null) {
+      if (raw.status !== 'closed') push(errs, child(loc, 'satisfaction'), 'only_when', { when: 'closed' });
+    } else {
+      for (const name of ['satisfaction_comment', 'satisfaction_at']) {
+        if (raw[name] != null) push(errs, child(loc, name), 'only_when', { when: 'satisfaction' });
+      }
+    }
+  },
+});
 
 const review = documentSchema({
   visit: Text({ required: true, max: 200, validate: (v, ctx) => {
@@ -227,4 +301,60 @@ const grid = documentSchema({
   street_name: Text({ min: 1, max: 64 }),
 });
 
-export const SCHEMAS = { grid, household, visit, request, review };
+const AUDIENCE = {
+  fields: { kind: Choice(AUDIENCES, { required: true }), id: Text({ min: 1, max: 64 }) },
+  cross(raw, data, ctx, loc, errs) {
+    const here = child(loc, 'id');
+    if (raw.kind === 'everyone' && raw.id != null) push(errs, here, 'only_when', { when: 'audience' });
+    else if (['grid', 'community'].includes(raw.kind) && raw.id == null) push(errs, here, 'required', { when: 'audience' });
+    else if (raw.kind === 'grid' && typeof raw.id === 'string' && raw.id !== ctx.grid) {
+      push(errs, here, 'matches_id', { expected: ctx.grid });
+    }
+  },
+};
+
+const notice = documentSchema({
+  title: Text({ required: true, min: 1, max: 100 }),
+  body: Text({ required: true, min: 1, max: 2000 }),
+  priority: Choice(NOTICE_PRIORITIES, { required: true }),
+  audience: Obj(AUDIENCE, { required: true }),
+  published_by: Text({ required: true, min: 1, max: 64 }),
+  published_at: DateTime({ required: true }),
+  expires_at: DateTime({ future: true }),
+}, {
+  cross(raw, data, ctx, loc, errs) {
+    if (data.published_at && data.expires_at && data.expires_at.ms <= data.published_at.ms) {
+      push(errs, child(loc, 'expires_at'), 'after_published');
+    }
+  },
+});
+
+const receipt = documentSchema({
+  notice: Text({ required: true, max: 200, validate: sameGridId('notice', 'notice_id') }),
+  reader: Text({ required: true, min: 1, max: 64 }),
+  read_at: DateTime({ required: true }),
+});
+
+const RULE = {
+  fields: {
+    id: Text({ required: true, min: 1, max: 64 }),
+    colour: Choice(COLOURS, { required: true }),
+    referral: Choice(REFERRAL_TARGETS),
+    reason: Obj({ fields: { zh: Text({ required: true, min: 1, max: 500 }), en: Text({ required: true, min: 1, max: 500 }) } },
+      { required: true }),
+    when: condition,
+  },
+};
+
+// A rule set has no grid: it lives in the shared partition.
+const { grid: _noGrid, ...UNGRIDDED } = COMMON;
+const rules = {
+  fields: {
+    ...UNGRIDDED,
+    version: Num({ required: true, min: 1, max: 1e9, integer: true }),
+    rules: ListOf(Obj(RULE), { required: true, max: 50, uniqueBy: 'id' }),
+  },
+  skipUnderscore: true,
+};
+
+export const SCHEMAS = { grid, household, visit, request, review, notice, receipt, rules };

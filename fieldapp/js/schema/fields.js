@@ -102,10 +102,11 @@ export function parseDateTime(v) {
   return { ms: utcMs(y, mo, d, h, mi, s) + micro / 1000 - offset, date: v.slice(0, 10) };
 }
 
+/** An ISO 8601 date-time, at most 10 minutes ahead unless opts.future (a deadline). */
 export const DateTime = (opts = {}) => field((v, ctx, loc, errs) => {
   const moment = parseDateTime(v);
   if (!moment) return push(errs, loc, 'format', { kind: 'datetime' });
-  if (moment.ms > ctx.nowMs + CLOCK_SKEW_MS) return push(errs, loc, 'future');
+  if (!opts.future && moment.ms > ctx.nowMs + CLOCK_SKEW_MS) return push(errs, loc, 'future');
   return [true, moment];
 }, opts);
 
@@ -115,14 +116,17 @@ export const DateF = (opts = {}) => field((v, ctx, loc, errs) => {
   return push(errs, loc, 'format', { kind: 'date' });
 }, opts);
 
-/** Run one field on raw[key]: null means absent; absent required fields are "required". */
+/**
+ * Run one field on raw[key]: null means absent; absent required fields are
+ * "required". The field also gets raw, as marshmallow passes a field its object.
+ */
 function runField(f, raw, key, ctx, loc, errs, out) {
   const here = child(loc, key);
   if (!own(raw, key) || raw[key] === null) {
     if (f.required) push(errs, here, 'required');
     return;
   }
-  const [ok, parsed] = f(raw[key], ctx, here, errs);
+  const [ok, parsed] = f(raw[key], ctx, here, errs, raw);
   if (ok) out[key] = parsed;
 }
 

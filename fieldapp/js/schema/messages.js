@@ -14,7 +14,7 @@ export const LABELS = {
   colour: ['颜色标记', 'colour'], colour_reason: ['标色原因', 'colour reason'],
   household: ['所属住户', 'household'], visited_at: ['走访时间', 'visit time'],
   worker: ['网格员', 'worker'], outcome: ['走访结果', 'outcome'], checks: ['成员检查', 'member checks'],
-  member: ['被检查成员', 'checked member'], temperature: ['体温', 'temperature'],
+  member: ['相关成员', 'member concerned'], 'checks.member': ['被检查成员', 'checked member'], temperature: ['体温', 'temperature'],
   symptoms: ['症状', 'symptoms'], antigen: ['抗原检测结果', 'antigen result'],
   bp_systolic: ['收缩压', 'systolic pressure'], bp_diastolic: ['舒张压', 'diastolic pressure'],
   spo2: ['血氧饱和度', 'SpO2'], medication_on_hand: ['是否备有药品', 'medication on hand'],
@@ -27,8 +27,33 @@ export const LABELS = {
   comment: ['审核意见', 'comment'], reviewer: ['审核人', 'reviewer'], reviewed_at: ['审核时间', 'review time'],
   community: ['社区编号', 'community id'], community_name: ['社区名称', 'community name'],
   street: ['街道编号', 'street id'], street_name: ['街道名称', 'street name'], _attachments: ['照片', 'photo'],
+  // Early warnings on a visit.
+  warnings: ['预警提示', 'warnings'], rule: ['预警规则', 'rule'], 'warnings.colour': ['建议颜色', 'suggested colour'],
+  referral: ['建议转诊', 'suggested referral'], reason: ['预警原因', 'reason'], decision: ['处理决定', 'decision'],
+  override_reason: ['不采纳原因', 'override reason'], rules_version: ['规则版本', 'rule set version'],
+  // Referrals and satisfaction on a request.
+  target: ['转诊去向', 'referral target'], target_name: ['转诊机构名称', 'referral target name'],
+  satisfaction: ['满意度', 'satisfaction'], satisfaction_comment: ['满意度评价', 'satisfaction comment'],
+  satisfaction_at: ['满意度回访时间', 'satisfaction time'],
+  // Notices and receipts.
+  title: ['通知标题', 'title'], body: ['通知内容', 'body'], priority: ['优先级', 'priority'],
+  audience: ['通知对象', 'audience'], 'audience.kind': ['通知范围', 'audience kind'],
+  'audience.id': ['通知对象编号', 'audience id'], published_by: ['发布人', 'publisher'],
+  published_at: ['发布时间', 'publication time'], expires_at: ['截止时间', 'expiry time'],
+  notice: ['所属通知', 'notice'], reader: ['阅读人', 'reader'], read_at: ['阅读时间', 'read time'],
+  // Rule sets.
+  version: ['规则集版本', 'rule set version'], rules: ['规则', 'rules'], 'rules.id': ['规则编号', 'rule id'],
+  'rules.reason': ['规则原因', 'rule reason'], 'reason.zh': ['中文原因', 'Chinese reason'],
+  'reason.en': ['英文原因', 'English reason'], when: ['触发条件', 'condition'], all: ['全部条件', 'all conditions'],
+  any: ['任一条件', 'any conditions'], op: ['比较运算符', 'operator'], value: ['比较值', 'value'],
+  check: ['检查项', 'check reading'], 'when.member': ['成员属性', 'member attribute'],
+  'all.member': ['成员属性', 'member attribute'], 'any.member': ['成员属性', 'member attribute'],
+  'when.household': ['住户属性', 'household attribute'], 'all.household': ['住户属性', 'household attribute'],
+  'any.household': ['住户属性', 'household attribute'],
   'members[]': ['家庭成员', 'member'], 'checks[]': ['成员检查', 'check'], 'needs[]': ['需求', 'need'],
   'services[]': ['现场服务', 'service'], 'tags[]': ['重点人群标签', 'tag'], 'symptoms[]': ['症状', 'symptom'],
+  'warnings[]': ['预警提示', 'warning'], 'rules[]': ['规则', 'rule'], 'all[]': ['条件', 'condition'],
+  'any[]': ['条件', 'condition'],
 };
 
 const MAPPINGS = ['stamps', 'status_times', '_attachments'];
@@ -45,7 +70,10 @@ export const VALUE_ZH = {
   high: '高', urgent: '紧急', onsite_5m: '5分钟到场', fix_20m: '20分钟解决', plan_2d: '2天答复',
   open: '待受理', assigned: '已派单', in_progress: '办理中', resolved: '已解决', closed: '已关闭',
   draft: '草稿', submitted: '已提交', pending: '待审核', approved: '通过', needs_fix: '退回修改',
-  rejected: '不通过',
+  rejected: '不通过', referred: '已转诊', accepted: '已接收', seen: '已就诊', overridden: '不采纳',
+  family_doctor: '家庭医生', community_health_centre: '社区卫生服务中心', hospital: '医院',
+  satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意', important: '重要',
+  grid: '网格', community: '社区', everyone: '所有人',
 };
 
 const TYPE_NAMES = {
@@ -65,6 +93,7 @@ const FORMATS = {
   attachment: ['须为附件对象，包含 content_type 以及 data 或 length',
     'must be an attachment object with content_type and data or length'],
   base64: ['的数据不是有效的 Base64 编码', 'data is not valid base64'],
+  notice_id: ['须为通知编号，形如 notice:网格:编号', 'must be a notice id like notice:{grid}:{uuid}'],
   doc_id: ['格式不正确：网格和编号只能由字母、数字、_ 和 - 组成，长度 1–64',
     'is malformed: grid and key segments are 1–64 characters of A-Z a-z 0-9 _ -'],
 };
@@ -72,12 +101,25 @@ const FORMATS = {
 const REQUIRED_WHEN = {
   colour: ['标为黄色或红色时须填写', 'is required when the colour is yellow or red'],
   review: ['退回修改或不通过时须填写', 'is required when the review is needs_fix or rejected'],
+  referral: ['转诊（referral）须填写', 'is required for a referral'],
+  override: ['不采纳时须填写', 'is required when the decision is overridden'],
+  audience: ['通知网格或社区时须填写', 'is required when the audience is a grid or community'],
+};
+
+const ONLY_WHEN = {
+  referral: ['只能用于转诊（referral）诉求', 'is only allowed on referrals'],
+  closed: ['只能在状态为已关闭（closed）时填写', 'is only recorded when the status is closed'],
+  satisfaction: ['只能在填写满意度后填写', 'is only allowed with a satisfaction'],
+  override: ['只在不采纳（overridden）时填写', 'is only given when the decision is overridden'],
+  audience: ['在通知所有人时不填写', 'is absent when the audience is everyone'],
 };
 
 const OVERRIDES = {
   'schema/enum': ['文档版本须为 2（当前版本）或 1（上一版本）', 'schema version must be 2 (current) or 1 (previous)'],
-  '_id/kind': ['文档编号须以 grid:、household:、visit:、request: 或 review:visit: 开头',
-    'the document id must start with grid:, household:, visit:, request: or review:visit:'],
+  '_id/kind': ['文档编号须以 grid:、household:、visit:、request:、review:visit:、notice:、receipt: 或 rules: 开头',
+    'the document id must start with grid:, household:, visit:, request:, review:visit:, notice:, receipt: or rules:'],
+  'decision/enum': ['处理决定须为 accepted（采纳）或 overridden（不采纳）', 'the decision must be accepted or overridden'],
+  'expires_at/after_published': ['截止时间须晚于发布时间', 'the expiry time must be after the publication time'],
   'checks/only_when_met': ['只有走访结果为见面（met）时才能填写成员检查',
     'member checks are only recorded when the outcome is met'],
   'follow_up_on/not_before_visit': ['复访日期不能早于走访日期', 'the follow-up date must not be before the visit date'],
@@ -111,6 +153,10 @@ export function render(names, rule, p = {}, item = false) {
     case 'required':
       if (REQUIRED_WHEN[p.when]) return [`${REQUIRED_WHEN[p.when][0]}${zh}`, `${en} ${REQUIRED_WHEN[p.when][1]}`];
       return [`${zh}为必填项`, `${en} is required`];
+    case 'only_when': return [`${zh}${ONLY_WHEN[p.when][0]}`, `${en} ${ONLY_WHEN[p.when][1]}`];
+    case 'condition':
+      return [`${zh}须为 all、any，或对 check、member、household 之一的一项比较`,
+        `${en} must be all, any, or one test of check, member or household`];
     case 'type': {
       if (p.kind === 'document') return ['文档须为 JSON 对象', 'the document must be a JSON object'];
       const [tzh, ten] = TYPE_NAMES[p.kind] || ['正确的类型', 'of the right type'];

@@ -1,11 +1,13 @@
 // One household: members with key-population tags, colour and reason, visit
-// history, open requests, and the way to a new visit or an edit.
+// history, requests and referrals (moved along here), and the way to a new
+// visit or an edit.
 
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { refusedDocs } from '../outbox.js';
-import { index, openRequests, visitState } from '../store.js';
-import { badge, esc, setTitle, shortTime } from '../ui.js';
+import { index, visitState } from '../store.js';
+import { $, badge, esc, setTitle, shortTime } from '../ui.js';
+import { requestsSection, wireRequests } from './requests.js';
 
 const thisYear = () => new Date().getFullYear();
 
@@ -32,12 +34,6 @@ export function review(visitId) {
   return r ? `<span class="pill review-${esc(r.state)}" data-review="${esc(r.state)}">${esc(v(r.state))}</span>` : '';
 }
 
-function requestRow(r) {
-  return `<li class="request" data-request="${esc(r._id)}"><span class="pill">${esc(v(r.kind))}</span>
-    <span>${esc(r.detail)}</span><span class="pill pill-warn">${esc(v(r.sla))}</span>
-    <span class="pill">${esc(v(r.status))}</span><span class="muted">${esc(v(r.urgency))}</span></li>`;
-}
-
 /** The household page. */
 export async function household(view, { id }) {
   const draw = () => {
@@ -50,7 +46,6 @@ export async function household(view, { id }) {
     setTitle(`${hh.building} ${hh.unit || ''} ${hh.room}`, link('grid', hh.grid, 'b', hh.building));
     const s = visitState(id);
     const visits = index.visits.get(id) || [];
-    const requests = openRequests(id);
     const refused = refusedDocs();
     view.innerHTML = `<section class="card hh-head c-edge-${esc(hh.colour)}" data-household="${esc(id)}">
         <div class="row between"><div>${badge(hh.colour)} <strong class="big">${esc(hh.head || '')}</strong>
@@ -65,11 +60,11 @@ export async function household(view, { id }) {
       <div class="two-col">
         <section class="card"><h2>${esc(t('members'))} (${(hh.members || []).length})</h2>
           <ul class="members">${(hh.members || []).map(member).join('') || `<li class="muted">${esc(t('noMembers'))}</li>`}</ul></section>
-        <section class="card"><h2>${esc(t('openRequests'))} (${requests.length})</h2>
-          <ul class="requests">${requests.map(requestRow).join('') || `<li class="muted">${esc(t('noRequests'))}</li>`}</ul></section>
+        ${requestsSection(id)}
       </div>
       <section class="card"><h2>${esc(t('visits'))} (${visits.length})</h2>
         <div class="visits">${visits.map((x) => visitRow(x, refused)).join('') || `<p class="muted">${esc(t('noVisits'))}</p>`}</div></section>`;
+    wireRequests($('#requests', view));
   };
   draw();
   return { refresh: draw };

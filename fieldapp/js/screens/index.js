@@ -7,3 +7,4 @@ export { householdEdit } from './household_edit.js';
 export { visitForm } from './visit_form.js';
 export { visitView } from './visit_view.js';
 export { syncScreen, settings } from './sync_screen.js';
+export { notices, notice } from './notices.js';

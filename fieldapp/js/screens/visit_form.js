@@ -1,6 +1,7 @@
-// A new visit: outcome, member checks, needs (→ requests), services, colour
-// after (reason for yellow and red), follow-up date, notes, a photo. Checked
-// with the server's rules before it is saved; saved as "submitted".
+// A new visit: outcome, member checks with early warnings to decide, needs
+// (→ requests), services, colour after (reason for yellow and red), follow-up
+// date, notes, a photo. Checked with the server's rules before it is saved;
+// saved as "submitted", with a referral for each accepted warning that asks one.
 
 import { db } from '../db.js';
 import { clearErrors, showErrors } from '../formerrors.js';
@@ -13,6 +14,7 @@ import { $, $$, addDays, choices, chosen, esc, setTitle, toast, wireChoices } fr
 import {
   addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,
 } from './visit_parts.js';
+import { householdWarnings, rulesNote, wireWarnings } from './visit_warnings.js';
 
 const section = (title, body, path = '') =>
   `<section class="card"${path ? ` data-path="${path}"` : ''}><h2>${esc(title)}</h2>${body}</section>`;
@@ -22,7 +24,8 @@ function html(hh) {
   return `<form class="form" id="visit-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
     ${section(t('outcome'), choices('outcome', OUTCOMES.map((o) => [o, v(o)]), 'met', { cls: 'big-choice', required: true }), 'outcome')}
-    <section class="card" id="checks" data-path="checks"><h2>${esc(t('checks'))}</h2>
+    ${householdWarnings()}
+    <section class="card" id="checks" data-path="checks"><h2>${esc(t('checks'))}</h2>${rulesNote()}
       ${members.map(checkBlock).join('') || `<p class="muted">${esc(t('noMembers'))}</p>`}</section>
     <section class="card" data-path="needs"><h2>${esc(t('needs'))}</h2><div id="needs"></div>
       <button type="button" class="btn btn-wide" id="add-need">${esc(t('addNeed'))}</button></section>
@@ -44,18 +47,26 @@ function html(hh) {
       <label class="btn photo-btn">${esc(t('takePhoto'))}<input type="file" name="photo" accept="image/*" capture="environment" hidden></label>
       <div id="photo-preview" hidden><img alt=""><span class="muted" id="photo-size"></span>
         <button type="button" class="btn btn-small" id="remove-photo">${esc(t('removePhoto'))}</button></div></section>
-    <div class="actions"><a class="btn btn-big" href="${link('hh', hh._id)}">${esc(t('cancel'))}</a>
+    <div class="actions"><span id="warn-pending" class="flag flag-overdue" hidden></span>
+      <a class="btn btn-big" href="${link('hh', hh._id)}">${esc(t('cancel'))}</a>
       <button type="submit" class="btn btn-primary btn-big" id="save-visit">${esc(t('saveVisit'))}</button></div>
   </form>`;
 }
 
-function collect(form, photo) {
+// The outcome and the checks typed so far (what the warning rules read).
+function readVisit(form) {
   const outcome = chosen($('[data-name=outcome]', form));
   let i = 0;
   const checks = outcome === 'met'
     ? $$('.check', form).map((b) => { const c = readCheck(b, i); if (c) i += 1; return c; }).filter(Boolean) : [];
+  return { outcome, checks };
+}
+
+function collect(form, photo, decided) {
   return {
-    outcome, checks,
+    ...readVisit(form),
+    warnings: decided.warnings,
+    rules_version: decided.rules_version,
     needs: $$('.need', form).map(readNeed),
     services: chosen($('[data-name=services]', form)),
     colour_after: chosen($('[data-name=colour_after]', form)),
@@ -67,9 +78,12 @@ function collect(form, photo) {
 }
 
 function wire(form, hh, state) {
-  wireChoices(form, (name) => {
+  const warnings = wireWarnings(form, hh, () => readVisit(form));
+  wireChoices(form, (name, group) => {
     if (name === 'outcome') $('#checks', form).hidden = chosen($('[data-name=outcome]', form)) !== 'met';
+    if (name === 'outcome' || group.closest('#checks')) warnings.update();
   });
+  warnings.update();
   form.addEventListener('change', (e) => {
     if (e.target.classList.contains('include')) e.target.closest('.check').classList.toggle('off', !e.target.checked);
   });
@@ -99,7 +113,8 @@ function wire(form, hh, state) {
     const button = $('#save-visit', form);
     button.disabled = true;
     try {
-      const errors = await saveVisit(hh, collect(form, state.photo));
+      const decided = warnings.collect();
+      const errors = await saveVisit(hh, collect(form, state.photo, decided), decided.errors);
       if (errors.length) { showErrors(form, errors); return; }
       toast(t('saved'));
       location.hash = link('hh', hh._id);

@@ -1,4 +1,5 @@
-// Pieces of the new-visit form: a member's health check, a need, services.
+// Pieces of the new-visit form: a member's health check (with room for its
+// early warnings), a need, services.
 // Each piece renders HTML and reads itself back; field paths (data-path)
 // are set when read, so errors land next to the right input.
 
@@ -6,6 +7,7 @@ import { t, v } from '../i18n.js';
 import { defaultSla } from '../records.js';
 import { ANTIGEN, NEED_KINDS, SLAS, SYMPTOMS, URGENCIES } from '../schema/docs.js';
 import { $, $$, choices, chosen, esc } from '../ui.js';
+import { memberWarnings } from './visit_warnings.js';
 
 export const SERVICE_PRESETS = ['测量体温', '测量血压', '测量血氧', '送药上门', '代购生活物资',
   '协助预约就医', '联系家庭医生', '心理疏导', '政策宣传'];
@@ -30,6 +32,7 @@ export function checkBlock(m) {
     <div class="check-body">
       <div class="grid-4">${field('temperature', t('temperature'))}${field('bp_systolic', t('systolic'))}
         ${field('bp_diastolic', t('diastolic'))}${field('spo2', t('spo2'))}</div>
+      ${memberWarnings()}
       <div data-field="symptoms"><span class="label">${esc(t('symptoms'))}</span>
         ${choices('symptoms', SYMPTOMS.map((s) => [s, v(s)]), [], { multi: true })}</div>
       <div class="grid-2">

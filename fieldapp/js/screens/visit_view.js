@@ -1,5 +1,6 @@
-// One visit, read-only (visits are immutable once submitted); a visit the
-// server refused says so, with the server's reason.
+// One visit, read-only (visits are immutable once submitted), with the early
+// warnings decided on it; a visit the server refused says so, with the
+// server's reason.
 
 import { db } from '../db.js';
 import { t, v } from '../i18n.js';
@@ -21,6 +22,21 @@ function checkHtml(c, names) {
     c.medication_on_hand === undefined ? '' : `${esc(t('medication'))}：${esc(c.medication_on_hand ? t('yes') : t('no'))}`,
   ].filter(Boolean);
   return `<li><strong>${esc(names.get(c.member) || c.member)}</strong> ${parts.join(' · ')}</li>`;
+}
+
+// The warnings the rules raised on the visit and what the worker decided.
+function warningsHtml(visit, names) {
+  const items = (visit.warnings || []).map((w) => `<li class="warning ${w.decision === 'accepted' ? 'decided' : ''}"
+      data-warning="${esc(w.rule)}" data-decision="${esc(w.decision)}">
+    <strong>${esc(w.member ? names.get(w.member) || w.member : t('thisHousehold'))}</strong> ${badge(w.colour)}
+    ${w.referral ? `<span class="pill pill-warn">${esc(t('suggestReferral', { r: v(w.referral) }))}</span>` : ''}
+    <p class="warn-reason">${esc(w.reason)}</p>
+    <strong>${esc(w.decision === 'accepted' ? t('decisionAccepted') : t('decisionOverridden'))}</strong>
+    ${w.override_reason ? `<span>：${esc(w.override_reason)}</span>` : ''}</li>`);
+  if (!items.length) return '';
+  const version = visit.rules_version ? ` <span class="muted">${esc(t('rulesVersion', { n: visit.rules_version }))}</span>` : '';
+  return `<section class="card" id="visit-warnings"><h2>${esc(t('warnings'))}${version}</h2>
+    <ul class="warn-list">${items.join('')}</ul></section>`;
 }
 
 /** The visit page. */
@@ -47,6 +63,7 @@ export async function visitView(view, { id }) {
       ${line(t('notes'), esc(visit.notes))}
       ${line(t('status'), esc(v(visit.status)))}
     </section>
+    ${warningsHtml(visit, names)}
     ${(visit.checks || []).length ? `<section class="card"><h2>${esc(t('checks'))}</h2><ul>${visit.checks.map((c) => checkHtml(c, names)).join('')}</ul></section>` : ''}
     ${(visit.needs || []).length ? `<section class="card"><h2>${esc(t('needs'))}</h2><ul>${visit.needs.map((n) =>
     `<li><span class="pill">${esc(v(n.kind))}</span> ${esc(n.detail || '')} <span class="muted">${esc(v(n.urgency || ''))}</span></li>`).join('')}</ul></section>` : ''}

@@ -1,0 +1,156 @@
+// Early warnings on the new-visit form: the replicated rules:warning set is
+// evaluated (rules.js, the twin of server/rules.py) on every change to the
+// member checks, and each warning appears at once under its member's check.
+// The worker accepts one (its colour goes into colour after, its reason into
+// the colour reason; a referral is made on saving) or overrides it with a
+// reason; both are kept in the visit's `warnings`, and the visit is not saved
+// until every warning is decided.
+
+import { both, currentLang, t, v } from '../i18n.js';
+import { RuleError, SEVERITY, evaluate } from '../rules.js';
+import { index, visitState } from '../store.js';
+import { $, $$, badge, esc } from '../ui.js';
+
+const keyOf = (w) => `${w.rule}|${w.member ?? ''}`;
+const reasonIn = (w, lang) => w.reason?.[lang] || w.reason?.zh || w.reason?.en || w.rule;
+
+/** Where household-level warnings go (seen whatever the outcome). */
+export const householdWarnings = () => '<div id="hh-warnings" class="warn-list"></div>';
+
+/** A quiet line, at the top of the checks, when there are no rules to warn with. */
+export const rulesNote = () => '<p class="muted rules-note" id="rules-note" hidden></p>';
+
+/** Where a member's warnings go, inside their check block. */
+export const memberWarnings = () => '<div class="warn-list"></div>';
+
+function card(w, names) {
+  const who = w.member ? names.get(w.member) || w.member : t('thisHousehold');
+  const referral = w.referral ? `<span class="pill pill-warn">${esc(t('suggestReferral', { r: v(w.referral) }))}</span>` : '';
+  return `<div class="warning c-edge-${esc(w.colour)}" role="alert" data-key="${esc(keyOf(w))}"
+      data-warning="${esc(w.rule)}" data-member="${esc(w.member ?? '')}">
+    <div class="row wrap"><strong class="warn-who">⚠ ${esc(who)}</strong>
+      <span>${esc(t('suggestColour', { c: '' }))}${badge(w.colour)}</span>${referral}</div>
+    <p class="warn-reason">${esc(reasonIn(w, currentLang()))}</p>
+    <div class="row wrap"><button type="button" class="btn btn-big warn-accept" aria-pressed="false">${esc(t('acceptWarning'))}</button>
+      <button type="button" class="btn btn-big warn-override" aria-pressed="false">${esc(t('overrideWarning'))}</button>
+      <span class="warn-done muted"></span></div>
+    <label class="warn-why" hidden>${esc(t('overrideReason'))}<textarea name="override_reason" rows="2" maxlength="500"></textarea></label>
+  </div>`;
+}
+
+// Press the colour-after button of colour when it is more severe than the chosen one;
+// add reason to the colour reason unless it is there already.
+function applyColour(form, colour, reason) {
+  const group = $('[data-name=colour_after]', form);
+  const current = $('.choice[aria-pressed="true"]', group)?.dataset.value;
+  if ((SEVERITY[colour] ?? -1) > (SEVERITY[current] ?? -1)) {
+    $$('.choice', group).forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.value === colour)));
+  }
+  const box = form.colour_reason;
+  if (!box.value.includes(reason)) box.value = box.value.trim() ? `${box.value.trim()}；${reason}` : reason;
+}
+
+/**
+ * Wire warnings into form for household hh; readVisit() gives {outcome, checks}
+ * as typed so far. Returns {update(), collect()}: collect() is
+ * {warnings, rules_version, errors} for saving.
+ */
+export function wireWarnings(form, hh, readVisit) {
+  const names = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m.name]));
+  const decisions = new Map();          // key -> {w, decision, why}
+  // The rules read the time since the household's last visit, as the console does.
+  const household = { ...hh, last_visit_at: hh.last_visit_at ?? visitState(hh._id).latest?.visited_at };
+
+  const draw = (el) => {
+    const d = decisions.get(el.dataset.key);
+    $('.warn-accept', el).setAttribute('aria-pressed', String(d.decision === 'accepted'));
+    $('.warn-override', el).setAttribute('aria-pressed', String(d.decision === 'overridden'));
+    $('.warn-why', el).hidden = d.decision !== 'overridden';
+    const hint = d.w.referral ? 'acceptedHint' : 'acceptedHintNoReferral';
+    $('.warn-done', el).textContent = d.decision === 'accepted' ? t(hint, { c: v(d.w.colour) }) : '';
+    el.classList.toggle('decided', Boolean(d.decision));
+    if (d.decision) {                                    // the error shown before no longer holds
+      el.classList.remove('invalid');
+      $$('.field-error', el).forEach((x) => x.remove());
+    }
+    const pending = [...decisions.values()].filter((x) => !x.decision).length;
+    const flag = $('#warn-pending', form);
+    flag.hidden = !pending;
+    flag.textContent = t('warningsPending', { n: pending });
+  };
+
+  function update() {
+    const note = $('#rules-note', form);
+    const rules = index.rules;
+    let found = [];
+    note.hidden = Boolean(rules);
+    note.textContent = t('noRules');
+    if (rules) {
+      try {
+        found = evaluate(rules, readVisit(), household, new Date()).warnings;
+      } catch (err) {
+        if (!(err instanceof RuleError)) throw err;
+        note.hidden = false;
+        note.textContent = `${t('rulesBroken')}: ${err.message}`;
+      }
+    }
+    const keys = new Set(found.map(keyOf));
+    for (const el of $$('.warning', form)) {
+      if (!keys.has(el.dataset.key)) { decisions.delete(el.dataset.key); el.remove(); }
+    }
+    for (const w of found) {
+      const key = keyOf(w);
+      if (!decisions.has(key)) decisions.set(key, { w, decision: null, why: '' });
+      const slot = w.member ? $(`.check[data-member="${CSS.escape(w.member)}"] .warn-list`, form) : null;
+      let el = $$('.warning', form).find((x) => x.dataset.key === key);
+      if (!el) {
+        (slot || $('#hh-warnings', form)).insertAdjacentHTML('beforeend', card(w, names));
+        el = (slot || $('#hh-warnings', form)).lastElementChild;
+      }
+      draw(el);
+    }
+    if (!found.length) $('#warn-pending', form).hidden = true;
+  }
+
+  form.addEventListener('click', (event) => {
+    const button = event.target.closest('.warn-accept, .warn-override');
+    if (!button) return;
+    const el = button.closest('.warning');
+    const d = decisions.get(el.dataset.key);
+    d.decision = button.classList.contains('warn-accept') ? 'accepted' : 'overridden';
+    if (d.decision === 'accepted') {
+      const who = d.w.member ? `${names.get(d.w.member) || d.w.member}：` : '';
+      applyColour(form, d.w.colour, `${who}${reasonIn(d.w, 'zh')}`);
+    }
+    draw(el);
+    if (d.decision === 'overridden') $('textarea', el).focus();
+  });
+  form.addEventListener('input', (event) => {
+    const el = event.target.closest('.warning');
+    if (el) decisions.get(el.dataset.key).why = event.target.value;
+    else if (event.target.closest('#checks')) update();
+  });
+  form.addEventListener('change', (event) => { if (event.target.closest('#checks')) update(); });
+
+  function collect() {
+    const warnings = [], errors = [];
+    $$('.warning', form).forEach((el, i) => {
+      const { w, decision, why } = decisions.get(el.dataset.key);
+      el.dataset.path = `warnings[${i}]`;
+      const r = reasonIn(w, 'zh');
+      const item = { rule: w.rule, colour: w.colour, reason: r.slice(0, 500) };
+      if (w.member) item.member = w.member;
+      if (w.referral) item.referral = w.referral;
+      if (!decision) errors.push({ field: `warnings[${i}]`, ...both('decideWarning', { r }) });
+      else if (decision === 'overridden' && !why.trim()) {
+        errors.push({ field: `warnings[${i}]`, ...both('overrideNeedsReason', { r }) });
+      }
+      item.decision = decision;
+      if (decision === 'overridden') item.override_reason = why.trim();
+      warnings.push(item);
+    });
+    return { warnings, rules_version: index.rules?.version, errors };
+  }
+
+  return { update, collect };
+}
