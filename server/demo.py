@@ -5,7 +5,10 @@ g2, worker 李强 (liqiang) g3, supervisor 张伟 (zhangwei) the community. Each
 grid has three buildings of eight households, dealt from ``PROFILES`` by a
 random generator seeded with the grid id, so every run builds the same
 documents; a visit for every yellow or red household, and a request for the
-first red one of each grid. All of it happened yesterday, at fixed times
+first red one of each grid. The care loop shows too: an elder whose SpO2
+was 91 % raised the early warning, the worker accepted it and the hospital
+has accepted the referral; the supervisor's notice to the community has
+been read by both workers. All of it happened yesterday, at fixed times
 of day, from the device ``seed``, so two servers seeded the same day hold
 identical revisions. Seeding skips every document and account that exists already.
 """
@@ -17,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from sync.errors import NotFound
 
+from . import rules
 from .accounts import AccountError
 from .schemas import validate
 
@@ -38,6 +42,7 @@ YESTERDAY = (datetime.now(CST) - timedelta(days=1)).replace(hour=0, minute=0, se
 STAMPED_AT = YESTERDAY + timedelta(hours=6)
 HLC = f"{int(STAMPED_AT.timestamp() * 1000):013d}-0000"
 NAMESPACE = uuid.UUID("5b7c1f0e-2d4a-4c1e-9a37-6f1d0c9e8b21")
+NOTICE_KEY = uuid.uuid5(NAMESPACE, "notice:heating").hex     # the demo notice's {uuid}
 
 NAMES = {  # (era, gender) -> given names
     ("old", "male"): "建国 德明 国华 振华 福生", ("old", "female"): "桂兰 秀英 淑珍 玉兰 凤英",
@@ -123,7 +128,35 @@ def _visit(grid, household, needs, worker, at):
                colour_after=household["colour"], colour_reason=household.get("colour_reason", ""),
                follow_up_on=(at + timedelta(days=1 if household["colour"] == "red" else 7))
                .date().isoformat(), status="submitted")
+    elder = next((c for c in checks if red and "over65" in _member(household, c)["tags"]), None)
+    if elder is not None:                         # low SpO2: the early warning fires
+        elder["spo2"] = 91
+        shipped = rules.shipped_rules()
+        found = rules.evaluate(shipped, doc, household, now=at)["warnings"]
+        doc["warnings"] = [{"rule": w["rule"], "member": w["member"], "colour": w["colour"],
+                            "referral": w["referral"], "reason": w["reason"]["zh"],
+                            "decision": "accepted"} for w in found]
+        doc["rules_version"] = shipped["version"]
     return doc
+
+
+def _member(household, check):
+    return next(m for m in household["members"] if m["id"] == check["member"])
+
+
+def _referral(grid, visit, worker, at):
+    """The referral an accepted warning made, already accepted by the hospital."""
+    warning = next(w for w in visit["warnings"] if w["referral"])
+    key = str(uuid.uuid5(NAMESPACE, visit["_id"] + ":referral"))
+    doc = _common("request", grid, f"request:{grid}:{key}", worker, at + timedelta(hours=2))
+    opened = (at + timedelta(minutes=12)).isoformat()
+    doc.update(household=visit["household"], visit=visit["_id"], kind="referral",
+               detail=warning["reason"], urgency="urgent", sla="onsite_5m", status="accepted",
+               assignee=worker, opened_at=opened, target=warning["referral"],
+               target_name="东城区第一人民医院", member=warning["member"], rule=warning["rule"],
+               status_times={"referred": opened, "accepted": doc["updated_at"]})
+    return _stamp(doc, "kind", "detail", "urgency", "sla", "status", "status_times", "assignee",
+                  "target", "target_name", "member", "rule")
 
 
 def _request(grid, visit, need, worker, at):
@@ -134,7 +167,33 @@ def _request(grid, visit, need, worker, at):
                urgency=urgency, sla="fix_20m" if urgency == "urgent" else "plan_2d",
                status="assigned", assignee=worker, opened_at=doc["updated_at"],
                status_times={"open": doc["updated_at"], "assigned": doc["updated_at"]})
-    return _stamp(doc, "kind", "detail", "urgency", "sla", "status", "status_times", "assignee")
+    if kind == "referral":                        # a referral has its own statuses
+        doc.update(status="referred", target="family_doctor",
+                   status_times={"referred": doc["updated_at"]})
+    return _stamp(doc, "kind", "detail", "urgency", "sla", "status", "status_times", "assignee",
+                  "target")
+
+
+def _notices(workers):
+    """The supervisor's notice to the whole community, one document per grid,
+    with the read receipts of both workers."""
+    key = NOTICE_KEY
+    at = YESTERDAY + timedelta(hours=8)
+    docs = []
+    for grid, _name, _lane in GRIDS:
+        notice = _common("notice", grid, f"notice:{grid}:{key}", "zhangwei", at)
+        notice.update(title="寒潮来袭：请逐户确认独居老人取暖", priority="important",
+                      body="本周气温降至零下10度。走访独居和高龄老人时，请查看暖气、"
+                           "燃气和门窗，发现问题立即上报。",
+                      audience={"kind": "community", "id": COMMUNITY[0]},
+                      published_by="zhangwei", published_at=at.isoformat(),
+                      expires_at=(YESTERDAY + timedelta(days=8)).isoformat())
+        read_at = at + timedelta(minutes=40)
+        receipt = _common("receipt", grid, f"receipt:{grid}:{uuid.uuid5(NAMESPACE, grid).hex}",
+                          workers[grid], read_at)
+        receipt.update(notice=notice["_id"], reader=workers[grid], read_at=read_at.isoformat())
+        docs += [notice, receipt]
+    return docs
 
 
 def documents():
@@ -164,8 +223,10 @@ def documents():
                     if household["colour"] == "red" and not asked:
                         docs.append(_request(grid, visit, needs[0], worker, at))
                         asked = True
+                    if visit.get("warnings"):
+                        docs.append(_referral(grid, visit, worker, at))
                     at += timedelta(minutes=25)
-    return docs
+    return docs + _notices(workers)
 
 
 @dataclass
