@@ -12,9 +12,10 @@ Roles (see ``Policy``): admins see and write everything; workers see their
 grids and write households, visits, requests and read receipts (their own
 only) there; supervisors see their communities' grids and write households,
 requests, reviews and notices; hub accounts see their communities' grids
-and write grid documents. A visit is immutable once submitted. Every view
-also includes the shared partition ``ids.SHARED`` (the ``rules:*`` rule
-sets), which only admins write. Non-admins use only the field database.
+and write grid documents and the rule set. A visit is immutable once
+submitted. Every view also includes the shared partition ``ids.SHARED``
+(the ``rules:*`` rule sets), which only admins and the district hub write.
+Non-admins use only the field database.
 """
 
 from flask import current_app, g
@@ -28,7 +29,7 @@ from .seqs import FilteredFeed
 WRITABLE = {
     "worker": {"household", "visit", "request", "receipt"},
     "supervisor": {"household", "request", "review", "notice"},
-    "hub": {"grid"},
+    "hub": {"grid", "rules"},            # reference data from the district
 }
 
 
@@ -76,7 +77,7 @@ class Policy:
             if not self.can_read(doc_id):
                 raise Forbidden("该文档不在您负责的网格内 / "
                                 "this document is outside your grids")
-            if kind == "rules":
+            if kind == "rules" and self.user.role != "hub":
                 raise Forbidden("只有管理员可以修改预警规则 / "
                                 "only admins may change the early-warning rules")
             if kind not in WRITABLE.get(self.user.role, ()):

@@ -2,7 +2,8 @@
 optional in-process scheduler for the single-process embedded mode.
 
 Each nightly run pushes the community's field data to the district hub
-(``HUB_URL``) and pulls reference data (grid documents) back. Every run is
+(``HUB_URL``) and pulls reference data (grid documents and the
+early-warning rule set) back. Every run is
 recorded in ``replication_runs``. Credentials come from the URL's user
 info or from ``HUB_USER``/``HUB_PASSWORD``, and never appear in a record,
 a message or a log: only ``safe_url`` forms do.
@@ -20,7 +21,7 @@ from sync.replicator import Replication
 
 from .replication_runs import ReplicationRuns
 
-REFERENCE_FILTERS = ["type=grid"]
+REFERENCE_FILTERS = ["type=grid,rules"]   # grids and the district's rule set
 
 
 def _auth_for(app, url):

@@ -260,12 +260,35 @@ def merge(leaves):
 MERGED_KINDS = ("household", "request")
 
 
+def _version(body):
+    version = body.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
+
+
+def newest_rule_set(leaves):
+    """Rule sets (``rules:*``) are never mixed rule by rule: the leaf with the
+    highest ``version`` wins whole (then the newest edit, then CouchDB's
+    order). Two different edits that claim one version are flagged."""
+    ranked = sorted(leaves, key=lambda item: (_version(item[1]),
+                                              str(item[1].get("updated_at", "")),
+                                              revtree.sort_key(item[0])), reverse=True)
+    rev, body = ranked[0]
+    top = [b for _rev, b in ranked if _version(b) == _version(body)]
+    flagged = any(b.get("rules") != body.get("rules") for b in top)
+    return (copy.deepcopy(body), [{"field": "rules", "rule": "highest_version", "rev": rev}],
+            flagged)
+
+
 def resolve_field_doc(doc_id, leaves):
-    """The store's resolver: merge households and requests, leave the rest.
+    """The store's resolver: merge households and requests, settle rule sets
+    by version, leave the rest.
 
     Visits and reviews are immutable, separate documents by design; a
     conflict among them is left to CouchDB's winner rule.
     """
-    if ids.doc_type(doc_id) not in MERGED_KINDS:
+    kind = ids.doc_type(doc_id)
+    if kind == "rules":
+        return newest_rule_set(leaves)
+    if kind not in MERGED_KINDS:
         return None
     return merge(leaves)

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from server import rules
 from sync import ids
 from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_field_app
@@ -103,6 +104,8 @@ WRITES = [  # (who, document factory, allowed)
     ("s1", lambda: fd.household("g3", "x"), False),
     ("h1", lambda: fd.grid_doc("g2"), True),
     ("h1", lambda: fd.household("g1", "x"), False),
+    ("h1", lambda: dict(rules.shipped_rules(), _id="rules:district"), True),   # the district's
+    ("s1", lambda: dict(rules.shipped_rules(), _id="rules:district"), False),
     ("admin", lambda: fd.grid_doc("g2"), True),
     ("admin", lambda: {"_id": "_design/app", "views": {}}, True),
     ("w1", lambda: {"_id": "note:anything"}, False),

@@ -153,14 +153,19 @@ def test_current_rules_falls_back_to_the_shipped_set(tmp_path):
     assert rules.current_rules(db) == rules.shipped_rules()
 
 
-def test_only_admins_write_the_rule_set_and_every_role_reads_it(tmp_path):
+def test_only_admins_and_the_hub_write_the_rule_set_and_every_role_reads_it(tmp_path):
     app = make_field_app(tmp_path)
     admin = Couch(app, auth=ADMIN)
     current = admin.get(f"field/{rules.RULES_ID}").get_json()
     for name in ("w1", "s1", "h1"):
         user = Couch(app, auth=(name, PASSWORD))
         assert user.get(f"field/{rules.RULES_ID}").status_code == 200
-        assert user.put(f"field/{rules.RULES_ID}", json=dict(current, version=2)).status_code == 403
+        if name != "h1":
+            assert user.put(f"field/{rules.RULES_ID}",
+                            json=dict(current, version=2)).status_code == 403
     saved = admin.put(f"field/{rules.RULES_ID}", json=dict(current, version=2, updated_by="admin"))
     assert saved.status_code == 201
+    hub = Couch(app, auth=("h1", PASSWORD))            # the district's rule set comes in
+    pulled = dict(current, _rev=saved.get_json()["rev"], version=3, updated_by="district")
+    assert hub.put(f"field/{rules.RULES_ID}", json=pulled).status_code == 201
     assert ids.grid_of(rules.RULES_ID) == ids.SHARED

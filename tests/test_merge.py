@@ -265,3 +265,24 @@ def test_random_histories_converge(tmp_path_factory, replicas, edits, syncs, dat
     bodies = [db.get(BASE["_id"], conflicts=True) for db in dbs]
     assert all("_conflicts" not in body for body in bodies)
     assert all(body == bodies[0] for body in bodies)
+
+
+def test_conflicting_rule_sets_settle_on_the_higher_version(tmp_path):
+    """The district's rule set (version 3) meets a community edit (version 2)
+    made since both had version 1: the higher version wins whole, on write,
+    and two edits claiming one version are flagged for a person to look at."""
+    db = Store(tmp_path, ids.grid_of, merging.resolve_field_doc).create("field")
+    base = {"_id": "rules:warning", "type": "rules", "version": 1, "rules": [{"id": "a"}]}
+    district = dict(base, version=3, rules=[{"id": "district"}], updated_at="2026-11-20T00:00:00Z")
+    community = dict(base, version=2, rules=[{"id": "local"}], updated_at="2026-11-23T00:00:00Z")
+    parent = db.put(dict(base))["rev"].split("-")[1]
+    db.bulk_docs([dict(edit, _rev=f"2-{tag}", _revisions={"start": 2, "ids": [tag, parent]})
+                  for edit, tag in ((district, "aaaa"), (community, "bbbb"))], new_edits=False)
+    doc = db.get("rules:warning", conflicts=True)
+    assert "_conflicts" not in doc and doc["version"] == 3 and doc["rules"] == [{"id": "district"}]
+    (record,) = db.resolutions()
+    assert record["rules"] == ["highest_version"] and record["flagged"] is False
+
+    same = [dict(base, version=4, rules=[{"id": name}]) for name in ("x", "y")]
+    body, decisions, flagged = merging.newest_rule_set([("5-aaaa", same[0]), ("5-bbbb", same[1])])
+    assert flagged is True and body["rules"] == [{"id": "y"}] and decisions[0]["rev"] == "5-bbbb"

@@ -234,7 +234,20 @@ def test_nightly_pushes_field_data_and_pulls_reference_data(tmp_path, hub):
     store = Store(community)
     assert store.get("field").get("grid:g02")["name"] == "史家胡同第二网格"
     store.close()
-    assert [r["status"] for r in recent_runs(community)] == ["completed"] * 6
+    # the district raises the SpO2 threshold in its rule set: the next night
+    # brings it to the community, and from there to every tablet
+    status, rule_set = hub.request("GET", "district/rules:warning")
+    assert status == 200 and rule_set["version"] == 1        # pushed the first night
+    rule_set["rules"][0]["when"]["value"] = 94
+    rule_set.update(version=2, updated_by="district")
+    assert hub.request("PUT", "district/rules:warning", rule_set)[0] == 201
+    fourth = cli(community, "nightly", env=env)
+    assert "pull-reference-data: 1 written" in fourth.stdout, fourth.stdout
+    store = Store(community)
+    pulled = store.get("field").get("rules:warning")
+    store.close()
+    assert pulled["version"] == 2 and pulled["rules"][0]["when"]["value"] == 94
+    assert [r["status"] for r in recent_runs(community)] == ["completed"] * 8
 
 
 def test_nightly_with_a_wrong_hub_password_fails_and_says_so(tmp_path, hub):
