@@ -169,3 +169,19 @@ def test_only_admins_and_the_hub_write_the_rule_set_and_every_role_reads_it(tmp_
     pulled = dict(current, _rev=saved.get_json()["rev"], version=3, updated_by="district")
     assert hub.put(f"field/{rules.RULES_ID}", json=pulled).status_code == 201
     assert ids.grid_of(rules.RULES_ID) == ids.SHARED
+
+
+def test_a_tablet_that_synced_before_the_rule_set_existed_gets_it_on_its_next_pull(tmp_path):
+    """A tablet's checkpoint from before the upgrade names the grid set
+    {g1} without the shared partition; its next pull must backfill
+    ``rules:warning`` although the document is older than the checkpoint,
+    exactly as for a newly assigned grid."""
+    app = make_field_app(tmp_path)
+    db = app.extensions["gridvisit.store"].get("field")
+    before = app.extensions["gridvisit.directory"].remember_set(frozenset({"g1"}))
+    checkpoint = f"{db.update_seq()}-{db.epoch}-{before}"
+    w1 = Couch(app, auth=("w1", PASSWORD))
+    page = w1.get(f"field/_changes?since={checkpoint}").get_json()
+    assert [row["id"] for row in page["results"]] == [rules.RULES_ID]
+    again = w1.get(f"field/_changes?since={page['last_seq']}").get_json()
+    assert again["results"] == []
