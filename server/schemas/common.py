@@ -243,6 +243,13 @@ class Obj(fields.Nested):
     def __init__(self, nested, *, required=False, **kwargs):
         super().__init__(nested, **_field_kwargs(required, kwargs))
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        # A non-object never reaches the nested schema's own validators
+        # (which read the raw mapping); the error is the one it would give.
+        if not isinstance(value, dict):
+            raise ValidationError({"_schema": [self.schema.error_messages["type"]]})
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class Strict(Schema):
     """A schema that rejects unknown members with rule names as messages."""
