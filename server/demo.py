@@ -186,7 +186,8 @@ def _notices(workers):
                       body="本周气温降至零下10度。走访独居和高龄老人时，请查看暖气、"
                            "燃气和门窗，发现问题立即上报。",
                       audience={"kind": "community", "id": COMMUNITY[0]},
-                      published_by="zhangwei", published_at=at.isoformat(),
+                      published_by="zhangwei", published_by_name="张伟",
+                      published_at=at.isoformat(),
                       expires_at=(YESTERDAY + timedelta(days=8)).isoformat())
         read_at = at + timedelta(minutes=40)
         receipt = _common("receipt", grid, f"receipt:{grid}:{uuid.uuid5(NAMESPACE, grid).hex}",

@@ -179,6 +179,16 @@ def test_a_supervisor_publishes_one_notice_document_per_grid(console_app):
     assert sorted(map(sorted, by_uuid.values())) == [["g1", "g2"], ["g1", "g2"], ["g2"]]
 
 
+def test_a_notice_carries_the_publishers_display_name_for_the_tablets(console_app):
+    ext = console_app.extensions
+    ext["gridvisit.accounts"].create("s9", PASSWORD, "supervisor", "石佳")
+    ext["gridvisit.directory"].assign("s9", community="c1")
+    assert _publish(browser_for(console_app, "s9"), "grid:g1").status_code == 302
+    assert _publish(browser_for(console_app, "s1"), "grid:g1").status_code == 302
+    names = {d["published_by"]: d.get("published_by_name") for d in _notice_docs(console_app)}
+    assert names == {"s9": "石佳", "s1": None}           # s1 has no display name
+
+
 def test_an_admin_publishes_to_every_grid(console_app):
     admin = browser_for(console_app, "admin")
     assert _publish(admin, "everyone").status_code == 302

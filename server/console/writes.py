@@ -154,6 +154,8 @@ def publish_notice(grids, fields):
     common = {"type": "notice", "schema": 2, "updated_at": when,
               "updated_by": current_user.name, "device": device(),
               "published_by": current_user.name, "published_at": when}
+    if current_user.display_name:
+        common["published_by_name"] = current_user.display_name
     docs = [dict(common, _id=f"notice:{grid}:{key}", grid=grid, **fields)
             for grid in sorted(grids)]
     rows = view.bulk_docs(docs)

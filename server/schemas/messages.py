@@ -120,6 +120,7 @@ LABELS = {
     "audience.kind": ("通知范围", "audience kind"),
     "audience.id": ("通知对象编号", "audience id"),
     "published_by": ("发布人", "publisher"),
+    "published_by_name": ("发布人姓名", "publisher's name"),
     "published_at": ("发布时间", "publication time"),
     "expires_at": ("截止时间", "expiry time"),
     "notice": ("所属通知", "notice"),

@@ -34,6 +34,7 @@ class NoticeSchema(DocumentSchema):
     priority = Choice(PRIORITIES, required=True)
     audience = Obj(AudienceSchema, required=True)
     published_by = Text(required=True, min=1, max=64)
+    published_by_name = Text(max=64)
     published_at = DateTime(required=True)
     expires_at = DateTime(future=True)
 

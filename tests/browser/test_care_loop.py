@@ -211,6 +211,7 @@ def test_notice_reaches_only_its_grid_and_opening_it_sends_a_receipt(server, tab
                    body="周四14:00–17:00在社区活动室义诊，请通知行动不便的老人可预约上门。")
     urgent = notice("g1", "寒潮预警：今晚逐户确认独居老人取暖", "urgent", now - timedelta(minutes=5),
                     body="今晚气温降至零下12度。\n请逐户确认独居老人家中暖气正常，发现异常立即上报。")
+    urgent["published_by_name"] = "张伟"
     gone = notice("g1", "已过期的通知", "important", now - timedelta(days=3),
                   expires=now - timedelta(days=1))
     theirs = notice("g3", "网格三：楼道杂物清理", "important", now - timedelta(hours=1))
@@ -237,6 +238,7 @@ def test_notice_reaches_only_its_grid_and_opening_it_sends_a_receipt(server, tab
     first.click()
     page.wait_for_selector(".notice .notice-body")
     assert "零下12度" in page.inner_text(".notice-body")
+    assert "张伟" in page.inner_text(".notice") and "zhangwei" not in page.inner_text(".notice")
     worker.shot("17-notice")
     page.wait_for_selector("#notices[data-unread='1']")
     worker.wait_synced()

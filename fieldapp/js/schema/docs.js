@@ -319,6 +319,7 @@ const notice = documentSchema({
   priority: Choice(NOTICE_PRIORITIES, { required: true }),
   audience: Obj(AUDIENCE, { required: true }),
   published_by: Text({ required: true, min: 1, max: 64 }),
+  published_by_name: Text({ max: 64 }),
   published_at: DateTime({ required: true }),
   expires_at: DateTime({ future: true }),
 }, {

@@ -20,7 +20,7 @@ function row({ uuid, doc, unread }) {
       data-unread="${unread}">${priority(doc.priority)}
     <span class="notice-main"><strong>${esc(doc.title)}</strong>
       <span class="notice-excerpt">${esc((doc.body || '').split('\n')[0])}</span>
-      <span class="muted">${esc(t('publishedBy', { who: doc.published_by, t: shortTime(doc.published_at) }))}</span></span>
+      <span class="muted">${esc(t('publishedBy', { who: doc.published_by_name || doc.published_by, t: shortTime(doc.published_at) }))}</span></span>
     ${unread ? `<span class="flag flag-overdue">${esc(t('unread'))}</span>` : `<span class="muted">${esc(t('read'))}</span>`}
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
@@ -47,7 +47,7 @@ export async function notice(view, { uuid }) {
     setTitle(doc.title, '#/notices');
     view.innerHTML = `<article class="card notice c-edge-${doc.priority === 'urgent' ? 'red' : 'none'}" data-notice="${esc(uuid)}">
       <div class="row wrap">${priority(doc.priority)}<h2>${esc(doc.title)}</h2></div>
-      <p class="muted">${esc(t('publishedBy', { who: doc.published_by, t: shortTime(doc.published_at) }))}
+      <p class="muted">${esc(t('publishedBy', { who: doc.published_by_name || doc.published_by, t: shortTime(doc.published_at) }))}
         ${doc.expires_at ? ` · ${esc(t('expiresAt', { t: shortTime(doc.expires_at) }))}` : ''}</p>
       <div class="notice-body">${esc(doc.body)}</div></article>`;
   };
