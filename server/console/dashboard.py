@@ -5,7 +5,8 @@ colour counts and the trend of the colours visits recorded, red households
 not visited in 48 hours, visits per worker per day, quarantined documents,
 open work (visits to review, overdue requests, merges to confirm), the
 last nightly replication, and residents' satisfaction with closed requests
-per grid and per kind. Figures come from :mod:`.stats` over the derived
+per grid and per kind, and early warnings the workers overrode (不采纳) so a
+supervisor gives them a second look. Figures come from :mod:`.stats` over the derived
 index; the charts are drawn by Chart.js from a JSON island in the page.
 """
 
@@ -13,7 +14,9 @@ import time
 
 from flask import Blueprint, current_app, render_template
 
-from . import queries, stats
+from sync.errors import NotFound
+
+from . import queries, stats, writes
 from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
 from .times import today
 
@@ -44,6 +47,8 @@ def dashboard():
     _total, open_requests = queries.requests(conn, grids, "open", current_app.config, now)
     runs = ext("runs").recent(1) if "gridvisit.runs" in current_app.extensions else []
     people = display_names()
+    overridden_count, overridden_rows = stats.overridden_warnings(conn, grids, 7, 10, 30, now)
+    _member_names(overridden_rows)
     charts = {
         "coverage": {"labels": [r["name"] for r in coverage],
                      "week": [_share(r["week"], r["households"]) for r in coverage],
@@ -63,7 +68,23 @@ def dashboard():
             conn, grids, today(zone, now).isoformat()),
         last_run=runs[0] if runs else None, grid_names=names, now=now,
         satisfaction_grids=stats.satisfaction(conn, grids, "grid"),
-        satisfaction_kinds=stats.satisfaction(conn, grids, "kind"))
+        satisfaction_kinds=stats.satisfaction(conn, grids, "kind"),
+        overridden_count=overridden_count, overridden_rows=overridden_rows,
+        warning_decisions=stats.warning_decisions(conn, grids, 30, now), worker_names=people)
+
+
+def _member_names(rows):
+    """Set each row's ``member_name`` from its household (at most ten reads)."""
+    households = {}
+    for row in rows:
+        key = row["household"]
+        if key and key not in households:
+            try:
+                households[key] = {m.get("id"): m.get("name") for m in
+                                   writes.read(key).get("members") or [] if isinstance(m, dict)}
+            except NotFound:
+                households[key] = {}
+        row["member_name"] = households.get(key, {}).get(row["member"]) if row["member"] else None
 
 
 def _share(part, whole):

@@ -141,6 +141,12 @@ WORDS = {
     "dash.satisfaction_rate": ("满意率", "Satisfaction rate"),
     "dash.satisfaction_note": ("满意率 =（满意 + 基本满意）÷ 已评价数", "Rate = (satisfied + "
                                "basically satisfied) ÷ rated"),
+    "dash.overridden": ("预警未采纳", "Warnings overridden"),
+    "dash.overridden_week": ("近7天未采纳", "Overridden, last 7 days"),
+    "dash.overridden_latest": ("最近未采纳的预警（近30天）", "Latest overridden warnings (30 days)"),
+    "dash.warning_decisions": ("各网格预警采纳情况（近30天）", "Warning decisions per grid "
+                               "(30 days)"),
+    "dash.member": ("成员", "Member"),
     "users.title": ("账号管理", "Accounts"),
     "users.name": ("账号", "Account"),
     "users.display": ("姓名", "Name"),

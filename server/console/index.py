@@ -5,7 +5,8 @@ The review queue and the dashboard filter, sort and count up to hundreds of
 thousands of visits; reading every document per request would take seconds.
 So the console keeps its own SQLite file, ``DATA_DIR/console/{db}.sqlite``,
 with one row per submitted visit, household, request, review, notice and
-read receipt (the fields the pages filter and show), a per-day aggregate of visits
+read receipt (the fields the pages filter and show), one row per early warning
+a submitted visit recorded (``warnings``), a per-day aggregate of visits
 (``visit_days``) and each household's latest visit. It is *derived*: it
 holds nothing that is not in the field database, can be deleted at any
 time, and is rebuilt from seq 0 when it is missing or when the field
@@ -68,12 +69,21 @@ CREATE INDEX IF NOT EXISTS notices_uuid ON notices (uuid, grid);
 CREATE TABLE IF NOT EXISTS receipts (
     id TEXT PRIMARY KEY, grid TEXT NOT NULL, notice TEXT, reader TEXT, read_at TEXT);
 CREATE INDEX IF NOT EXISTS receipts_notice ON receipts (notice);
+-- One row per early warning a submitted visit recorded (what the rule set
+-- suggested and whether the worker accepted or overrode it).
+CREATE TABLE IF NOT EXISTS warnings (
+    visit TEXT NOT NULL, pos INTEGER NOT NULL, grid TEXT NOT NULL, worker TEXT,
+    household TEXT, at REAL NOT NULL, rule TEXT, member TEXT, colour TEXT, referral TEXT,
+    reason TEXT, decision TEXT, override_reason TEXT, PRIMARY KEY (visit, pos));
+CREATE INDEX IF NOT EXISTS warnings_decision_at ON warnings (decision, at, grid);
+CREATE INDEX IF NOT EXISTS warnings_grid_at ON warnings (grid, at);
 CREATE TABLE IF NOT EXISTS visit_days (
     grid TEXT NOT NULL, day TEXT NOT NULL, worker TEXT NOT NULL, colour TEXT NOT NULL,
     n INTEGER NOT NULL, PRIMARY KEY (day, grid, worker, colour)) WITHOUT ROWID;
 """
-TABLES = ("visits", "reviews", "households", "requests", "notices", "receipts", "visit_days")
-VERSION = "2"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
+TABLES = ("visits", "reviews", "households", "requests", "notices", "receipts", "visit_days",
+          "warnings")
+VERSION = "3"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
 BATCH = 2000
 
 
@@ -211,6 +221,7 @@ class ConsoleIndex:
             conn.execute("UPDATE visit_days SET n = n - 1 WHERE grid = ? AND day = ? "
                          "AND worker = ? AND colour = ?", old[:4])
             conn.execute("DELETE FROM visits WHERE id = ?", (doc_id,))
+            conn.execute("DELETE FROM warnings WHERE visit = ?", (doc_id,))
             touched.add(old[4])
         if doc is None or doc.get("status") != "submitted":
             return touched                     # drafts stay on the tablet's side
@@ -234,8 +245,21 @@ class ConsoleIndex:
         conn.execute("INSERT INTO visit_days (grid, day, worker, colour, n) "
                      "VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
                      (grid, day, worker, colour))
+        self._warnings(conn, doc_id, grid, worker, household, at, doc.get("warnings"))
         touched.add(household)
         return touched
+
+    def _warnings(self, conn, doc_id, grid, worker, household, at, warnings):
+        rows = [(doc_id, pos, grid, worker, household, at, _text(w.get("rule"), 64),
+                 _text(w.get("member"), 64), _text(w.get("colour"), 16),
+                 _text(w.get("referral"), 32), _text(w.get("reason"), 500),
+                 _text(w.get("decision"), 16), _text(w.get("override_reason"), 500))
+                for pos, w in enumerate(warnings if isinstance(warnings, list) else [])
+                if isinstance(w, dict)]
+        conn.executemany(
+            "INSERT INTO warnings (visit, pos, grid, worker, household, at, rule, member, "
+            "colour, referral, reason, decision, override_reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[:20])
 
     def _household(self, conn, doc_id, doc):
         members = [m for m in doc.get("members") or [] if isinstance(m, dict)]

@@ -3,7 +3,8 @@
 Coverage and colours read the households table (a few hundred rows per
 grid) with each household's latest visit kept beside it; trends and
 visits per worker read ``visit_days`` (one row per grid, day, worker and
-colour); satisfaction reads the closed requests. None of them touches
+colour); satisfaction reads the closed requests; overridden early warnings
+read ``warnings`` (one row per warning, by decision and time). None of them touches
 the visits table row by row, so the dashboard costs the same with 1,000
 visits or 1,000,000.
 """
@@ -115,3 +116,36 @@ def satisfaction(conn, grids, by):
         good = row["satisfied"] + row["basically_satisfied"]
         row["rate"] = round(100.0 * good / row["answered"], 1) if row["answered"] else None
     return list(found.values())
+
+
+def overridden_warnings(conn, grids, days=7, limit=10, within=30, now=None):
+    """``(count, rows)``: how many early warnings the workers overrode (不采纳)
+    in the last ``days`` days, and the latest ``limit`` of the last ``within``
+    days, newest first, with the household's place and head."""
+    now = time.time() if now is None else now
+    args = [now - days * DAY]
+    where = grid_clause("grid", grids, args)
+    count = conn.execute("SELECT COUNT(*) FROM warnings WHERE decision = 'overridden' "
+                         f"AND at >= ? AND {where}", args).fetchone()[0]
+    args = [now - within * DAY]
+    where = grid_clause("w.grid", grids, args)
+    keys = ("visit", "grid", "worker", "household", "at", "rule", "member", "colour", "reason",
+            "override_reason", "building", "unit", "room", "head")
+    rows = conn.execute(
+        "SELECT w.visit, w.grid, w.worker, w.household, w.at, w.rule, w.member, w.colour, "
+        "w.reason, w.override_reason, h.building, h.unit, h.room, h.head "
+        "FROM warnings w LEFT JOIN households h ON h.id = w.household "
+        f"WHERE w.decision = 'overridden' AND w.at >= ? AND {where} "
+        "ORDER BY w.at DESC, w.visit, w.pos LIMIT ?", args + [limit]).fetchall()
+    return count, [dict(zip(keys, row)) for row in rows]
+
+
+def warning_decisions(conn, grids, days=30, now=None):
+    """Per grid over the last ``days`` days: ``[{grid, accepted, overridden}]``."""
+    now = time.time() if now is None else now
+    args = [now - days * DAY]
+    where = grid_clause("grid", grids, args)
+    rows = conn.execute(
+        "SELECT grid, SUM(decision = 'accepted'), SUM(decision = 'overridden') FROM warnings "
+        f"WHERE at >= ? AND {where} GROUP BY grid ORDER BY grid", args).fetchall()
+    return [{"grid": g, "accepted": a or 0, "overridden": o or 0} for g, a, o in rows]
