@@ -25,6 +25,7 @@ route('/hh/:id/edit', screens.householdEdit);
 route('/hh/:id/visit', screens.visitForm);
 route('/visit/:id', screens.visitView);
 route('/notices', screens.notices);
+route('/todo', screens.todo);
 route('/notice/:uuid', screens.notice);
 route('/sync', screens.syncScreen);
 route('/settings', screens.settings);

@@ -170,6 +170,25 @@ export function requestsOf(hhId) {
   return list.sort((a, b) => rank(a) - rank(b) || ((a.opened_at || '') < (b.opened_at || '') ? 1 : -1));
 }
 
+const URGENCY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
+
+/**
+ * The worker's to-do: every open request of their grids as {request, household},
+ * referrals first, then the others; in each, most urgent first, then oldest.
+ */
+export function openItems() {
+  const out = [];
+  for (const [hhId, list] of index.requests) {
+    const household = index.households.get(hhId);
+    for (const r of list) if (!DONE.has(r.status)) out.push({ request: r, household });
+  }
+  const group = (r) => (r.kind === 'referral' ? 0 : 1);
+  const rank = (r) => URGENCY_RANK[r.urgency] ?? URGENCY_RANK.normal;
+  const opened = (r) => Date.parse(r.opened_at || r.status_times?.[r.status]) || 0;
+  return out.sort(({ request: a }, { request: b }) => group(a) - group(b) || rank(a) - rank(b)
+    || opened(a) - opened(b) || (a._id < b._id ? -1 : 1));
+}
+
 /** Whether reader has a receipt for notice id. */
 export const hasRead = (id, reader) => (index.receipts.get(id) || []).some((r) => r.reader === reader);
 

@@ -35,7 +35,7 @@ export function review(visitId) {
 }
 
 /** The household page. */
-export async function household(view, { id }) {
+export async function household(view, { id, from }) {
   const draw = () => {
     const hh = index.households.get(id);
     if (!hh) {
@@ -43,7 +43,8 @@ export async function household(view, { id }) {
       view.innerHTML = `<p class="empty">${esc(t('noResults'))}</p>`;
       return;
     }
-    setTitle(`${hh.building} ${hh.unit || ''} ${hh.room}`, link('grid', hh.grid, 'b', hh.building));
+    setTitle(`${hh.building} ${hh.unit || ''} ${hh.room}`,
+      from === 'todo' ? '#/todo' : link('grid', hh.grid, 'b', hh.building));
     const s = visitState(id);
     const visits = index.visits.get(id) || [];
     const refused = refusedDocs();

@@ -8,3 +8,4 @@ export { visitForm } from './visit_form.js';
 export { visitView } from './visit_view.js';
 export { syncScreen, settings } from './sync_screen.js';
 export { notices, notice } from './notices.js';
+export { todo } from './todo.js';

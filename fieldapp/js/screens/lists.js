@@ -2,7 +2,7 @@
 
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
-import { buildingsOf, householdsOf, index, myGrids, openRequests, search, visitState } from '../store.js';
+import { buildingsOf, householdsOf, index, myGrids, openItems, openRequests, search, visitState } from '../store.js';
 import { $, badge, esc, setTitle } from '../ui.js';
 
 const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
@@ -61,10 +61,18 @@ function wireSearch(view, grid, cards) {
 /** Home: the worker's grids. */
 export async function home(view) {
   setTitle(t('myGrids'));
-  view.innerHTML = `${searchBox(t('search'))}<div id="cards" class="cards"></div>`;
+  view.innerHTML = `${searchBox(t('search'))}<div id="cards"><a class="todo-card" href="#/todo" id="todo"></a>
+    <div id="grid-cards" class="cards"></div></div>`;
   const draw = () => {
+    const items = openItems();
+    const referrals = items.filter((i) => i.request.kind === 'referral').length;
+    const todo = $('#todo', view);
+    todo.dataset.count = String(items.length);
+    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length}</span>
+      <span>${esc(items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : t('todoEmpty'))}</span>
+      <span class="chev" aria-hidden="true">›</span>`;
     const grids = myGrids();
-    $('#cards', view).innerHTML = grids.map((g) => {
+    $('#grid-cards', view).innerHTML = grids.map((g) => {
       const list = householdsOf(g.id);
       const red = list.filter((h) => h.colour === 'red').length;
       const yellow = list.filter((h) => h.colour === 'yellow').length;

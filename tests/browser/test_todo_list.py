@@ -1,0 +1,156 @@
+"""The worker's to-do list (待办) on the tablet: every open referral and
+request of their grids in one place, referrals first, most urgent then oldest.
+
+Debian's Chromium against a real gridvisit server seeded with the demo
+community: per grid, a hospital referral of a red household's elder that the
+hospital has accepted (紧急) and an assigned medicine request of that
+household (紧急). The supervisor 张伟 adds referrals over HTTP, as the
+console would.
+"""
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from tests.browser.conftest import PORTRAIT
+from tests.browser.test_care_loop import CST, elder_at_home, put_as
+
+ROWS = "#view .todo-row"
+
+
+def shown(page):
+    """The to-do rows on screen: [(request id, kind, urgency, status)]."""
+    return page.eval_on_selector_all(
+        ROWS, "rs => rs.map(r => [r.dataset.request, r.dataset.kind, r.dataset.urgency, "
+              "r.dataset.status])")
+
+
+def server_requests(server, grid):
+    """The server's requests of grid."""
+    rows = server.get(f"/couch/field/_all_docs?include_docs=true&startkey=%22request:{grid}:%22"
+                      f"&endkey=%22request:{grid}:%EF%BF%B0%22")["rows"]
+    return [r["doc"] for r in rows]
+
+
+def referral(hh, member, grid, urgency, target, hours_ago, detail):
+    """A supervisor's referral of member of household hh, opened hours_ago."""
+    opened = datetime.now(CST) - timedelta(hours=hours_ago)
+    return {"_id": f"request:{grid}:{uuid.uuid4()}", "type": "request", "schema": 2, "grid": grid,
+            "updated_at": opened.isoformat(), "updated_by": "zhangwei", "household": hh["_id"],
+            "kind": "referral", "target": target, "member": member["id"], "detail": detail,
+            "urgency": urgency, "status": "referred",
+            "status_times": {"referred": opened.isoformat()},
+            "opened_at": opened.isoformat()}
+
+
+def test_todo_lists_open_referrals_and_requests_of_my_grids(server, tablets):
+    g1, g2, g3 = (server_requests(server, g) for g in ("g1", "g2", "g3"))
+    def oldest_first(docs):
+        return sorted(docs, key=lambda r: r["opened_at"])
+    demo_referrals = oldest_first(r for r in g1 + g2 if r["kind"] == "referral")
+    demo_requests = oldest_first(r for r in g1 + g2 if r["kind"] != "referral")
+    assert [r["urgency"] for r in demo_referrals + demo_requests] == ["urgent"] * 4
+    hh, elder = elder_at_home(server, "g2")
+    high = referral(hh, elder, "g2", "high", "family_doctor", 30,
+                    f"{elder['name']}：血压偏高，请家庭医生上门")
+    put_as(server, high)
+    theirs = referral(*elder_at_home(server, "g3"), "g3", "urgent", "hospital", 1,
+                      "网格三的转诊")
+    put_as(server, theirs)
+
+    tablet = tablets()
+    tablet.login("wangfang")
+    page = tablet.page
+    card = page.locator("#todo")
+    page.wait_for_selector("#todo[data-count='5']", timeout=60000)
+    assert "转诊 3 · 诉求 2" in card.inner_text()
+    card.click()
+    page.wait_for_selector(ROWS)
+    assert page.inner_text("#title") == "待办"
+    # Referrals first — urgent ones oldest first, then the high one — then requests;
+    # nothing of grid g3 (李强's), which never reaches this tablet.
+    expected = ([r["_id"] for r in demo_referrals] + [high["_id"]]
+                + [r["_id"] for r in demo_requests])
+    assert [row[0] for row in shown(page)] == expected
+    assert [row[1:3] for row in shown(page)][:3] == \
+        [["referral", "urgent"]] * 2 + [["referral", "high"]]
+    assert not any(r["_id"] in {row[0] for row in shown(page)} for r in g3 + [theirs])
+
+    first = page.locator(f"{ROWS}[data-request='{demo_referrals[0]['_id']}']")
+    text = first.inner_text()
+    home = server.docs([demo_referrals[0]["household"]])[demo_referrals[0]["household"]]
+    member = next(m for m in home["members"] if m["id"] == demo_referrals[0]["member"])
+    for part in (home["building"], home["room"], home["head"], member["name"],
+                 "转诊至东城区第一人民医院",
+                 "紧急", "已接收", "已等"):
+        assert part in text, (part, text)
+    waited = first.locator(".todo-waited").inner_text()             # opened yesterday
+    assert re.fullmatch(r"已等 \d+(小时|天)", waited), waited
+    request_row = page.locator(f"{ROWS}[data-request='{demo_requests[0]['_id']}']").inner_text()
+    assert "药品" in request_row and "已派单" in request_row, request_row
+    page.wait_for_timeout(300)
+    tablet.shot("20-todo")
+
+    # A referral the supervisor makes while the list is open appears without a reload.
+    hh1, elder1 = elder_at_home(server, "g1")
+    low = referral(hh1, elder1, "g1", "low", "community_health_centre", 0.5,
+                   f"{elder1['name']}：复查血糖")
+    put_as(server, low)
+    page.locator(f"{ROWS}[data-request='{low['_id']}']").wait_for(timeout=60000)
+    assert [row[0] for row in shown(page)][3] == low["_id"]   # after the high one, before requests
+    tablet.wait_synced()
+
+    # Offline: the urgent referral moves on to 已就诊 on its household page.
+    tablet.offline()
+    page.wait_for_selector("#status [data-online=false]")
+    target = demo_referrals[0]
+    page.locator(f"{ROWS}[data-request='{target['_id']}']").click()
+    step = page.locator(f".request[data-request='{target['_id']}'] .req-step[data-to=seen]")
+    step.click()
+    page.locator(f".request[data-request='{target['_id']}'][data-status=seen]").wait_for()
+    page.click("#back")                                              # back to the list
+    page.locator(f"{ROWS}[data-request='{target['_id']}'][data-status=seen]").wait_for()
+    assert "已就诊" in page.locator(f"{ROWS}[data-request='{target['_id']}']").inner_text()
+    assert [row[0] for row in shown(page)][0] == target["_id"]      # still first
+
+    # Closing the medicine request (with satisfaction) takes it off the list.
+    done = demo_requests[0]
+    page.locator(f"{ROWS}[data-request='{done['_id']}']").click()
+    page.locator(f".request[data-request='{done['_id']}'] .req-step[data-to=closed]").click()
+    page.locator(".dialog-card.satisfaction [data-value=satisfied]").click()
+    page.locator(".dialog-card.satisfaction [data-answer=yes]").click()
+    page.locator(f"#closed-requests [data-request='{done['_id']}']").wait_for()
+    page.click("#back")
+    page.wait_for_selector(ROWS)
+    assert done["_id"] not in [row[0] for row in shown(page)]
+    assert len(shown(page)) == 5
+    tablet.go("/")
+    page.wait_for_selector("#todo[data-count='5']")
+
+    tablet.offline(False)
+    tablet.wait_synced()
+    on_server = server.docs([target["_id"], done["_id"]])
+    assert on_server[target["_id"]]["status"] == "seen"
+    assert on_server[done["_id"]]["status"] == "closed"
+
+
+def test_todo_in_portrait_and_english_shows_every_part(server, tablets):
+    tablet = tablets(PORTRAIT)
+    tablet.login("wangfang")
+    page = tablet.page
+    page.evaluate("localStorage.setItem('gv.lang', 'en')")
+    tablet.open("/todo")
+    page.wait_for_selector(ROWS)
+    assert page.inner_text("#title") == "To do"
+    assert len(shown(page)) == 4
+    row = page.locator(ROWS).first
+    assert "Referred to" in row.inner_text() and "urgent" in row.inner_text()
+    assert "waited" in row.inner_text()
+    tablet.go("/")
+    page.wait_for_selector("#todo[data-count='4']")
+    assert "2 referrals · 2 requests" in page.inner_text("#todo")
+    tablet.go("/todo")
+    page.wait_for_selector(ROWS)
+    for each in page.locator(ROWS).all():                           # no row runs off the screen
+        box = each.bounding_box()
+        assert box["x"] + box["width"] <= 800 and box["height"] >= 64, box
