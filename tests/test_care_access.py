@@ -3,7 +3,7 @@ notices and read receipts, from real PouchDB tablets against a real server.
 
 The server, the directory (workers w1 on g1 and w2 on g2, supervisor s1 of
 community c1 = g1 + g2; g3 is in c2) and the tablets (``workers.js``, one
-PouchDB per node process) are those of ``tests/test_interop_access.py``.
+PouchDB per node process) are those of ``tests/interop_access_support.py``.
 A notice reaches a grid as one document per grid, all sharing one uuid.
 
 What is covered:
@@ -33,8 +33,9 @@ from sync.errors import NotFound
 from tests import fielddocs as fd
 from tests.api import ADMIN, Couch, basic, make_app, make_field_app
 # the running server and the tablets, as the access tests set them up
-from tests.test_interop_access import (FIELD, PASSWORD, admin_write, api, assert_clean,  # noqa: F401
-                                       field, ok, server_ids, sign_in, tablets)
+from tests.interop_access_support import (FIELD, PASSWORD, admin_write, api, assert_clean,
+                                          ok, server_ids, sign_in)
+from tests.interop_access_support import field, tablets  # noqa: F401  (fixtures)
 
 
 def notices_everywhere(peer, grids=("g1", "g2", "g3")):

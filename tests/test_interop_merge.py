@@ -19,136 +19,26 @@
       leaf): red, by ``most_severe``, flagged;
    d. a member added on A while B edits another member's tags and notes.
 
-   PouchDB's rev ids are random, so the tablet script makes B edit again
-   (fresh pull, same clock) until the leaf order is the one a scenario asks
-   for: the scenarios then do not depend on luck.
+   PouchDB's rev ids are random, so the tablet script makes both edits
+   again (fresh pulls, same clocks) until the leaf order is the one a
+   scenario asks for: the scenarios then do not depend on luck.
 
-2. Two gridvisit servers each receive the same conflicting pair of leaves
-   (``_bulk_docs`` with ``new_edits=false``, as admin) and each resolves it
-   on its own; then PouchDB replicates A → B and B → A, remote to remote
-   (``tests/interop/replicate_remotes.mjs``). The merged revision is derived
-   from its parents and body, so no new conflict appears: each server ends
-   with one live leaf, the same rev and body on both, and no second
-   resolution. Both servers get the base revision, and the leaves either in
-   the same batches or in different batches and order.
-
-Two more tests pin down what those scenarios found (see their docstrings):
-
-3. after the colour merge (red, flagged), tablet A — still showing its own
-   yellow, not having pulled — edits only the phone and syncs: red must
-   stay. It does when the tie between the two leaves' identical colour
-   stamps falls to the merge's rev, and does not (yellow, unflagged) when it
-   falls to the tablet's: the merged body carries A's yellow colour stamp
-   on the red value.
-4. two servers, only one of which saw the base revision before the
-   conflict, merge the same two leaves into different bodies and revs (the
-   ancestor's stamps decide whether a colour change was concurrent), so a
-   new conflict appears when they replicate; it is merged again and the
-   servers converge.
+A tablet that edits again after the colour merge is pinned down in
+``test_red_from_a_merge_survives_the_yellow_tablets_next_edit``; two
+servers resolving the same conflict are in ``tests/test_interop_two_servers.py``.
 """
 
-import base64
 import copy
-import hashlib
-import json
-import urllib.error
-import urllib.request
 
 import pytest
 
 from server.schemas import validate
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
 from tests import fielddocs as fd
-from tests.peers import run_node, start_gridvisit
-
-FIELD = "field"
-PASSWORD = "password-123"
-HH = "household:g1:h1"
-MINUTE = 60_000
-
-
-# -- the admin side -----------------------------------------------------------
-
-def api(peer, method, path, body=None, auth=None):
-    """One request to the JSON API: ``(status, json)``; as the admin unless
-    ``auth=(name, password)``."""
-    name, password = auth or (peer.username, peer.password)
-    url = f"http://127.0.0.1:{peer.extra['port']}/api/{path.lstrip('/')}"
-    req = urllib.request.Request(url, method=method,
-                                 data=None if body is None else json.dumps(body).encode())
-    req.add_header("Content-Type", "application/json")
-    token = base64.b64encode(f"{name}:{password}".encode()).decode()
-    req.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw[:1] in (b"{", b"[") else raw
-
-
-def ok(status_body):
-    status, body = status_body
-    assert status in (200, 201), (status, body)
-    return body
-
-
-def seeded_household():
-    """``household:g1:h1`` as the office registered it, stamped."""
-    return stamp_edit(None, fd.household("g1", "h1", by="admin"), Clock("office-pc"))
-
-
-def server_doc(peer, doc_id):
-    status, doc = peer.request("GET", f"{FIELD}/{doc_id}?conflicts=true&deleted_conflicts=true")
-    assert status == 200, doc
-    return doc
-
-
-def server_leaves(peer, doc_id):
-    """open_revs=all on the server: ``[{rev, deleted, doc}]`` sorted by rev."""
-    status, rows = peer.request("GET", f"{FIELD}/{doc_id}?open_revs=all")
-    assert status == 200 and isinstance(rows, list), (status, rows)
-    out = []
-    for row in rows:
-        assert "ok" in row, row                     # no missing leaf
-        body = row["ok"]
-        out.append({"rev": body["_rev"], "deleted": bool(body.get("_deleted")),
-                    "doc": None if body.get("_deleted") else body})
-    return sorted(out, key=lambda leaf: leaf["rev"])
-
-
-def without(doc, *keys):
-    return {k: v for k, v in doc.items() if k not in keys}
-
-
-@pytest.fixture
-def field(tmp_path):
-    """A server with street s, community c1, grid g1, workers wa and wb on
-    g1, supervisor s1 of c1, and the seeded household."""
-    peer = start_gridvisit(tmp_path / "server")
-    try:
-        status, body = peer.request("PUT", FIELD)
-        assert status == 201, body
-        ok(api(peer, "POST", "streets", {"id": "s", "name": "朝阳门街道"}))
-        ok(api(peer, "POST", "communities", {"id": "c1", "name": "史家社区", "parent": "s"}))
-        ok(api(peer, "POST", "grids", {"id": "g1", "name": "g1 网格", "parent": "c1"}))
-        for name in ("wa", "wb"):
-            ok(api(peer, "POST", "users", {"name": name, "password": PASSWORD,
-                                           "role": "worker", "display_name": f"网格员{name}"}))
-            ok(api(peer, "POST", "assignments", {"user": name, "grid": "g1"}))
-        ok(api(peer, "POST", "users", {"name": "s1", "password": PASSWORD,
-                                       "role": "supervisor"}))
-        ok(api(peer, "POST", "assignments", {"user": "s1", "community": "c1"}))
-        base = seeded_household()
-        status, rows = peer.request("POST", f"{FIELD}/_bulk_docs",
-                                    {"docs": [fd.grid_doc("g1"), base]})
-        assert status == 201 and all(r.get("ok") for r in rows), rows
-        peer.extra["base"] = dict(base, _rev=rows[1]["rev"])
-        yield peer
-    finally:
-        peer.stop()
-
+from tests.interop_access_support import FIELD, PASSWORD, api, ok
+from tests.interop_merge_support import (HH, MINUTE, NEW_MEMBER, server_doc, server_leaves,
+                                         without)
+from tests.interop_merge_support import field  # noqa: F401  (fixtures)
+from tests.peers import run_node
 
 # -- 1. two tablets, one household ----------------------------------------------
 
@@ -158,7 +48,6 @@ def edit_by(user, device, **changes):
 
 
 M1 = fd.household("g1", "h1")["members"][0]
-NEW_MEMBER = {"id": "m2", "name": "李小明", "birth_year": 2015, "gender": "male"}
 
 # name: (A's changes, B's changes, A's clock offset, B's clock offset, winner)
 SCENARIOS = {
@@ -353,162 +242,3 @@ def test_red_from_a_merge_survives_the_yellow_tablets_next_edit(field, tie):
         f"{decision(second, 'colour')}; merged colour stamp was "
         f"{second['leaf_bodies'][first_merge]['stamps']['colour']} (A's yellow stamp: "
         f"{out['edits']['A']['doc']['stamps']['colour']})")
-
-
-# -- 2. two servers resolve the same conflict independently ---------------------
-
-def rev_hash(*parts):
-    return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()
-
-
-def ticking(device, start):
-    ms = iter(range(start, start + 10**9, 1000))
-    return Clock(device, now_ms_fn=lambda: next(ms))
-
-
-def conflicting_pair(colour_changed_on_one_leaf_only=False):
-    """The base revision and two leaves made on two replicas of it, each
-    with its ``_revisions`` history, ready for ``new_edits=false``.
-
-    By default both leaves change the colour (yellow and red), plus other
-    fields and members. With ``colour_changed_on_one_leaf_only`` the base
-    is yellow, A turns it green and B changes only the notes: a later colour
-    change, not a concurrent one — which only a server that knows the base's
-    stamps can tell.
-    """
-    seed = fd.household("g1", "h2", by="admin")
-    if colour_changed_on_one_leaf_only:
-        seed.update(colour="yellow", colour_reason="独居老人，需定期查看")
-    base = stamp_edit(None, seed, ticking("office-pc", 1_790_000_000_000))
-    base_hash = rev_hash(base["_id"], "base")
-    base_doc = dict(base, _rev=f"1-{base_hash}", _revisions={"start": 1, "ids": [base_hash]})
-    a, b = copy.deepcopy(base), copy.deepcopy(base)
-    if colour_changed_on_one_leaf_only:
-        a.update(colour="green", phone="139 0000 0007")
-        a.pop("colour_reason")
-        b.update(notes="子女已接回同住")
-    else:
-        a.update(phone="139 0000 0007", colour="yellow", colour_reason="血压偏高",
-                 members=base["members"] + [dict(NEW_MEMBER)])
-        b.update(notes="独居，子女在外地", colour="red", colour_reason="高烧不退",
-                 members=[dict(base["members"][0], tags=["over65"], notes="行动不便")])
-    a.update(updated_at=fd.stamp_time(2), updated_by="wa", device="tab-A")
-    b.update(updated_at=fd.stamp_time(1), updated_by="wb", device="tab-B")
-    a = stamp_edit(base, a, ticking("tab-A", 1_796_000_000_000))
-    b = stamp_edit(base, b, ticking("tab-B", 1_795_000_000_000))
-    leaves = []
-    for name, body in (("a", a), ("b", b)):
-        digest = rev_hash(body["_id"], name)
-        leaves.append(dict(body, _rev=f"2-{digest}",
-                           _revisions={"start": 2, "ids": [digest, base_hash]}))
-    return base_doc, leaves
-
-
-@pytest.fixture
-def two_servers(tmp_path):
-    peers = []
-    try:
-        for name in ("A", "B"):
-            peer = start_gridvisit(tmp_path / f"server{name}")
-            peers.append(peer)
-            status, body = peer.request("PUT", FIELD)
-            assert status == 201, body
-        yield peers
-    finally:
-        for peer in peers:
-            peer.stop()
-
-
-def replicate(step_pairs):
-    steps = [{"source": src.url(FIELD), "target": dst.url(FIELD)} for src, dst in step_pairs]
-    return run_node("replicate_remotes.mjs", {"steps": steps})["results"]
-
-
-def push_replicated(peer, docs):
-    status, rows = peer.request("POST", f"{FIELD}/_bulk_docs",
-                                {"docs": docs, "new_edits": False})
-    assert status == 201 and rows == [], (status, rows)
-
-
-def state(peer, doc_id):
-    leaves = server_leaves(peer, doc_id)
-    live = [leaf for leaf in leaves if not leaf["deleted"]]
-    return leaves, live
-
-
-DELIVERIES = {
-    # how each server receives the base and the two leaves: a list of batches
-    "same_batches": ([["base"], ["a", "b"]], [["base"], ["a", "b"]]),
-    "one_by_one_other_order": ([["base", "a", "b"]], [["base"], ["b"], ["a"]]),
-}
-
-
-@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
-def test_two_servers_resolve_independently_and_replicate_without_new_conflict(
-        two_servers, delivery):
-    one, two = two_servers
-    base, (a, b) = conflicting_pair()
-    named = {"base": base, "a": a, "b": b}
-    for peer, batches in zip(two_servers, DELIVERIES[delivery]):
-        for batch in batches:
-            push_replicated(peer, [copy.deepcopy(named[n]) for n in batch])
-
-    before = []
-    for peer in two_servers:
-        leaves, live = state(peer, a["_id"])
-        assert len(live) == 1, leaves                    # each resolved on its own
-        assert len(peer_resolutions(peer)) == 1
-        before.append(leaves)
-    first, second = before
-    assert first == second, (first, second)               # the same revisions, bodies
-    merged = first[[l["deleted"] for l in first].index(False)]["doc"]
-    assert merged["colour"] == "red" and merged["phone"] == "139 0000 0007"
-    validate(copy.deepcopy(merged))
-
-    results = replicate([(one, two), (two, one)])
-    for res in results:
-        assert res["doc_write_failures"] == 0 and res["errors"] == [], res
-
-    after = [state(peer, a["_id"]) for peer in two_servers]
-    for (leaves, live), peer in zip(after, two_servers):
-        assert len(live) == 1, leaves                     # no new conflict
-        assert "_conflicts" not in server_doc(peer, a["_id"])
-        assert len(peer_resolutions(peer)) == 1           # nothing more to resolve
-    assert after[0] == after[1]
-    assert after[0][1][0]["rev"] == merged["_rev"] and after[0][1][0]["doc"] == merged
-
-
-def peer_resolutions(peer):
-    return ok(api(peer, "GET", "resolutions"))
-
-
-def test_base_known_to_one_server_only(two_servers):
-    """Server A saw the base revision before the conflict; server B gets
-    only the two leaves (their history names the base; its body never came,
-    as when B first hears of the household through replication of an
-    already conflicted document). A knows the common ancestor's stamps, B
-    does not.
-
-    Here A turned the colour from yellow to green and B changed only the
-    notes. A, knowing the base, sees one colour change: green, by newest
-    stamp. B cannot tell and takes the safe side: yellow, flagged. The two
-    merged bodies differ, so do their revs, and replicating the two servers
-    makes a new conflict (which the next write resolves again)."""
-    one, two = two_servers
-    base, (a, b) = conflicting_pair(colour_changed_on_one_leaf_only=True)
-    push_replicated(one, [copy.deepcopy(base)])
-    push_replicated(one, [copy.deepcopy(a), copy.deepcopy(b)])
-    push_replicated(two, [copy.deepcopy(a), copy.deepcopy(b)])
-    merged = [state(peer, a["_id"])[1] for peer in two_servers]
-    assert all(len(live) == 1 for live in merged), merged
-    colours = [(live[0]["doc"]["colour"], peer_resolutions(peer)[0]["flagged"])
-               for live, peer in zip(merged, two_servers)]
-    replicate([(one, two), (two, one)])
-    after = [state(peer, a["_id"]) for peer in two_servers]
-    assert all(len(live) == 1 for _leaves, live in after), after
-    assert after[0] == after[1]
-    assert merged[0][0]["rev"] == merged[1][0]["rev"], (
-        "the two servers merged the same two leaves into different revisions: "
-        f"{merged[0][0]['rev']} (base known) vs {merged[1][0]['rev']} (base unknown); "
-        f"colour, flagged: {colours}; resolutions after replication: "
-        f"{[len(peer_resolutions(p)) for p in two_servers]}")
