@@ -14,7 +14,6 @@ import time
 
 from flask import Blueprint, current_app, render_template
 
-from sync.errors import NotFound
 
 from . import queries, stats, writes
 from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
@@ -74,17 +73,12 @@ def dashboard():
 
 
 def _member_names(rows):
-    """Set each row's ``member_name`` from its household (at most ten reads)."""
-    households = {}
+    """Set each row's ``member_name`` from its household (one read for all)."""
+    households = writes.read_many(row["household"] for row in rows if row["household"])
     for row in rows:
-        key = row["household"]
-        if key and key not in households:
-            try:
-                households[key] = {m.get("id"): m.get("name") for m in
-                                   writes.read(key).get("members") or [] if isinstance(m, dict)}
-            except NotFound:
-                households[key] = {}
-        row["member_name"] = households.get(key, {}).get(row["member"]) if row["member"] else None
+        members = (households.get(row["household"]) or {}).get("members") or []
+        names = {m.get("id"): m.get("name") for m in members if isinstance(m, dict)}
+        row["member_name"] = names.get(row["member"]) if row["member"] else None
 
 
 def _share(part, whole):

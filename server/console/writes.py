@@ -62,6 +62,13 @@ def read(doc_id):
     return _view().get(doc_id)
 
 
+def read_many(doc_ids):
+    """The current revisions of ``doc_ids`` that the user may see, in one
+    read: ``{id: doc}`` (absent, deleted and hidden documents left out)."""
+    rows = _view().all_docs(keys=sorted(set(doc_ids)), include_docs=True)["rows"]
+    return {row["id"]: row["doc"] for row in rows if row.get("doc")}
+
+
 def save_review(visit_id, state, comment):
     """Write the user's verdict on ``visit_id``; returns the new rev.
 
