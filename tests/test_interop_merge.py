@@ -224,6 +224,10 @@ def test_red_from_a_merge_survives_the_yellow_tablets_next_edit(field, tie):
     revs = {name: out["edits"][name]["rev"] for name in ("A", "B")}
     assert out["winner"] == revs["A"]
     first_merge = out["syncs"][2]["edit"]["server_rev"]
+    tablet_rev = out["syncs"][2]["edit"]["rev"]
+    assert tablet_rev.split("-")[0] == first_merge.split("-")[0]   # a tie on generation
+    above = tablet_rev.split("-")[1] > first_merge.split("-")[1]
+    assert above == tie.endswith("above_merged"), (tablet_rev, first_merge)
     doc = server_doc(field, HH)
     assert "_conflicts" not in doc, doc
     live = [leaf for leaf in server_leaves(field, HH) if not leaf["deleted"]]
