@@ -4,12 +4,13 @@
 // The worker accepts one (its colour goes into colour after, its reason into
 // the colour reason; a referral is made on saving) or overrides it with a
 // reason; both are kept in the visit's `warnings`, and the visit is not saved
-// until every warning is decided.
+// until every warning is decided. Accepting is undone when the warning goes
+// (its reading was corrected) or is overridden, so a typo leaves no trace.
 
 import { both, currentLang, t, v } from '../i18n.js';
 import { RuleError, SEVERITY, evaluate } from '../rules.js';
 import { index, visitState } from '../store.js';
-import { $, $$, badge, esc } from '../ui.js';
+import { $, $$, badge, chosen, esc } from '../ui.js';
 
 const keyOf = (w) => `${w.rule}|${w.member ?? ''}`;
 const reasonIn = (w, lang) => w.reason?.[lang] || w.reason?.zh || w.reason?.en || w.rule;
@@ -38,16 +39,58 @@ function card(w, names) {
   </div>`;
 }
 
-// Press the colour-after button of colour when it is more severe than the chosen one;
-// add reason to the colour reason unless it is there already.
-function applyColour(form, colour, reason) {
+const severity = (colour) => SEVERITY[colour] ?? -1;
+const mostSevere = (colours) => colours.reduce((a, b) => (severity(b) > severity(a) ? b : a), null);
+const SEP = '；';
+
+/**
+ * Colour after, as the warnings and the worker share it. A typo (SpO2 90 for 97)
+ * must not leave a household red once corrected, so the colour an accept pressed
+ * is taken back when its warning goes; but a colour the worker picked by hand
+ * is theirs and is never taken back. `own` is the worker's colour (the form's
+ * or one picked by hand), `raised` the colour accepts last pressed over it.
+ */
+function colourKeeper(form) {
   const group = $('[data-name=colour_after]', form);
-  const current = $('.choice[aria-pressed="true"]', group)?.dataset.value;
-  if ((SEVERITY[colour] ?? -1) > (SEVERITY[current] ?? -1)) {
-    $$('.choice', group).forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.value === colour)));
-  }
-  const box = form.colour_reason;
-  if (!box.value.includes(reason)) box.value = box.value.trim() ? `${box.value.trim()}；${reason}` : reason;
+  const press = (colour) => $$('.choice', group).forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.value === colour)));
+  let own = chosen(group);
+  let raised = null;
+  return {
+    group,
+    /** The worker pressed colour by hand. */
+    byHand(colour) { own = colour; raised = null; },
+    /** Press colour when it is more severe than the chosen one. */
+    raise(colour) {
+      if (severity(colour) <= severity(chosen(group))) return;
+      press(colour);
+      raised = colour;
+    },
+    /** Back to the worker's colour, raised to the still-accepted colours, unless changed by hand. */
+    settle(accepted) {
+      if (raised === null || chosen(group) !== raised) return;
+      const want = mostSevere([own, ...accepted]);
+      press(want);
+      raised = want === own ? null : want;
+    },
+  };
+}
+
+// Add segment to the colour reason unless it is there already; whether it was added.
+function addReason(box, segment) {
+  if (box.value.includes(segment)) return false;
+  box.value = box.value.trim() ? `${box.value.trim()}${SEP}${segment}` : segment;
+  return true;
+}
+
+// Take segment (as added, between '；' joins) out of the colour reason; text the
+// worker has since rewritten around it is left as it is.
+function removeReason(box, segment) {
+  const parts = box.value.split(SEP);
+  const want = segment.split(SEP);
+  const at = parts.findIndex((_, i) => want.every((w, j) => parts[i + j]?.trim() === w.trim()));
+  if (at < 0) return;
+  parts.splice(at, want.length);
+  box.value = parts.map((x) => x.trim()).filter(Boolean).join(SEP);
 }
 
 /**
@@ -57,9 +100,23 @@ function applyColour(form, colour, reason) {
  */
 export function wireWarnings(form, hh, readVisit) {
   const names = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m.name]));
-  const decisions = new Map();          // key -> {w, decision, why}
+  const decisions = new Map();          // key -> {w, decision, why, added}
+  const colour = colourKeeper(form);
   // The rules read the time since the household's last visit, as the console does.
   const household = { ...hh, last_visit_at: hh.last_visit_at ?? visitState(hh._id).latest?.visited_at };
+
+  const segmentOf = (w) => `${w.member ? `${names.get(w.member) || w.member}：` : ''}${reasonIn(w, 'zh')}`;
+  const accept = (d) => {
+    colour.raise(d.w.colour);
+    if (addReason(form.colour_reason, segmentOf(d.w))) d.added = segmentOf(d.w);
+  };
+  // What accepting d did, undone: its reason out (if it put it in), the colour settled.
+  const unaccept = (d) => {
+    if (d.added) removeReason(form.colour_reason, d.added);
+    d.added = null;
+    const still = [...decisions.values()].filter((x) => x !== d && x.decision === 'accepted');
+    colour.settle(still.map((x) => x.w.colour));
+  };
 
   const draw = (el) => {
     const d = decisions.get(el.dataset.key);
@@ -96,11 +153,15 @@ export function wireWarnings(form, hh, readVisit) {
     }
     const keys = new Set(found.map(keyOf));
     for (const el of $$('.warning', form)) {
-      if (!keys.has(el.dataset.key)) { decisions.delete(el.dataset.key); el.remove(); }
+      if (keys.has(el.dataset.key)) continue;
+      const gone = decisions.get(el.dataset.key);
+      decisions.delete(el.dataset.key);
+      el.remove();
+      if (gone.decision === 'accepted') unaccept(gone);
     }
     for (const w of found) {
       const key = keyOf(w);
-      if (!decisions.has(key)) decisions.set(key, { w, decision: null, why: '' });
+      if (!decisions.has(key)) decisions.set(key, { w, decision: null, why: '', added: null });
       const slot = w.member ? $(`.check[data-member="${CSS.escape(w.member)}"] .warn-list`, form) : null;
       let el = $$('.warning', form).find((x) => x.dataset.key === key);
       if (!el) {
@@ -113,15 +174,16 @@ export function wireWarnings(form, hh, readVisit) {
   }
 
   form.addEventListener('click', (event) => {
+    const own = event.target.closest('.choice');
+    if (own && colour.group.contains(own)) colour.byHand(own.dataset.value);
     const button = event.target.closest('.warn-accept, .warn-override');
     if (!button) return;
     const el = button.closest('.warning');
     const d = decisions.get(el.dataset.key);
+    const was = d.decision;
     d.decision = button.classList.contains('warn-accept') ? 'accepted' : 'overridden';
-    if (d.decision === 'accepted') {
-      const who = d.w.member ? `${names.get(d.w.member) || d.w.member}：` : '';
-      applyColour(form, d.w.colour, `${who}${reasonIn(d.w, 'zh')}`);
-    }
+    if (d.decision === 'accepted') accept(d);
+    else if (was === 'accepted') unaccept(d);
     draw(el);
     if (d.decision === 'overridden') $('textarea', el).focus();
   });
