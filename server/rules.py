@@ -22,9 +22,16 @@ bp_systolic, bp_diastolic, antigen, symptoms), ``member`` (the checked
 member: age, tags), or ``household`` (colour, hours_since_visit). Member
 tests are evaluated per checked member, so a rule fires for the member
 whose readings match. Operators: ``< <= > >= == != in contains``.
+
+A household never visited is longer ago than any number of hours
+(``hours_since_visit`` is infinite); an unreadable visit time is unknown
+(no rule on it fires). Rules that test only the household
+(``household_rules``) are also checked without a visit: the console's
+dashboard and the tablet's 待办 list show the households they flag.
 """
 
 import json
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -118,7 +125,10 @@ def _operand(test, check, member, household, now):
         return (member or {}).get(test["member"], [] if test["member"] == "tags" else None)
     if "household" in test:
         if test["household"] == "hours_since_visit":
-            last = _parse_time((household or {}).get("last_visit_at"))
+            stamp = (household or {}).get("last_visit_at")
+            if stamp is None:                   # never visited: longer ago than any hours
+                return math.inf
+            last = _parse_time(stamp)
             return None if last is None else (now - last).total_seconds() / 3600
         return (household or {}).get(test["household"])
     raise RuleError(f"condition {test!r}: test one of check, member or household")
@@ -171,3 +181,41 @@ def evaluate(rules_doc, visit, household, now=None):
     return {"warnings": warnings,
             "colour": ranked[0]["colour"] if ranked else None,
             "referral": next((w["referral"] for w in ranked if w["referral"]), None)}
+
+
+def household_rules(rules_doc):
+    """The rules of a set that read no visit — only the household (a red
+    household not visited for 48 hours) — so that they can be checked any
+    time, not only while a visit is recorded."""
+    rules = [r for r in (rules_doc or {}).get("rules", [])
+             if isinstance(r, dict) and isinstance(r.get("when"), dict)
+             and not _uses_member(r["when"])]
+    return {**(rules_doc or {}), "rules": rules}
+
+
+def colours_needed(rules_doc):
+    """The household colours a household rule can fire for, or None for any.
+
+    A rule whose ``when`` requires ``colour == X`` (or ``colour in [...]``)
+    at its top level fires for those colours only; lets the console read
+    only the red households, say, instead of every household.
+    """
+    needed = set()
+    for rule in (rules_doc or {}).get("rules", []):
+        colours = _colours_of(rule.get("when") or {})
+        if colours is None:
+            return None
+        needed |= colours
+    return needed
+
+
+def _colours_of(cond):
+    tests = cond["all"] if isinstance(cond.get("all"), list) else [cond]
+    for test in tests:
+        if isinstance(test, dict) and test.get("household") == "colour":
+            if test.get("op") == "==" and isinstance(test.get("value"), str):
+                return {test["value"]}
+            if test.get("op") == "in" and isinstance(test.get("value"), list):
+                return {v for v in test["value"] if isinstance(v, str)}
+    return None
+

@@ -51,7 +51,8 @@ const ZH = {
   notices: '通知', noNotices: '没有通知', unread: '未读', read: '已读', publishedBy: '{who} 发布于 {t}',
   expiresAt: '有效期至 {t}', noticeRead: '已阅读，回执将在联网时上传', priority: '级别',
   // to do (待办): open referrals and requests of every grid
-  todo: '待办', todoReferrals: '转诊', todoRequests: '其他诉求', todoEmpty: '没有未办结的转诊和诉求',
+  todo: '待办', todoReferrals: '转诊', todoRequests: '其他诉求', todoEmpty: '没有需走访的住户和未办结的转诊、诉求',
+  todoVisits: '需走访', todoSummaryVisits: '需走访 {v}', lastVisitAgo: '上次走访 {d}前',
   todoSummary: '转诊 {r} · 诉求 {q}', waited: '已等 {d}', minutes: '{n}分钟', hours: '{n}小时', days: '{n}天',
 };
 
@@ -100,7 +101,8 @@ const EN = {
   satisfactionNeeded: 'Choose how satisfied the resident is', confirmClose: 'Close it', statusSaved: 'Updated; it goes to the server when online',
   notices: 'Notices', noNotices: 'No notices', unread: 'unread', read: 'read', publishedBy: '{who}, {t}',
   expiresAt: 'until {t}', noticeRead: 'Read; the receipt goes to the server when online', priority: 'Priority',
-  todo: 'To do', todoReferrals: 'Referrals', todoRequests: 'Other requests', todoEmpty: 'No open referrals or requests',
+  todo: 'To do', todoReferrals: 'Referrals', todoRequests: 'Other requests', todoEmpty: 'No households due a visit, no open referrals or requests',
+  todoVisits: 'Due a visit', todoSummaryVisits: '{v} due a visit', lastVisitAgo: 'last visit {d} ago',
   todoSummary: '{r} referrals · {q} requests', waited: 'waited {d}', minutes: '{n} min', hours: '{n} h', days: '{n} days',
 };
 

@@ -13,8 +13,9 @@ export const OPERANDS = {
 
 export class RuleError extends Error {}
 
+// Infinity counts (a household never visited is infinitely many hours ago).
 function isNumber(v) {
-  return typeof v === 'number' && Number.isFinite(v);
+  return typeof v === 'number' && !Number.isNaN(v);
 }
 
 function equal(a, b) {
@@ -43,7 +44,9 @@ function operand(test, check, member, household, now) {
   }
   if ('household' in test) {
     if (test.household === 'hours_since_visit') {
-      const last = Date.parse((household ?? {}).last_visit_at ?? '');
+      const stamp = (household ?? {}).last_visit_at;
+      if (stamp === undefined || stamp === null) return Infinity;  // never visited: longer ago than any hours
+      const last = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
       return Number.isNaN(last) ? null : (now.getTime() - last) / 3600000;
     }
     const value = (household ?? {})[test.household];

@@ -4,6 +4,7 @@
 // whole document. Only the worker's grids are indexed, and the early-warning
 // rule set (rules:warning, shared by every account).
 
+import { RuleError, SEVERITY, evaluate } from './rules.js';
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
 import { parseId } from './validate.js';
 
@@ -187,6 +188,32 @@ export function openItems() {
   const opened = (r) => Date.parse(r.opened_at || r.status_times?.[r.status]) || 0;
   return out.sort(({ request: a }, { request: b }) => group(a) - group(b) || rank(a) - rank(b)
     || opened(a) - opened(b) || (a._id < b._id ? -1 : 1));
+}
+
+/**
+ * Households the rule set flags with no visit being recorded — as shipped, a
+ * red household not visited for 48 hours (or never) — as
+ * {household, warnings, last}: most severe first, then the longest unvisited.
+ * The console's dashboard lists the same (server/console/stats.py).
+ */
+export function householdAlerts(now = new Date()) {
+  if (!index.rules) return [];
+  const out = [];
+  for (const hh of index.households.values()) {
+    const last = visitState(hh._id).latest?.visited_at ?? hh.last_visit_at ?? null;
+    let warnings;
+    try {
+      warnings = evaluate(index.rules, null, { ...hh, last_visit_at: last }, now).warnings;
+    } catch (err) {
+      if (err instanceof RuleError) return [];     // the visit form says the set is broken
+      throw err;
+    }
+    if (warnings.length) out.push({ household: hh, warnings, last });
+  }
+  const worst = (a) => Math.max(...a.warnings.map((w) => SEVERITY[w.colour] ?? -1));
+  const at = (a) => (a.last ? Date.parse(a.last) : -Infinity);
+  return out.sort((a, b) => worst(b) - worst(a) || at(a) - at(b)
+    || (a.household._id < b.household._id ? -1 : 1));
 }
 
 /** Whether reader has a receipt for notice id. */

@@ -1,8 +1,8 @@
 """The dashboard: where the risk is, at a glance.
 
 Coverage per grid (share of households visited in the last 7 and 30 days),
-colour counts and the trend of the colours visits recorded, red households
-not visited in 48 hours, visits per worker per day, quarantined documents,
+colour counts and the trend of the colours visits recorded, households the
+rule set's household rules flag (red ones not visited in 48 hours), visits per worker per day, quarantined documents,
 open work (visits to review, overdue requests, merges to confirm), the
 last nightly replication, and residents' satisfaction with closed requests
 per grid and per kind, and early warnings the workers overrode (不采纳) so a
@@ -15,8 +15,10 @@ import time
 from flask import Blueprint, current_app, render_template
 
 
+from ..rules import RuleError
 from . import queries, stats, writes
 from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
+from .ruleset import current_rules
 from .times import today
 
 bp = Blueprint("dashboard", __name__)
@@ -42,7 +44,11 @@ def dashboard():
         row["name"] = names.get(row["grid"], row["grid"])
     dates, trend = stats.colour_trend(conn, grids, zone, 30, now)
     worker_days, per_worker = stats.per_worker(conn, grids, zone, 14, now)
-    red_count, red_rows = stats.red_not_visited(conn, grids, 48, 20, now)
+    try:
+        red_count, red_rows = stats.households_flagged(conn, grids, current_rules(), 20, now)
+        rules_broken = None
+    except RuleError as err:                 # a hub wrote a set the console cannot read
+        red_count, red_rows, rules_broken = 0, [], str(err)
     _total, open_requests = queries.requests(conn, grids, "open", current_app.config, now)
     runs = ext("runs").recent(1) if "gridvisit.runs" in current_app.extensions else []
     people = display_names()
@@ -59,7 +65,7 @@ def dashboard():
     }
     return render_template(
         "console/dashboard.html", coverage=coverage, colours=stats.colour_counts(conn, grids),
-        red_count=red_count, red_rows=red_rows, charts=charts,
+        red_count=red_count, red_rows=red_rows, rules_broken=rules_broken, charts=charts,
         quarantined=ext("quarantine").count(grids),
         pending=stats.pending_reviews(conn, grids),
         overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),

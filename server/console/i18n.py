@@ -122,7 +122,11 @@ WORDS = {
     "dash.last30": ("近30天", "Last 30 days"),
     "dash.colours": ("三色分布", "Colours"),
     "dash.trend": ("近30天走访颜色趋势", "Visit colours, last 30 days"),
-    "dash.red48": ("红色住户48小时未走访", "Red households not visited in 48 h"),
+    "dash.red48": ("需走访的预警住户", "Households due a visit"),
+    "dash.red48_rules": ("按预警规则中的住户规则（默认：红色住户超过48小时未走访，或从未走访），与平板待办一致",
+                         "By the household rules of the warning rule set (as shipped: red households "
+                         "not visited for 48 hours, or never), as on the tablets' to-do lists"),
+    "dash.rules_broken": ("预警规则无法读取", "The warning rule set cannot be read"),
     "dash.per_worker": ("网格员每日走访（近14天）", "Visits per worker per day (14 days)"),
     "dash.quarantine": ("隔离文档", "Quarantined documents"),
     "dash.replication": ("最近一次夜间同步", "Last nightly replication"),

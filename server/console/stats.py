@@ -10,7 +10,9 @@ visits or 1,000,000.
 """
 
 import time
+from datetime import datetime, timezone
 
+from ..rules import SEVERITY, colours_needed, evaluate, household_rules
 from ..schemas.request import SATISFACTION
 from .common import grid_clause
 from .times import day_range
@@ -66,19 +68,44 @@ def per_worker(conn, grids, tz, days=14, now=None):
     return dates, {w: [per_day.get(d, 0) for d in dates] for w, per_day in sorted(found.items())}
 
 
-def red_not_visited(conn, grids, hours=48, limit=20, now=None):
-    """``(count, rows)``: red households whose latest visit is older than ``hours``."""
+def households_flagged(conn, grids, rules_doc, limit=20, now=None):
+    """``(count, rows)``: households the rule set's household rules flag now
+    (as shipped, red households not visited for 48 hours — or never), most
+    severe first, then the longest unvisited. Each row carries the
+    ``warnings`` that fired.
+
+    The rules are data, so the threshold is whatever the admins set; the
+    same rules decide the tablet's 待办 list (``fieldapp/js/store.js``).
+    Only households of the colours the rules can fire for are read.
+
+    :raises RuleError: for a malformed rule set.
+    """
     now = time.time() if now is None else now
-    args = [now - hours * 3600]
-    where = grid_clause("grid", grids, args)
-    cond = f"colour = 'red' AND (last_visit_at IS NULL OR last_visit_at < ?) AND {where}"
-    count = conn.execute(f"SELECT COUNT(*) FROM households WHERE {cond}", args).fetchone()[0]
-    rows = conn.execute(
-        "SELECT id, grid, building, unit, room, head, colour_reason, last_visit_at "
-        f"FROM households WHERE {cond} ORDER BY last_visit_at IS NOT NULL, last_visit_at, id "
-        "LIMIT ?", args + [limit]).fetchall()
-    keys = ("id", "grid", "building", "unit", "room", "head", "colour_reason", "last_visit_at")
-    return count, [dict(zip(keys, row)) for row in rows]
+    rules = household_rules(rules_doc)
+    if not rules["rules"]:
+        return 0, []
+    args = []
+    conds = [grid_clause("grid", grids, args)]
+    colours = colours_needed(rules)
+    if colours is not None:
+        conds.append(f"colour IN ({', '.join('?' * len(colours))})")
+        args.extend(sorted(colours))
+    keys = ("id", "grid", "building", "unit", "room", "head", "colour", "colour_reason",
+            "last_visit_at")
+    moment = datetime.fromtimestamp(now, timezone.utc)
+    found = []
+    for row in conn.execute(f"SELECT {', '.join(keys)} FROM households "
+                            f"WHERE {' AND '.join(conds)}", args):
+        row = dict(zip(keys, row))
+        at = row["last_visit_at"]
+        household = {"colour": row["colour"], "last_visit_at": None if at is None else
+                     datetime.fromtimestamp(at, timezone.utc).isoformat()}
+        warnings = evaluate(rules, None, household, moment)["warnings"]
+        if warnings:
+            found.append({**row, "warnings": warnings})
+    found.sort(key=lambda r: (-max(SEVERITY.get(w["colour"], -1) for w in r["warnings"]),
+                              r["last_visit_at"] is not None, r["last_visit_at"] or 0, r["id"]))
+    return len(found), found[:limit]
 
 
 def pending_reviews(conn, grids):

@@ -13,9 +13,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from tests.browser.conftest import PORTRAIT
-from tests.browser.test_care_loop import CST, elder_at_home, put_as
+from tests.browser.test_care_loop import CST, RULES_HERE, elder_at_home, households, put_as
 
-ROWS = "#view .todo-row"
+ROWS = "#view .todo-row[data-request]"
+WORKER = ("wangfang", "demo-wangfang")
+SUPERVISOR_ID = "zhangwei"
 
 
 def shown(page):
@@ -154,3 +156,61 @@ def test_todo_in_portrait_and_english_shows_every_part(server, tablets):
     for each in page.locator(ROWS).all():                           # no row runs off the screen
         box = each.bounding_box()
         assert box["x"] + box["width"] <= 800 and box["height"] >= 64, box
+
+
+def _red_copy(server, grid, room, user=SUPERVISOR_ID):
+    """A new red household of grid, copied from a demo one (another room)."""
+    source = households(server, grid)[0]
+    hh = {k: v for k, v in source.items() if not k.startswith("_") and k != "stamps"}
+    hh.update(_id=f"household:{grid}:9-9-{room}", building="9号楼", unit="9单元", room=str(room),
+              colour="red", colour_reason="独居老人发热", updated_by=user)
+    return hh
+
+
+def _visit(hh, worker, at):
+    """A submitted visit of hh by worker at ``at`` (a datetime)."""
+    return {"_id": f"visit:{hh['grid']}:{uuid.uuid4()}", "type": "visit", "schema": 2,
+            "grid": hh["grid"], "household": hh["_id"], "worker": worker,
+            "visited_at": at.isoformat(), "updated_at": at.isoformat(), "updated_by": worker,
+            "outcome": "met", "checks": [], "needs": [], "services": [],
+            "colour_after": "red", "colour_reason": "独居老人发热", "status": "submitted"}
+
+
+def test_red_households_due_a_visit_lead_the_list_until_visited(server, tablets):
+    """The rule set's household rule (as shipped: red, not visited for 48
+    hours or never) puts households on the 待办 list with the rule's reason;
+    a visit taking them off arrives live."""
+    never, stale, fresh = (_red_copy(server, "g1", room) for room in (901, 902, 903))
+    for hh in (never, stale, fresh):
+        put_as(server, hh)
+    now = datetime.now(CST)
+    put_as(server, _visit(stale, "wangfang", now - timedelta(days=3)), WORKER)
+    put_as(server, _visit(fresh, "wangfang", now - timedelta(hours=5)), WORKER)
+
+    tablet = tablets()
+    tablet.login("wangfang")
+    page = tablet.page
+    page.wait_for_function(RULES_HERE, timeout=60000)
+    card = page.locator("#todo")
+    page.wait_for_selector("#todo[data-visits='2'][data-count='4']", timeout=60000)
+    assert "需走访 2 · 转诊 2 · 诉求 2" in card.inner_text()
+    assert card.locator(".todo-count").inner_text() == "6"
+    card.click()
+    page.wait_for_selector("#todo-visits")
+    due = page.eval_on_selector_all("#todo-visits .todo-row", "rs => rs.map(r => r.dataset.household)")
+    assert due == [never["_id"], stale["_id"]]              # never visited first
+    first, second = page.locator("#todo-visits .todo-row").all()
+    assert "红色户 48 小时未走访" in first.inner_text() and "未走访" in first.inner_text()
+    assert re.search(r"上次走访 3天前", second.inner_text()), second.inner_text()
+    assert [row[1] for row in shown(page)] == ["referral", "referral", "medicine", "medicine"]
+    tablet.shot("21-todo-due-visits")
+
+    # A visit recorded (here over HTTP, as another tablet of hers would) takes it off.
+    put_as(server, _visit(never, "wangfang", now - timedelta(minutes=10)), WORKER)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#todo-visits .todo-row').length === 1", timeout=60000)
+    assert page.eval_on_selector_all("#todo-visits .todo-row",
+                                     "rs => rs.map(r => r.dataset.household)") == [stale["_id"]]
+    page.locator("#todo-visits .todo-row").click()
+    page.wait_for_function("room => document.querySelector('#title').textContent.includes(room)",
+                           arg=stale["room"], timeout=30000)

@@ -2,7 +2,9 @@
 
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
-import { buildingsOf, householdsOf, index, myGrids, openItems, openRequests, search, visitState } from '../store.js';
+import {
+  buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
+} from '../store.js';
 import { $, badge, esc, setTitle } from '../ui.js';
 
 const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
@@ -65,11 +67,16 @@ export async function home(view) {
     <div id="grid-cards" class="cards"></div></div>`;
   const draw = () => {
     const items = openItems();
+    const visits = householdAlerts().length;
     const referrals = items.filter((i) => i.request.kind === 'referral').length;
     const todo = $('#todo', view);
+    const summary = [visits ? t('todoSummaryVisits', { v: visits }) : '',
+      items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : '']
+      .filter(Boolean).join(' · ');
     todo.dataset.count = String(items.length);
-    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length}</span>
-      <span>${esc(items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : t('todoEmpty'))}</span>
+    todo.dataset.visits = String(visits);
+    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits}</span>
+      <span>${esc(summary || t('todoEmpty'))}</span>
       <span class="chev" aria-hidden="true">›</span>`;
     const grids = myGrids();
     $('#grid-cards', view).innerHTML = grids.map((g) => {

@@ -1,11 +1,13 @@
-// 待办 / To do: every open referral and request of the worker's grids in one
-// list — referrals first, most urgent then oldest — with the household, the
-// member referred, where to, the status and how long it has waited. A row
-// opens the household page, whose step buttons move it along (requests.js).
+// 待办 / To do: households the rule set says are due a visit (a red household
+// not visited for 48 hours), then every open referral and request of the
+// worker's grids — referrals first, most urgent then oldest — with the
+// household, the member referred, where to, the status and how long it has
+// waited. A row opens the household page, whose step buttons move it along
+// (requests.js) and whose visit button records the visit that clears it.
 
-import { t, v } from '../i18n.js';
+import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
-import { openItems } from '../store.js';
+import { householdAlerts, openItems } from '../store.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
 
 const URGENCY_CLASS = { urgent: 'pill-bad', high: 'pill-warn' };
@@ -25,12 +27,12 @@ function row({ request: r, household: hh }) {
   const what = referral ? t('referralTo', { r: r.target_name || v(r.target) }) : v(r.kind);
   const since = r.status_times?.[r.status];
   const opened = r.opened_at || since;
-  const where = hh ? `${hh.building} ${hh.unit || ''} ${hh.room}` : r.household;
+  const place = hh ? where(hh) : r.household;
   return `<a class="todo-row c-edge-${esc(hh?.colour || 'none')}" href="${link('hh', r.household)}?from=todo"
       data-request="${esc(r._id)}" data-kind="${esc(r.kind)}" data-status="${esc(r.status)}"
       data-urgency="${esc(r.urgency || '')}">
     <span class="todo-main">
-      <span class="todo-where">${badge(hh?.colour)} <strong>${esc(where)}</strong>
+      <span class="todo-where">${badge(hh?.colour)} <strong>${esc(place)}</strong>
         <span class="muted">${esc(hh?.head || '')}</span></span>
       <span class="todo-what">${member ? `<strong class="todo-member">${esc(member.name)}</strong>` : ''}
         <span class="pill ${referral ? 'pill-warn' : ''}">${esc(what)}</span>
@@ -44,17 +46,33 @@ function row({ request: r, household: hh }) {
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
 
+const where = (hh) => `${hh.building} ${hh.unit || ''} ${hh.room}`;
+const reasonOf = (w) => w.reason?.[currentLang()] || w.reason?.zh || w.rule;
+
+function alertRow({ household: hh, warnings, last }) {
+  return `<a class="todo-row c-edge-${esc(hh.colour || 'none')}" href="${link('hh', hh._id)}?from=todo"
+      data-household="${esc(hh._id)}" data-rules="${esc(warnings.map((w) => w.rule).join(' '))}">
+    <span class="todo-main">
+      <span class="todo-where">${badge(hh.colour)} <strong>${esc(where(hh))}</strong>
+        <span class="muted">${esc(hh.head || '')}</span></span>
+      <span class="todo-what">${warnings.map((w) => `<span class="pill pill-warn">⚠ ${esc(reasonOf(w))}</span>`).join(' ')}</span>
+    </span>
+    <span class="todo-side"><span class="todo-waited">${esc(last ? t('lastVisitAgo', { d: waited(last) }) : t('never'))}</span></span>
+    <span class="chev" aria-hidden="true">›</span></a>`;
+}
+
 /** The 待办 screen. */
 export async function todo(view) {
   setTitle(t('todo'), '#/');
   const draw = () => {
     const items = openItems();
+    const alerts = householdAlerts();
     const referrals = items.filter((i) => i.request.kind === 'referral');
     const others = items.filter((i) => i.request.kind !== 'referral');
-    const section = (id, title, list) => (list.length ? `<h2>${esc(title)} (${list.length})</h2>
-      <div class="list todo-list" id="${id}">${list.map(row).join('')}</div>` : '');
-    view.innerHTML = items.length
-      ? `${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
+    const section = (id, title, list, draw = row) => (list.length ? `<h2>${esc(title)} (${list.length})</h2>
+      <div class="list todo-list" id="${id}">${list.map(draw).join('')}</div>` : '');
+    view.innerHTML = items.length || alerts.length
+      ? `${section('todo-visits', t('todoVisits'), alerts, alertRow)}${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
       : `<p class="empty" id="todo-empty">${esc(t('todoEmpty'))}</p>`;
   };
   draw();
