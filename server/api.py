@@ -16,6 +16,7 @@ from sync.errors import BadRequest, NotFound, Unauthorized
 
 from .accounts import ROLES, AccountError
 from .auth import check_password, require_admin, require_role, require_user
+from .notice_fanout import grid_placed
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -220,11 +221,13 @@ def put_community():
 
 @bp.post("/grids")
 def put_grid():
-    """Create or update a grid; ``parent`` is its community (admins)."""
-    require_admin()
+    """Create or update a grid; ``parent`` is its community (admins). A new
+    or moved grid gets the live notices of its community and everyone."""
+    user = require_admin()
     data = load(PlaceSchema())
-    _account_call(ext("directory").put_grid, data["id"], data["name"], data["parent"])
-    return jsonify(ok=True), 201
+    before = _account_call(ext("directory").put_grid, data["id"], data["name"], data["parent"])
+    written = grid_placed(data["id"], data["parent"], before, user, g.get("device"))
+    return jsonify(ok=True, notices=sorted(doc["_id"] for doc in written)), 201
 
 
 @bp.route("/assignments", methods=["POST", "DELETE"])

@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from . import __version__
+from sync.errors import SyncError
+
 from .accounts import ROLES, AccountError
 
 
@@ -285,6 +287,26 @@ def import_roster(roster_csv, passwords_out, data_dir):
                f"grids {report.grids}; accounts created {len(report.created)}, "
                f"kept {report.existing}; assignments added {report.assigned}, "
                f"already in place {report.already}")
+    try:
+        copies = _notices_for_new_grids(app, report.new_grids)
+    except SyncError as err:
+        raise _fail(f"notices: 网格已导入，但未能补发通知 / the grids are imported, but their "
+                    f"notices could not be copied: {err}")
+    if copies:
+        click.echo(f"notices: {len(copies)} copies of "
+                   f"{len({doc['_id'].split(':', 2)[2] for doc in copies})} live notices "
+                   f"given to the new grids")
+
+
+def _notices_for_new_grids(app, grids):
+    """Copy the live notices meant for newly imported ``grids`` (``{grid:
+    community}``) into them, as the server itself (see ``notice_fanout``)."""
+    from .notice_fanout import catch_up
+    ext, name = app.extensions, app.config["FIELD_DB"]
+    if not grids or not ext["gridvisit.store"].exists(name):
+        return []
+    return catch_up(ext["gridvisit.store"].get(name), grids, ext["gridvisit.directory"],
+                    ext["gridvisit.accounts"], "system", "import-roster")
 
 
 @main.command("seed-demo")

@@ -87,7 +87,8 @@ class Directory:
                          "street = excluded.street", (community_id, name or community_id, street_id))
 
     def put_grid(self, grid_id, name, community_id):
-        """Create or update a grid of an existing community.
+        """Create or update (rename, move) a grid of an existing community;
+        returns the community it was in before, None for a new grid.
 
         :raises AccountError: for a bad id or an unknown community.
         """
@@ -96,9 +97,12 @@ class Directory:
             if conn.execute("SELECT 1 FROM communities WHERE id = ?",
                             (community_id,)).fetchone() is None:
                 raise AccountError(f"community: no community {community_id!r}")
+            before = conn.execute("SELECT community FROM grids WHERE id = ?",
+                                  (grid_id,)).fetchone()
             conn.execute("INSERT INTO grids (id, name, community) VALUES (?, ?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
                          "community = excluded.community", (grid_id, name or grid_id, community_id))
+        return None if before is None else before[0]
 
     def grids(self, community=None):
         """Grids with their community and street, as dicts."""

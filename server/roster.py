@@ -92,6 +92,7 @@ class Report:
     existing: int = 0                               # accounts kept as they were
     assigned: int = 0                               # assignments added
     already: int = 0                                # assignments already in place
+    new_grids: dict = field(default_factory=dict)   # {grid: community} of grids created
 
 
 def _problem(at_row, column, rule, value=None, **params):
@@ -261,9 +262,12 @@ def import_roster(entries, accounts, directory, new_password=None):
     if problems:
         raise RosterError(problems)
     directory.db.ensure(SCHEMA)
+    known = {grid["id"] for grid in directory.grids()}
     report = Report(streets=len({e.street_id for e in entries}),
                     communities=len({e.community_id for e in entries}),
-                    grids=len({e.grid_id for e in entries if e.grid_id}))
+                    grids=len({e.grid_id for e in entries if e.grid_id}),
+                    new_grids={e.grid_id: e.community_id for e in entries
+                               if e.grid_id and e.grid_id not in known})
     with _transaction(directory.db) as conn:
         for entry in entries:
             directory.put_street(entry.street_id, entry.street_name)

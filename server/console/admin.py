@@ -2,8 +2,9 @@
 (admins, and supervisors for their own workers' tablets).
 
 Accounts: create, reset a password, deactivate or activate (refused
-everywhere at once). Grids: streets, communities and grids, and who is
-assigned where. Devices: every tablet's token with its last sync, and
+everywhere at once). Grids: streets, communities and grids (a new or
+moved grid gets the live notices meant for it, see ``notice_fanout``), and
+who is assigned where. Devices: every tablet's token with its last sync, and
 revoking one (a lost tablet gets 401 from then on).
 """
 
@@ -13,9 +14,11 @@ from flask_login import current_user
 from sync.errors import BadRequest, Forbidden, NotFound
 
 from ..accounts import AccountError
+from ..notice_fanout import grid_placed
 from .common import audit, ext, scope
 from .forms import ActionForm, AssignForm, PasswordForm, PlaceForm, UserForm
 from .i18n import t
+from .writes import device
 
 bp = Blueprint("admin", __name__)
 
@@ -130,8 +133,11 @@ def put_place():
     elif kind == "community":
         _account_call(directory.put_community, form.id.data, form.name.data, form.parent.data)
     else:
-        _account_call(directory.put_grid, form.id.data, form.name.data, form.parent.data)
+        before = _account_call(directory.put_grid, form.id.data, form.name.data,
+                               form.parent.data)
     audit(f"{kind}.put", form.id.data, name=form.name.data, parent=form.parent.data)
+    if kind == "grid":
+        grid_placed(form.id.data, form.parent.data, before, current_user, device())
     flash(t("grids.saved"), "ok")
     return redirect(url_for(".grids"))
 

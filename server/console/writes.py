@@ -8,7 +8,8 @@ never be what a sync would refuse.
   stamped with the user's own clock (``console:{name}``), so they merge
   field by field with whatever tablets did meanwhile;
 - a notice is one ``notice:{grid}:{uuid}`` per grid it reaches, written in
-  one batch; withdrawing it deletes them;
+  one batch (``notice_fanout`` also copies it to grids created later);
+  withdrawing it deletes them;
 - the early-warning rule set is ``rules:warning`` (admins only).
 """
 
@@ -23,6 +24,7 @@ from sync.hlc import Clock
 from sync.stamps import stamp_edit
 
 from ..access import view_for
+from ..notice_fanout import document
 from .common import now_iso
 from .queries import lifecycle
 
@@ -158,13 +160,12 @@ def publish_notice(grids, fields):
     :raises Forbidden: naming the field or rule a document broke.
     """
     view, key, when = _view(), uuid.uuid4().hex, now_iso()
-    common = {"type": "notice", "schema": 2, "updated_at": when,
+    common = {"schema": 2, "updated_at": when,
               "updated_by": current_user.name, "device": device(),
               "published_by": current_user.name, "published_at": when}
     if current_user.display_name:
         common["published_by_name"] = current_user.display_name
-    docs = [dict(common, _id=f"notice:{grid}:{key}", grid=grid, **fields)
-            for grid in sorted(grids)]
+    docs = [document(grid, key, dict(common, **fields)) for grid in sorted(grids)]
     rows = view.bulk_docs(docs)
     refused = [row for row in rows if "error" in row]
     if refused:
