@@ -1,5 +1,5 @@
-"""Replication runs: what each run did, kept for ``replication-status`` and
-the console dashboard.
+"""Replication runs: what each run did, kept for ``replication-status``, the
+console dashboard and the console's replication page.
 
 A run records its job, source and target (without credentials), start and
 end, documents read and written, failures and the error that stopped it.
@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS replication_runs (
 );
 """
 
+COLUMNS = ("id", "job", "source", "target", "started", "ended", "status", "docs_read",
+           "docs_written", "failures", "error")
+STATUSES = ("running", "completed", "completed with failures", "failed", "interrupted")
 DIED = "the process ended before the run finished (killed or power cut) / 进程意外终止"
 
 
@@ -98,12 +101,44 @@ class ReplicationRuns:
 
     def recent(self, limit=20):
         """The latest runs, newest first."""
+        return self.history(limit)[1]
+
+    def history(self, limit, offset=0, job=None, status=None):
+        """``(total, rows)``: one page of runs newest first, of one job and
+        one status when given, ``total`` counting every match."""
         self.settle_dead()
+        where, args = [], []
+        for column, value in (("job", job), ("status", status)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.db.connect() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM replication_runs{clause}",
+                                 args).fetchone()[0]
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM replication_runs{clause} "
+                                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                                [*args, limit, offset]).fetchall()
+        return total, [dict(zip(COLUMNS, row)) for row in rows]
+
+    def jobs(self):
+        """The names of the jobs that have runs, sorted."""
+        with self.db.connect() as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT DISTINCT job FROM replication_runs ORDER BY job")]
+
+    def last_completed(self):
+        """Job → its latest run that completed without failures."""
         with self.db.connect() as conn:
             rows = conn.execute(
-                "SELECT id, job, source, target, started, ended, status, docs_read, "
-                "docs_written, failures, error FROM replication_runs "
-                "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        keys = ("id", "job", "source", "target", "started", "ended", "status", "docs_read",
-                "docs_written", "failures", "error")
-        return [dict(zip(keys, row)) for row in rows]
+                f"SELECT {', '.join(COLUMNS)} FROM replication_runs WHERE id IN "
+                "(SELECT MAX(id) FROM replication_runs WHERE status = 'completed' "
+                "GROUP BY job)").fetchall()
+        return {row[1]: dict(zip(COLUMNS, row)) for row in rows}
+
+    def statuses_since(self, since):
+        """Status → how many runs started at or after ``since`` (epoch seconds)."""
+        self.settle_dead()
+        with self.db.connect() as conn:
+            return dict(conn.execute("SELECT status, COUNT(*) FROM replication_runs "
+                                     "WHERE started >= ? GROUP BY status", (since,)))

@@ -17,7 +17,7 @@ from tests.console_client import (Browser, browser_for, console_app, field_db,  
 PAGES = ["/console/dashboard", "/console/reviews", "/console/conflicts", "/console/households",
          "/console/requests", "/console/devices", "/console/households/household:g1:h1",
          "/console/visits/visit:g1:v1", "/console/reviews?colour=green&review=approved&page=2",
-         "/console/notices", "/console/requests?kind=referral&show=done"]
+         "/console/notices", "/console/requests?kind=referral&show=done", "/console/replication"]
 ADMIN_PAGES = ["/console/admin/users", "/console/admin/grids", "/console/admin/rules",
                "/console/audit"]
 
