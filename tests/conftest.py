@@ -1,12 +1,22 @@
 """Shared fixtures: real servers in subprocesses, real SQLite in tmp dirs."""
 
 import itertools
+import os
 
 import pytest
+from hypothesis import settings
 
 from tests.peers import start_gridvisit, start_pouchdb_server
 
 _names = itertools.count()
+
+# Property tests try new random examples on every run at a desk; on CI
+# (CI=true, as .ci/run sets) they replay one fixed sequence, so that a red
+# build means the change broke something, not that chance found an old bug
+# (plain `make test` explores). No deadline: a shared machine is slow at times.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
