@@ -9,8 +9,10 @@ first red one of each grid. The care loop shows too: an elder whose SpO2
 was 91 % raised the early warning, the worker accepted it and the hospital
 has accepted the referral; the supervisor's notice to the community has
 been read by both workers. All of it happened yesterday, at fixed times
-of day, from the device ``seed``, so two servers seeded the same day hold
-identical revisions. Seeding skips every document and account that exists already.
+of day — except the visit to each grid's second red household, three days
+ago, so the worker is behind on it and it is due a visit (待办 需走访, the
+dashboard's 需走访的预警住户) — from the device ``seed``, so two servers
+seeded the same day hold identical revisions. Seeding skips every document and account that exists already.
 """
 
 import random
@@ -40,6 +42,7 @@ CST = timezone(timedelta(hours=8))
 YESTERDAY = (datetime.now(CST) - timedelta(days=1)).replace(hour=0, minute=0, second=0,
                                                             microsecond=0)
 STAMPED_AT = YESTERDAY + timedelta(hours=6)
+BEHIND = timedelta(days=2)              # how far behind the worker is on one red household
 HLC = f"{int(STAMPED_AT.timestamp() * 1000):013d}-0000"
 NAMESPACE = uuid.UUID("5b7c1f0e-2d4a-4c1e-9a37-6f1d0c9e8b21")
 NOTICE_KEY = uuid.uuid5(NAMESPACE, "notice:heating").hex     # the demo notice's {uuid}
@@ -219,13 +222,15 @@ def documents():
                     docs.append(household)
                     if household["colour"] == "green":
                         continue
-                    visit = _visit(grid, household, needs, worker, at)
+                    # The second red household was last seen three days ago.
+                    when = at - BEHIND if household["colour"] == "red" and asked else at
+                    visit = _visit(grid, household, needs, worker, when)
                     docs.append(visit)
                     if household["colour"] == "red" and not asked:
-                        docs.append(_request(grid, visit, needs[0], worker, at))
+                        docs.append(_request(grid, visit, needs[0], worker, when))
                         asked = True
                     if visit.get("warnings"):
-                        docs.append(_referral(grid, visit, worker, at))
+                        docs.append(_referral(grid, visit, worker, when))
                     at += timedelta(minutes=25)
     return docs + _notices(workers)
 

@@ -21,6 +21,12 @@ def test_main_screens(server, tablets):
     page.click("#login-form button[type=submit]")
     page.wait_for_selector(".grid-card")
     tablet.wait_synced()
+    # The cards redraw a moment after the data lands: wait for the grids'
+    # names and counts, not the "downloading" hint.
+    page.wait_for_function("() => document.querySelectorAll('.grid-card').length === 2 && "
+                           "!document.querySelector('.grid-card .hint') && "
+                           "document.querySelector('#todo[data-visits]')", timeout=60000)
+    assert "网格一" in page.inner_text("#grid-cards")
     tablet.shot("02-my-grids")
 
     tablet.go("/grid/g1")

@@ -12,6 +12,8 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+from server import demo
+from server.rules import evaluate, household_rules, shipped_rules
 from tests.browser.conftest import PORTRAIT
 from tests.browser.test_care_loop import CST, RULES_HERE, elder_at_home, households, put_as
 
@@ -176,41 +178,68 @@ def _visit(hh, worker, at):
             "colour_after": "red", "colour_reason": "独居老人发热", "status": "submitted"}
 
 
+def _demo_due(grids, now):
+    """The demo's households of grids due a visit by the shipped rules, as
+    the server evaluates them: [(last visit, id)]."""
+    docs = demo.documents()
+    last = {}
+    for doc in docs:
+        if doc["type"] == "visit":
+            last[doc["household"]] = max(last.get(doc["household"], ""), doc["visited_at"])
+    rules = household_rules(shipped_rules())
+    return sorted((last[d["_id"]], d["_id"]) for d in docs
+                  if d["type"] == "household" and d["grid"] in grids
+                  and evaluate(rules, None, {**d, "last_visit_at": last.get(d["_id"])}, now)["warnings"])
+
+
 def test_red_households_due_a_visit_lead_the_list_until_visited(server, tablets):
     """The rule set's household rule (as shipped: red, not visited for 48
-    hours or never) puts households on the 待办 list with the rule's reason;
-    a visit taking them off arrives live."""
+    hours or never) puts households on the 待办 list with the rule's reason,
+    in the order the server's own evaluation gives; a visit taking one off
+    arrives live."""
     never, stale, fresh = (_red_copy(server, "g1", room) for room in (901, 902, 903))
     for hh in (never, stale, fresh):
         put_as(server, hh)
     now = datetime.now(CST)
-    put_as(server, _visit(stale, "wangfang", now - timedelta(days=3)), WORKER)
+    stale_visit = _visit(stale, "wangfang", now - timedelta(days=3))
+    put_as(server, stale_visit, WORKER)
     put_as(server, _visit(fresh, "wangfang", now - timedelta(hours=5)), WORKER)
+    demo_due = _demo_due({"g1", "g2"}, now)
+    assert len(demo_due) == 2                                # one per grid, seen 3 days ago
+    # Never visited first, then the longest unvisited.
+    expected = [never["_id"]] + [i for _at, i in sorted(
+        demo_due + [(stale_visit["visited_at"], stale["_id"])],
+        key=lambda pair: datetime.fromisoformat(pair[0]))]
 
     tablet = tablets()
     tablet.login("wangfang")
     page = tablet.page
     page.wait_for_function(RULES_HERE, timeout=60000)
     card = page.locator("#todo")
-    page.wait_for_selector("#todo[data-visits='2'][data-count='4']", timeout=60000)
-    assert "需走访 2 · 转诊 2 · 诉求 2" in card.inner_text()
-    assert card.locator(".todo-count").inner_text() == "6"
+    page.wait_for_selector(f"#todo[data-visits='{len(expected)}'][data-count='4']",
+                           timeout=60000)
+    assert f"需走访 {len(expected)} · 转诊 2 · 诉求 2" in card.inner_text()
+    assert card.locator(".todo-count").inner_text() == str(len(expected) + 4)
     card.click()
     page.wait_for_selector("#todo-visits")
     due = page.eval_on_selector_all("#todo-visits .todo-row", "rs => rs.map(r => r.dataset.household)")
-    assert due == [never["_id"], stale["_id"]]              # never visited first
-    first, second = page.locator("#todo-visits .todo-row").all()
-    assert "红色户 48 小时未走访" in first.inner_text() and "未走访" in first.inner_text()
-    assert re.search(r"上次走访 3天前", second.inner_text()), second.inner_text()
+    assert due == expected
+    rows = page.locator("#todo-visits .todo-row")
+    first = rows.first.inner_text()
+    assert "红色户 48 小时未走访" in first and "未走访" in first
+    mine = page.locator(f"#todo-visits .todo-row[data-household='{stale['_id']}']").inner_text()
+    assert re.search(r"上次走访 3天前", mine), mine
+    assert fresh["_id"] not in due
     assert [row[1] for row in shown(page)] == ["referral", "referral", "medicine", "medicine"]
     tablet.shot("21-todo-due-visits")
 
     # A visit recorded (here over HTTP, as another tablet of hers would) takes it off.
     put_as(server, _visit(never, "wangfang", now - timedelta(minutes=10)), WORKER)
     page.wait_for_function(
-        "() => document.querySelectorAll('#todo-visits .todo-row').length === 1", timeout=60000)
+        "n => document.querySelectorAll('#todo-visits .todo-row').length === n",
+        arg=len(expected) - 1, timeout=60000)
     assert page.eval_on_selector_all("#todo-visits .todo-row",
-                                     "rs => rs.map(r => r.dataset.household)") == [stale["_id"]]
-    page.locator("#todo-visits .todo-row").click()
+                                     "rs => rs.map(r => r.dataset.household)") == expected[1:]
+    page.locator(f"#todo-visits .todo-row[data-household='{stale['_id']}']").click()
     page.wait_for_function("room => document.querySelector('#title').textContent.includes(room)",
                            arg=stale["room"], timeout=30000)
