@@ -190,25 +190,35 @@ export function openItems() {
     || opened(a) - opened(b) || (a._id < b._id ? -1 : 1));
 }
 
+/** When hh was last visited, by the visits here (or what its doc says), else null. */
+const lastVisitOf = (hh) => visitState(hh._id).latest?.visited_at ?? hh.last_visit_at ?? null;
+
 /**
- * Households the rule set flags with no visit being recorded — as shipped, a
- * red household not visited for 48 hours (or never) — as
- * {household, warnings, last}: most severe first, then the longest unvisited.
- * The console's dashboard lists the same (server/console/stats.py).
+ * The warnings the rule set's household rules give hh now, with no visit
+ * being recorded (as shipped: red and not visited for 48 hours, or never);
+ * [] without a rule set, or with one that cannot be read (the visit form
+ * says so).
+ */
+export function dueWarnings(hh, now = new Date()) {
+  if (!index.rules) return [];
+  try {
+    return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now).warnings;
+  } catch (err) {
+    if (err instanceof RuleError) return [];
+    throw err;
+  }
+}
+
+/**
+ * Households due a visit by dueWarnings, as {household, warnings, last}:
+ * most severe first, then the longest unvisited. The console's dashboard
+ * lists the same (server/console/stats.py).
  */
 export function householdAlerts(now = new Date()) {
-  if (!index.rules) return [];
   const out = [];
   for (const hh of index.households.values()) {
-    const last = visitState(hh._id).latest?.visited_at ?? hh.last_visit_at ?? null;
-    let warnings;
-    try {
-      warnings = evaluate(index.rules, null, { ...hh, last_visit_at: last }, now).warnings;
-    } catch (err) {
-      if (err instanceof RuleError) return [];     // the visit form says the set is broken
-      throw err;
-    }
-    if (warnings.length) out.push({ household: hh, warnings, last });
+    const warnings = dueWarnings(hh, now);
+    if (warnings.length) out.push({ household: hh, warnings, last: lastVisitOf(hh) });
   }
   const worst = (a) => Math.max(...a.warnings.map((w) => SEVERITY[w.colour] ?? -1));
   const at = (a) => (a.last ? Date.parse(a.last) : -Infinity);

@@ -243,3 +243,13 @@ def test_red_households_due_a_visit_lead_the_list_until_visited(server, tablets)
     page.locator(f"#todo-visits .todo-row[data-household='{stale['_id']}']").click()
     page.wait_for_function("room => document.querySelector('#title').textContent.includes(room)",
                            arg=stale["room"], timeout=30000)
+    flag = page.locator(".hh-head .due-visit")
+    assert flag.get_attribute("data-rule") == "red-not-visited"
+    assert "红色户 48 小时未走访" in flag.inner_text()
+    page.click("#back")
+    page.locator(f"#todo-visits .todo-row[data-household='{fresh['_id']}']").wait_for(
+        state="detached")                                    # never listed
+    tablet.go(f"/hh/{fresh['_id']}")
+    page.wait_for_function("room => document.querySelector('#title').textContent.includes(room)",
+                           arg=fresh["room"], timeout=30000)
+    assert page.locator(".hh-head .due-visit").count() == 0   # seen 5 hours ago

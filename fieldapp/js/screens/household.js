@@ -2,10 +2,10 @@
 // history, requests and referrals (moved along here), and the way to a new
 // visit or an edit.
 
-import { t, v } from '../i18n.js';
+import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { refusedDocs } from '../outbox.js';
-import { index, visitState } from '../store.js';
+import { dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
 import { requestsSection, wireRequests } from './requests.js';
 
@@ -55,6 +55,7 @@ export async function household(view, { id, from }) {
         ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}：</span>${esc(hh.colour_reason)}</p>` : ''}
         ${hh.address ? `<p class="muted">${esc(hh.address)}</p>` : ''}
         ${s.overdue ? `<p class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</p>` : ''}
+        ${dueWarnings(hh).map((w) => `<p class="flag flag-overdue due-visit" data-rule="${esc(w.rule)}">⚠ ${esc(w.reason?.[currentLang()] || w.reason?.zh || w.rule)}</p>`).join('')}
         ${hh.notes ? `<p>${esc(hh.notes)}</p>` : ''}
       </section>
       <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">＋ ${esc(t('newVisit'))}</a>
