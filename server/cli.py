@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from sync.errors import SyncError
 
+from . import __version__
 from .accounts import ROLES, AccountError
 
 

@@ -237,5 +237,26 @@ def _extras(app, now):
                                      "colour_reason: 黄色或红色时必须填写原因 / required")
     runs = ext.get("gridvisit.runs")
     if runs is not None:
+        _past_nights(runs, now)
         run = runs.start("nightly-push", "local:field", "https://hub.example/dongcheng_field")
         runs.finish(run, {"docs_read": 412, "docs_written": 412, "doc_write_failures": 0})
+
+
+def _past_nights(runs, now):
+    """A week of nightly runs before today's: push and pull each night at
+    02:00, the push of three nights ago failed (the hub was down)."""
+    hub = "https://hub.example/dongcheng_field"
+    for days in range(6, 0, -1):
+        night = (now - timedelta(days=days)).replace(hour=2, minute=0, second=0).timestamp()
+        for job, source, target, docs in (("nightly-push", "local:field", hub, 300 + 17 * days),
+                                           ("nightly-pull", hub, "local:field", 3)):
+            run = runs.start(job, source, target)
+            failed = job == "nightly-push" and days == 3
+            runs.finish(run, {"docs_read": 120 if failed else docs,
+                              "docs_written": 100 if failed else docs, "doc_write_failures": 0},
+                        error="复制失败 / replication failed: hub.example unreachable "
+                              "(connection refused) after 5 tries" if failed else None)
+            took = 41.5 if job == "nightly-push" else 2.3
+            with runs.db.connect() as conn:
+                conn.execute("UPDATE replication_runs SET started = ?, ended = ? WHERE id = ?",
+                             (night, night + took, run))

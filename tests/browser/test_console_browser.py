@@ -192,6 +192,11 @@ def test_screenshots_of_the_main_pages(page, console_server):
     shot(page, "requests")
     page.goto(page.base + "/console/devices")
     shot(page, "devices")
+    page.click("#nav a[href='/console/replication'], nav a[href='/console/replication']")
+    assert page.locator("#runs tbody tr").count() == 13       # a week of nights, and today's
+    assert page.locator("#runs tr[data-status=failed]").count() == 1
+    assert "hub.example unreachable" in page.inner_text("#runs tr[data-status=failed]")
+    shot(page, "replication", full_page=True)
     page.goto(page.base + "/console/lang/en?next=/console/dashboard")
     page.wait_for_function("document.querySelector('#chart-workers').width > 0")
     assert "Dashboard" in page.inner_text("h1")
