@@ -114,7 +114,8 @@ class Accounts:
         _check_name(name)
         _check_password(password)
         if role not in ROLES:
-            raise AccountError(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+            raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
+                               f"{', '.join(ROLES)} (got {role!r})")
         try:
             with self._connect() as conn:
                 cur = conn.execute(
@@ -123,7 +124,7 @@ class Accounts:
                     (name, generate_password_hash(password), role, display_name or "",
                      time.time()))
         except sqlite3.IntegrityError:
-            raise AccountError(f"name: an account called {name!r} exists already")
+            raise AccountError(f"name: 账户 {name!r} 已存在 / an account called {name!r} exists already")
         return self.get(cur.lastrowid)
 
     def set_password(self, name, password):
@@ -133,16 +134,17 @@ class Accounts:
             cur = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                                (generate_password_hash(password), name))
         if cur.rowcount == 0:
-            raise AccountError(f"name: no account called {name!r}")
+            raise AccountError(f"name: 没有账户 {name!r} / no account called {name!r}")
 
     def set_role(self, name, role):
         """Change an account's role. :raises AccountError: unknown user or role."""
         if role not in ROLES:
-            raise AccountError(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+            raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
+                               f"{', '.join(ROLES)} (got {role!r})")
         with self._connect() as conn:
             cur = conn.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
         if cur.rowcount == 0:
-            raise AccountError(f"name: no account called {name!r}")
+            raise AccountError(f"name: 没有账户 {name!r} / no account called {name!r}")
 
     def set_active(self, name, active):
         """Activate or deactivate an account. :raises AccountError: unknown user."""
@@ -150,7 +152,7 @@ class Accounts:
             cur = conn.execute("UPDATE users SET active = ? WHERE name = ?",
                                (int(bool(active)), name))
         if cur.rowcount == 0:
-            raise AccountError(f"name: no account called {name!r}")
+            raise AccountError(f"name: 没有账户 {name!r} / no account called {name!r}")
 
     def authenticate(self, name, password):
         """The active user whose password this is, or ``None``."""
@@ -176,9 +178,10 @@ def _check_name(name):
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX \
             or any(c in name for c in ":/\\\0") or name != name.strip():
         raise AccountError(
-            f"name: 1–{NAME_MAX} characters, no ':' '/' or surrounding spaces (got {name!r})")
+            f"name: 1–{NAME_MAX} 个字符，不含 ':' '/'，首尾无空格 / 1–{NAME_MAX} characters, "
+            f"no ':' '/' or surrounding spaces (got {name!r})")
 
 
 def _check_password(password):
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise AccountError(f"password: at least {PASSWORD_MIN} characters")
+        raise AccountError(f"password: 至少 {PASSWORD_MIN} 个字符 / at least {PASSWORD_MIN} characters")

@@ -255,7 +255,8 @@ def _accounts_to_make(accounts):
     for name, _display, role, _held in wanted:
         user = accounts.by_name(name)
         if user is not None and user.role != role:
-            raise AccountError(f"name: the demo needs {name!r} as a {role}, "
+            raise AccountError(f"name: 演示需要 {name!r} 为 {role}，但该账户已是 {user.role} / "
+                               f"the demo needs {name!r} as a {role}, "
                                f"but it exists as a {user.role}")
     return wanted
 

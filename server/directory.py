@@ -52,7 +52,8 @@ def check_id(kind, value):
     :raises AccountError: naming the field and the rule.
     """
     if not isinstance(value, str) or not ID_RE.match(value):
-        raise AccountError(f"{kind}: 1–64 letters, digits, '_' or '-' (got {value!r})")
+        raise AccountError(f"{kind}: 1–64 个字母、数字、'_' 或 '-' / 1–64 letters, digits, "
+                           f"'_' or '-' (got {value!r})")
     return value
 
 
@@ -81,7 +82,7 @@ class Directory:
         check_id("community", community_id)
         with self.db.connect() as conn:
             if conn.execute("SELECT 1 FROM streets WHERE id = ?", (street_id,)).fetchone() is None:
-                raise AccountError(f"street: no street {street_id!r}")
+                raise AccountError(f"street: 没有街道 {street_id!r} / no street {street_id!r}")
             conn.execute("INSERT INTO communities (id, name, street) VALUES (?, ?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
                          "street = excluded.street", (community_id, name or community_id, street_id))
@@ -96,7 +97,8 @@ class Directory:
         with self.db.connect() as conn:
             if conn.execute("SELECT 1 FROM communities WHERE id = ?",
                             (community_id,)).fetchone() is None:
-                raise AccountError(f"community: no community {community_id!r}")
+                raise AccountError(f"community: 没有社区 {community_id!r} / "
+                                   f"no community {community_id!r}")
             before = conn.execute("SELECT community FROM grids WHERE id = ?",
                                   (grid_id,)).fetchone()
             conn.execute("INSERT INTO grids (id, name, community) VALUES (?, ?, ?) "
@@ -129,7 +131,7 @@ class Directory:
     def _user(self, name):
         user = self.accounts.by_name(name)
         if user is None:
-            raise AccountError(f"name: no account called {name!r}")
+            raise AccountError(f"name: 没有账户 {name!r} / no account called {name!r}")
         return user
 
     def assign(self, name, grid=None, community=None, remove=False):
@@ -142,18 +144,21 @@ class Directory:
         """
         user = self._user(name)
         if (grid is None) == (community is None):
-            raise AccountError("assign: name exactly one of grid or community")
+            raise AccountError("assign: 网格和社区须且只须指定一个 / name exactly one of grid or community")
         if grid is not None and user.role != "worker":
-            raise AccountError(f"grid: only workers are assigned grids ({name} is {user.role})")
+            raise AccountError(f"grid: 只有网格员分配网格 / only workers are assigned grids "
+                               f"({name} is {user.role})")
         if community is not None and user.role not in ("supervisor", "hub"):
             raise AccountError(
-                f"community: only supervisors and hub accounts take communities ({name} is {user.role})")
+                f"community: 只有督导和上级中心账户分配社区 / only supervisors and hub accounts "
+                f"take communities ({name} is {user.role})")
         table, column, value = (("user_grids", "grid", grid) if grid is not None
                                 else ("user_communities", "community", community))
         parent = "grids" if grid is not None else "communities"
         with self.db.connect() as conn:
             if conn.execute(f"SELECT 1 FROM {parent} WHERE id = ?", (value,)).fetchone() is None:
-                raise AccountError(f"{column}: no {column} {value!r}")
+                raise AccountError(f"{column}: 没有{'网格' if column == 'grid' else '社区'} {value!r} / "
+                                   f"no {column} {value!r}")
             if remove:
                 conn.execute(f"DELETE FROM {table} WHERE user_id = ? AND {column} = ?",
                              (user.id, value))

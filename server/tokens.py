@@ -45,7 +45,8 @@ class Tokens:
         """
         device = (device or "").strip()
         if not device or len(device) > DEVICE_MAX:
-            raise AccountError(f"device: 1–{DEVICE_MAX} characters naming the tablet")
+            raise AccountError(f"device: 平板名称 1–{DEVICE_MAX} 个字符 / 1–{DEVICE_MAX} characters "
+                               "naming the tablet")
         token = "gv_" + secrets.token_urlsafe(32)
         with self.db.connect() as conn:
             cur = conn.execute(

@@ -168,6 +168,12 @@ def test_a_grid_created_before_the_field_database_exists(tmp_path):
     resp = Couch(app).post("/api/grids", json={"id": "g1", "name": "网格一", "parent": "c1"})
     assert resp.status_code == 201 and resp.get_json()["notices"] == []
     assert [g["id"] for g in directory.grids()] == ["g1"]
+    # A grid of a community that does not exist: 400 naming the field, in
+    # Chinese and English, and no grid.
+    bad = Couch(app).post("/api/grids", json={"id": "g2", "name": "网格二", "parent": "c9"})
+    assert bad.status_code == 400
+    assert bad.get_json()["reason"] == "community: 没有社区 'c9' / no community 'c9'"
+    assert [g["id"] for g in directory.grids()] == ["g1"]
 
 
 def test_a_roster_import_gives_its_new_grids_the_live_notices(tmp_path):
