@@ -3,7 +3,7 @@
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import {
-  buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
+  buildingsOf, dueWarnings, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
 } from '../store.js';
 import { $, badge, esc, setTitle } from '../ui.js';
 
@@ -84,11 +84,13 @@ export async function home(view) {
       const red = list.filter((h) => h.colour === 'red').length;
       const yellow = list.filter((h) => h.colour === 'yellow').length;
       const overdue = list.filter((h) => visitState(h._id).overdue).length;
-      return `<a class="card grid-card" href="${link('grid', g.id)}" data-grid="${esc(g.id)}">
+      const due = list.filter((h) => dueWarnings(h).length).length;
+      return `<a class="card grid-card" href="${link('grid', g.id)}" data-grid="${esc(g.id)}" data-due="${due}">
         <strong>${esc(g.name)}</strong>
         <span>${esc(index.grids.get(g.id)?.community_name || '')}</span>
         <span class="counts">${esc(t('gridCount', { n: list.length, r: red, y: yellow }))}</span>
         ${overdue ? `<span class="flag flag-overdue">⚠ ${esc(t('overdueCount', { n: overdue }))}</span>` : ''}
+        ${due ? `<span class="flag flag-overdue flag-due">⚠ ${esc(t('todoSummaryVisits', { v: due }))}</span>` : ''}
         ${list.length ? '' : `<span class="hint">${esc(t('loadingData'))}</span>`}</a>`;
     }).join('');
   };
