@@ -109,3 +109,27 @@ def test_a_malformed_household_rule_raises_rule_error():
     with pytest.raises(RuleError, match="op must be one of"):
         evaluate(household_rules(broken), None, {"colour": "red"})
     assert json.dumps(household_rules(None)) == '{"rules": []}'
+
+
+def test_the_households_page_and_export_filter_on_due_a_visit(console_app):
+    _households(console_app, datetime.now(fd.CST))
+    s1 = browser_for(console_app, "s1")
+    card, _rows = _card(console_app)
+    assert 'href="/console/households?due=1"' in card            # "all 2 on the households page"
+    page = s1.text("/console/households?due=1")
+    listed = set(re.findall(r'href="/console/households/(household:[^"]+)"', page))
+    assert listed == {"household:g1:never", "household:g1:old"}
+    assert re.search(r'name="due" value="1"\s+checked', page)
+    everyone = set(re.findall(r'href="/console/households/(household:[^"]+)"',
+                              s1.text("/console/households")))
+    assert {"household:g1:fresh", "household:g1:yel"} <= everyone
+    with s1.get("/console/exports/households.csv?due=1") as resp:
+        ids = [line.split(",")[0] for line in resp.get_data(as_text=True).splitlines()[1:]]
+    assert sorted(ids) == ["household:g1:never", "household:g1:old"]
+    # Combined with another filter, and with no household rules at all.
+    assert "household:g1:" not in s1.text("/console/households?due=1&colour=yellow")
+
+    def no_household_rules(doc):
+        doc["rules"] = [r for r in doc["rules"] if r["id"] != "red-not-visited"]
+    _edit_rules(console_app, no_household_rules)
+    assert "household:g1:" not in s1.text("/console/households?due=1")

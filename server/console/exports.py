@@ -18,7 +18,7 @@ from sync.errors import NotFound
 
 from . import queries
 from .common import audit, display_names, fmt_time, index, narrowed, tz
-from .households import household_filters
+from .households import due_ids, household_filters
 from .i18n import label, t
 from .times import today
 
@@ -45,9 +45,11 @@ def _visits():
 
 
 def _households():
-    grid, colour, overdue, search = household_filters(request.args)
-    _total, found = queries.households(index(), narrowed(grid), colour, overdue, search,
-                                       today(tz()).isoformat())
+    grid, colour, overdue, due, search = household_filters(request.args)
+    conn = index()
+    _total, found = queries.households(conn, narrowed(grid), colour, overdue, search,
+                                       today(tz()).isoformat(),
+                                       ids=due_ids(conn, narrowed(grid), due))
     header = ["ID", t("grid"), t("address"), t("head"), t("phone"), t("members"),
               t("tags"), t("colour"), t("reason"), t("last_visit"), t("follow_up")]
     rows = ([r["id"], r["grid"], r["address"] or f"{r['building']} {r['unit'] or ''} "
@@ -55,7 +57,8 @@ def _households():
              "、".join(label("tag", x) for x in (r["tags"] or "").split(",") if x),
              label("colour", r["colour"]), r["colour_reason"] or "",
              fmt_time(r["last_visit_at"]), r["follow_up_on"] or ""] for r in found)
-    return header, rows, {"grid": grid, "colour": colour, "overdue": overdue, "q": search}
+    return header, rows, {"grid": grid, "colour": colour, "overdue": overdue, "due": due,
+                          "q": search}
 
 
 def _requests():

@@ -1,37 +1,56 @@
-"""Households: colour, last visit and overdue follow-ups; one household's
-timeline of visits, requests, reviews and merges."""
+"""Households: colour, last visit, overdue follow-ups and those due a visit
+by the rule set; one household's timeline of visits, requests, reviews and
+merges."""
 
 from flask import Blueprint, render_template, request
 
 from sync.errors import NotFound
 
-from . import queries, writes
+from ..rules import RuleError
+from . import queries, stats, writes
 from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index,
                      narrowed, tz)
+from .ruleset import current_rules
 from .times import epoch, today
 
 bp = Blueprint("households", __name__)
 
 
 def household_filters(args):
-    """``(grid, colour, overdue, search)`` from a query string."""
+    """``(grid, colour, overdue, due, search)`` from a query string."""
     colour = args.get("colour", "")
     return (args.get("grid", "")[:64], colour if colour in queries.COLOURS else "",
-            args.get("overdue") == "1", args.get("q", "").strip()[:64])
+            args.get("overdue") == "1", args.get("due") == "1", args.get("q", "").strip()[:64])
+
+
+def due_ids(conn, grids, due):
+    """With ``due``, the ids of the households of ``grids`` the rule set's
+    household rules flag now (the dashboard's 需走访 card, all of them;
+    none when the set cannot be read); else None (no such filter)."""
+    if not due:
+        return None
+    try:
+        _count, rows = stats.households_flagged(conn, grids, current_rules(), None)
+    except RuleError:
+        return []
+    return [row["id"] for row in rows]
 
 
 @bp.get("/households")
 def listing():
     """Households of the user's grids: red first, filters, pages."""
-    grid, colour, overdue, search = household_filters(request.args)
+    grid, colour, overdue, due, search = household_filters(request.args)
     conn, day = index(), today(tz()).isoformat()
-    total, _ = queries.households(conn, narrowed(grid), colour, overdue, search, day, 0)
+    ids = due_ids(conn, narrowed(grid), due)
+    total, _ = queries.households(conn, narrowed(grid), colour, overdue, search, day, 0,
+                                  ids=ids)
     pager = Pager(total)
     _t, rows = queries.households(conn, narrowed(grid), colour, overdue, search, day,
-                                  pager.size, pager.offset)
+                                  pager.size, pager.offset, ids=ids)
     return render_template("console/households.html", rows=rows, pager=pager,
                            grids=grids_in_scope(), today=day, colours=queries.COLOURS,
-                           f={"grid": grid, "colour": colour, "overdue": overdue, "q": search})
+                           f={"grid": grid, "colour": colour, "overdue": overdue, "due": due,
+                              "q": search})
 
 
 @bp.get("/households/<household_id>")

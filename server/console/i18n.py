@@ -128,6 +128,8 @@ WORDS = {
                          "By the household rules of the warning rule set (as shipped: red households "
                          "not visited for 48 hours, or never), as on the tablets' to-do lists"),
     "dash.rules_broken": ("预警规则无法读取", "The warning rule set cannot be read"),
+    "dash.due_all": ("在住户页查看全部 {n} 户", "all {n} on the households page"),
+    "due_only": ("只看需走访（按预警规则）", "Due a visit (by the rules) only"),
     "dash.per_worker": ("网格员每日走访（近14天）", "Visits per worker per day (14 days)"),
     "dash.quarantine": ("隔离文档", "Quarantined documents"),
     "dash.replication": ("最近一次夜间同步", "Last nightly replication"),

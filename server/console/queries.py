@@ -142,10 +142,14 @@ HOUSEHOLD_KEYS = ("id", "grid", "building", "unit", "room", "address", "head", "
                   "last_visit_at", "follow_up_on")
 
 
-def households(conn, grids, colour, overdue, search, today, limit=None, offset=0):
-    """``(total, rows)`` of households: red first, then by address."""
+def households(conn, grids, colour, overdue, search, today, limit=None, offset=0, ids=None):
+    """``(total, rows)`` of households (of ``ids`` only, when given): red
+    first, then by address."""
     args = []
     conds = [grid_clause("grid", grids, args)]
+    if ids is not None:
+        conds.append("id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(list(ids)))
     if colour in COLOURS:
         conds.append("colour = ?")
         args.append(colour)
