@@ -3,7 +3,7 @@
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import {
-  buildingsOf, dueWarnings, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
+  buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
 } from '../store.js';
 import { $, badge, esc, setTitle } from '../ui.js';
 
@@ -67,7 +67,10 @@ export async function home(view) {
     <div id="grid-cards" class="cards"></div></div>`;
   const draw = () => {
     const items = openItems();
-    const visits = householdAlerts().length;
+    const alerts = householdAlerts();                 // evaluated once for the card and the grids
+    const visits = alerts.length;
+    const dueIn = new Map();
+    for (const { household } of alerts) dueIn.set(household.grid, (dueIn.get(household.grid) || 0) + 1);
     const referrals = items.filter((i) => i.request.kind === 'referral').length;
     const todo = $('#todo', view);
     const summary = [visits ? t('todoSummaryVisits', { v: visits }) : '',
@@ -84,7 +87,7 @@ export async function home(view) {
       const red = list.filter((h) => h.colour === 'red').length;
       const yellow = list.filter((h) => h.colour === 'yellow').length;
       const overdue = list.filter((h) => visitState(h._id).overdue).length;
-      const due = list.filter((h) => dueWarnings(h).length).length;
+      const due = dueIn.get(g.id) || 0;
       return `<a class="card grid-card" href="${link('grid', g.id)}" data-grid="${esc(g.id)}" data-due="${due}">
         <strong>${esc(g.name)}</strong>
         <span>${esc(index.grids.get(g.id)?.community_name || '')}</span>
