@@ -22,17 +22,26 @@ function memberBlock(m) {
   </fieldset>`;
 }
 
+// What an input now says, trimmed; the stored value when only its spacing
+// differs, so that opening and saving a form never stamps an untouched field.
+function typed(input, stored) {
+  const text = input.value.trim();
+  if (typeof stored === 'string' && stored.trim() === text) return stored;
+  return text || undefined;
+}
+
 // A member from its block; keeps fields this form does not show.
 function readMember(block, old, i) {
   block.dataset.path = `members[${i}]`;
   $$('[data-field]', block).forEach((el) => { el.dataset.path = `members[${i}].${el.dataset.field}`; });
-  const m = { ...(old || {}), id: block.dataset.member, name: $('[name=name]', block).value.trim() };
+  const m = { ...(old || {}), id: block.dataset.member, name: typed($('[name=name]', block), old?.name) ?? '' };
   const year = $('[name=birth_year]', block).value.trim();
   if (year) m.birth_year = /^\d+$/.test(year) ? Number(year) : year; else delete m.birth_year;
   const gender = chosen($('[data-name=gender]', block));
   if (gender) m.gender = gender; else delete m.gender;
-  m.tags = chosen($('[data-name=tags]', block));
-  const notes = $('[name=notes]', block).value.trim();
+  const tags = chosen($('[data-name=tags]', block));
+  if (tags.length || old?.tags) m.tags = tags;           // no empty list on a member that had none
+  const notes = typed($('[name=notes]', block), old?.notes);
   if (notes) m.notes = notes; else delete m.notes;
   return m;
 }
@@ -45,7 +54,7 @@ export async function householdEdit(view, { id }) {
   const old = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m]));
   view.innerHTML = `<form class="form" id="hh-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
-    <section class="card">
+    <section class="card" id="hh-fields">
       <label data-path="phone">${esc(t('phone'))}<input name="phone" type="tel" value="${esc(hh.phone || '')}"></label>
       <div data-path="colour"><span class="label">${esc(t('colour'))}</span>
         ${choices('colour', COLOURS.map((c) => [c, v(c)]), hh.colour, { cls: 'colour', required: true })}</div>
@@ -71,11 +80,14 @@ export async function householdEdit(view, { id }) {
     event.preventDefault();
     clearErrors(form);
     const members = $$('.member-edit', form).map((b, i) => readMember(b, old.get(b.dataset.member), i));
+    // Household fields are read inside their own section: members have
+    // inputs of the same names (notes), and form.notes would be a list of them.
+    const own = (name) => typed($(`#hh-fields [name=${name}]`, form), hh[name]);
     const changes = {
-      phone: form.phone.value.trim() || undefined,
-      colour: chosen($('[data-name=colour]', form)),
-      colour_reason: form.colour_reason.value.trim() || undefined,
-      notes: form.notes.value.trim() || undefined,
+      phone: own('phone'),
+      colour: chosen($('#hh-fields [data-name=colour]', form)),
+      colour_reason: own('colour_reason'),
+      notes: own('notes'),
       members,
     };
     const errors = await saveHousehold(hh, changes);
