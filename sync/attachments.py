@@ -26,16 +26,19 @@ def _stub(meta, revpos):
     return stub
 
 
-def prepare(doc_id, attachments, revpos, parent_atts, has_blob):
+def prepare(doc_id, attachments, revpos, parent_atts):
     """Turn an incoming ``_attachments`` object into stubs plus new blobs.
 
-    ``parent_atts`` are the stubs of the revision being edited (so a stub
-    without a digest can be resolved by name); ``has_blob(digest)`` says
-    whether the store holds those bytes. Returns ``(stubs, blobs)`` where
-    ``blobs`` maps digest to bytes still to be stored.
+    A stub (or a ``follows`` left without its bytes) may name only an
+    attachment of ``parent_atts``, the stubs of the revision it descends from,
+    as CouchDB requires: bytes are stored once per database, but a stub never
+    reaches them by digest alone, or anyone who knew another grid's digest
+    could attach that grid's photo to their own document and read it back.
+    Returns ``(stubs, blobs)`` where ``blobs`` maps digest to bytes still to
+    be stored.
 
     :raises BadRequest: on malformed attachment objects or base64.
-    :raises PreconditionFailed: when a stub names bytes the store lacks.
+    :raises PreconditionFailed: when a stub names no attachment of its parent.
     """
     if attachments is None:
         return None, {}
@@ -46,17 +49,12 @@ def prepare(doc_id, attachments, revpos, parent_atts, has_blob):
         if not isinstance(meta, dict) or not name:
             raise BadRequest(f"{doc_id}: attachment {name!r} must be a non-empty-named object")
         if meta.get("stub") or meta.get("follows"):
-            known = (parent_atts or {}).get(name, {})
-            digest = meta.get("digest") or known.get("digest")
-            if not digest or (digest not in blobs and not has_blob(digest)):
+            known = (parent_atts or {}).get(name)
+            if not isinstance(known, dict) or meta.get("digest", known.get("digest")) != known.get("digest"):
                 raise PreconditionFailed(
-                    f"{doc_id}: attachment {name!r} is a stub but its data is missing")
-            merged = dict(known, **meta) if known.get("digest") == digest else dict(meta)
-            merged["digest"] = digest
-            if "length" not in merged:
-                merged["length"] = known.get("length", 0)
-            merged.setdefault("content_type", "application/octet-stream")
-            stubs[name] = _stub(merged, known.get("revpos", revpos))
+                    f"{doc_id}: attachment {name!r} is a stub, but the revision it "
+                    "edits has no such attachment")
+            stubs[name] = _stub(known, known.get("revpos", revpos))
             continue
         data = meta.get("data")
         if isinstance(data, (bytes, bytearray)):

@@ -28,11 +28,6 @@ class Batch:
         self.live_delta = 0            # change in non-deleted documents
         self.deleted_delta = 0         # change in deleted documents
 
-    def has_blob(self, digest):
-        """Whether the database holds the bytes of ``digest``."""
-        return self.conn.execute("SELECT 1 FROM blobs WHERE digest = ?",
-                                 (digest,)).fetchone() is not None
-
     def load(self, doc_id):
         """``(tree, winner, deleted)`` of ``doc_id`` or ``None``."""
         row = self.conn.execute("SELECT tree, winner, deleted FROM docs WHERE id = ?",
@@ -147,11 +142,16 @@ def _parent_for_edit(meta, rev):
     return rev
 
 
-def _attachments(batch, doc_id, atts, pos, parent):
-    parent_atts = None
-    if parent is not None and atts:
-        parent_atts = (batch.body(doc_id, parent) or {}).get("_attachments")
-    return attachments.prepare(doc_id, atts, pos, parent_atts, batch.has_blob)
+def _attachments(batch, doc_id, atts, pos, ancestors):
+    # Stubs resolve against the nearest ancestor that still holds its body
+    # (superseded bodies are compacted away), as CouchDB's missing_stub rule.
+    parent_atts = {}
+    for rev in ancestors if atts else ():
+        body = batch.body(doc_id, rev)
+        if body is not None:
+            parent_atts = body.get("_attachments") or {}
+            break
+    return attachments.prepare(doc_id, atts, pos, parent_atts)
 
 
 def edit(batch, doc):
@@ -166,7 +166,7 @@ def edit(batch, doc):
     meta = batch.load(doc_id)
     parent = _parent_for_edit(meta, rev)
     pos = revtree.rev_pos(parent) + 1 if parent else 1
-    stubs, blobs = _attachments(batch, doc_id, atts, pos, parent)
+    stubs, blobs = _attachments(batch, doc_id, atts, pos, [parent] if parent else [])
     if stubs:
         body["_attachments"] = stubs
     new_rev = revtree.new_rev_id(parent, deleted, body)
@@ -199,8 +199,9 @@ def replicate(batch, doc):
         if merged != tree:              # only longer history: keep it, no new seq
             batch.save_tree(doc_id, revtree.stem(merged, batch.revs_limit), bump=False)
         return status
-    parent = next((r for r in path[1:] if r in tree), None)
-    stubs, blobs = _attachments(batch, doc_id, atts, revtree.rev_pos(rev), parent)
+    ancestors = [r for r in path[1:] if r in tree]
+    parent = ancestors[0] if ancestors else None
+    stubs, blobs = _attachments(batch, doc_id, atts, revtree.rev_pos(rev), ancestors)
     if stubs:
         body["_attachments"] = stubs
     batch.save(doc_id, merged, rev, deleted, body, blobs, [parent] if parent else [])
