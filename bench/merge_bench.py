@@ -47,9 +47,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
-from sync import Store, ids, merge  # noqa: E402
-from sync.hlc import Clock  # noqa: E402
-from sync.stamps import stamp_edit  # noqa: E402
+from sync import Store
+from rules import ids
+from rules import fieldmerge as merge  # noqa: E402
+from rules.hlc import Clock  # noqa: E402
+from rules.stamps import stamp_edit  # noqa: E402
 from bench import common  # noqa: E402
 from tests import fielddocs as fd  # noqa: E402
 from tests.peers import Peer, _wait_http, free_port, gridvisit_cli  # noqa: E402

@@ -7,16 +7,19 @@ from pathlib import Path
 
 from flask import Flask
 
-from sync import Store, ids, merge
+from sync import Store
+from rules import ids
+from rules import fieldmerge as merge
 
-from . import rules, settings
-from .accounts import Accounts
-from .audit import AuditLog
-from .directory import Directory
-from .quarantine import Quarantine
-from .ratelimit import LoginLimiter
-from .tokens import Tokens
-from .request_encoding import InflateRequests
+from rules import warning_rules as rules
+from server import settings
+from server.accounts.users import Accounts
+from server.accounts.audit import AuditLog
+from server.accounts.directory import Directory
+from server.access.quarantine import Quarantine
+from server.accounts.ratelimit import LoginLimiter
+from server.accounts.tokens import Tokens
+from server.couch.encoding import InflateRequests
 from .serverdb import ServerDB
 
 __version__ = "0.1.0"
@@ -84,7 +87,15 @@ def create_app(test_config=None):
                                           config["LOGIN_WINDOW"]),
     })
 
-    from . import api, auth, console, cors, couch_db, couch_docs, errors, fieldapp, nightly
+    from server.api import endpoints as api
+    from server.accounts import auth
+    from server import console
+    from server import cors
+    from server.couch import databases as couch_db
+    from server.couch import documents as couch_docs
+    from server import errors
+    from server import fieldapp
+    from server.jobs import nightly
     nightly.register(app)
     auth.init_app(app)
     cors.init_app(app)

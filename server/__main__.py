@@ -1,5 +1,5 @@
 """``python -m server``: the same as the ``gridvisit`` command."""
 
-from .cli import main
+from server.cli.commands import main
 
 main()

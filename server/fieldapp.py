@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, redirect, send_from_directory
 
 bp = Blueprint("fieldapp", __name__, url_prefix="/app")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "fieldapp"
 VENDOR_DIR = ROOT / "node_modules" / "pouchdb" / "dist"
 # PouchDB's browser build and its IndexedDB adapter (purge needs it).

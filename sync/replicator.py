@@ -12,31 +12,20 @@ next batch overlaps with writing the current one.
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
-from . import ids
 from .checkpoint import Checkpointer, replication_id
 from .errors import BadRequest, PayloadTooLarge, TransportError
 
 
-def parse_filter(specs):
-    """``["type=household,visit", "grid=g1"]`` → a predicate on doc ids, or None.
+class DocFilter(Protocol):
+    """Which documents a filtered replication copies (the product defines them)."""
 
-    :raises BadRequest: for an unknown filter name.
-    """
-    if not specs:
-        return None
-    wanted = {}
-    for spec in specs:
-        name, _, values = spec.partition("=")
-        if name not in ("type", "grid") or not values:
-            raise BadRequest(f"filter {spec!r}: use type=KIND[,KIND] or grid=GRID[,GRID]")
-        wanted.setdefault(name, set()).update(v.strip() for v in values.split(",") if v.strip())
+    spec: list
+    """What names the filter in the replication id, so each keeps its own checkpoint."""
 
-    def accept(doc_id):
-        if "type" in wanted and ids.doc_type(doc_id) not in wanted["type"]:
-            return False
-        return "grid" not in wanted or ids.grid_of(doc_id) in wanted["grid"]
-    return accept
+    def accept(self, doc_id: str) -> bool:
+        """Whether the document ``doc_id`` is copied."""
 
 
 def endpoint_id(db):
@@ -49,11 +38,11 @@ def endpoint_id(db):
 class Replication:
     """One replication from ``source`` to ``target``."""
 
-    def __init__(self, source, target, filters=None, batch_size=500, continuous=False,
-                 progress=None, poll_timeout=30):
+    def __init__(self, source, target, doc_filter: DocFilter | None = None, batch_size=500,
+                 continuous=False, progress=None, poll_timeout=30):
         self.source, self.target = source, target
-        self.filter_specs = sorted(filters or [])
-        self.accept = parse_filter(self.filter_specs)
+        self.filter_specs = doc_filter.spec if doc_filter else []
+        self.accept = doc_filter.accept if doc_filter else None
         self.batch_size = batch_size
         self.continuous = continuous
         self.progress = progress

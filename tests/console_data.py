@@ -16,9 +16,9 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from server import demo
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from server.cli import demo
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 
 CST = demo.CST
 NS = uuid.UUID("0b9a4a57-44c8-4f39-9a55-0f6f3b1e7c21")

@@ -6,8 +6,8 @@ community, household ``household:g1:h1``).
 
 import pytest
 
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.interop_access_support import FIELD, set_up_directory
 from tests.peers import start_gridvisit

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from server import rules
-from sync import ids
+from rules import warning_rules as rules
+from rules import ids
 from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_field_app
 

@@ -26,9 +26,9 @@ import uuid
 
 import pytest
 
-from server import rules
-from server.schemas import validate
-from sync import ids
+from rules import warning_rules as rules
+from rules.schemas import validate
+from rules import ids
 from sync.errors import NotFound
 from tests import fielddocs as fd
 from tests.api import ADMIN, Couch, basic, make_app, make_field_app

@@ -12,7 +12,10 @@ import stat
 
 import pytest
 
-from server import create_app, demo, roster, schemas
+from server import create_app
+from server.cli import demo
+from server.accounts import roster
+from rules import schemas
 from tests.peers import ROOT, gridvisit_cli
 
 FIXTURE = ROOT / "tests" / "fixtures" / "roster.csv"

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from server.console.replication import without_credentials
-from server.replication_runs import DIED
+from server.jobs.runs import DIED
 from tests.api import PASSWORD
 from tests.console_client import Browser, browser_for, console_app  # noqa: F401
 

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from server import multipart
+from server.couch import multipart
 
 PNG = bytes(range(256)) * 3 + b"\r\n--not-a-boundary\r\n"
 

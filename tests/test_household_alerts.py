@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from server.console.i18n import WORDS
-from server.rules import RuleError, colours_needed, evaluate, household_rules, shipped_rules
+from rules.warning_rules import RuleError, colours_needed, evaluate, household_rules, shipped_rules
 from tests import fielddocs as fd
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401
 

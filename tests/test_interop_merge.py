@@ -4,8 +4,8 @@
    ``wa`` (device ``tab-A``) and ``wb`` (device ``tab-B``), both assigned
    grid ``g1`` on a real ``gridvisit serve`` — pull the same household, go
    offline and both edit it, stamping the edit with the field app's own
-   helper (``fieldapp/js/stamps.js`` ``stampEdit`` with a ``Clock`` of
-   ``fieldapp/js/hlc.js``). Then they sync, each a push then a pull, in the
+   helper (``fieldapp/js/rules/stamps.js`` ``stampEdit`` with a ``Clock`` of
+   ``fieldapp/js/rules/hlc.js``). Then they sync, each a push then a pull, in the
    order A, B, A (``tests/interop/tablets_merge.mjs``). B's push makes the
    conflict on the server, which merges it on write. Afterwards both
    tablets and the server hold the same merged body, nobody has
@@ -32,7 +32,7 @@ import copy
 
 import pytest
 
-from server.schemas import validate
+from rules.schemas import validate
 from tests import fielddocs as fd
 from tests.interop_access_support import FIELD, PASSWORD, api, ok
 from tests.interop_merge_support import (HH, MINUTE, NEW_MEMBER, server_doc, server_leaves,

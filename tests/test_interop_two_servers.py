@@ -22,9 +22,9 @@ import hashlib
 
 import pytest
 
-from server.schemas import validate
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from rules.schemas import validate
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.interop_access_support import FIELD, api, ok
 from tests.interop_merge_support import NEW_MEMBER, server_doc, server_leaves

@@ -6,9 +6,11 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sync import Store, ids, merge as merging
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from sync import Store
+from rules import ids
+from rules import fieldmerge as merging
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from server import schemas
+from rules import schemas
 from server.console import queries
 from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_app

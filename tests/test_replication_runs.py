@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from server.replication_runs import ReplicationRuns
+from server.jobs.runs import ReplicationRuns
 from server.serverdb import ServerDB
 from tests import fielddocs
 from tests.replication_support import (background_cli, cli, cli_output, hub_info, live_count,

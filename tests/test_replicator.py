@@ -12,11 +12,13 @@ import time
 
 import pytest
 
-from sync import Store, ids, merge
+from sync import Store
+from rules import ids
+from rules import fieldmerge as merge
 from sync.checkpoint import HISTORY, replication_id
 from sync.errors import BadRequest, NotFound
 from sync.remote import RemoteDatabase
-from sync.replicator import Replication, endpoint_id, parse_filter, replicate
+from sync.replicator import Replication, endpoint_id, replicate
 from tests import fielddocs
 from tests.peers import ROOT, _wait_http, free_port
 from tests.replication_support import (canonical, field_corpus, http_tree, load_http,
@@ -142,22 +144,22 @@ def test_writes_during_a_run_are_copied_now_or_next_time(source, target):
      lambda i: i.startswith("visit:") and ids.grid_of(i) in ("g01", "g03")),
 ])
 def test_filters_copy_only_what_they_name(source, target, specs, accept):
-    stats = replicate(source, target, filters=specs)
+    stats = replicate(source, target, doc_filter=ids.IdFilter.parse(specs))
     copied = assert_same(source, target, accept)
     assert copied and stats["docs_written"] == leaf_count(copied)
     assert stats["missing_checked"] == leaf_count(copied)
     assert stats["last_seq"] == source.changes()["last_seq"]
-    assert replicate(source, target, filters=specs)["docs_written"] == 0
+    assert replicate(source, target, doc_filter=ids.IdFilter.parse(specs))["docs_written"] == 0
 
 
 def test_a_grid_filter_takes_reviews_by_their_visits_grid(source, target):
-    replicate(source, target, filters=["grid=g02"])
+    replicate(source, target, doc_filter=ids.IdFilter.parse(["grid=g02"]))
     reviews = [i for i in local_leaves(target) if i.startswith("review:")]
     assert reviews and all(i.startswith("review:visit:g02:") for i in reviews)
 
 
 def test_each_filter_keeps_its_own_checkpoint(source, target):
-    replicate(source, target, filters=["type=grid"])
+    replicate(source, target, doc_filter=ids.IdFilter.parse(["type=grid"]))
     grids = leaf_count(local_leaves(target))
     stats = replicate(source, target)                   # unfiltered: its own, from 0
     assert stats["missing_checked"] == leaf_count(local_leaves(source))
@@ -170,14 +172,14 @@ def test_each_filter_keeps_its_own_checkpoint(source, target):
 @pytest.mark.parametrize("spec", ["colour=red", "type=", "grid", "kind=visit"])
 def test_unknown_filters_are_refused(spec):
     with pytest.raises(BadRequest):
-        parse_filter([spec])
+        ids.IdFilter.parse([spec])
 
 
 def test_a_filter_ignores_ids_that_are_not_field_documents(stores):
     source, target = stores[0].create("misc"), stores[1].create("misc")
     source.bulk_docs([{"_id": "grid:ok"}, {"_id": "grid:bad:extra"}, {"_id": "_design/x"},
                       {"_id": "household:g1"}])
-    replicate(source, target, filters=["type=grid"])
+    replicate(source, target, doc_filter=ids.IdFilter.parse(["type=grid"]))
     assert set(local_leaves(target)) == {"grid:ok"}
 
 

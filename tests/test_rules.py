@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from server.rules import RuleError, evaluate
+from rules.warning_rules import RuleError, evaluate
 from tests.peers import ROOT
 
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "rule_cases.json").read_text("utf-8"))

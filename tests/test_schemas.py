@@ -15,7 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.schemas import ValidationFailed, doc_type, grid_of, validate
+from rules.schemas import ValidationFailed
+from rules.schemas import doc_type
+from rules.schemas import grid_of
+from rules.schemas import validate
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "schema_cases.json")
                      .read_text(encoding="utf-8"))
@@ -235,7 +238,7 @@ def test_couch_fields_never_matter(data):
 
 JS_ERRORS = """
 import { readFileSync } from 'node:fs';
-import { validate } from './fieldapp/js/validate.js';
+import { validate } from './fieldapp/js/rules/validate.js';
 const V = JSON.parse(readFileSync('tests/vectors/schema_cases.json', 'utf8'));
 process.stdout.write(JSON.stringify(V.invalid.map((c) => validate(c.doc, V.now))));
 """

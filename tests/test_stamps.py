@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync.hlc import ZERO, Clock, StampError, compare, newer
-from sync.stamps import SAW_FIELDS, changed_keys, json_equal, stamp_edit, stamp_of
+from rules.hlc import ZERO, Clock, StampError, compare, newer
+from rules.stamps import SAW_FIELDS, changed_keys, json_equal, stamp_edit, stamp_of
 from tests.peers import ROOT
 
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "stamp_cases.json").read_text("utf-8"))
@@ -249,8 +249,8 @@ def test_an_edit_stamps_exactly_its_changes_after_everything_it_saw(old, new, st
 
 
 JS_DIFF = """
-import { Clock } from './fieldapp/js/hlc.js';
-import { stampEdit } from './fieldapp/js/stamps.js';
+import { Clock } from './fieldapp/js/rules/hlc.js';
+import { stampEdit } from './fieldapp/js/rules/stamps.js';
 let text = ''; for await (const chunk of process.stdin) text += chunk;
 const out = JSON.parse(text).map(([old, neu, state, now]) => {
   const clock = Clock.fromJSON(state, () => now);

@@ -4,10 +4,10 @@
 // writes every household and request edit goes through.
 
 import { serverUrl } from './api.js';
-import { Clock, ZERO } from './hlc.js';
+import { Clock, ZERO } from './rules/hlc.js';
 import { markPending } from './outbox.js';
-import { stampEdit } from './stamps.js';
-import { parseId, validate } from './validate.js';
+import { stampEdit } from './rules/stamps.js';
+import { parseId, validate } from './rules/validate.js';
 
 const { PouchDB } = window;
 let local = null;

@@ -1,7 +1,7 @@
 // Words of the app: Chinese (zh-CN) first, English second. t('key', {n: 3})
 // fills {n}; v('red') names an enum value; the choice is kept on the tablet.
 
-import { VALUE_ZH } from './schema/messages.js';
+import { VALUE_ZH } from './rules/schema/messages.js';
 
 const ZH = {
   app: '网格走访', login: '登录', name: '账号', password: '密码', signIn: '登录',

@@ -8,9 +8,9 @@ import { session } from './api.js';
 import { db, saveAll, stamp } from './db.js';
 import { noteSaved } from './store.js';
 import { recount } from './sync.js';
-import { jsonEqual } from './stamps.js';
+import { jsonEqual } from './rules/stamps.js';
 import { localIso, uuid } from './ui.js';
-import { validate } from './validate.js';
+import { validate } from './rules/validate.js';
 
 const SLA_BY_URGENCY = { urgent: 'onsite_5m', high: 'fix_20m', normal: 'plan_2d', low: 'plan_2d' };
 // A referral suggested by a red warning is urgent; by any other, high.

@@ -4,9 +4,9 @@
 // whole document. Only the worker's grids are indexed, and the early-warning
 // rule set (rules:warning, shared by every account).
 
-import { RuleError, SEVERITY, evaluate } from './rules.js';
+import { RuleError, SEVERITY, evaluate } from './rules/warnings.js';
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
-import { parseId } from './validate.js';
+import { parseId } from './rules/validate.js';
 
 const DONE = new Set(['resolved', 'closed']);
 export const index = {

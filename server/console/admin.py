@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from sync.errors import BadRequest, Forbidden, NotFound
 
-from ..accounts import AccountError
-from ..notice_fanout import grid_placed
+from server.accounts.users import AccountError
+from server.accounts.notice_fanout import grid_placed
 from .common import audit, ext, scope
 from .forms import ActionForm, AssignForm, PasswordForm, PlaceForm, UserForm
 from .i18n import t

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, request, url_for
 from flask_login import current_user
 
-from sync import ids
+from rules import ids
 from sync.errors import NotFound
 
 from .index import ConsoleIndex

@@ -15,7 +15,7 @@ import time
 from flask import Blueprint, current_app, render_template
 
 
-from ..rules import RuleError
+from rules.warning_rules import RuleError
 from . import queries, stats, writes
 from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
 from .ruleset import current_rules

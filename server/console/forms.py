@@ -6,10 +6,12 @@ from wtforms import (HiddenField, PasswordField, RadioField, SelectField, String
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..accounts import PASSWORD_MIN, ROLES
-from ..schemas.request import REFERRAL_STATUSES, SATISFACTION, STATUSES
-from ..schemas.notice import PRIORITIES
-from ..schemas.review import STATES
+from server.accounts.users import PASSWORD_MIN, ROLES
+from rules.schemas.request import REFERRAL_STATUSES
+from rules.schemas.request import SATISFACTION
+from rules.schemas.request import STATUSES
+from rules.schemas.notice import PRIORITIES
+from rules.schemas.review import STATES
 
 ID_RULE = Regexp(r"^[A-Za-z0-9_-]{1,64}$", message="1–64 letters, digits, '_' or '-'")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from sync.errors import NotFound
 
-from ..rules import RuleError
+from rules.warning_rules import RuleError
 from . import queries, stats, writes
 from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index,
                      narrowed, tz)

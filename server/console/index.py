@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sync import ids
+from rules import ids
 
 from .times import epoch, local_day
 

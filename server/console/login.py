@@ -8,8 +8,8 @@ the one the sync API accepts too (flask-login).
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..auth import check_password
-from ..ratelimit import TooManyAttempts
+from server.accounts.auth import check_password
+from server.accounts.ratelimit import TooManyAttempts
 from .common import audit, safe_next
 from .forms import LoginForm
 from .i18n import t

@@ -12,7 +12,8 @@ import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, time as dtime, timedelta
 
-from ..schemas.request import KINDS, REFERRAL_STATUSES
+from rules.schemas.request import KINDS
+from rules.schemas.request import REFERRAL_STATUSES
 from .common import grid_clause
 from .times import epoch, parse_day
 

@@ -18,7 +18,7 @@ import time
 
 from flask import Blueprint, render_template, request
 
-from ..replication_runs import STATUSES
+from server.jobs.runs import STATUSES
 from .common import Pager, ext
 
 bp = Blueprint("replication", __name__)

@@ -7,7 +7,7 @@ checks it against the rules schema first — each error names the rule and
 the field — then writes it with its version raised by one; a save based
 on an older version than the current one is refused, so two admins never
 overwrite each other unseen. Before the document exists, the rule set
-shipped in ``server/data/rules.json`` is shown.
+shipped in ``rules/data/rules.json`` is shown.
 """
 
 import json
@@ -19,9 +19,10 @@ from flask_login import current_user
 
 from sync.errors import Conflict, Forbidden
 
-from ..rules import RULES_ID, RuleError, evaluate
-from ..rules import current_rules as rules_in_force
-from ..schemas import ValidationFailed, validate
+from rules.warning_rules import RULES_ID, RuleError, evaluate
+from rules.warning_rules import current_rules as rules_in_force
+from rules.schemas import ValidationFailed
+from rules.schemas import validate
 from .common import audit, field_db, now_iso
 from .forms import RulesForm
 from .i18n import label, lang, t

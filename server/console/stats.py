@@ -12,8 +12,8 @@ visits or 1,000,000.
 import time
 from datetime import datetime, timezone
 
-from ..rules import SEVERITY, colours_needed, evaluate, household_rules
-from ..schemas.request import SATISFACTION
+from rules.warning_rules import SEVERITY, colours_needed, evaluate, household_rules
+from rules.schemas.request import SATISFACTION
 from .common import grid_clause
 from .times import day_range
 

@@ -20,11 +20,11 @@ from flask import current_app
 from flask_login import current_user
 
 from sync.errors import BadRequest, Conflict, Forbidden, NotFound
-from sync.hlc import Clock
-from sync.stamps import stamp_edit
+from rules.hlc import Clock
+from rules.stamps import stamp_edit
 
-from ..access import view_for
-from ..notice_fanout import document
+from server.access.view import view_for
+from server.accounts.notice_fanout import document
 from .common import now_iso
 from .queries import lifecycle
 

@@ -13,8 +13,8 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from server import demo
-from server.rules import evaluate
+from server.cli import demo
+from rules.warning_rules import evaluate
 from tests.browser.conftest import PORTRAIT
 
 SUPERVISOR = ("zhangwei", "demo-zhangwei")

@@ -12,8 +12,8 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from server import demo
-from server.rules import evaluate, household_rules, shipped_rules
+from server.cli import demo
+from rules.warning_rules import evaluate, household_rules, shipped_rules
 from tests.browser.conftest import PORTRAIT
 from tests.browser.test_care_loop import CST, RULES_HERE, elder_at_home, households, put_as
 

@@ -3,7 +3,7 @@
 // write. Driven by tests/test_interop_merge.py.
 //
 // Each tablet stamps its edit with the field app's own helper
-// (fieldapp/js/stamps.js `stampEdit`, fieldapp/js/hlc.js `Clock`), as the app
+// (fieldapp/js/rules/stamps.js `stampEdit`, fieldapp/js/rules/hlc.js `Clock`), as the app
 // does: old doc as pulled, new doc with the worker's changes, the tablet's
 // clock.
 //
@@ -38,8 +38,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Clock } from '../../fieldapp/js/hlc.js';
-import { stampEdit } from '../../fieldapp/js/stamps.js';
+import { Clock } from '../../fieldapp/js/rules/hlc.js';
+import { stampEdit } from '../../fieldapp/js/rules/stamps.js';
 
 const require = createRequire(import.meta.url);
 const { PouchDB, local, remote, main, summary } = require('./_common.js');

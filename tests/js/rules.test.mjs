@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { evaluate, RuleError } from '../../fieldapp/js/rules.js';
+import { evaluate, RuleError } from '../../fieldapp/js/rules/warnings.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/rule_cases.json', import.meta.url)));
 const now = new Date(vectors.now);

@@ -1,4 +1,4 @@
-// The field app's clock and stamping (fieldapp/js/hlc.js, stamps.js) against the
+// The field app's clock and stamping (fieldapp/js/rules/hlc.js, stamps.js) against the
 // cases the server's tests also run: tests/vectors/stamp_cases.json.
 // Run with `node --test tests/js/` (tests/test_stamps.py does, too).
 
@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { Clock, StampError, ZERO, compare, newer } from '../../fieldapp/js/hlc.js';
-import { jsonEqual, stampEdit, stampOf } from '../../fieldapp/js/stamps.js';
+import { Clock, StampError, ZERO, compare, newer } from '../../fieldapp/js/rules/hlc.js';
+import { jsonEqual, stampEdit, stampOf } from '../../fieldapp/js/rules/stamps.js';
 
 const VECTORS = JSON.parse(readFileSync(new URL('../vectors/stamp_cases.json', import.meta.url), 'utf8'));
 

@@ -1,4 +1,4 @@
-// The field app's validator (fieldapp/js/validate.js) against the cases the
+// The field app's validator (fieldapp/js/rules/validate.js) against the cases the
 // server's schemas also run: tests/vectors/schema_cases.json. Each valid doc
 // passes; each invalid one breaks exactly one rule, at the same field path.
 // Run with `node --test tests/js/` (tests/test_stamps.py does, too).
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { reasonOf, validate } from '../../fieldapp/js/validate.js';
+import { reasonOf, validate } from '../../fieldapp/js/rules/validate.js';
 
 const VECTORS = JSON.parse(readFileSync(new URL('../vectors/schema_cases.json', import.meta.url), 'utf8'));
 const NOW = VECTORS.now;

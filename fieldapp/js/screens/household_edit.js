@@ -6,7 +6,7 @@ import { clearErrors, showErrors } from '../formerrors.js';
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { saveHousehold } from '../records.js';
-import { COLOURS, GENDERS, TAGS } from '../schema/docs.js';
+import { COLOURS, GENDERS, TAGS } from '../rules/schema/docs.js';
 import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
 
 function memberBlock(m) {

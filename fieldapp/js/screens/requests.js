@@ -5,7 +5,7 @@
 
 import { msg, t, v } from '../i18n.js';
 import { moveRequest } from '../records.js';
-import { SATISFACTION, statusesFor } from '../schema/docs.js';
+import { SATISFACTION, statusesFor } from '../rules/schema/docs.js';
 import { requestsOf } from '../store.js';
 import { $, $$, choices, chosen, esc, shortTime, toast, wireChoices } from '../ui.js';
 

@@ -9,7 +9,7 @@ import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
 import { link } from '../router.js';
 import { saveVisit } from '../records.js';
-import { COLOURS, OUTCOMES } from '../schema/docs.js';
+import { COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import { $, $$, addDays, choices, chosen, esc, setTitle, toast, wireChoices } from '../ui.js';
 import {
   addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,

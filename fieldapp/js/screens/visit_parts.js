@@ -5,7 +5,7 @@
 
 import { t, v } from '../i18n.js';
 import { defaultSla } from '../records.js';
-import { ANTIGEN, NEED_KINDS, SLAS, SYMPTOMS, URGENCIES } from '../schema/docs.js';
+import { ANTIGEN, NEED_KINDS, SLAS, SYMPTOMS, URGENCIES } from '../rules/schema/docs.js';
 import { $, $$, choices, chosen, esc } from '../ui.js';
 import { memberWarnings } from './visit_warnings.js';
 

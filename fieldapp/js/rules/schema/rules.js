@@ -1,0 +1,53 @@
+// The conditions of an early-warning rule set: the twin of server/schemas/rules.py.
+// The operators and operands are the rule language's own (fieldapp/js/rules.js).
+
+import { OPERANDS, OPERATORS } from '../warnings.js';
+import { child, isObject, itemOf, own, push } from './fields.js';
+
+const GROUPS = ['all', 'any'];
+const MAX_TESTS = 20;
+const TEST_KEYS = [...Object.keys(OPERANDS), 'op', 'value'];
+
+function checkTest(cond, loc, errs) {
+  const operands = Object.keys(OPERANDS).filter((name) => own(cond, name));
+  if (operands.length !== 1) return false;
+  const [name] = operands;
+  if (typeof cond[name] === 'boolean' || !OPERANDS[name].includes(cond[name])) {
+    push(errs, child(loc, name), 'enum', { choices: OPERANDS[name] });
+  }
+  if (cond.op == null) push(errs, child(loc, 'op'), 'required');
+  else if (typeof cond.op === 'boolean' || !OPERATORS.includes(cond.op)) {
+    push(errs, child(loc, 'op'), 'enum', { choices: OPERATORS });
+  }
+  if (!own(cond, 'value')) push(errs, child(loc, 'value'), 'required');
+  return true;
+}
+
+/** Push the problems of one condition ({all}, {any} or one test) to errs. */
+export function checkCondition(cond, loc, errs) {
+  if (!isObject(cond)) return push(errs, loc, 'type', { kind: 'object' });
+  const group = GROUPS.find((key) => own(cond, key));
+  let known = TEST_KEYS;
+  if (group) {
+    known = [group];
+    const items = cond[group], here = child(loc, group);
+    if (!Array.isArray(items)) push(errs, here, 'type', { kind: 'list' });
+    else if (!items.length) push(errs, here, 'required');
+    else if (items.length > MAX_TESTS) push(errs, here, 'count', { max: MAX_TESTS });
+    else items.forEach((item, i) => checkCondition(item, itemOf(here, i), errs));
+  } else if (!checkTest(cond, loc, errs)) {
+    return push(errs, loc, 'condition');
+  }
+  for (const key of Object.keys(cond)) {
+    if (!known.includes(key)) push(errs, child(loc, key), 'unknown');
+  }
+  return [true];
+}
+
+/** A rule's `when`: a field for runSchema. */
+export const condition = (v, ctx, loc, errs) => {
+  const before = errs.length;
+  checkCondition(v, loc, errs);
+  return errs.length === before ? [true, v] : [false];
+};
+condition.required = true;

@@ -1,0 +1,58 @@
+"""household:{grid}:{hh} — an address, its people and its colour."""
+
+import re
+
+from marshmallow import ValidationError, validates_schema
+
+from rules.schemas.common import COLOURS
+from rules.schemas.common import Choice
+from rules.schemas.common import DocumentSchema
+from rules.schemas.common import ListOf
+from rules.schemas.common import Number
+from rules.schemas.common import Obj
+from rules.schemas.common import Stamps
+from rules.schemas.common import Strict
+from rules.schemas.common import Text
+from rules.schemas.common import colour_reason_problems
+from rules.schemas.common import current
+
+PHONE = re.compile(r"[0-9 +-]+")
+GENDERS = ("male", "female", "other")
+TAGS = ("over65", "elderly_alone", "chronic", "pregnant", "disabled", "immunocompromised")
+
+
+def _this_year():
+    return current().now.year
+
+
+class MemberSchema(Strict):
+    """One person in the household."""
+
+    id = Text(required=True, min=1, max=64)
+    name = Text(required=True, min=1, max=64)
+    birth_year = Number(min=1900, max=_this_year, integer=True)
+    gender = Choice(GENDERS)
+    tags = ListOf(Choice(TAGS), max=len(TAGS), unique=True)
+    notes = Text(max=500)
+
+
+class HouseholdSchema(DocumentSchema):
+    """A household document."""
+
+    stamps = Stamps()
+    building = Text(required=True, min=1, max=32)
+    unit = Text(max=16)
+    room = Text(required=True, min=1, max=16)
+    address = Text(max=200)
+    head = Text(max=64)
+    phone = Text(min=5, max=20, pattern=PHONE, fmt="phone")
+    members = ListOf(Obj(MemberSchema), max=30, unique_by="id")
+    colour = Choice(COLOURS, required=True)
+    colour_reason = Text(max=500)
+    notes = Text(max=2000)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _colour_needs_reason(self, data, raw, **kwargs):
+        problems = colour_reason_problems(raw, "colour")
+        if problems:
+            raise ValidationError(problems)

@@ -1,0 +1,221 @@
+"""Early-warning rules: evaluated identically here and on the tablet.
+
+A rule set is data — the ``rules:warning`` document, versioned, edited by
+admins and replicated to every tablet — and ``evaluate`` applies it to a
+visit being recorded (with its household) on the server;
+``fieldapp/js/rules/warnings.js`` is its twin, and both pass
+``tests/vectors/rule_cases.json``. Pure Python, no web packages.
+
+A rule::
+
+    {"id": "spo2-low", "colour": "red", "referral": "hospital",
+     "reason": {"zh": "血氧饱和度低于 93%", "en": "SpO2 below 93 %"},
+     "when": {"all": [{"check": "spo2", "op": "<", "value": 93}]}}
+
+The set in force is ``current_rules(db)``: the field database's
+``rules:warning``, else the set shipped in ``rules/data/rules.json``;
+``seed_rules(db)`` writes the shipped set when the document is missing.
+
+Conditions: ``{"all": [...]}``, ``{"any": [...]}``, or a test of one
+operand — ``check`` (a member's reading on this visit: temperature, spo2,
+bp_systolic, bp_diastolic, antigen, symptoms), ``member`` (the checked
+member: age, tags), or ``household`` (colour, hours_since_visit). Member
+tests are evaluated per checked member, so a rule fires for the member
+whose readings match. Operators: ``< <= > >= == != in contains``.
+
+A household never visited is longer ago than any number of hours
+(``hours_since_visit`` is infinite); an unreadable visit time is unknown
+(no rule on it fires). Rules that test only the household
+(``household_rules``) are also checked without a visit: the console's
+dashboard and the tablet's 待办 list show the households they flag.
+"""
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sync.errors import Conflict, NotFound
+
+RULES_ID = "rules:warning"
+SHIPPED = Path(__file__).resolve().parent / "data" / "rules.json"
+# Fixed, so that every server seeding the shipped set writes the same revision.
+SHIPPED_AT = "2026-11-01T00:00:00Z"
+
+SEVERITY = {"green": 0, "yellow": 1, "red": 2}
+OPERATORS = ("<", "<=", ">", ">=", "==", "!=", "in", "contains")
+# What each kind of test may read (the rules schema checks rule sets against it).
+OPERANDS = {
+    "check": ("temperature", "spo2", "bp_systolic", "bp_diastolic", "antigen", "symptoms"),
+    "member": ("age", "tags"),
+    "household": ("colour", "hours_since_visit"),
+}
+
+
+class RuleError(ValueError):
+    """A malformed rule set (names the rule and the problem)."""
+
+
+def shipped_rules():
+    """The rule set shipped with the server, as a ``rules:warning`` document."""
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    return {**shipped, "schema": 2, "updated_at": SHIPPED_AT, "updated_by": "system"}
+
+
+def current_rules(db):
+    """The rule set in force in field database ``db`` (None: no database):
+    its ``rules:warning`` document, else the shipped set."""
+    if db is not None:
+        try:
+            return db.get(RULES_ID)
+        except NotFound:
+            pass
+    return shipped_rules()
+
+
+def seed_rules(db):
+    """Write the shipped set as ``rules:warning`` unless ``db`` has one; True if written.
+
+    Safe to run from every server process at once: a second writer gets a
+    conflict and leaves the first one's document alone.
+    """
+    try:
+        db.get(RULES_ID)
+        return False
+    except NotFound:
+        pass
+    try:
+        db.put(shipped_rules())
+    except Conflict:
+        return False
+    return True
+
+
+def _compare(value, op, expected):
+    if value is None:
+        return False
+    if op == "contains":
+        return isinstance(value, list) and expected in value
+    if op == "in":
+        return isinstance(expected, list) and value in expected
+    if op in ("==", "!="):
+        return (value == expected) == (op == "==")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not isinstance(expected, (int, float)):
+        return False
+    return {"<": value < expected, "<=": value <= expected, ">": value > expected,
+            ">=": value >= expected}[op]
+
+
+def _parse_time(text):
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _operand(test, check, member, household, now):
+    if "check" in test:
+        return (check or {}).get(test["check"])
+    if "member" in test:
+        if test["member"] == "age":
+            year = (member or {}).get("birth_year")
+            return now.year - year if isinstance(year, int) else None
+        return (member or {}).get(test["member"], [] if test["member"] == "tags" else None)
+    if "household" in test:
+        if test["household"] == "hours_since_visit":
+            stamp = (household or {}).get("last_visit_at")
+            if stamp is None:                   # never visited: longer ago than any hours
+                return math.inf
+            last = _parse_time(stamp)
+            return None if last is None else (now - last).total_seconds() / 3600
+        return (household or {}).get(test["household"])
+    raise RuleError(f"condition {test!r}: test one of check, member or household")
+
+
+def _holds(cond, check, member, household, now):
+    if "all" in cond:
+        return all(_holds(c, check, member, household, now) for c in cond["all"])
+    if "any" in cond:
+        return any(_holds(c, check, member, household, now) for c in cond["any"])
+    if cond.get("op") not in OPERATORS:
+        raise RuleError(f"condition {cond!r}: op must be one of {', '.join(OPERATORS)}")
+    return _compare(_operand(cond, check, member, household, now), cond["op"], cond.get("value"))
+
+
+def _uses_member(cond):
+    if "all" in cond or "any" in cond:
+        return any(_uses_member(c) for c in cond.get("all", cond.get("any", [])))
+    return "check" in cond or "member" in cond
+
+
+def evaluate(rules_doc, visit, household, now=None):
+    """Warnings for a visit: ``{"warnings": [...], "colour", "referral"}``.
+
+    Each warning names the rule, the member (when the rule is about one),
+    the suggested colour and referral, and the reason in Chinese and
+    English; ``colour`` is the most severe suggestion, ``referral`` the one
+    of the most severe rule (the first such rule wins a tie).
+
+    :raises RuleError: for a malformed rule set.
+    """
+    now = now or datetime.now(timezone.utc)
+    members = {m.get("id"): m for m in (household or {}).get("members") or []
+               if isinstance(m, dict)}
+    checks = [c for c in (visit or {}).get("checks") or [] if isinstance(c, dict)]
+    warnings = []
+    for rule in (rules_doc or {}).get("rules", []):
+        if not isinstance(rule, dict) or "id" not in rule or "when" not in rule:
+            raise RuleError(f"rule {rule!r}: needs id and when")
+        if _uses_member(rule["when"]):
+            hits = [c.get("member") for c in checks
+                    if _holds(rule["when"], c, members.get(c.get("member")), household, now)]
+        else:
+            hits = [None] if _holds(rule["when"], None, None, household, now) else []
+        for member in hits:
+            warnings.append({"rule": rule["id"], "member": member,
+                             "colour": rule.get("colour"), "referral": rule.get("referral"),
+                             "reason": rule.get("reason", {})})
+    ranked = sorted(warnings, key=lambda w: -SEVERITY.get(w["colour"], -1))
+    return {"warnings": warnings,
+            "colour": ranked[0]["colour"] if ranked else None,
+            "referral": next((w["referral"] for w in ranked if w["referral"]), None)}
+
+
+def household_rules(rules_doc):
+    """The rules of a set that read no visit — only the household (a red
+    household not visited for 48 hours) — so that they can be checked any
+    time, not only while a visit is recorded."""
+    rules = [r for r in (rules_doc or {}).get("rules", [])
+             if isinstance(r, dict) and isinstance(r.get("when"), dict)
+             and not _uses_member(r["when"])]
+    return {**(rules_doc or {}), "rules": rules}
+
+
+def colours_needed(rules_doc):
+    """The household colours a household rule can fire for, or None for any.
+
+    A rule whose ``when`` requires ``colour == X`` (or ``colour in [...]``)
+    at its top level fires for those colours only; lets the console read
+    only the red households, say, instead of every household.
+    """
+    needed = set()
+    for rule in (rules_doc or {}).get("rules", []):
+        colours = _colours_of(rule.get("when") or {})
+        if colours is None:
+            return None
+        needed |= colours
+    return needed
+
+
+def _colours_of(cond):
+    tests = cond["all"] if isinstance(cond.get("all"), list) else [cond]
+    for test in tests:
+        if isinstance(test, dict) and test.get("household") == "colour":
+            if test.get("op") == "==" and isinstance(test.get("value"), str):
+                return {test["value"]}
+            if test.get("op") == "in" and isinstance(test.get("value"), list):
+                return {v for v in test["value"] if isinstance(v, str)}
+    return None
+

@@ -1,0 +1,247 @@
+"""The per-user view of a database: what one user may read and write.
+
+Every sync endpoint reaches documents only through ``view_for(user, db)``.
+The view answers like the database, with the user's rules in front of each
+read and write: documents outside the user's grids are left out of
+changes, all_docs and bulk_get, single reads of them are 404 (existence
+does not leak), and writes the user may not make are refused per document,
+kept in quarantine, and replication goes on. ``_local`` documents are kept
+per user, so checkpoints never collide.
+
+Roles (see ``Policy``): admins see and write everything; workers see their
+grids and write households, visits, requests and read receipts (their own
+only) there; supervisors see their communities' grids and write households,
+requests, reviews and notices; hub accounts see their communities' grids
+and write grid documents and the rule set. A visit is immutable once
+submitted. Every view also includes the shared partition ``ids.SHARED``
+(the ``rules:*`` rule sets), which only admins and the district hub write.
+Non-admins use only the field database.
+"""
+
+from flask import current_app, g
+
+from rules import ids
+from sync.errors import Forbidden, NotFound
+
+from rules.schemas import ValidationFailed
+from rules.schemas import validate
+from server.access.seqs import FilteredFeed
+
+WRITABLE = {
+    "worker": {"household", "visit", "request", "receipt"},
+    "supervisor": {"household", "request", "review", "notice"},
+    "hub": {"grid", "rules"},            # reference data from the district
+}
+
+
+def _own_receipt(user, doc, body):
+    """Refuse a receipt (or its deletion) for another reader than ``user``.
+
+    :raises Forbidden: naming the reader.
+    """
+    reader = (body or {}).get("reader") if doc.get("_deleted") is True else doc.get("reader")
+    if reader is not None and reader != user.name:
+        raise Forbidden(f"只能提交本人的已读回执，不能代“{reader}”提交 / "
+                        f"you may only write your own read receipts, not {reader}'s")
+
+
+class Policy:
+    """Read and write rules for one user in one database."""
+
+    def __init__(self, user, grids, field=True):
+        self.user = user
+        # None: every grid (admins); others also see the shared partition.
+        self.grids = None if grids is None else frozenset(grids) | {ids.SHARED}
+        self.field = field                   # False: an admin's other database
+
+    @property
+    def filters_reads(self):
+        """Whether any read could be hidden."""
+        return self.grids is not None
+
+    def can_read(self, doc_id):
+        """Whether the user may see document ``doc_id``."""
+        if self.grids is None:
+            return True
+        return isinstance(doc_id, str) and ids.grid_of(doc_id) in self.grids
+
+    def check_write(self, doc, current, new_edits=True):
+        """Refuse a write by raising :class:`Forbidden`.
+
+        ``current()`` gives the document's ``(tree, winning body)``.
+        """
+        if not self.field:
+            return
+        doc_id = doc.get("_id") if isinstance(doc, dict) else None
+        kind = ids.doc_type(doc_id) if isinstance(doc_id, str) else None
+        if not self.user.is_admin:
+            if not self.can_read(doc_id):
+                raise Forbidden("该文档不在您负责的网格内 / "
+                                "this document is outside your grids")
+            if kind == "rules" and self.user.role != "hub":
+                raise Forbidden("只有管理员可以修改预警规则 / "
+                                "only admins may change the early-warning rules")
+            if kind not in WRITABLE.get(self.user.role, ()):
+                raise Forbidden(f"您的角色不能写入此类文档 / a {self.user.role} "
+                                f"may not write {kind or 'this kind of'} documents")
+        elif kind is None:
+            return                                # admins may keep other documents
+        tree, body = current()
+        if kind == "receipt" and not self.user.is_admin:
+            _own_receipt(self.user, doc, body)
+        if kind == "visit" and body is not None and body.get("status") == "submitted":
+            replay = not new_edits and doc.get("_rev") in tree   # a revision it already has
+            if not replay:
+                raise Forbidden("走访记录已提交，不能再修改 / "
+                                "a submitted visit cannot be changed")
+        validate(doc)
+
+    def local_id(self, doc_id):
+        """The stored id of the user's ``_local`` document ``doc_id``."""
+        return f"_local/u{self.user.id}~{doc_id[len('_local/'):]}"
+
+
+class DatabaseView:
+    """A database as one user sees it."""
+
+    def __init__(self, db, policy, quarantine=None, directory=None):
+        self.db = db
+        self.policy = policy
+        self.quarantine = quarantine
+        self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
+
+    def __getattr__(self, name):
+        # info, revs_limit, instance_start_time... carry no document content.
+        return getattr(self.db, name)
+
+    def info(self):
+        """Database info; counts and seq of the user's grids only."""
+        info = self.db.info()
+        if self.feed is not None:
+            info["doc_count"], info["doc_del_count"] = self.db.counts(self.policy.grids)
+            seq = self.feed.changes(since="now", limit=0)["last_seq"]
+            info["update_seq"] = info["committed_update_seq"] = seq
+            for key in ("sizes", "disk_size", "data_size"):
+                info.pop(key, None)
+        return info
+
+    def _check_read(self, doc_id):
+        if not self.policy.can_read(doc_id):
+            raise NotFound("missing")
+
+    def get(self, doc_id, rev=None, **options):
+        """A document read; 404 for documents the user may not see."""
+        self._check_read(doc_id)
+        return self.db.get(doc_id, rev, **options)
+
+    def open_revs(self, doc_id, wanted, **options):
+        """``open_revs``; 404 for documents the user may not see."""
+        self._check_read(doc_id)
+        return self.db.open_revs(doc_id, wanted, **options)
+
+    def get_attachment(self, doc_id, name, rev=None):
+        """An attachment; 404 for documents the user may not see."""
+        self._check_read(doc_id)
+        return self.db.get_attachment(doc_id, name, rev)
+
+    def bulk_get(self, requests, **options):
+        """``_bulk_get`` with unreadable documents reported as missing."""
+        if not self.policy.filters_reads or not isinstance(requests, list):
+            return self.db.bulk_get(requests, **options)
+        readable = [isinstance(r, dict) and self.policy.can_read(r.get("id")) for r in requests]
+        found = iter(self.db.bulk_get([r for r, ok in zip(requests, readable) if ok], **options))
+        out = []
+        for item, ok in zip(requests, readable):
+            if ok:
+                out.append(next(found))
+                continue
+            doc_id = item.get("id") if isinstance(item, dict) else None
+            rev = item.get("rev") if isinstance(item, dict) else None
+            out.append({"id": doc_id, "docs": [{"error": {
+                "id": doc_id, "rev": rev, "error": "not_found", "reason": "missing"}}]})
+        return out
+
+    def revs_diff(self, wanted):
+        """``_revs_diff``; of documents the user may not see, only the revs
+        the server lacks are reported (never ``possible_ancestors``).
+
+        A tablet that lost a grid still holds its documents; saying the
+        server lacks revisions it has would make the tablet push them and
+        fill the quarantine. Rev ids are content hashes, so confirming one
+        the tablet names tells it nothing it did not know.
+        """
+        if not self.policy.filters_reads or not isinstance(wanted, dict):
+            return self.db.revs_diff(wanted)
+        result = self.db.revs_diff(wanted)
+        for doc_id in wanted:
+            if doc_id in result and not self.policy.can_read(doc_id):
+                result[doc_id] = {"missing": result[doc_id]["missing"]}
+        return result
+
+    def changes(self, **params):
+        """The changes feed of the user's grids (see :mod:`server.seqs`)."""
+        if self.feed is None:
+            return self.db.changes(**params)
+        return self.feed.changes(**params)
+
+    def decode_since(self, since):
+        """The integer position a ``since`` of this view stands for."""
+        if self.feed is None:
+            return self.db.decode_since(since)
+        return self.feed.position(since)
+
+    def all_docs(self, **params):
+        """``_all_docs`` of the user's grids only."""
+        if self.policy.filters_reads:
+            params["parts"] = self.policy.grids
+        return self.db.all_docs(**params)
+
+    def bulk_docs(self, docs, new_edits=True):
+        """``_bulk_docs`` with the user's rules; refusals go to quarantine."""
+        def before_write(doc, current):
+            try:
+                self.policy.check_write(doc, current, new_edits)
+            except ValidationFailed as err:
+                self._quarantine(doc, err.reason, err.errors)
+                raise Forbidden(err.reason)
+            except Forbidden as err:
+                self._quarantine(doc, err.reason)
+                raise
+        return self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+
+    def _quarantine(self, doc, reason, errors=()):
+        if self.quarantine is not None:
+            self.quarantine.keep(self.db.name, doc, self.policy.user.name,
+                                 g.get("device"), reason, errors)
+
+    def get_local(self, doc_id):
+        """The user's own ``_local`` document."""
+        return dict(self.db.get_local(self.policy.local_id(doc_id)), _id=doc_id)
+
+    def put_local(self, doc_id, doc):
+        """Write the user's own ``_local`` document."""
+        result = self.db.put_local(self.policy.local_id(doc_id), doc)
+        return dict(result, id=doc_id)
+
+    def delete_local(self, doc_id, rev):
+        """Delete the user's own ``_local`` document."""
+        result = self.db.delete_local(self.policy.local_id(doc_id), rev)
+        return dict(result, id=doc_id)
+
+
+def view_for(user, name):
+    """Database ``name`` as ``user`` sees it.
+
+    :raises NotFound: when there is no such database.
+    :raises Forbidden: when a non-admin asks for another database than the
+        field database.
+    """
+    ext = current_app.extensions
+    field = name == current_app.config["FIELD_DB"]
+    if not user.is_admin and not field:
+        raise Forbidden(f"Only the field database ({current_app.config['FIELD_DB']}) "
+                        "is open to your account.")
+    db = ext["gridvisit.store"].get(name)
+    grids = ext["gridvisit.directory"].grids_of(user) if field else None
+    return DatabaseView(db, Policy(user, grids, field), ext["gridvisit.quarantine"],
+                        ext["gridvisit.directory"])

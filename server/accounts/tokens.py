@@ -1,0 +1,95 @@
+"""Device tokens: long-lived bearer credentials for field tablets.
+
+A tablet signs in once with name and password and receives a token named
+for the device. Only a hash of the token is stored. A supervisor or admin
+(or the worker) can revoke it, e.g. for a lost tablet; from then on every
+request with it gets 401.
+"""
+
+import hashlib
+import secrets
+import time
+
+from server.accounts.users import AccountError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS device_tokens (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device      TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created     REAL NOT NULL,
+    last_seen   REAL,
+    revoked     REAL
+);
+"""
+SEEN_EVERY = 60          # seconds between last_seen writes for one token
+DEVICE_MAX = 64
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Tokens:
+    """Issue, check, list and revoke device tokens."""
+
+    def __init__(self, db):
+        self.db = db
+        db.ensure(SCHEMA)
+
+    def issue(self, user, device):
+        """A new token for ``user`` on ``device``; returns ``(token, id)``.
+
+        :raises AccountError: when the device name is empty or too long.
+        """
+        device = (device or "").strip()
+        if not device or len(device) > DEVICE_MAX:
+            raise AccountError(f"device: 平板名称 1–{DEVICE_MAX} 个字符 / 1–{DEVICE_MAX} characters "
+                               "naming the tablet")
+        token = "gv_" + secrets.token_urlsafe(32)
+        with self.db.connect() as conn:
+            cur = conn.execute(
+                "INSERT INTO device_tokens (user_id, device, token_hash, created) "
+                "VALUES (?, ?, ?, ?)", (user.id, device, _hash(token), time.time()))
+        return token, cur.lastrowid
+
+    def check(self, token):
+        """``(user_id, token_id, device)`` for a live token, else None."""
+        with self.db.connect() as conn:
+            row = conn.execute(
+                "SELECT user_id, id, device, last_seen FROM device_tokens "
+                "WHERE token_hash = ? AND revoked IS NULL", (_hash(token),)).fetchone()
+            if row is None:
+                return None
+            now = time.time()
+            if row[3] is None or now - row[3] > SEEN_EVERY:
+                conn.execute("UPDATE device_tokens SET last_seen = ? WHERE id = ?", (now, row[1]))
+        return row[0], row[1], row[2]
+
+    def list(self, user_ids=None):
+        """Tokens (never their values) with owner, device and last use."""
+        sql = ("SELECT t.id, u.name, t.device, t.created, t.last_seen, t.revoked "
+               "FROM device_tokens t JOIN users u ON u.id = t.user_id")
+        args = []
+        if user_ids is not None:
+            sql += f" WHERE t.user_id IN ({','.join('?' * len(user_ids))})"
+            args = list(user_ids)
+        with self.db.connect() as conn:
+            rows = conn.execute(sql + " ORDER BY t.id", args).fetchall()
+        return [{"id": r[0], "user": r[1], "device": r[2], "created": r[3],
+                 "last_seen": r[4], "revoked": r[5]} for r in rows]
+
+    def owner(self, token_id):
+        """The user id owning token ``token_id``, or None."""
+        with self.db.connect() as conn:
+            row = conn.execute("SELECT user_id FROM device_tokens WHERE id = ?",
+                               (token_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def revoke(self, token_id):
+        """Revoke a token; True if it was live."""
+        with self.db.connect() as conn:
+            cur = conn.execute("UPDATE device_tokens SET revoked = ? WHERE id = ? "
+                               "AND revoked IS NULL", (time.time(), token_id))
+        return cur.rowcount == 1

@@ -1,0 +1,291 @@
+"""The JSON API under ``/api``: login for tablets, devices, accounts, grids.
+
+Tablets log in here once (``POST /api/login`` with a device name) and keep
+the returned token; admins manage accounts, grids and assignments;
+supervisors list and revoke devices and read the quarantine of their
+grids. Request bodies are checked with marshmallow; a bad one gets a 400
+naming the field and the rule.
+"""
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import login_user, logout_user
+from marshmallow import Schema, ValidationError, fields, validate
+
+from rules import ids
+from sync.errors import BadRequest, NotFound, Unauthorized
+
+from server.accounts.users import ROLES, AccountError
+from server.accounts.auth import check_password, require_admin, require_role, require_user
+from server.accounts.notice_fanout import grid_placed
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def ext(name):
+    """One of the app's services (accounts, directory, tokens, ...)."""
+    return current_app.extensions[f"gridvisit.{name}"]
+
+
+class LoginSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(1, 256))
+    device = fields.String(load_default=None, validate=validate.Length(1, 64))
+
+
+class NewUserSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(8, 256))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    display_name = fields.String(load_default="", validate=validate.Length(0, 64))
+
+
+class UserChangeSchema(Schema):
+    active = fields.Boolean()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    password = fields.String(validate=validate.Length(8, 256))
+
+
+class PlaceSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(1, 64))
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    parent = fields.String(load_default=None, validate=validate.Length(1, 64))
+
+
+class AssignmentSchema(Schema):
+    user = fields.String(required=True)
+    grid = fields.String(load_default=None)
+    community = fields.String(load_default=None)
+
+
+def load(schema):
+    """The request's JSON body, checked by ``schema``.
+
+    :raises BadRequest: naming each bad field and its rule.
+    """
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("请求体必须是 JSON 对象 / the request body must be a JSON object")
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        problems = "; ".join(f"{name}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                             for name, msgs in sorted(err.messages.items()))
+        raise BadRequest(problems)
+
+
+def _account_call(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except AccountError as err:
+        raise BadRequest(str(err))
+
+
+def describe(user):
+    """A user as the API shows it (never the password hash)."""
+    directory = ext("directory")
+    grids = directory.grids_of(user)
+    return {"name": user.name, "display_name": user.display_name, "role": user.role,
+            "active": user.is_active, "grids": None if grids is None else sorted(grids),
+            "communities": directory.communities_of(user)}
+
+
+@bp.post("/login")
+def login():
+    """Sign in: a browser gets a session cookie; a tablet (naming its device)
+    gets a device token instead."""
+    data = load(LoginSchema())
+    user = check_password(data["name"], data["password"])
+    if user is None:
+        raise Unauthorized("用户名或密码错误 / name or password is incorrect")
+    body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"]}
+    if data["device"]:
+        # A tablet proves itself with its token only, so revoking the token
+        # locks it out: no session cookie that would outlive it.
+        token, token_id = _account_call(ext("tokens").issue, user, data["device"])
+        body.update(token=token, token_id=token_id)
+    else:
+        login_user(user)
+    return jsonify(body)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out; a tablet's token is revoked with it."""
+    require_user()
+    if g.get("token_id"):
+        ext("tokens").revoke(g.token_id)
+    logout_user()
+    return jsonify(ok=True)
+
+
+@bp.get("/me")
+def me():
+    """Who is signed in, with grids and communities."""
+    body = describe(require_user())
+    body["device"] = g.get("device")
+    return jsonify(body)
+
+
+def _scope_user_ids(user):
+    """Ids of the accounts whose devices ``user`` may manage (None: all)."""
+    if user.is_admin:
+        return None
+    if user.role == "supervisor":
+        grids = ext("directory").grids_of(user)
+        ids = {u.id for u in ext("accounts").list()
+               if u.role == "worker" and (ext("directory").grids_of(u) & grids)}
+        return sorted(ids | {user.id})
+    return [user.id]
+
+
+@bp.get("/devices")
+def devices():
+    """Device tokens the caller may see: their own, their workers', or all."""
+    return jsonify(ext("tokens").list(_scope_user_ids(require_user())))
+
+
+@bp.delete("/devices/<int:token_id>")
+def revoke_device(token_id):
+    """Revoke a device token (a lost tablet): 401 everywhere from now on."""
+    user = require_user()
+    owner = ext("tokens").owner(token_id)
+    scope = _scope_user_ids(user)
+    if owner is None or (scope is not None and owner not in scope):
+        raise NotFound("no such device")
+    return jsonify(ok=True, revoked=ext("tokens").revoke(token_id))
+
+
+@bp.get("/users")
+def users():
+    """Every account (admins only)."""
+    require_admin()
+    return jsonify([describe(u) for u in ext("accounts").list()])
+
+
+@bp.post("/users")
+def create_user():
+    """Create an account (admins only)."""
+    require_admin()
+    data = load(NewUserSchema())
+    user = _account_call(ext("accounts").create, data["name"], data["password"],
+                         data["role"], data["display_name"])
+    response = jsonify(describe(user))
+    response.status_code = 201
+    return response
+
+
+@bp.patch("/users/<name>")
+def change_user(name):
+    """Activate or deactivate, change role, or reset a password (admins)."""
+    require_admin()
+    data = load(UserChangeSchema())
+    accounts = ext("accounts")
+    if "active" in data:
+        _account_call(accounts.set_active, name, data["active"])
+    if "role" in data:
+        _account_call(accounts.set_role, name, data["role"])
+    if "password" in data:
+        _account_call(accounts.set_password, name, data["password"])
+    user = accounts.by_name(name)
+    if user is None:
+        raise NotFound(f"no account called {name!r}")
+    return jsonify(describe(user))
+
+
+@bp.get("/grids")
+def grids():
+    """The grids the caller may see, with community and street."""
+    user = require_user()
+    visible = ext("directory").grids_of(user)
+    return jsonify([grid for grid in ext("directory").grids()
+                    if visible is None or grid["id"] in visible])
+
+
+@bp.post("/streets")
+def put_street():
+    """Create or rename a street (admins)."""
+    require_admin()
+    data = load(PlaceSchema())
+    _account_call(ext("directory").put_street, data["id"], data["name"])
+    return jsonify(ok=True), 201
+
+
+@bp.post("/communities")
+def put_community():
+    """Create or update a community; ``parent`` is its street (admins)."""
+    require_admin()
+    data = load(PlaceSchema())
+    _account_call(ext("directory").put_community, data["id"], data["name"], data["parent"])
+    return jsonify(ok=True), 201
+
+
+@bp.post("/grids")
+def put_grid():
+    """Create or update a grid; ``parent`` is its community (admins). A new
+    or moved grid gets the live notices of its community and everyone."""
+    user = require_admin()
+    data = load(PlaceSchema())
+    before = _account_call(ext("directory").put_grid, data["id"], data["name"], data["parent"])
+    written = grid_placed(data["id"], data["parent"], before, user, g.get("device"))
+    return jsonify(ok=True, notices=sorted(doc["_id"] for doc in written)), 201
+
+
+@bp.route("/assignments", methods=["POST", "DELETE"])
+def assignments():
+    """Give or take away a grid (workers) or community (supervisors, hub)."""
+    require_admin()
+    data = load(AssignmentSchema())
+    _account_call(ext("directory").assign, data["user"], grid=data["grid"],
+                  community=data["community"], remove=request.method == "DELETE")
+    return jsonify(ok=True)
+
+
+@bp.get("/resolutions")
+def resolutions():
+    """Automatic conflict resolutions in the caller's grids, newest first.
+
+    ``?flagged=true`` lists those a supervisor should look at; each has the
+    leaves side by side, the merged revision and the rule per field.
+    """
+    user = require_role("supervisor")
+    flagged = request.args.get("flagged")
+    if flagged not in (None, "true", "false"):
+        raise BadRequest("flagged: true or false")
+    grids = ext("directory").grids_of(user)
+    db = ext("store").get(current_app.config["FIELD_DB"])
+    rows = db.resolutions(flagged=None if flagged is None else flagged == "true",
+                          limit=1000)
+    return jsonify([row for row in rows if grids is None or ids.grid_of(row["doc_id"]) in grids])
+
+
+@bp.post("/resolutions/<int:resolution_id>/settle")
+def settle_resolution(resolution_id):
+    """A supervisor accepts an automatic resolution, or records the revision
+    (saved with their own stamps) that overrides it: ``{"override": rev}``."""
+    user = require_role("supervisor")
+    db = ext("store").get(current_app.config["FIELD_DB"])
+    grids = ext("directory").grids_of(user)
+    found = db.resolutions(rid=resolution_id)
+    if not found or (grids is not None and ids.grid_of(found[0]["doc_id"]) not in grids):
+        raise NotFound("no such resolution")
+    body = request.get_json(silent=True) or {}
+    override = body.get("override") if isinstance(body, dict) else None
+    if override is not None and not isinstance(override, str):
+        raise BadRequest("override: the rev of the supervisor's own revision")
+    db.settle_resolution(resolution_id, user.name, override)
+    return jsonify(ok=True)
+
+
+@bp.get("/quarantine")
+def quarantine():
+    """Refused documents of the caller's grids, newest first."""
+    user = require_role("supervisor")
+    limit = request.args.get("limit", "100")
+    offset = request.args.get("offset", "0")
+    if not limit.isdigit() or not offset.isdigit() or not 0 < int(limit) <= 1000:
+        raise BadRequest("limit: 1–1000; offset: ≥ 0")
+    grids = ext("directory").grids_of(user)
+    quarantined = ext("quarantine")
+    return jsonify(total=quarantined.count(grids),
+                   rows=quarantined.list(grids, int(limit), int(offset)))
+

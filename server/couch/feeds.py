@@ -1,0 +1,145 @@
+"""``_changes`` responses: normal, longpoll and continuous.
+
+Longpoll and continuous feeds wait for writes (woken at once by writes in
+this process) and send a newline every ``heartbeat`` milliseconds while
+they wait, so proxies and clients know the connection is alive. No feed
+waits longer than the ``CHANGES_TIMEOUT`` setting.
+"""
+
+import json
+import time
+
+from flask import Response, current_app, request, stream_with_context
+
+from sync.errors import BadRequest
+from sync.selector import check as check_selector
+
+from server.couch.params import qbool, qint, qjson
+
+FEEDS = ("normal", "longpoll", "continuous")
+DEFAULT_HEARTBEAT_MS = 60_000
+
+
+def _doc_ids(body):
+    ids = body.get("doc_ids", qjson("doc_ids"))
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequest("`doc_ids` must be a JSON array of document ids")
+    return ids
+
+
+def changes_params(body):
+    """The checked parameters of a ``_changes`` request.
+
+    :raises BadRequest: naming the parameter and what it must be.
+    """
+    feed = request.args.get("feed", "normal")
+    if feed not in FEEDS:
+        raise BadRequest(f"Query parameter `feed` must be one of {', '.join(FEEDS)}")
+    filter_name = request.args.get("filter")
+    doc_ids = selector = None
+    if filter_name == "_doc_ids":
+        doc_ids = _doc_ids(body)
+        if doc_ids is None:
+            raise BadRequest("filter=_doc_ids needs `doc_ids` in the body or query")
+    elif filter_name == "_selector":
+        selector = body.get("selector")
+        if not isinstance(selector, dict):
+            raise BadRequest("filter=_selector needs a `selector` object in the body")
+        check_selector(selector)
+    elif filter_name:
+        raise BadRequest(f"Unsupported filter {filter_name!r}: use _doc_ids or _selector")
+    heartbeat = request.args.get("heartbeat")
+    if heartbeat in (None, "false"):
+        heartbeat_ms = None
+    elif heartbeat == "true":
+        heartbeat_ms = DEFAULT_HEARTBEAT_MS
+    else:
+        heartbeat_ms = qint("heartbeat", minimum=1)
+    cap = current_app.config["CHANGES_TIMEOUT"]
+    timeout_ms = qint("timeout", minimum=0)
+    timeout = cap if timeout_ms is None else min(timeout_ms / 1000, cap)
+    style = request.args.get("style", "main_only")
+    return dict(feed=feed, since=qjson("since", body.get("since", 0)),
+                limit=qint("limit", body.get("limit")), style=style, doc_ids=doc_ids,
+                selector=selector,
+                include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
+                descending=qbool("descending"), heartbeat=heartbeat_ms, timeout=timeout)
+
+
+def _page(view, params, since):
+    return view.changes(since=since, limit=params["limit"], style=params["style"],
+                        doc_ids=params["doc_ids"], selector=params["selector"],
+                        include_docs=params["include_docs"],
+                        conflicts=params["conflicts"], descending=params["descending"])
+
+
+def _wait(view, seq, deadline, heartbeat_ms):
+    """Wait for a write after ``seq``; yield a newline at each heartbeat."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        step = left if heartbeat_ms is None else min(left, heartbeat_ms / 1000)
+        if view.wait_for_change(seq, step):
+            return
+        if heartbeat_ms is not None and deadline - time.monotonic() > 0:
+            yield "\n"
+
+
+def render_page(page):
+    """A changes page laid out as CouchDB does: one result row per line.
+
+    Some clients (cloudant's feed reader) read the normal feed line by line.
+    """
+    rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in page["results"])
+    tail = json.dumps({"last_seq": page["last_seq"], "pending": page["pending"]})[1:]
+    return '{"results":[\n' + rows + ("\n" if rows else "") + "],\n" + tail + "\n"
+
+
+def respond(view, params):
+    """The response for a ``_changes`` request."""
+    if params["feed"] == "normal" or params["descending"]:
+        page = _page(view, params, params["since"])
+        return Response(render_page(page), mimetype="application/json")
+    first = _page(view, params, params["since"])
+    if params["feed"] == "longpoll" and first["results"]:
+        return Response(render_page(first), mimetype="application/json")
+    stream = _longpoll if params["feed"] == "longpoll" else _continuous
+    return Response(stream_with_context(stream(view, params, first)),
+                    mimetype="application/json")
+
+
+def _longpoll(view, params, first):
+    deadline = time.monotonic() + params["timeout"]
+    page = first
+    while True:
+        seq = view.decode_since(page["last_seq"])
+        yield from _wait(view, seq, deadline, params["heartbeat"])
+        page = _page(view, params, page["last_seq"])
+        # Writes this user may not see wake the wait too: keep waiting.
+        if page["results"] or time.monotonic() >= deadline:
+            break
+    yield render_page(page)
+
+
+def _continuous(view, params, first):
+    deadline = time.monotonic() + params["timeout"]
+    page, sent = first, 0
+    limit = params["limit"]
+    while True:
+        for row in page["results"]:
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+            sent += 1
+        last = page["last_seq"]
+        if (limit is not None and sent >= limit) or time.monotonic() >= deadline:
+            break
+        if page["pending"]:
+            page = _page(view, params, last)
+            continue
+        yield from _wait(view, view.decode_since(last), deadline, params["heartbeat"])
+        if time.monotonic() >= deadline:
+            break
+        page = _page(view, params, last)
+    yield json.dumps({"last_seq": last, "pending": 0}) + "\n"
