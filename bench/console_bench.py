@@ -37,6 +37,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from server.services import services
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,8 +52,8 @@ OUTCOMES = ("met",) * 8 + ("not_home", "refused")
 
 def build(app, visits, seed=7):
     """Fill the directory, accounts and field database; returns load seconds."""
-    ext = app.extensions
-    directory, accounts = ext["gridvisit.directory"], ext["gridvisit.accounts"]
+    ext = services(app)
+    directory, accounts = ext.directory, ext.accounts
     accounts.create("admin", PASSWORD, "admin")
     directory.put_street("s", "朝阳门街道")
     grids = []
@@ -67,7 +68,7 @@ def build(app, visits, seed=7):
     for grid in grids:
         accounts.create(f"w{grid}", PASSWORD, "worker")
         directory.assign(f"w{grid}", grid=grid)
-    db = ext["gridvisit.store"].create("field")
+    db = ext.store.create("field")
     rng = random.Random(seed)
     now = datetime.now(CST)
     started = time.perf_counter()
@@ -186,9 +187,9 @@ def main():
         app = create_app({"DATA_DIR": str(data_dir)})
         print(f"loading {args.visits:,} visits, 9,000 households, 600 requests ...", flush=True)
         load_s, grids = build(app, args.visits)
-        db = app.extensions["gridvisit.store"].get("field")
+        db = services(app).store.get("field")
         started = time.perf_counter()
-        app.extensions["gridvisit.console_index"].refresh(db)
+        services(app).console_index.refresh(db)
         index_s = time.perf_counter() - started
         print(f"  store load {load_s:.1f} s; first index build {index_s:.1f} s", flush=True)
         sup, admin = Client(app, "sup"), Client(app, "admin")

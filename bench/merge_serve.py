@@ -4,7 +4,7 @@
 Builds the app exactly as ``gridvisit serve`` does (``create_app``, gunicorn
 with the WORKERS × THREADS settings, ``server/wsgi.py``); with
 ``--no-resolver`` each worker's app then sets
-``app.extensions["gridvisit.store"].resolver = None`` before any database is
+``services(app).store.resolver = None`` before any database is
 opened, so every database it opens writes conflicts as CouchDB does and
 merges nothing. Benchmark only: ``bench/merge_bench.py`` starts two of these
 to compare a push with and without resolution.
@@ -15,6 +15,7 @@ to compare a push with and without resolution.
 import argparse
 import sys
 from pathlib import Path
+from server.services import services
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,7 +27,7 @@ from server.wsgi import serve  # noqa: E402
 def factory(data_dir, resolve):
     def make():
         app = create_app({"DATA_DIR": str(data_dir)})
-        store = app.extensions["gridvisit.store"]
+        store = services(app).store
         if not resolve:
             if store._open:                      # a database opened with the resolver
                 raise RuntimeError(f"databases already open: {sorted(store._open)}")
@@ -46,7 +47,7 @@ def main(argv=None):
     app = create_app({"DATA_DIR": str(args.data_dir)})
     workers, threads = app.config["WORKERS"], app.config["THREADS"]
     timeout = app.config["CHANGES_TIMEOUT"]
-    app.extensions["gridvisit.store"].close()
+    services(app).store.close()
     print(f"merge_serve http://{args.host}:{args.port}/couch/ resolver="
           f"{'off' if args.no_resolver else 'on'} ({workers}×{threads} threads)", flush=True)
     serve(factory(args.data_dir, not args.no_resolver), args.host, args.port, workers,

@@ -7,22 +7,25 @@ from pathlib import Path
 
 from flask import Flask
 
-from sync import Store
-from rules import ids
-from rules import fieldmerge as merge
-
-from rules import warning_rules as rules
-from server import settings
-from server.accounts.users import Accounts
+from rules import fieldmerge, ids, warning_rules
+from server import console, cors, errors, fieldapp, settings
+from server.access.quarantine import Quarantine
+from server.accounts import auth
 from server.accounts.audit import AuditLog
 from server.accounts.directory import Directory
-from server.access.quarantine import Quarantine
 from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
+from server.accounts.users import Accounts
+from server.api import endpoints as api
+from server.couch import databases, documents
 from server.couch.encoding import InflateRequests
-from .serverdb import ServerDB
+from server.jobs.runs import ReplicationRuns
+from server.serverdb import ServerDB
+from server.services import Services, install
+from server.version import __version__
+from sync import Store
 
-__version__ = "0.1.0"
+__all__ = ["create_app", "__version__"]
 
 
 def _kept_token(data_dir, name):
@@ -66,43 +69,28 @@ def create_app(test_config=None):
 
     def seed_field_db(db):
         if db.name == config["FIELD_DB"]:
-            rules.seed_rules(db)
+            warning_rules.seed_rules(db)
 
-    store = Store(data_dir, partition=ids.grid_of, resolver=merge.resolve_field_doc,
+    store = Store(data_dir, partition=ids.grid_of, resolver=fieldmerge.resolve_field_doc,
                   on_create=seed_field_db)
     if store.exists(config["FIELD_DB"]):
         seed_field_db(store.get(config["FIELD_DB"]))
-    app.extensions["gridvisit.store"] = store
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
-    app.extensions.update({
-        "gridvisit.serverdb": serverdb,
-        "gridvisit.accounts": accounts,
-        "gridvisit.directory": Directory(serverdb, accounts),
-        "gridvisit.tokens": Tokens(serverdb),
-        "gridvisit.quarantine": Quarantine(serverdb),
-        "gridvisit.audit": AuditLog(serverdb),
-        "gridvisit.limiter": LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"],
-                                          config["LOGIN_LIMIT_ADDRESS"],
-                                          config["LOGIN_WINDOW"]),
-    })
+    install(app, Services(
+        store=store, serverdb=serverdb, accounts=accounts,
+        directory=Directory(serverdb, accounts), tokens=Tokens(serverdb),
+        quarantine=Quarantine(serverdb), audit=AuditLog(serverdb),
+        limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
+                             config["LOGIN_WINDOW"]),
+        runs=ReplicationRuns(serverdb)))
 
-    from server.api import endpoints as api
-    from server.accounts import auth
-    from server import console
-    from server import cors
-    from server.couch import databases as couch_db
-    from server.couch import documents as couch_docs
-    from server import errors
-    from server import fieldapp
-    from server.jobs import nightly
-    nightly.register(app)
     auth.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(couch_db.bp)
-    app.register_blueprint(couch_docs.bp)
+    app.register_blueprint(databases.bp)
+    app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)

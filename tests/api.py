@@ -7,6 +7,7 @@ import pytest
 from tests import fielddocs as fd
 
 from server import create_app
+from server.services import services
 
 ADMIN = ("admin", "admin-secret")
 
@@ -47,7 +48,7 @@ class Couch:
 def make_app(tmp_path, **config):
     """A fresh app over ``tmp_path`` with an admin account."""
     app = create_app({"DATA_DIR": str(tmp_path), **config})
-    app.extensions["gridvisit.accounts"].create(*ADMIN, "admin")
+    services(app).accounts.create(*ADMIN, "admin")
     return app
 
 
@@ -59,8 +60,8 @@ PASSWORD = "password-123"
 def make_field_app(tmp_path):
     """An app with a field db, grids g1 g2 (c1) and g3 (c2), and users of each role."""
     app = make_app(tmp_path)
-    ext = app.extensions
-    directory, accounts = ext["gridvisit.directory"], ext["gridvisit.accounts"]
+    ext = services(app)
+    directory, accounts = ext.directory, ext.accounts
     directory.put_street("s", "朝阳门街道")
     directory.put_community("c1", "史家社区", "s")
     directory.put_community("c2", "演乐社区", "s")
@@ -70,7 +71,7 @@ def make_field_app(tmp_path):
         accounts.create(name, PASSWORD, role)
         directory.assign(name, **({"grid": place} if role == "worker" else {"community": place}))
     accounts.set_active("gone", False)
-    db = ext["gridvisit.store"].create("field")
+    db = ext.store.create("field")
     visit1 = fd.visit("g1", "h1", by="w1", vid="v1")
     docs = [fd.grid_doc("g1"), fd.grid_doc("g3"), fd.household("g1", "h1"),
             fd.household("g2", "h2"), fd.household("g3", "h3"), visit1,

@@ -7,6 +7,7 @@ import pytest
 
 from tests import fielddocs as fd
 from tests.api import PASSWORD, make_field_app
+from server.services import services
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -49,13 +50,13 @@ class Browser:
 
 def field_db(app):
     """The app's field database."""
-    return app.extensions["gridvisit.store"].get("field")
+    return services(app).store.get("field")
 
 
 def add_supervisor(app, name="s2", community="c2"):
     """A supervisor of another community."""
-    app.extensions["gridvisit.accounts"].create(name, PASSWORD, "supervisor")
-    app.extensions["gridvisit.directory"].assign(name, community=community)
+    services(app).accounts.create(name, PASSWORD, "supervisor")
+    services(app).directory.assign(name, community=community)
 
 
 def write(app, docs):

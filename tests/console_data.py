@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from server.cli import demo
 from rules.hlc import Clock
 from rules.stamps import stamp_edit
+from server.services import services
 
 CST = demo.CST
 NS = uuid.UUID("0b9a4a57-44c8-4f39-9a55-0f6f3b1e7c21")
@@ -84,8 +85,8 @@ def _request(household, worker, opened, sla, status, detail, kind, urgency, time
 def populate(app, now=None, days=14):
     """Seed the demo community and two weeks of recent work; returns a summary."""
     demo.seed(app)
-    ext = app.extensions
-    db = ext["gridvisit.store"].get(app.config["FIELD_DB"])
+    ext = services(app)
+    db = ext.store.get(app.config["FIELD_DB"])
     now = now or datetime.now(CST)
     rng = random.Random(20241124)
     homes = [row["doc"] for row in db.all_docs(startkey="household:", endkey="household:\ufff0",
@@ -220,8 +221,8 @@ def _conflict(db, home, now):
 
 
 def _extras(app, now):
-    ext = app.extensions
-    accounts, tokens = ext["gridvisit.accounts"], ext["gridvisit.tokens"]
+    ext = services(app)
+    accounts, tokens = ext.accounts, ext.tokens
     for name, device in (("wangfang", "平板-07"), ("liqiang", "平板-12"), ("wangfang", "旧平板-03")):
         _token, token_id = tokens.issue(accounts.by_name(name), device)
         if device.startswith("旧"):
@@ -233,13 +234,12 @@ def _extras(app, now):
     bad = {"_id": "visit:g2:quarantined1", "type": "visit", "grid": "g2", "schema": 2,
            "household": "household:g2:1-1-101", "outcome": "met", "colour_after": "red",
            "worker": "wangfang", "visited_at": _iso(now), "status": "submitted"}
-    ext["gridvisit.quarantine"].keep(app.config["FIELD_DB"], bad, "wangfang", "平板-07",
+    ext.quarantine.keep(app.config["FIELD_DB"], bad, "wangfang", "平板-07",
                                      "colour_reason: 黄色或红色时必须填写原因 / required")
-    runs = ext.get("gridvisit.runs")
-    if runs is not None:
-        _past_nights(runs, now)
-        run = runs.start("nightly-push", "local:field", "https://hub.example/dongcheng_field")
-        runs.finish(run, {"docs_read": 412, "docs_written": 412, "doc_write_failures": 0})
+    runs = ext.runs
+    _past_nights(runs, now)
+    run = runs.start("nightly-push", "local:field", "https://hub.example/dongcheng_field")
+    runs.finish(run, {"docs_read": 412, "docs_written": 412, "doc_write_failures": 0})
 
 
 def _past_nights(runs, now):

@@ -33,6 +33,7 @@ from sync.remote import RemoteDatabase
 from sync.replicator import endpoint_id
 from tests import fielddocs
 from tests.peers import (NODE_BIN, ROOT, _wait_http, gridvisit_cli, start_pouchdb_server)
+from server.services import services
 
 BATCH = 500                         # the replicator's default batch size
 HUB_USER, HUB_PASSWORD = "district-sync", "Hub-pa55:w0rd/中"   # ':' '/' need quoting
@@ -122,7 +123,7 @@ def load_local(data_dir, leaves, dbname="field"):
     (which merges conflicted households and requests on write)."""
     from server import create_app
     app = create_app({"DATA_DIR": str(data_dir)})
-    store = app.extensions["gridvisit.store"]
+    store = services(app).store
     db = store.get(dbname) if store.exists(dbname) else store.create(dbname)
     for start in range(0, len(leaves), 1000):
         assert db.bulk_docs(leaves[start:start + 1000], new_edits=False) == []
@@ -299,9 +300,9 @@ def recent_runs(data_dir):
     from server import create_app
     app = create_app({"DATA_DIR": str(data_dir)})
     try:
-        return app.extensions["gridvisit.runs"].recent(50)
+        return services(app).runs.recent(50)
     finally:
-        app.extensions["gridvisit.store"].close()
+        services(app).store.close()
 
 
 def restart_pouchdb_server(peer, data_dir):

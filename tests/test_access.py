@@ -12,6 +12,7 @@ from rules import warning_rules as rules
 from rules import ids
 from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_field_app
+from server.services import services
 
 
 
@@ -60,7 +61,7 @@ def test_listing_endpoints_hold_only_the_users_grids(field, who):
     by_ids = c.post("field/_changes?filter=_doc_ids",
                     json={"doc_ids": [OWN, OTHER]}).get_json()["results"]
     assert {r["id"] for r in by_ids} == {OWN, OTHER} & READERS[who]
-    rev_own = c.app.extensions["gridvisit.store"].get("field").get(OWN)["_rev"]
+    rev_own = services(c.app).store.get("field").get(OWN)["_rev"]
     bulk = c.post("field/_bulk_get", json={"docs": [{"id": OWN, "rev": rev_own},
                                                     {"id": OTHER}]}).get_json()["results"]
     assert ["ok" in r["docs"][0] for r in bulk] == [OWN in READERS[who], OTHER in READERS[who]]
@@ -78,7 +79,7 @@ def test_database_info_counts_only_the_users_grids(field):
 def test_longpoll_wakes_only_for_the_users_grids(field):
     w1 = client(field, "w1")
     now = w1.get("field/_changes").get_json()["last_seq"]
-    field.extensions["gridvisit.store"].get("field").bulk_docs([fd.household("g3", "h9")])
+    services(field).store.get("field").bulk_docs([fd.household("g3", "h9")])
     body = json.loads(w1.get(f"field/_changes?feed=longpoll&since={now}&timeout=300").data)
     assert body["results"] == []
 
@@ -121,7 +122,7 @@ def test_write_rules(field, who, factory, allowed):
         assert rows[0].get("ok") is True, rows
     else:
         assert rows[0]["error"] == "forbidden" and rows[0]["reason"], rows
-        kept = field.extensions["gridvisit.quarantine"].list()
+        kept = services(field).quarantine.list()
         assert any(item["doc_id"] == doc["_id"] and item["user"] == who for item in kept)
     # the rest of the batch goes on (for those who may write households in g1)
     if who in ("w1", "admin"):
@@ -157,7 +158,7 @@ def test_submitted_visit_is_immutable(field):
 
 
 def test_non_admins_use_only_the_field_db(field):
-    field.extensions["gridvisit.store"].create("other")
+    services(field).store.create("other")
     assert client(field, "w1").get("other").status_code == 403
     assert client(field, "admin").get("other").status_code == 200
 
@@ -221,7 +222,7 @@ def test_newly_assigned_grid_reaches_an_up_to_date_worker(field):
     first = w1.get("field/_changes").get_json()
     assert {ids.grid_of(r["id"]) for r in first["results"]} == {"g1", ids.SHARED}
     since = first["last_seq"]
-    directory = field.extensions["gridvisit.directory"]
+    directory = services(field).directory
     directory.assign("w1", grid="g3")
     w1.put("field/household:g1:later", json=fd.household("g1", "later"))
     seen, pages = [], 0
@@ -235,17 +236,17 @@ def test_newly_assigned_grid_reaches_an_up_to_date_worker(field):
     assert {"household:g3:h3", "visit:g3:v3", "grid:g3", "household:g1:later"} == set(seen)
     assert pages == 5
     directory.assign("w1", grid="g3", remove=True)
-    field.extensions["gridvisit.store"].get("field").bulk_docs([fd.household("g3", "after")])
+    services(field).store.get("field").bulk_docs([fd.household("g3", "after")])
     assert w1.get(f"field/_changes?since={since}").get_json()["results"] == []
 
 
 def test_unchanged_copies_of_a_lost_grid_are_not_pushed_again(field):
     w1 = client(field, "w1")
     doc = w1.get(f"field/{OWN}?revs=true").get_json()
-    field.extensions["gridvisit.directory"].assign("w1", grid="g1", remove=True)
+    services(field).directory.assign("w1", grid="g1", remove=True)
     diff = w1.post("field/_revs_diff", json={OWN: [doc["_rev"], "9-feed"]}).get_json()
     assert diff == {OWN: {"missing": ["9-feed"]}}
-    assert field.extensions["gridvisit.quarantine"].count() == 0
+    assert services(field).quarantine.count() == 0
 
 
 def test_a_revoked_token_loses_even_with_a_session_cookie(field):
@@ -253,7 +254,7 @@ def test_a_revoked_token_loses_even_with_a_session_cookie(field):
     assert tablet.post("/couch/_session", json={"name": "w1", "password": PASSWORD}).status_code == 200
     body = tablet.post("/api/login", json={"name": "w1", "password": PASSWORD,
                                            "device": "t1"}).get_json()
-    field.extensions["gridvisit.tokens"].revoke(body["token_id"])
+    services(field).tokens.revoke(body["token_id"])
     bearer = {"Authorization": f"Bearer {body['token']}"}
     assert tablet.get("/couch/field/_changes", headers=bearer).status_code == 401
     assert tablet.get("/couch/field/_changes").status_code == 200      # the cookie alone

@@ -4,6 +4,7 @@ import base64
 import json
 
 from tests.api import Couch, basic
+from server.services import services
 
 
 def test_welcome_and_up_need_no_login(app):
@@ -25,7 +26,7 @@ def test_anonymous_and_wrong_password_get_401(couch):
 
 
 def test_only_admins_create_and_delete_databases(couch):
-    couch.app.extensions["gridvisit.accounts"].create("wang", "worker-pass", "worker")
+    services(couch.app).accounts.create("wang", "worker-pass", "worker")
     worker = Couch(couch.app, auth=("wang", "worker-pass"))
     assert worker.put("other").status_code == 403
     assert worker.delete("db").status_code == 403

@@ -36,6 +36,7 @@ from tests.api import ADMIN, Couch, basic, make_app, make_field_app
 from tests.interop_access_support import (FIELD, PASSWORD, admin_write, api, assert_clean,
                                           ok, server_ids, sign_in)
 from tests.interop_access_support import field, tablets  # noqa: F401  (fixtures)
+from server.services import services
 
 
 def notices_everywhere(peer, grids=("g1", "g2", "g3")):
@@ -135,20 +136,20 @@ def test_a_supervisor_writes_notices_in_their_community_only(field):
 
 def test_the_field_database_is_seeded_once_with_the_shipped_rule_set(tmp_path):
     app = make_field_app(tmp_path / "a")
-    db = app.extensions["gridvisit.store"].get("field")
+    db = services(app).store.get("field")
     seeded = db.get(rules.RULES_ID)
     validate(seeded)
     assert seeded["updated_by"] == "system" and seeded["version"] == 1
     assert rules.current_rules(db) == seeded
     assert rules.seed_rules(db) is False                 # there already: left alone
-    other = make_field_app(tmp_path / "b").extensions["gridvisit.store"].get("field")
+    other = services(make_field_app(tmp_path / "b")).store.get("field")
     assert other.get(rules.RULES_ID)["_rev"] == seeded["_rev"]   # hub and community agree
 
 
 def test_current_rules_falls_back_to_the_shipped_set(tmp_path):
     app = make_app(tmp_path)                             # no field database yet
     assert rules.current_rules(None) == rules.shipped_rules()
-    db = app.extensions["gridvisit.store"].create("other")     # not the field database
+    db = services(app).store.create("other")     # not the field database
     with pytest.raises(NotFound):
         db.get(rules.RULES_ID)
     assert rules.current_rules(db) == rules.shipped_rules()
@@ -178,8 +179,8 @@ def test_a_tablet_that_synced_before_the_rule_set_existed_gets_it_on_its_next_pu
     ``rules:warning`` although the document is older than the checkpoint,
     exactly as for a newly assigned grid."""
     app = make_field_app(tmp_path)
-    db = app.extensions["gridvisit.store"].get("field")
-    before = app.extensions["gridvisit.directory"].remember_set(frozenset({"g1"}))
+    db = services(app).store.get("field")
+    before = services(app).directory.remember_set(frozenset({"g1"}))
     checkpoint = f"{db.update_seq()}-{db.epoch}-{before}"
     w1 = Couch(app, auth=("w1", PASSWORD))
     page = w1.get(f"field/_changes?since={checkpoint}").get_json()

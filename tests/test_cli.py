@@ -17,6 +17,7 @@ from server.cli import demo
 from server.accounts import roster
 from rules import schemas
 from tests.peers import ROOT, gridvisit_cli
+from server.services import services
 
 FIXTURE = ROOT / "tests" / "fixtures" / "roster.csv"
 ROSTER_ACCOUNTS = {"wangfang", "liqiang", "zhaomin", "chenjing", "liuyang", "zhangwei"}
@@ -32,7 +33,7 @@ def cli(data_dir, *args, stdin=None):
 def tables(data_dir):
     """``(accounts, directory)`` of a fresh app over ``data_dir``."""
     app = create_app({"DATA_DIR": str(data_dir)})
-    return app.extensions["gridvisit.accounts"], app.extensions["gridvisit.directory"]
+    return services(app).accounts, services(app).directory
 
 
 def snapshot(data_dir):
@@ -320,7 +321,7 @@ def test_missing_roster_file_is_a_clear_error(tmp_path):
 
 def _field_docs(data_dir):
     app = create_app({"DATA_DIR": str(data_dir)})
-    db = app.extensions["gridvisit.store"].get(app.config["FIELD_DB"])
+    db = services(app).store.get(app.config["FIELD_DB"])
     rows = db.all_docs(include_docs=True)["rows"]
     return db.info()["update_seq"], [row["doc"] for row in rows]
 
@@ -384,5 +385,5 @@ def test_seed_demo_refuses_a_demo_name_taken_by_another_role(tmp_path):
     assert "the demo needs 'wangfang' as a worker, but it exists as a supervisor" \
         in result.stderr
     app = create_app({"DATA_DIR": str(tmp_path)})
-    assert not app.extensions["gridvisit.store"].exists(app.config["FIELD_DB"])
-    assert [u.name for u in app.extensions["gridvisit.accounts"].list()] == ["wangfang"]
+    assert not services(app).store.exists(app.config["FIELD_DB"])
+    assert [u.name for u in services(app).accounts.list()] == ["wangfang"]

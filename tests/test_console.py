@@ -13,6 +13,7 @@ from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch
 from tests.console_client import (Browser, browser_for, console_app, field_db,  # noqa: F401
                                   write)
+from server.services import services
 
 PAGES = ["/console/dashboard", "/console/reviews", "/console/conflicts", "/console/households",
          "/console/requests", "/console/devices", "/console/households/household:g1:h1",
@@ -36,7 +37,7 @@ def test_only_supervisors_and_admins_sign_in(console_app, who):
 
 def test_wrong_password_and_deactivated_accounts_are_refused(console_app):
     assert Browser(console_app).login("s1", "wrong-password").status_code == 401
-    console_app.extensions["gridvisit.accounts"].set_active("s1", False)
+    services(console_app).accounts.set_active("s1", False)
     assert Browser(console_app).login("s1").status_code == 401
 
 

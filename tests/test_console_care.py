@@ -17,6 +17,7 @@ import pytest
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401
+from server.services import services
 
 
 def _ago(**delta):
@@ -38,7 +39,7 @@ def _board_ids(browser, query=""):
 
 
 def _audit(app, action):
-    return [r for r in app.extensions["gridvisit.audit"].list(action=action)]
+    return [r for r in services(app).audit.list(action=action)]
 
 
 # -- referrals ------------------------------------------------------------
@@ -180,9 +181,9 @@ def test_a_supervisor_publishes_one_notice_document_per_grid(console_app):
 
 
 def test_a_notice_carries_the_publishers_display_name_for_the_tablets(console_app):
-    ext = console_app.extensions
-    ext["gridvisit.accounts"].create("s9", PASSWORD, "supervisor", "石佳")
-    ext["gridvisit.directory"].assign("s9", community="c1")
+    ext = services(console_app)
+    ext.accounts.create("s9", PASSWORD, "supervisor", "石佳")
+    ext.directory.assign("s9", community="c1")
     assert _publish(browser_for(console_app, "s9"), "grid:g1").status_code == 302
     assert _publish(browser_for(console_app, "s1"), "grid:g1").status_code == 302
     names = {d["published_by"]: d.get("published_by_name") for d in _notice_docs(console_app)}

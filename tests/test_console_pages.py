@@ -15,6 +15,7 @@ from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401
+from server.services import services
 
 
 def _flag_conflict(app, doc_id):
@@ -137,9 +138,9 @@ def test_dashboard_figures(console_app):
         fd.visit("g1", "red2", by="w1", visited_at=(now - timedelta(hours=2)).isoformat()),
         fd.visit("g1", "red1", by="w1", visited_at=(now - timedelta(days=10)).isoformat()),
         fd.household("g3", "red3", colour="red")])
-    console_app.extensions["gridvisit.quarantine"].keep(
+    services(console_app).quarantine.keep(
         "field", {"_id": "visit:g1:bad"}, "w1", "tab", "bad")
-    runs = console_app.extensions["gridvisit.runs"]
+    runs = services(console_app).runs
     runs.finish(runs.start("nightly-push", "local:field", "https://hub/x"),
                 {"docs_read": 7, "docs_written": 7})
     page = browser_for(console_app, "s1").text("/console/dashboard")
@@ -181,7 +182,7 @@ def test_exports_hold_exactly_the_filtered_rows(console_app):
 
 def test_admin_manages_accounts_grids_and_assignments(console_app):
     admin = browser_for(console_app, "admin")
-    accounts = console_app.extensions["gridvisit.accounts"]
+    accounts = services(console_app).accounts
     assert admin.post("/console/admin/users", {"name": "w4", "display_name": "赵敏",
                                                "role": "worker", "password": "worker-pass-4"}
                       ).status_code == 302
@@ -195,7 +196,7 @@ def test_admin_manages_accounts_grids_and_assignments(console_app):
                                                 "parent": "c1"}).status_code == 302
     assert admin.post("/console/admin/assignments", {"user": "w4", "kind": "grid",
                                                      "place": "g4"}).status_code == 302
-    directory = console_app.extensions["gridvisit.directory"]
+    directory = services(console_app).directory
     assert directory.grids_of(accounts.by_name("w4")) == {"g4"}
     assert "网格四" in admin.text("/console/admin/grids") and "赵敏" in admin.text(
         "/console/admin/users")
@@ -233,7 +234,7 @@ def test_every_action_is_in_the_audit_log_for_admins_only(console_app):
     s1.post("/console/logout")
     admin = browser_for(console_app, "admin")
     admin.post("/console/admin/users", {"name": "w5", "role": "worker", "password": "pass-5555"})
-    log = console_app.extensions["gridvisit.audit"].list()
+    log = services(console_app).audit.list()
     assert [row["action"] for row in log][:5] == ["user.create", "login", "logout", "export",
                                                   "review.rejected"]
     assert log[4]["target"] == "visit:g1:v1" and log[4]["detail"]["comment"] == "重复记录"
@@ -255,7 +256,7 @@ def test_the_index_follows_the_changes_feed(console_app):
     assert "visit:g1:late" in s1.text("/console/reviews")
     field_db(console_app).delete(late["_id"], rev)      # e.g. a deletion replicated in
     assert "visit:g1:late" not in s1.text("/console/reviews")
-    index = console_app.extensions["gridvisit.console_index"]
+    index = services(console_app).console_index
     assert index.position()[1] == field_db(console_app).update_seq()
 
 

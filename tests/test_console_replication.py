@@ -13,6 +13,7 @@ from server.console.replication import without_credentials
 from server.jobs.runs import DIED
 from tests.api import PASSWORD
 from tests.console_client import Browser, browser_for, console_app  # noqa: F401
+from server.services import services
 
 HOUR, DAY = 3600, 86400
 HUB = "https://hub.example/field"
@@ -21,7 +22,7 @@ HUB = "https://hub.example/field"
 def record(app, job, ago, took, stats=None, error=None, status=None, source="local:field",
            target=HUB):
     """A finished run of ``job`` that started ``ago`` seconds ago and took ``took``."""
-    runs = app.extensions["gridvisit.runs"]
+    runs = services(app).runs
     run_id = runs.start(job, source, target)
     runs.finish(run_id, stats or {}, error=error, status=status)
     started = time.time() - ago
@@ -163,7 +164,7 @@ def test_a_run_recorded_with_credentials_shows_none(console_app):
 
 
 def test_a_run_whose_process_died_is_shown_interrupted(console_app):
-    runs = console_app.extensions["gridvisit.runs"]
+    runs = services(console_app).runs
     with runs.db.connect() as conn:             # a pid above Linux's maximum: never alive
         conn.execute("INSERT INTO replication_runs (job, source, target, started, status, "
                      "pid, process) VALUES ('nightly-push', 'local:field', ?, ?, 'running', "
@@ -194,7 +195,7 @@ def test_english_labels(console_app, history):
 
 
 def test_the_run_log_pages_and_filters(console_app, history):
-    runs = console_app.extensions["gridvisit.runs"]
+    runs = services(console_app).runs
     assert runs.jobs() == ["nightly-pull", "nightly-push"]
     total, page = runs.history(2, 1, job="nightly-push")
     assert total == 3 and [r["id"] for r in page] == [history["push2"], history["push1"]]

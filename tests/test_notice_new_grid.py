@@ -20,6 +20,7 @@ from tests.console_client import browser_for, console_app, field_db, write  # no
 from tests.peers import gridvisit_cli
 from tests.test_cli import FIXTURE
 from tests.test_console_care import _ago, _audit, _notice_docs, _publish
+from server.services import services
 
 COPIED = ("type", "schema", "title", "body", "priority", "audience", "published_by",
           "published_by_name", "published_at", "expires_at")
@@ -42,9 +43,9 @@ def published(console_app):
     ``s2_everyone`` and ``other_community`` (c2's). Dead or not copied:
     ``expired``, ``withdrawn`` (both c1), ``grid`` (g1 only).
     """
-    ext = console_app.extensions
-    ext["gridvisit.accounts"].create("s9", PASSWORD, "supervisor", "石佳")
-    ext["gridvisit.directory"].assign("s9", community="c1")
+    ext = services(console_app)
+    ext.accounts.create("s9", PASSWORD, "supervisor", "石佳")
+    ext.directory.assign("s9", community="c1")
     people = {name: browser_for(console_app, name) for name in ("s1", "s2", "s9", "admin")}
     later = (datetime.now(fd.CST) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     keys = {}
@@ -95,7 +96,7 @@ def test_a_grid_created_through_the_api_gets_exactly_the_live_notices_meant_for_
     assert (community["title"], community["published_by_name"]) == ("通知 community", "石佳")
     assert community["audience"] == {"kind": "community", "id": "c1"}
 
-    console_app.extensions["gridvisit.accounts"].create("w4", PASSWORD, "worker")
+    services(console_app).accounts.create("w4", PASSWORD, "worker")
     assert admin.post("/api/assignments", json={"user": "w4", "grid": "g4"}).status_code == 200
     pulled = Couch(console_app, auth=("w4", PASSWORD)).get("field/_changes").get_json()
     assert sorted(r["id"] for r in pulled["results"] if r["id"].startswith("notice:")) == \
@@ -121,7 +122,7 @@ def test_a_grid_created_on_the_console_joins_each_publication_once(console_app, 
     page = admin.text("/console/notices")
     for kind, key in published.items():
         assert page.count(f'data-uuid="{key}"') == (0 if kind == "withdrawn" else 1), kind
-    conn = console_app.extensions["gridvisit.console_index"].conn()
+    conn = services(console_app).console_index.conn()
     grids = {kind: sorted(queries.notice_grids(conn, key)) for kind, key in published.items()}
     assert grids == {"community": ["g1", "g2", "g5"], "everyone": ["g1", "g2", "g3", "g5"],
                      "s1_everyone": ["g1", "g2", "g5"], "s2_everyone": ["g3"],
@@ -162,7 +163,7 @@ def test_creating_a_grid_with_no_live_notices_writes_nothing(console_app):
 
 def test_a_grid_created_before_the_field_database_exists(tmp_path):
     app = make_app(tmp_path)
-    directory = app.extensions["gridvisit.directory"]
+    directory = services(app).directory
     directory.put_street("s", "朝阳门街道")
     directory.put_community("c1", "史家社区", "s")
     resp = Couch(app).post("/api/grids", json={"id": "g1", "name": "网格一", "parent": "c1"})
@@ -178,13 +179,13 @@ def test_a_grid_created_before_the_field_database_exists(tmp_path):
 
 def test_a_roster_import_gives_its_new_grids_the_live_notices(tmp_path):
     app = make_app(tmp_path)
-    directory = app.extensions["gridvisit.directory"]
+    directory = services(app).directory
     directory.put_street("chaoyangmen", "朝阳门街道")
     directory.put_community("shijia", "史家社区", "chaoyangmen")
     directory.put_community("yanyue", "演乐社区", "chaoyangmen")
     for grid, community in (("shijia-01", "shijia"), ("yanyue-01", "yanyue")):
         directory.put_grid(grid, grid, community)
-    db = app.extensions["gridvisit.store"].create("field")
+    db = services(app).store.create("field")
 
     def notice(grid, key, audience, **extra):
         return {"_id": f"notice:{grid}:{key}", "type": "notice", "schema": 2, "grid": grid,

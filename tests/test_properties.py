@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
+from server.services import services
 
 JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                       st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
@@ -63,7 +64,7 @@ def test_any_batch_gets_per_document_answers(tmp_path_factory, docs, new_edits):
         return
     if new_edits:
         assert len(body) == len(docs)
-    kept = app.extensions["gridvisit.quarantine"].list(limit=1000)
+    kept = services(app).quarantine.list(limit=1000)
     kept_bodies = [item["doc"] for item in kept]
     for row in body:
         assert "ok" in row or (row["error"] and row["reason"])

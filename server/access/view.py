@@ -26,6 +26,7 @@ from sync.errors import Forbidden, NotFound
 from rules.schemas import ValidationFailed
 from rules.schemas import validate
 from server.access.seqs import FilteredFeed
+from server.services import services
 
 WRITABLE = {
     "worker": {"household", "visit", "request", "receipt"},
@@ -236,12 +237,12 @@ def view_for(user, name):
     :raises Forbidden: when a non-admin asks for another database than the
         field database.
     """
-    ext = current_app.extensions
+    ext = services()
     field = name == current_app.config["FIELD_DB"]
     if not user.is_admin and not field:
         raise Forbidden(f"Only the field database ({current_app.config['FIELD_DB']}) "
                         "is open to your account.")
-    db = ext["gridvisit.store"].get(name)
-    grids = ext["gridvisit.directory"].grids_of(user) if field else None
-    return DatabaseView(db, Policy(user, grids, field), ext["gridvisit.quarantine"],
-                        ext["gridvisit.directory"])
+    db = ext.store.get(name)
+    grids = ext.directory.grids_of(user) if field else None
+    return DatabaseView(db, Policy(user, grids, field), ext.quarantine,
+                        ext.directory)

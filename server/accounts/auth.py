@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from sync.errors import BadRequest, Forbidden, Unauthorized
+from server.services import services
 
 bp = Blueprint("auth", __name__, url_prefix="/couch")
 login_manager = LoginManager()
@@ -18,7 +19,7 @@ login_manager = LoginManager()
 
 def accounts():
     """The app's account table."""
-    return current_app.extensions["gridvisit.accounts"]
+    return services().accounts
 
 
 @login_manager.user_loader
@@ -34,7 +35,7 @@ def check_password(name, password):
 
     :raises TooManyAttempts: after too many failures for the name or address.
     """
-    limiter = current_app.extensions["gridvisit.limiter"]
+    limiter = services().limiter
     address = request.remote_addr or "?"
     limiter.check(name, address)
     user = accounts().authenticate(name, password)
@@ -46,7 +47,7 @@ def check_password(name, password):
 
 
 def _from_token(token):
-    found = current_app.extensions["gridvisit.tokens"].check(token)
+    found = services().tokens.check(token)
     if found is None:
         g.bad_credentials = "This device token is unknown or was revoked."
         return None

@@ -28,6 +28,7 @@ from sync.errors import Forbidden, NotFound
 from server.access.view import view_for
 from rules.schemas import ValidationFailed
 from rules.schemas import validate
+from server.services import services
 
 PREFIX = "notice:"
 NOT_COPIED = {"_id", "_rev", "_conflicts", "_deleted", "_revisions", "grid",
@@ -141,16 +142,16 @@ def grid_placed(grid, community, before, user, device=None):
     """
     if before == community:
         return []
-    ext = current_app.extensions
+    ext = services()
     try:
         view = view_for(user, current_app.config["FIELD_DB"])
     except NotFound:
         return []                          # no field database yet, so no notices
-    written = catch_up(view, {grid: community}, ext["gridvisit.directory"],
-                       ext["gridvisit.accounts"], user.name, device)
+    written = catch_up(view, {grid: community}, ext.directory,
+                       ext.accounts, user.name, device)
     address = request.remote_addr if has_request_context() else None
     for doc in written:
-        ext["gridvisit.audit"].record(
+        ext.audit.record(
             user.name, user.role, "notice.extend", f"notice:{doc['_id'].split(':', 2)[2]}",
             {"grids": [grid], "title": doc["title"], "audience": doc["audience"],
              "reason": "grid.created" if before is None else "grid.moved"}, address)

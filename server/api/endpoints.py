@@ -17,13 +17,10 @@ from sync.errors import BadRequest, NotFound, Unauthorized
 from server.accounts.users import ROLES, AccountError
 from server.accounts.auth import check_password, require_admin, require_role, require_user
 from server.accounts.notice_fanout import grid_placed
+from server.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-
-def ext(name):
-    """One of the app's services (accounts, directory, tokens, ...)."""
-    return current_app.extensions[f"gridvisit.{name}"]
 
 
 class LoginSchema(Schema):
@@ -82,7 +79,7 @@ def _account_call(func, *args, **kwargs):
 
 def describe(user):
     """A user as the API shows it (never the password hash)."""
-    directory = ext("directory")
+    directory = services().directory
     grids = directory.grids_of(user)
     return {"name": user.name, "display_name": user.display_name, "role": user.role,
             "active": user.is_active, "grids": None if grids is None else sorted(grids),
@@ -101,7 +98,7 @@ def login():
     if data["device"]:
         # A tablet proves itself with its token only, so revoking the token
         # locks it out: no session cookie that would outlive it.
-        token, token_id = _account_call(ext("tokens").issue, user, data["device"])
+        token, token_id = _account_call(services().tokens.issue, user, data["device"])
         body.update(token=token, token_id=token_id)
     else:
         login_user(user)
@@ -113,7 +110,7 @@ def logout():
     """Sign out; a tablet's token is revoked with it."""
     require_user()
     if g.get("token_id"):
-        ext("tokens").revoke(g.token_id)
+        services().tokens.revoke(g.token_id)
     logout_user()
     return jsonify(ok=True)
 
@@ -131,9 +128,9 @@ def _scope_user_ids(user):
     if user.is_admin:
         return None
     if user.role == "supervisor":
-        grids = ext("directory").grids_of(user)
-        ids = {u.id for u in ext("accounts").list()
-               if u.role == "worker" and (ext("directory").grids_of(u) & grids)}
+        grids = services().directory.grids_of(user)
+        ids = {u.id for u in services().accounts.list()
+               if u.role == "worker" and (services().directory.grids_of(u) & grids)}
         return sorted(ids | {user.id})
     return [user.id]
 
@@ -141,25 +138,25 @@ def _scope_user_ids(user):
 @bp.get("/devices")
 def devices():
     """Device tokens the caller may see: their own, their workers', or all."""
-    return jsonify(ext("tokens").list(_scope_user_ids(require_user())))
+    return jsonify(services().tokens.list(_scope_user_ids(require_user())))
 
 
 @bp.delete("/devices/<int:token_id>")
 def revoke_device(token_id):
     """Revoke a device token (a lost tablet): 401 everywhere from now on."""
     user = require_user()
-    owner = ext("tokens").owner(token_id)
+    owner = services().tokens.owner(token_id)
     scope = _scope_user_ids(user)
     if owner is None or (scope is not None and owner not in scope):
         raise NotFound("no such device")
-    return jsonify(ok=True, revoked=ext("tokens").revoke(token_id))
+    return jsonify(ok=True, revoked=services().tokens.revoke(token_id))
 
 
 @bp.get("/users")
 def users():
     """Every account (admins only)."""
     require_admin()
-    return jsonify([describe(u) for u in ext("accounts").list()])
+    return jsonify([describe(u) for u in services().accounts.list()])
 
 
 @bp.post("/users")
@@ -167,7 +164,7 @@ def create_user():
     """Create an account (admins only)."""
     require_admin()
     data = load(NewUserSchema())
-    user = _account_call(ext("accounts").create, data["name"], data["password"],
+    user = _account_call(services().accounts.create, data["name"], data["password"],
                          data["role"], data["display_name"])
     response = jsonify(describe(user))
     response.status_code = 201
@@ -179,7 +176,7 @@ def change_user(name):
     """Activate or deactivate, change role, or reset a password (admins)."""
     require_admin()
     data = load(UserChangeSchema())
-    accounts = ext("accounts")
+    accounts = services().accounts
     if "active" in data:
         _account_call(accounts.set_active, name, data["active"])
     if "role" in data:
@@ -196,8 +193,8 @@ def change_user(name):
 def grids():
     """The grids the caller may see, with community and street."""
     user = require_user()
-    visible = ext("directory").grids_of(user)
-    return jsonify([grid for grid in ext("directory").grids()
+    visible = services().directory.grids_of(user)
+    return jsonify([grid for grid in services().directory.grids()
                     if visible is None or grid["id"] in visible])
 
 
@@ -206,7 +203,7 @@ def put_street():
     """Create or rename a street (admins)."""
     require_admin()
     data = load(PlaceSchema())
-    _account_call(ext("directory").put_street, data["id"], data["name"])
+    _account_call(services().directory.put_street, data["id"], data["name"])
     return jsonify(ok=True), 201
 
 
@@ -215,7 +212,7 @@ def put_community():
     """Create or update a community; ``parent`` is its street (admins)."""
     require_admin()
     data = load(PlaceSchema())
-    _account_call(ext("directory").put_community, data["id"], data["name"], data["parent"])
+    _account_call(services().directory.put_community, data["id"], data["name"], data["parent"])
     return jsonify(ok=True), 201
 
 
@@ -225,7 +222,7 @@ def put_grid():
     or moved grid gets the live notices of its community and everyone."""
     user = require_admin()
     data = load(PlaceSchema())
-    before = _account_call(ext("directory").put_grid, data["id"], data["name"], data["parent"])
+    before = _account_call(services().directory.put_grid, data["id"], data["name"], data["parent"])
     written = grid_placed(data["id"], data["parent"], before, user, g.get("device"))
     return jsonify(ok=True, notices=sorted(doc["_id"] for doc in written)), 201
 
@@ -235,7 +232,7 @@ def assignments():
     """Give or take away a grid (workers) or community (supervisors, hub)."""
     require_admin()
     data = load(AssignmentSchema())
-    _account_call(ext("directory").assign, data["user"], grid=data["grid"],
+    _account_call(services().directory.assign, data["user"], grid=data["grid"],
                   community=data["community"], remove=request.method == "DELETE")
     return jsonify(ok=True)
 
@@ -251,8 +248,8 @@ def resolutions():
     flagged = request.args.get("flagged")
     if flagged not in (None, "true", "false"):
         raise BadRequest("flagged: true or false")
-    grids = ext("directory").grids_of(user)
-    db = ext("store").get(current_app.config["FIELD_DB"])
+    grids = services().directory.grids_of(user)
+    db = services().store.get(current_app.config["FIELD_DB"])
     rows = db.resolutions(flagged=None if flagged is None else flagged == "true",
                           limit=1000)
     return jsonify([row for row in rows if grids is None or ids.grid_of(row["doc_id"]) in grids])
@@ -263,8 +260,8 @@ def settle_resolution(resolution_id):
     """A supervisor accepts an automatic resolution, or records the revision
     (saved with their own stamps) that overrides it: ``{"override": rev}``."""
     user = require_role("supervisor")
-    db = ext("store").get(current_app.config["FIELD_DB"])
-    grids = ext("directory").grids_of(user)
+    db = services().store.get(current_app.config["FIELD_DB"])
+    grids = services().directory.grids_of(user)
     found = db.resolutions(rid=resolution_id)
     if not found or (grids is not None and ids.grid_of(found[0]["doc_id"]) not in grids):
         raise NotFound("no such resolution")
@@ -284,8 +281,8 @@ def quarantine():
     offset = request.args.get("offset", "0")
     if not limit.isdigit() or not offset.isdigit() or not 0 < int(limit) <= 1000:
         raise BadRequest("limit: 1–1000; offset: ≥ 0")
-    grids = ext("directory").grids_of(user)
-    quarantined = ext("quarantine")
+    grids = services().directory.grids_of(user)
+    quarantined = services().quarantine
     return jsonify(total=quarantined.count(grids),
                    rows=quarantined.list(grids, int(limit), int(offset)))
 

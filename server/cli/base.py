@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from server import __version__
+from server.version import __version__
 
 
 def data_dir_option(func):

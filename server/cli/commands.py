@@ -15,11 +15,12 @@ from sync.errors import SyncError
 
 from server.accounts.users import ROLES, AccountError
 from server.cli.base import app_for, data_dir_option, main
+from server.services import services
 
 
 def _first_admin(app, data_dir):
     """On the very first start, make an admin so the server is usable."""
-    accounts = app.extensions["gridvisit.accounts"]
+    accounts = services(app).accounts
     if accounts.count():
         return
     password = secrets.token_urlsafe(12)
@@ -51,7 +52,7 @@ def serve(host, port, workers, threads, data_dir):
     threads = threads or app.config["THREADS"]
     click.echo(f"gridvisit serving http://{host}:{port}/couch/ "
                f"(data in {app.config['DATA_DIR']}, {workers}×{threads} threads)")
-    app.extensions["gridvisit.store"].close()
+    services(app).store.close()
     if app.config["NIGHTLY_AT"]:
         from server.jobs.nightly import start_scheduler
         start_scheduler(lambda: create_app({"DATA_DIR": str(data_dir)}), app.config["NIGHTLY_AT"])
@@ -78,7 +79,7 @@ def create_user(name, role, data_dir):
     app = app_for(data_dir)
     password = _read_password(f"Password for {name}")
     try:
-        app.extensions["gridvisit.accounts"].create(name, password, role)
+        services(app).accounts.create(name, password, role)
     except AccountError as err:
         raise click.ClickException(str(err))
     click.echo(f"created {role} {name}")
@@ -92,7 +93,7 @@ def set_password(name, data_dir):
     app = app_for(data_dir)
     password = _read_password(f"New password for {name}")
     try:
-        app.extensions["gridvisit.accounts"].set_password(name, password)
+        services(app).accounts.set_password(name, password)
     except AccountError as err:
         raise click.ClickException(str(err))
     click.echo(f"password changed for {name}")
@@ -106,7 +107,7 @@ def create_db(name, data_dir):
     from sync.errors import SyncError
     app = app_for(data_dir)
     try:
-        app.extensions["gridvisit.store"].create(name)
+        services(app).store.create(name)
     except SyncError as err:
         raise click.ClickException(err.reason)
     click.echo(f"created database {name}")
@@ -127,7 +128,7 @@ def _assign(name, grid, community, data_dir, remove):
         raise click.UsageError("give exactly one of --grid or --community")
     app = app_for(data_dir)
     try:
-        app.extensions["gridvisit.directory"].assign(name, grid=grid, community=community,
+        services(app).directory.assign(name, grid=grid, community=community,
                                                      remove=remove)
     except AccountError as err:
         raise _fail(err)
@@ -156,7 +157,7 @@ def unassign(name, grid, community, data_dir):
 def _set_active(name, data_dir, active):
     app = app_for(data_dir)
     try:
-        app.extensions["gridvisit.accounts"].set_active(name, active)
+        services(app).accounts.set_active(name, active)
     except AccountError as err:
         raise _fail(err)
     click.echo(f"{name}: {'activated' if active else 'deactivated (cannot sign in or sync)'}")
@@ -195,10 +196,10 @@ def users(data_dir):
     """List accounts: name, display name, role, active, grids or communities."""
     from server.accounts.roster import phones
     app = app_for(data_dir)
-    directory = app.extensions["gridvisit.directory"]
-    phone_of = phones(app.extensions["gridvisit.serverdb"])
+    directory = services(app).directory
+    phone_of = phones(services(app).serverdb)
     rows = [("name", "display name", "role", "active", "grids / communities", "phone")]
-    for user in app.extensions["gridvisit.accounts"].list():
+    for user in services(app).accounts.list():
         if user.role == "worker":
             held = ", ".join(sorted(directory.grids_of(user))) or "-"
         elif user.role == "admin":
@@ -242,8 +243,8 @@ def import_roster(roster_csv, passwords_out, data_dir):
     out = _open_private(passwords_out) if passwords_out else None
     report = None
     try:
-        report = roster.import_roster(entries, app.extensions["gridvisit.accounts"],
-                                      app.extensions["gridvisit.directory"])
+        report = roster.import_roster(entries, services(app).accounts,
+                                      services(app).directory)
     except (roster.RosterError, AccountError) as err:
         raise _fail(f"{roster_csv}: 未导入任何内容 / nothing imported:\n" + str(err))
     finally:
@@ -279,11 +280,11 @@ def _notices_for_new_grids(app, grids):
     """Copy the live notices meant for newly imported ``grids`` (``{grid:
     community}``) into them, as the server itself (see ``notice_fanout``)."""
     from server.accounts.notice_fanout import catch_up
-    ext, name = app.extensions, app.config["FIELD_DB"]
-    if not grids or not ext["gridvisit.store"].exists(name):
+    ext, name = services(app), app.config["FIELD_DB"]
+    if not grids or not ext.store.exists(name):
         return []
-    return catch_up(ext["gridvisit.store"].get(name), grids, ext["gridvisit.directory"],
-                    ext["gridvisit.accounts"], "system", "import-roster")
+    return catch_up(ext.store.get(name), grids, ext.directory, ext.accounts, "system",
+                    "import-roster")
 
 
 @main.command("seed-demo")

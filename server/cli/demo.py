@@ -25,6 +25,7 @@ from sync.errors import NotFound
 from rules import warning_rules as rules
 from server.accounts.users import AccountError
 from rules.schemas import validate
+from server.services import services
 
 STREET = ("chaoyangmen", "朝阳门街道")
 COMMUNITY = ("shijia", "史家社区")
@@ -267,9 +268,9 @@ def seed(app):
     :raises AccountError: when a demo account name is taken by another role.
     :raises RuntimeError: when the field database refuses a document.
     """
-    accounts = app.extensions["gridvisit.accounts"]
-    directory = app.extensions["gridvisit.directory"]
-    store = app.extensions["gridvisit.store"]
+    accounts = services(app).accounts
+    directory = services(app).directory
+    store = services(app).store
     result = Seeded()
     for name, display, role, held in _accounts_to_make(accounts):
         made = accounts.by_name(name) is None

@@ -6,6 +6,7 @@ import signal
 import click
 
 from server.cli.base import app_for, data_dir_option, main
+from server.services import services
 
 
 def _interrupt(signum, frame):
@@ -27,7 +28,7 @@ def resolve_conflicts(dbname, data_dir):
     app = app_for(data_dir)
     name = dbname or app.config["FIELD_DB"]
     try:
-        db = app.extensions["gridvisit.store"].get(name)
+        db = services(app).store.get(name)
     except SyncError as err:
         raise click.ClickException(f"{name}: {err.reason}")
     with click.progressbar(length=1, label=f"解决冲突 / resolving {name}",
@@ -103,7 +104,7 @@ def nightly(data_dir):
 def replication_status(limit, data_dir):
     """The latest replication runs, newest first."""
     import datetime
-    runs = app_for(data_dir).extensions["gridvisit.runs"].recent(limit)
+    runs = services(app_for(data_dir)).runs.recent(limit)
     if not runs:
         click.echo("no replication runs yet / 尚无复制记录")
         return

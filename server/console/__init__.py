@@ -29,6 +29,7 @@ from sync.errors import SyncError, Unauthorized
 
 from . import i18n
 from .common import fmt_duration, fmt_time, make_index, safe_next
+from server.services import services
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 csrf = CSRFProtect()
@@ -105,7 +106,7 @@ def init_app(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)    # checked in _guard only
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)     # a working day at the desk
     csrf.init_app(app)
-    app.extensions["gridvisit.console_index"] = make_index(app)
+    services(app).console_index = make_index(app)
     app.jinja_env.globals.update(t=i18n.t, label=i18n.label, lang=i18n.lang,
                                  fmt_time=fmt_time, fmt_duration=fmt_duration)
     app.register_blueprint(bp)

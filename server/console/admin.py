@@ -15,10 +15,11 @@ from sync.errors import BadRequest, Forbidden, NotFound
 
 from server.accounts.users import AccountError
 from server.accounts.notice_fanout import grid_placed
-from .common import audit, ext, scope
+from .common import audit, scope
 from .forms import ActionForm, AssignForm, PasswordForm, PlaceForm, UserForm
 from .i18n import t
 from .writes import device
+from server.services import services
 
 bp = Blueprint("admin", __name__)
 
@@ -43,9 +44,9 @@ def _account_call(func, *args, **kwargs):
 def users():
     """Every account, with its grids or communities, and the forms."""
     _admin()
-    directory = ext("directory")
+    directory = services().directory
     rows = []
-    for user in ext("accounts").list():
+    for user in services().accounts.list():
         grids = directory.grids_of(user)
         places = directory.communities_of(user) if user.role in ("supervisor", "hub") \
             else sorted(grids or [])
@@ -61,7 +62,7 @@ def create_user():
     form = UserForm()
     if not form.validate():
         raise BadRequest(_errors(form))
-    _account_call(ext("accounts").create, form.name.data, form.password.data, form.role.data,
+    _account_call(services().accounts.create, form.name.data, form.password.data, form.role.data,
                   form.display_name.data or "")
     audit("user.create", form.name.data, role=form.role.data)
     flash(t("users.created"), "ok")
@@ -69,7 +70,7 @@ def create_user():
 
 
 def _existing(name):
-    user = ext("accounts").by_name(name)
+    user = services().accounts.by_name(name)
     if user is None:
         raise NotFound("no such account")
     return user
@@ -83,7 +84,7 @@ def reset_password(name):
     form = PasswordForm()
     if not form.validate():
         raise BadRequest(_errors(form))
-    _account_call(ext("accounts").set_password, name, form.password.data)
+    _account_call(services().accounts.set_password, name, form.password.data)
     audit("user.reset_password", name)
     flash(t("users.password_set"), "ok")
     return redirect(url_for(".users"))
@@ -96,7 +97,7 @@ def set_active(name, action):
     user = _existing(name)
     if user.id == current_user.id and action == "deactivate":
         raise BadRequest("您不能停用自己的账号 / you cannot deactivate your own account")
-    ext("accounts").set_active(name, action == "activate")
+    services().accounts.set_active(name, action == "activate")
     audit(f"user.{action}", name)
     flash(t("users.changed"), "ok")
     return redirect(url_for(".users"))
@@ -106,7 +107,7 @@ def set_active(name, action):
 def grids():
     """Streets, communities and grids, with who is assigned to each."""
     _admin()
-    directory, accounts = ext("directory"), ext("accounts").list()
+    directory, accounts = services().directory, services().accounts.list()
     people = {}
     for user in accounts:
         if user.role == "worker":
@@ -127,7 +128,7 @@ def put_place():
     form = PlaceForm()
     if not form.validate():
         raise BadRequest(_errors(form))
-    directory, kind = ext("directory"), form.kind.data
+    directory, kind = services().directory, form.kind.data
     if kind == "street":
         _account_call(directory.put_street, form.id.data, form.name.data)
     elif kind == "community":
@@ -150,7 +151,7 @@ def assignment():
     if not form.validate():
         raise BadRequest(_errors(form))
     remove = form.remove.data == "1"
-    _account_call(ext("directory").assign, form.user.data, remove=remove,
+    _account_call(services().directory.assign, form.user.data, remove=remove,
                   **{form.kind.data: form.place.data})
     audit("assignment.remove" if remove else "assignment.add", form.user.data,
           **{form.kind.data: form.place.data})
@@ -162,8 +163,8 @@ def _device_scope():
     """Ids of accounts whose devices the user manages (None: every account)."""
     if current_user.is_admin:
         return None
-    grids, directory = scope() or frozenset(), ext("directory")
-    mine = {u.id for u in ext("accounts").list()
+    grids, directory = scope() or frozenset(), services().directory
+    mine = {u.id for u in services().accounts.list()
             if u.role == "worker" and directory.grids_of(u) & grids}
     return sorted(mine | {current_user.id})
 
@@ -171,19 +172,19 @@ def _device_scope():
 @bp.get("/devices")
 def devices():
     """Tablets (device tokens) with their last sync; revoke buttons."""
-    rows = ext("tokens").list(_device_scope())
+    rows = services().tokens.list(_device_scope())
     rows.sort(key=lambda r: (r["revoked"] is not None, -(r["last_seen"] or r["created"])))
-    names = {u.name: u.display_name or u.name for u in ext("accounts").list()}
+    names = {u.name: u.display_name or u.name for u in services().accounts.list()}
     return render_template("console/devices.html", rows=rows, names=names, form=ActionForm())
 
 
 @bp.post("/devices/<int:token_id>/revoke")
 def revoke(token_id):
     """Revoke a device token: the tablet gets 401 everywhere from now on."""
-    owner, allowed = ext("tokens").owner(token_id), _device_scope()
+    owner, allowed = services().tokens.owner(token_id), _device_scope()
     if owner is None or (allowed is not None and owner not in allowed):
         raise NotFound("no such device")
-    ext("tokens").revoke(token_id)
+    services().tokens.revoke(token_id)
     audit("device.revoke", str(token_id))
     flash(t("devices.revoked_ok"), "ok")
     return redirect(url_for(".devices"))

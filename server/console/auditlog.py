@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from sync.errors import Forbidden
 
-from .common import Pager, ext
+from .common import Pager
 from .i18n import t
+from server.services import services
 
 bp = Blueprint("audit", __name__)
 
@@ -18,7 +19,7 @@ def log():
         raise Forbidden(t("error.forbidden"))
     user = request.args.get("user", "").strip()[:64]
     action = request.args.get("action", "").strip()[:64]
-    audit = ext("audit")
+    audit = services().audit
     pager = Pager(audit.count(user, action))
     rows = audit.list(user, action, pager.size, pager.offset)
     return render_template("console/audit.html", rows=rows, pager=pager,

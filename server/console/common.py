@@ -20,11 +20,7 @@ from sync.errors import NotFound
 
 from .index import ConsoleIndex
 from .times import parse_offset
-
-
-def ext(name):
-    """One of the app's services (accounts, directory, store, audit, ...)."""
-    return current_app.extensions[f"gridvisit.{name}"]
+from server.services import services
 
 
 def make_index(app):
@@ -36,20 +32,20 @@ def make_index(app):
 
 def tz():
     """The console's time zone (``CONSOLE_TIMEZONE``)."""
-    return ext("console_index").tz
+    return services().console_index.tz
 
 
 def field_db():
     """The field database, or None before it was created."""
     try:
-        return ext("store").get(current_app.config["FIELD_DB"])
+        return services().store.get(current_app.config["FIELD_DB"])
     except NotFound:
         return None
 
 
 def index():
     """A connection to the derived index, brought up to date once per request."""
-    idx = ext("console_index")
+    idx = services().console_index
     if not g.get("console_fresh"):
         db = field_db()
         if db is not None:
@@ -63,7 +59,7 @@ def index():
 def scope():
     """The grid ids the signed-in user may see; None for every grid."""
     if "console_scope" not in g:
-        g.console_scope = ext("directory").grids_of(current_user)
+        g.console_scope = services().directory.grids_of(current_user)
     return g.console_scope
 
 
@@ -107,14 +103,14 @@ def check_doc(doc_id, kind=None):
 def grids_in_scope():
     """The grids the user sees, as dicts with names (for filters and tables)."""
     grids = scope()
-    return [grid for grid in ext("directory").grids() if grids is None or grid["id"] in grids]
+    return [grid for grid in services().directory.grids() if grids is None or grid["id"] in grids]
 
 
 def workers_in_scope():
     """``[(name, display name)]`` of workers holding a grid in the scope."""
-    grids, directory = scope(), ext("directory")
+    grids, directory = scope(), services().directory
     found = []
-    for user in ext("accounts").list():
+    for user in services().accounts.list():
         if user.role == "worker" and (grids is None or directory.grids_of(user) & grids):
             found.append((user.name, user.display_name or user.name))
     return found
@@ -123,13 +119,13 @@ def workers_in_scope():
 def display_names():
     """Account name → display name, for every account."""
     if "console_names" not in g:
-        g.console_names = {u.name: u.display_name or u.name for u in ext("accounts").list()}
+        g.console_names = {u.name: u.display_name or u.name for u in services().accounts.list()}
     return g.console_names
 
 
 def audit(action, target=None, **detail):
     """Record an action of the signed-in user in the audit log."""
-    ext("audit").record(current_user.name, current_user.role, action, target, detail,
+    services().audit.record(current_user.name, current_user.role, action, target, detail,
                         request.remote_addr)
 
 

@@ -17,9 +17,10 @@ from flask import Blueprint, current_app, render_template
 
 from rules.warning_rules import RuleError
 from . import queries, stats, writes
-from .common import display_names, ext, field_db, grids_in_scope, index, scope, tz
+from .common import display_names, field_db, grids_in_scope, index, scope, tz
 from .ruleset import current_rules
 from .times import today
+from server.services import services
 
 bp = Blueprint("dashboard", __name__)
 
@@ -50,7 +51,7 @@ def dashboard():
     except RuleError as err:                 # a hub wrote a set the console cannot read
         red_count, red_rows, rules_broken = 0, [], str(err)
     _total, open_requests = queries.requests(conn, grids, "open", current_app.config, now)
-    runs = ext("runs").recent(1) if "gridvisit.runs" in current_app.extensions else []
+    runs = services().runs.recent(1)
     people = display_names()
     overridden_count, overridden_rows = stats.overridden_warnings(conn, grids, 7, 10, 30, now)
     _member_names(overridden_rows)
@@ -66,7 +67,7 @@ def dashboard():
     return render_template(
         "console/dashboard.html", coverage=coverage, colours=stats.colour_counts(conn, grids),
         red_count=red_count, red_rows=red_rows, rules_broken=rules_broken, charts=charts,
-        quarantined=ext("quarantine").count(grids),
+        quarantined=services().quarantine.count(grids),
         pending=stats.pending_reviews(conn, grids),
         overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),
         flagged=flagged_open(grids), today_visits=stats.visits_on(

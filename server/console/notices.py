@@ -24,10 +24,11 @@ from flask_login import current_user
 from sync.errors import BadRequest, Forbidden, NotFound
 
 from . import queries, writes
-from .common import Pager, audit, display_names, ext, grids_in_scope, index, scope, tz
+from .common import Pager, audit, display_names, grids_in_scope, index, scope, tz
 from .forms import ActionForm, NoticeForm
 from .i18n import t
 from .times import epoch
+from server.services import services
 
 bp = Blueprint("notices", __name__)
 UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -35,10 +36,10 @@ UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def communities_in_scope():
     """The communities the user may publish to, as dicts with names."""
-    every = ext("directory").communities()
+    every = services().directory.communities()
     if current_user.is_admin:
         return every
-    mine = set(ext("directory").communities_of(current_user))
+    mine = set(services().directory.communities_of(current_user))
     return [c for c in every if c["id"] in mine]
 
 
@@ -50,7 +51,7 @@ def audience_grids(audience):
     :raises BadRequest: for a malformed audience or one without grids.
     """
     kind, _, place = (audience or "").partition(":")
-    directory = ext("directory")
+    directory = services().directory
     if kind == "everyone" and not place:
         grids = {g["id"] for g in directory.grids()} if scope() is None else set(scope())
         found = {"kind": "everyone"}
@@ -103,8 +104,8 @@ def _page(form, status=200):
 
 def _workers_by_grid():
     """``{grid: {worker names}}`` of the grids in scope."""
-    grids, directory, found = scope(), ext("directory"), {}
-    for user in ext("accounts").list():
+    grids, directory, found = scope(), services().directory, {}
+    for user in services().accounts.list():
         if user.role == "worker" and user.active:
             for grid in directory.grids_of(user) or ():
                 if grids is None or grid in grids:
@@ -114,10 +115,10 @@ def _workers_by_grid():
 
 def _audience_name(audience):
     if audience.get("kind") == "grid":
-        names = {g["id"]: g["name"] for g in ext("directory").grids()}
+        names = {g["id"]: g["name"] for g in services().directory.grids()}
         return f"{t('grid')} · {names.get(audience.get('id'), audience.get('id'))}"
     if audience.get("kind") == "community":
-        names = {c["id"]: c["name"] for c in ext("directory").communities()}
+        names = {c["id"]: c["name"] for c in services().directory.communities()}
         return f"{t('grids.community')} · {names.get(audience.get('id'), audience.get('id'))}"
     return t("notice.everyone")
 

@@ -19,7 +19,8 @@ import time
 from flask import Blueprint, render_template, request
 
 from server.jobs.runs import STATUSES
-from .common import Pager, ext
+from .common import Pager
+from server.services import services
 
 bp = Blueprint("replication", __name__)
 WEEK = 7 * 86400
@@ -40,7 +41,7 @@ def _shown(run):
 @bp.get("/replication")
 def history():
     """Recorded runs newest first, filtered by job and status, with a summary."""
-    runs, now = ext("runs"), time.time()
+    runs, now = services().runs, time.time()
     jobs = runs.jobs()
     job = request.args.get("job", "").strip()
     job = job if job in jobs else ""

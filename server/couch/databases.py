@@ -14,18 +14,19 @@ from flask import Blueprint, current_app, jsonify, request
 from sync.errors import BadRequest, NotFound
 from sync.reads import RawJSON
 
-from server import __version__
+from server.version import __version__
 from server.couch import feeds
 from server.access.view import view_for
 from server.accounts.auth import require_admin, require_user
 from server.couch.params import json_body, qbool, qint, qjson, qstr_json
+from server.services import services
 
 bp = Blueprint("couch_db", __name__, url_prefix="/couch")
 
 
 def store():
     """The app's document store."""
-    return current_app.extensions["gridvisit.store"]
+    return services().store
 
 
 def _view(db):

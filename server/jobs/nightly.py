@@ -22,6 +22,7 @@ from sync.replicator import Replication
 from rules import ids
 
 from server.jobs.runs import ReplicationRuns
+from server.services import services
 
 REFERENCE_FILTERS = ["type=grid,rules"]   # grids and the district's rule set
 
@@ -44,7 +45,7 @@ def open_endpoint(app, spec, create=False):
         if create:
             db.create()
         return db, safe_url(spec)
-    store = app.extensions["gridvisit.store"]
+    store = services(app).store
     try:
         return store.get(spec), f"local:{spec}"
     except NotFound:
@@ -59,7 +60,7 @@ def run(app, job, source, target, filters=(), continuous=False, progress=None,
 
     :raises SyncError: when the run fails (it is recorded as failed first).
     """
-    runs = app.extensions["gridvisit.runs"]
+    runs = services(app).runs
     src, src_label = open_endpoint(app, source)
     dst, dst_label = open_endpoint(app, target, create=create_target)
     run_id = runs.start(job, src_label, dst_label)
@@ -130,8 +131,3 @@ def start_scheduler(app_factory, at):
     thread = threading.Thread(target=loop, daemon=True, name="nightly")
     thread.start()
     return thread
-
-
-def register(app):
-    """Install the run log on ``app``."""
-    app.extensions["gridvisit.runs"] = ReplicationRuns(app.extensions["gridvisit.serverdb"])

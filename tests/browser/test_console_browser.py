@@ -22,6 +22,7 @@ from server import create_app
 from tests.browser.conftest import SCREENSHOTS
 from tests.console_data import populate
 from tests.peers import ROOT, start_gridvisit
+from server.services import services
 
 TABLET = r"""
 const {PouchDB, local} = require('./tests/interop/_common');
@@ -53,7 +54,7 @@ def console_server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("console") / "server"
     app = create_app({"DATA_DIR": str(data_dir)})
     summary = populate(app)
-    app.extensions["gridvisit.store"].close()
+    services(app).store.close()
     peer = start_gridvisit(data_dir, username="root", password="root-secret")
     peer.extra["summary"] = summary
     peer.extra["base"] = f"http://127.0.0.1:{peer.extra['port']}"
