@@ -35,7 +35,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sync.errors import Conflict, NotFound
+from sync.errors import BadRequest, Conflict, NotFound
 
 RULES_ID = "rules:warning"
 SHIPPED = Path(__file__).resolve().parent / "data" / "rules.json"
@@ -52,7 +52,7 @@ OPERANDS = {
 }
 
 
-class RuleError(ValueError):
+class RuleError(BadRequest, ValueError):
     """A malformed rule set (names the rule and the problem)."""
 
 

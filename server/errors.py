@@ -1,21 +1,32 @@
 """The one place errors become responses.
 
-Under ``/couch`` every error is CouchDB-shaped JSON, ``{"error", "reason"}``
-with CouchDB's status, so PouchDB and CouchDB clients react as they do to
-CouchDB. Nothing escapes as an HTML 500: an unexpected exception is logged
-with its traceback and answered as ``500 unknown_error``.
+Every error the product raises descends from ``sync.errors.GridvisitError``
+(the tree is drawn there) and carries CouchDB's status and name. Here, and
+nowhere else, it becomes an answer:
+
+- under ``/couch`` and ``/api``, CouchDB-shaped JSON ``{"error", "reason"}``
+  with CouchDB's status, so PouchDB and CouchDB clients react as they do to
+  CouchDB;
+- on the console, a page in the console's language (and the sign-in page
+  for an unknown user).
+
+Werkzeug's HTTP errors are named as CouchDB names them. Nothing escapes as
+an HTML 500: an unexpected exception is logged with its traceback and
+answered as ``500 unknown_error``.
 """
 
-from flask import jsonify
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from sync.errors import SyncError
+from sync.errors import GridvisitError, Unauthorized
 
 # Werkzeug's HTTP errors, named as CouchDB names them.
 HTTP_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
               404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
               409: "conflict", 412: "precondition_failed", 413: "too_large",
               415: "bad_content_type", 416: "requested_range_not_satisfiable"}
+UNEXPECTED = "internal server error; see the server log"
 
 
 def couch_error(status, error, reason):
@@ -25,11 +36,30 @@ def couch_error(status, error, reason):
     return response
 
 
-def _sync_error(err):
-    return couch_error(err.status, err.error, err.reason)
+def _on_console():
+    return (request.blueprint or "").startswith("console")
+
+
+def _console_page(status, message):
+    return render_template("console/error.html", status=status, message=message), status
+
+
+def _gridvisit_error(err):
+    if not _on_console():
+        return couch_error(err.status, err.error, err.reason)
+    from server.console import i18n
+    if isinstance(err, Unauthorized):
+        return redirect(url_for("console.login.login"))
+    return _console_page(err.status, i18n.t("error.not_found") if err.status == 404
+                         else err.reason)
 
 
 def _http_error(err):
+    if _on_console():
+        from server.console import i18n
+        if isinstance(err, CSRFError):
+            return _console_page(400, i18n.t("error.csrf"))
+        return _console_page(err.code or 500, err.description)
     if err.code == 404:
         reason = "missing"
     elif err.code == 413:
@@ -42,13 +72,14 @@ def _http_error(err):
 
 
 def _unexpected(err):
-    from flask import current_app
     current_app.logger.exception("unexpected error: %s", err)
-    return couch_error(500, "unknown_error", "internal server error; see the server log")
+    if _on_console():
+        return _console_page(500, UNEXPECTED)
+    return couch_error(500, "unknown_error", UNEXPECTED)
 
 
 def init_app(app):
-    """Register the handlers on ``app``."""
-    app.register_error_handler(SyncError, _sync_error)
+    """Register the handlers on ``app``: the only ones of the product."""
+    app.register_error_handler(GridvisitError, _gridvisit_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -12,7 +12,7 @@ import time
 import uuid
 
 from . import alldocs, changes, local, reads, resolve, revtree, writes
-from .errors import BadRequest, NotFound, SyncError
+from .errors import BadRequest, NotFound, GridvisitError
 from .sqlite import SQLiteFile
 from .selector import matches
 from .watch import ChangeWatcher
@@ -146,7 +146,7 @@ class Database:
     def bulk_docs(self, docs, new_edits=True, before_write=None):
         """Write a batch in one transaction; one result per document.
 
-        ``before_write(doc, current)`` may raise a :class:`SyncError` to
+        ``before_write(doc, current)`` may raise a :class:`GridvisitError` to
         refuse one document; the rest still go in. ``current()`` returns the
         document's ``(tree, winning body or None)`` inside the transaction. With ``new_edits=False`` only failed
         documents get a row, as in CouchDB.
@@ -174,7 +174,7 @@ class Database:
                     else:
                         writes.replicate(batch, doc)
                     conn.execute("RELEASE doc")
-                except SyncError as err:
+                except GridvisitError as err:
                     conn.execute("ROLLBACK TO doc")
                     conn.execute("RELEASE doc")
                     row = {"id": doc.get("_id") if isinstance(doc, dict) else None,
@@ -198,7 +198,7 @@ class Database:
     def put(self, doc, new_edits=True):
         """Write one document; return ``{"ok", "id", "rev"}``.
 
-        :raises SyncError: the document's error, e.g. :class:`Conflict`.
+        :raises GridvisitError: the document's error, e.g. :class:`Conflict`.
         """
         result = self.bulk_docs([doc], new_edits=new_edits)
         if result and "error" in result[0]:

@@ -1,26 +1,44 @@
-"""The one error tree of the sync core.
+"""The one error tree of gridvisit: the engine's errors and, below them, the product's.
 
 Every error carries CouchDB's HTTP status and error name, so the web layer can
-answer in CouchDB's shape without knowing each case::
+answer in CouchDB's shape without knowing each case. The engine (``sync/``)
+defines the tree; the product's errors subclass it where they are raised
+(named in brackets), so there is one root to catch::
 
-    SyncError                      500 unknown_error
+    GridvisitError                 500 unknown_error
     ├── BadRequest                 400 bad_request
     │   ├── InvalidRev             400 bad_request   (malformed rev id)
-    │   └── InvalidDocId           400 illegal_docid
+    │   ├── InvalidDocId           400 illegal_docid
+    │   ├── StampError             400 bad_request   [rules.hlc: a malformed stamp]
+    │   ├── RuleError              400 bad_request   [rules.warning_rules: a broken rule set]
+    │   ├── AccountError           400 bad_request   [server.accounts.users: account or
+    │   │                                             directory data, field and rule named]
+    │   └── RosterError            400 bad_request   [server.accounts.roster: .problems, a
+    │                                                 row, field and rule each]
     ├── Unauthorized               401 unauthorized
     ├── Forbidden                  403 forbidden
+    │   └── ValidationFailed       403 forbidden     [rules.schemas: .errors, a field and
+    │                                                 rule each, in Chinese and English]
     ├── NotFound                   404 not_found
     ├── Conflict                   409 conflict
     ├── FileExists                 412 file_exists
     ├── PreconditionFailed         412 precondition_failed
     ├── PayloadTooLarge            413 too_large
     ├── UnsupportedMediaType       415 bad_content_type
+    ├── TooManyAttempts            429 too_many_requests [server.accounts.ratelimit]
     └── TransportError             502 upstream_error  (a remote peer failed)
+
+Only ``server/errors.py`` turns them into responses (CouchDB JSON on ``/couch``
+and ``/api``, a page on the console); the command line prints the reason.
 """
 
+__all__ = ["GridvisitError", "BadRequest", "InvalidRev", "InvalidDocId", "Unauthorized",
+           "Forbidden", "NotFound", "Conflict", "FileExists", "PreconditionFailed",
+           "PayloadTooLarge", "UnsupportedMediaType", "TransportError"]
 
-class SyncError(Exception):
-    """Base of every sync error; ``status`` and ``error`` follow CouchDB."""
+
+class GridvisitError(Exception):
+    """Base of every gridvisit error; ``status`` and ``error`` follow CouchDB."""
 
     status = 500
     error = "unknown_error"
@@ -34,7 +52,9 @@ class SyncError(Exception):
         return {"error": self.error, "reason": self.reason}
 
 
-class BadRequest(SyncError):
+class BadRequest(GridvisitError):
+    """The request or document is malformed."""
+
     status = 400
     error = "bad_request"
 
@@ -44,25 +64,35 @@ class InvalidRev(BadRequest):
 
 
 class InvalidDocId(BadRequest):
+    """A document id that is empty, too long or reserved."""
+
     error = "illegal_docid"
 
 
-class Unauthorized(SyncError):
+class Unauthorized(GridvisitError):
+    """Who is asking is unknown: no or bad credentials."""
+
     status = 401
     error = "unauthorized"
 
 
-class Forbidden(SyncError):
+class Forbidden(GridvisitError):
+    """The user may not do this (or the document broke a rule)."""
+
     status = 403
     error = "forbidden"
 
 
-class NotFound(SyncError):
+class NotFound(GridvisitError):
+    """No such database, document, revision or attachment."""
+
     status = 404
     error = "not_found"
 
 
-class Conflict(SyncError):
+class Conflict(GridvisitError):
+    """The revision named is not the current leaf (CouchDB's update conflict)."""
+
     status = 409
     error = "conflict"
 
@@ -70,26 +100,36 @@ class Conflict(SyncError):
         super().__init__(reason)
 
 
-class FileExists(SyncError):
+class FileExists(GridvisitError):
+    """The database exists already."""
+
     status = 412
     error = "file_exists"
 
 
-class PreconditionFailed(SyncError):
+class PreconditionFailed(GridvisitError):
+    """A condition of the request does not hold (e.g. a stub with no attachment)."""
+
     status = 412
     error = "precondition_failed"
 
 
-class PayloadTooLarge(SyncError):
+class PayloadTooLarge(GridvisitError):
+    """The body is larger than the server accepts."""
+
     status = 413
     error = "too_large"
 
 
-class UnsupportedMediaType(SyncError):
+class UnsupportedMediaType(GridvisitError):
+    """The body's content type is not one the endpoint reads."""
+
     status = 415
     error = "bad_content_type"
 
 
-class TransportError(SyncError):
+class TransportError(GridvisitError):
+    """A remote peer could not be reached or failed."""
+
     status = 502
     error = "upstream_error"

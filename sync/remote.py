@@ -15,7 +15,7 @@ import urllib.parse
 import httpx
 
 from .errors import (BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
-                     PreconditionFailed, SyncError, TransportError, Unauthorized)
+                     PreconditionFailed, GridvisitError, TransportError, Unauthorized)
 
 RETRY_STATUSES = {500, 502, 503, 504, 429}
 ERRORS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
@@ -194,5 +194,5 @@ class RemoteDatabase:
         """``POST _ensure_full_commit`` (a no-op on modern servers)."""
         try:
             self._request("POST", "_ensure_full_commit", body={})
-        except SyncError:
+        except GridvisitError:
             pass

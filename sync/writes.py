@@ -157,7 +157,7 @@ def _attachments(batch, doc_id, atts, pos, ancestors):
 def edit(batch, doc):
     """Apply a client edit (``new_edits=True``); return the result row.
 
-    :raises SyncError: (per document) for bad input or a conflict.
+    :raises GridvisitError: (per document) for bad input or a conflict.
     """
     doc_id, rev, deleted, body, atts = split(doc)
     if doc_id is None:
@@ -181,7 +181,7 @@ def edit(batch, doc):
 def replicate(batch, doc):
     """Graft a replicated revision (``new_edits=False``); return its status.
 
-    :raises SyncError: (per document) for bad input.
+    :raises GridvisitError: (per document) for bad input.
     """
     doc_id, rev, deleted, body, atts = split(doc)
     if doc_id is None or rev is None:

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 
 from marshmallow import ValidationError
 
+from sync.errors import Forbidden
+
 from rules import ids
 from rules.schemas.common import Context
 from rules.schemas.common import using
@@ -47,17 +49,16 @@ SCHEMAS = {
 }
 
 
-class ValidationFailed(Exception):
-    """A document broke the contract; ``errors`` lists each field and rule."""
+class ValidationFailed(Forbidden):
+    """A document broke the contract; ``errors`` lists each field and rule.
+
+    Its ``reason`` is all of them in one line, ``field: zh / en; ...``: a
+    write refused this way is CouchDB's per-document ``forbidden``.
+    """
 
     def __init__(self, errors):
         self.errors = errors
-        super().__init__(self.reason)
-
-    @property
-    def reason(self):
-        """All errors in one line: ``field: zh / en; ...``."""
-        return "; ".join(f"{e['field']}: {e['zh']} / {e['en']}" for e in self.errors)
+        super().__init__("; ".join(f"{e['field']}: {e['zh']} / {e['en']}" for e in errors))
 
 
 def _id_problem(doc):

@@ -10,10 +10,12 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from sync.errors import SyncError
+from sync.errors import GridvisitError
 
 
-class TooManyAttempts(SyncError):
+class TooManyAttempts(GridvisitError):
+    """Too many failed logins for an account or address (the reason says how long to wait)."""
+
     status = 429
     error = "too_many_requests"
 

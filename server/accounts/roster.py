@@ -21,6 +21,8 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sync.errors import BadRequest
+
 from server.accounts.users import AccountError, NAME_MAX, _check_name
 from server.accounts.directory import ID_RE
 
@@ -56,7 +58,7 @@ RULES = {
 }
 
 
-class RosterError(Exception):
+class RosterError(BadRequest):
     """The roster cannot be imported; ``problems`` lists each row, field and rule."""
 
     def __init__(self, problems):

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from sync.errors import BadRequest
+
 ROLES = ("admin", "supervisor", "worker", "hub")
 NAME_MAX = 64
 PASSWORD_MIN = 8
@@ -35,8 +37,8 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 
-class AccountError(ValueError):
-    """A user-facing problem with account data (names the field and rule)."""
+class AccountError(BadRequest, ValueError):
+    """A user-facing problem with account or directory data (names the field and rule)."""
 
 
 @dataclass

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from rules import ids
 from sync.errors import BadRequest, NotFound, Unauthorized
 
-from server.accounts.users import ROLES, AccountError
+from server.accounts.users import ROLES
 from server.accounts.auth import check_password, require_admin, require_role, require_user
 from server.accounts.notice_fanout import grid_placed
 from server.services import services
@@ -70,12 +70,6 @@ def load(schema):
         raise BadRequest(problems)
 
 
-def _account_call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except AccountError as err:
-        raise BadRequest(str(err))
-
 
 def describe(user):
     """A user as the API shows it (never the password hash)."""
@@ -98,7 +92,7 @@ def login():
     if data["device"]:
         # A tablet proves itself with its token only, so revoking the token
         # locks it out: no session cookie that would outlive it.
-        token, token_id = _account_call(services().tokens.issue, user, data["device"])
+        token, token_id = services().tokens.issue(user, data["device"])
         body.update(token=token, token_id=token_id)
     else:
         login_user(user)
@@ -164,8 +158,8 @@ def create_user():
     """Create an account (admins only)."""
     require_admin()
     data = load(NewUserSchema())
-    user = _account_call(services().accounts.create, data["name"], data["password"],
-                         data["role"], data["display_name"])
+    user = services().accounts.create(data["name"], data["password"], data["role"],
+                                      data["display_name"])
     response = jsonify(describe(user))
     response.status_code = 201
     return response
@@ -178,11 +172,11 @@ def change_user(name):
     data = load(UserChangeSchema())
     accounts = services().accounts
     if "active" in data:
-        _account_call(accounts.set_active, name, data["active"])
+        accounts.set_active(name, data["active"])
     if "role" in data:
-        _account_call(accounts.set_role, name, data["role"])
+        accounts.set_role(name, data["role"])
     if "password" in data:
-        _account_call(accounts.set_password, name, data["password"])
+        accounts.set_password(name, data["password"])
     user = accounts.by_name(name)
     if user is None:
         raise NotFound(f"no account called {name!r}")
@@ -203,7 +197,7 @@ def put_street():
     """Create or rename a street (admins)."""
     require_admin()
     data = load(PlaceSchema())
-    _account_call(services().directory.put_street, data["id"], data["name"])
+    services().directory.put_street(data["id"], data["name"])
     return jsonify(ok=True), 201
 
 
@@ -212,7 +206,7 @@ def put_community():
     """Create or update a community; ``parent`` is its street (admins)."""
     require_admin()
     data = load(PlaceSchema())
-    _account_call(services().directory.put_community, data["id"], data["name"], data["parent"])
+    services().directory.put_community(data["id"], data["name"], data["parent"])
     return jsonify(ok=True), 201
 
 
@@ -222,7 +216,7 @@ def put_grid():
     or moved grid gets the live notices of its community and everyone."""
     user = require_admin()
     data = load(PlaceSchema())
-    before = _account_call(services().directory.put_grid, data["id"], data["name"], data["parent"])
+    before = services().directory.put_grid(data["id"], data["name"], data["parent"])
     written = grid_placed(data["id"], data["parent"], before, user, g.get("device"))
     return jsonify(ok=True, notices=sorted(doc["_id"] for doc in written)), 201
 
@@ -232,7 +226,7 @@ def assignments():
     """Give or take away a grid (workers) or community (supervisors, hub)."""
     require_admin()
     data = load(AssignmentSchema())
-    _account_call(services().directory.assign, data["user"], grid=data["grid"],
+    services().directory.assign(data["user"], grid=data["grid"],
                   community=data["community"], remove=request.method == "DELETE")
     return jsonify(ok=True)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from server.version import __version__
+from sync.errors import GridvisitError
 
 
 def data_dir_option(func):
@@ -28,7 +29,18 @@ def app_for(data_dir):
     return create_app({"DATA_DIR": str(data_dir)})
 
 
-@click.group()
+class Commands(click.Group):
+    """The command group: a gridvisit error ends a command with its reason (exit 1)."""
+
+    def invoke(self, ctx):
+        """Run the command; its reason, not a traceback, when it raises a gridvisit error."""
+        try:
+            return super().invoke(ctx)
+        except GridvisitError as err:
+            raise click.ClickException(err.reason) from None
+
+
+@click.group(cls=Commands)
 @click.version_option(version=__version__, prog_name="gridvisit")
 def main():
     """gridvisit: offline-first door-knock visits, synced like CouchDB."""

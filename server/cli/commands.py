@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sync.errors import SyncError
+from sync.errors import GridvisitError
 
 from server.accounts.users import ROLES, AccountError
 from server.cli.base import app_for, data_dir_option, main
@@ -78,10 +78,7 @@ def create_user(name, role, data_dir):
     """Create an account; the password is read from stdin or a prompt."""
     app = app_for(data_dir)
     password = _read_password(f"Password for {name}")
-    try:
-        services(app).accounts.create(name, password, role)
-    except AccountError as err:
-        raise click.ClickException(str(err))
+    services(app).accounts.create(name, password, role)
     click.echo(f"created {role} {name}")
 
 
@@ -92,10 +89,7 @@ def set_password(name, data_dir):
     """Change an account's password (read from stdin or a prompt)."""
     app = app_for(data_dir)
     password = _read_password(f"New password for {name}")
-    try:
-        services(app).accounts.set_password(name, password)
-    except AccountError as err:
-        raise click.ClickException(str(err))
+    services(app).accounts.set_password(name, password)
     click.echo(f"password changed for {name}")
 
 
@@ -104,12 +98,7 @@ def set_password(name, data_dir):
 @data_dir_option
 def create_db(name, data_dir):
     """Create a database in the store."""
-    from sync.errors import SyncError
-    app = app_for(data_dir)
-    try:
-        services(app).store.create(name)
-    except SyncError as err:
-        raise click.ClickException(err.reason)
+    services(app_for(data_dir)).store.create(name)
     click.echo(f"created database {name}")
 
 
@@ -127,11 +116,7 @@ def _assign(name, grid, community, data_dir, remove):
     if (grid is None) == (community is None):
         raise click.UsageError("give exactly one of --grid or --community")
     app = app_for(data_dir)
-    try:
-        services(app).directory.assign(name, grid=grid, community=community,
-                                                     remove=remove)
-    except AccountError as err:
-        raise _fail(err)
+    services(app).directory.assign(name, grid=grid, community=community, remove=remove)
     what = f"grid {grid}" if grid is not None else f"community {community}"
     click.echo(f"{name}: {'removed from' if remove else 'assigned to'} {what}")
 
@@ -156,10 +141,7 @@ def unassign(name, grid, community, data_dir):
 
 def _set_active(name, data_dir, active):
     app = app_for(data_dir)
-    try:
-        services(app).accounts.set_active(name, active)
-    except AccountError as err:
-        raise _fail(err)
+    services(app).accounts.set_active(name, active)
     click.echo(f"{name}: {'activated' if active else 'deactivated (cannot sign in or sync)'}")
 
 
@@ -267,7 +249,7 @@ def import_roster(roster_csv, passwords_out, data_dir):
                f"already in place {report.already}")
     try:
         copies = _notices_for_new_grids(app, report.new_grids)
-    except SyncError as err:
+    except GridvisitError as err:
         raise _fail(f"notices: 网格已导入，但未能补发通知 / the grids are imported, but their "
                     f"notices could not be copied: {err}")
     if copies:
@@ -295,7 +277,7 @@ def seed_demo(data_dir):
     app = app_for(data_dir)
     try:
         seeded = demo.seed(app)
-    except (AccountError, RuntimeError) as err:
+    except RuntimeError as err:
         raise _fail(err)
     click.echo(f"demo: {demo.COMMUNITY[1]} ({demo.COMMUNITY[0]}), grids "
                f"{', '.join(g for g, _n, _l in demo.GRIDS)}; documents written {seeded.written}, "

@@ -24,12 +24,12 @@ def _stop_on_sigterm():
 @data_dir_option
 def resolve_conflicts(dbname, data_dir):
     """Merge every conflicted household and request (e.g. after replicating in)."""
-    from sync.errors import SyncError
+    from sync.errors import GridvisitError
     app = app_for(data_dir)
     name = dbname or app.config["FIELD_DB"]
     try:
         db = services(app).store.get(name)
-    except SyncError as err:
+    except GridvisitError as err:
         raise click.ClickException(f"{name}: {err.reason}")
     with click.progressbar(length=1, label=f"解决冲突 / resolving {name}",
                            show_pos=True, show_eta=True) as bar:
@@ -64,14 +64,14 @@ def _progress_printer():
 @data_dir_option
 def replicate(source, target, continuous, filters, create_target, data_dir):
     """Replicate SOURCE to TARGET: each a URL or a local database name."""
-    from sync.errors import SyncError
+    from sync.errors import GridvisitError
     from server.jobs import nightly
     app = app_for(data_dir)
     _stop_on_sigterm()
     try:
         stats = nightly.run(app, "replicate", source, target, filters, continuous,
                             _progress_printer(), create_target)
-    except SyncError as err:
+    except GridvisitError as err:
         click.echo("", err=True)
         raise click.ClickException(f"复制失败 / replication failed: {err.reason}")
     except KeyboardInterrupt:

@@ -22,10 +22,7 @@ from pathlib import Path
 from flask import (Blueprint, redirect, render_template, request, send_from_directory, session,
                    url_for)
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
-
-from sync.errors import SyncError, Unauthorized
+from flask_wtf.csrf import CSRFProtect
 
 from . import i18n
 from .common import fmt_duration, fmt_time, make_index, safe_next
@@ -83,24 +80,6 @@ def home():
     return redirect(url_for("console.dashboard.dashboard"))
 
 
-def _error_page(err):
-    if isinstance(err, CSRFError):
-        status, message = 400, i18n.t("error.csrf")
-    elif isinstance(err, Unauthorized):
-        return redirect(url_for("console.login.login"))
-    elif isinstance(err, SyncError):
-        status, message = err.status, err.reason
-        if status == 404:
-            message = i18n.t("error.not_found")
-    elif isinstance(err, HTTPException):
-        status, message = err.code or 500, err.description
-    else:
-        from flask import current_app
-        current_app.logger.exception("console error: %s", err)
-        status, message = 500, "internal server error; see the server log"
-    return render_template("console/error.html", status=status, message=message), status
-
-
 def init_app(app):
     """Install the console on ``app``: CSRF, the derived index, the pages."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)    # checked in _guard only
@@ -111,9 +90,6 @@ def init_app(app):
                                  fmt_time=fmt_time, fmt_duration=fmt_duration)
     app.register_blueprint(bp)
 
-
-for _err in (SyncError, HTTPException, Exception):
-    bp.register_error_handler(_err, _error_page)
 
 # The pages, one blueprint per module (registered once, at import).
 from . import (admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402

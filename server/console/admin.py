@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from sync.errors import BadRequest, Forbidden, NotFound
 
-from server.accounts.users import AccountError
 from server.accounts.notice_fanout import grid_placed
 from .common import audit, scope
 from .forms import ActionForm, AssignForm, PasswordForm, PlaceForm, UserForm
@@ -32,12 +31,6 @@ def _admin():
 def _errors(form):
     return "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in form.errors.items())
 
-
-def _account_call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except AccountError as err:
-        raise BadRequest(str(err))
 
 
 @bp.get("/admin/users")
@@ -62,8 +55,8 @@ def create_user():
     form = UserForm()
     if not form.validate():
         raise BadRequest(_errors(form))
-    _account_call(services().accounts.create, form.name.data, form.password.data, form.role.data,
-                  form.display_name.data or "")
+    services().accounts.create(form.name.data, form.password.data, form.role.data,
+                                  form.display_name.data or "")
     audit("user.create", form.name.data, role=form.role.data)
     flash(t("users.created"), "ok")
     return redirect(url_for(".users"))
@@ -84,7 +77,7 @@ def reset_password(name):
     form = PasswordForm()
     if not form.validate():
         raise BadRequest(_errors(form))
-    _account_call(services().accounts.set_password, name, form.password.data)
+    services().accounts.set_password(name, form.password.data)
     audit("user.reset_password", name)
     flash(t("users.password_set"), "ok")
     return redirect(url_for(".users"))
@@ -130,12 +123,11 @@ def put_place():
         raise BadRequest(_errors(form))
     directory, kind = services().directory, form.kind.data
     if kind == "street":
-        _account_call(directory.put_street, form.id.data, form.name.data)
+        directory.put_street(form.id.data, form.name.data)
     elif kind == "community":
-        _account_call(directory.put_community, form.id.data, form.name.data, form.parent.data)
+        directory.put_community(form.id.data, form.name.data, form.parent.data)
     else:
-        before = _account_call(directory.put_grid, form.id.data, form.name.data,
-                               form.parent.data)
+        before = directory.put_grid(form.id.data, form.name.data, form.parent.data)
     audit(f"{kind}.put", form.id.data, name=form.name.data, parent=form.parent.data)
     if kind == "grid":
         grid_placed(form.id.data, form.parent.data, before, current_user, device())
@@ -151,7 +143,7 @@ def assignment():
     if not form.validate():
         raise BadRequest(_errors(form))
     remove = form.remove.data == "1"
-    _account_call(services().directory.assign, form.user.data, remove=remove,
+    services().directory.assign(form.user.data, remove=remove,
                   **{form.kind.data: form.place.data})
     audit("assignment.remove" if remove else "assignment.add", form.user.data,
           **{form.kind.data: form.place.data})

@@ -15,7 +15,7 @@ import time
 import traceback
 import urllib.parse
 
-from sync.errors import NotFound, SyncError
+from sync.errors import NotFound, GridvisitError
 from sync.remote import RemoteDatabase, safe_url
 from sync.replicator import Replication
 
@@ -58,7 +58,7 @@ def run(app, job, source, target, filters=(), continuous=False, progress=None,
         create_target=False):
     """Run one replication and record it; returns the statistics.
 
-    :raises SyncError: when the run fails (it is recorded as failed first).
+    :raises GridvisitError: when the run fails (it is recorded as failed first).
     """
     runs = services(app).runs
     src, src_label = open_endpoint(app, source)
@@ -72,7 +72,7 @@ def run(app, job, source, target, filters=(), continuous=False, progress=None,
         runs.finish(run_id, replication.stats, error="interrupted / 已中断",
                     status="interrupted")
         raise
-    except SyncError as err:
+    except GridvisitError as err:
         runs.finish(run_id, replication.stats, error=err.reason)
         raise
     except Exception as err:                      # a bug: record it, then surface it
@@ -105,7 +105,7 @@ def run_nightly(app, echo=print):
             echo(f"{name}: {stats['docs_written']} written, "
                  f"{stats['doc_write_failures']} failed")
             ok = ok and not stats["doc_write_failures"]
-        except SyncError as err:
+        except GridvisitError as err:
             echo(f"{name}: FAILED: {err.reason}")
             ok = False
     return ok
