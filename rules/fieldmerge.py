@@ -30,12 +30,10 @@ import json
 from rules import ids
 from sync import revtree
 from rules.hlc import format_hlc, parse_hlc
+from rules.vocabulary import SEVERITY, lifecycle
 
 META = {"_id", "_rev", "_revisions", "_deleted", "_conflicts", "_attachments", "stamps",
         "type", "schema", "grid", "updated_at", "updated_by", "device"}
-SEVERITY = {"green": 0, "yellow": 1, "red": 2}
-LIFECYCLE = ["open", "assigned", "in_progress", "resolved", "closed"]
-REFERRAL_LIFECYCLE = ["referred", "accepted", "seen", "closed"]
 MISSING = object()
 MERGE_DEVICE = "merge"
 
@@ -196,13 +194,8 @@ def _colour(leaves, result, decisions, stamps):
     return True
 
 
-def lifecycle_of(kind):
-    """The statuses a request of ``kind`` moves through, in order."""
-    return REFERRAL_LIFECYCLE if kind == "referral" else LIFECYCLE
-
-
 def _lifecycle(leaves, result, decisions, stamps):
-    order = lifecycle_of(result.get("kind"))
+    order = lifecycle(result.get("kind"))
     statuses = [body.get("status") for _rev, body in leaves if body.get("status") in order]
     if statuses:
         result["status"] = max(statuses, key=order.index)

@@ -36,13 +36,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sync.errors import BadRequest, Conflict, NotFound
+from rules.vocabulary import SEVERITY
 
 RULES_ID = "rules:warning"
 SHIPPED = Path(__file__).resolve().parent / "data" / "rules.json"
 # Fixed, so that every server seeding the shipped set writes the same revision.
 SHIPPED_AT = "2026-11-01T00:00:00Z"
 
-SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 OPERATORS = ("<", "<=", ">", ">=", "==", "!=", "in", "contains")
 # What each kind of test may read (the rules schema checks rule sets against it).
 OPERANDS = {

@@ -22,7 +22,8 @@ APP_DIR = ROOT / "fieldapp"
 VENDOR_DIR = ROOT / "node_modules" / "pouchdb" / "dist"
 # PouchDB's browser build and its IndexedDB adapter (purge needs it).
 VENDOR = ("pouchdb.min.js", "pouchdb.indexeddb.min.js")
-SERVED = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+SERVED = {".html": "text/html", ".js": "text/javascript", ".json": "application/json",
+          ".css": "text/css",
           ".png": "image/png", ".svg": "image/svg+xml",
           ".webmanifest": "application/manifest+json"}
 NO_CACHE = "no-cache"            # revalidate; offline copies live in the service worker

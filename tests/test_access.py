@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from rules import warning_rules as rules
-from rules import ids
+from rules import warning_rules as rules, ids
 from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_field_app
 from server.services import services

@@ -7,8 +7,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import Store
-from rules import ids
-from rules import fieldmerge as merging
+from rules import ids, fieldmerge as merging
 from rules.hlc import Clock
 from rules.stamps import stamp_edit
 from tests import fielddocs as fd

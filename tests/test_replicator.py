@@ -13,8 +13,7 @@ import time
 import pytest
 
 from sync import Store
-from rules import ids
-from rules import fieldmerge as merge
+from rules import ids, fieldmerge as merge
 from sync.checkpoint import HISTORY, replication_id
 from sync.errors import BadRequest, NotFound
 from sync.remote import RemoteDatabase

@@ -15,10 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules.schemas import ValidationFailed
-from rules.schemas import doc_type
-from rules.schemas import grid_of
-from rules.schemas import validate
+from rules.schemas import ValidationFailed, doc_type, grid_of, validate
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "schema_cases.json")
                      .read_text(encoding="utf-8"))

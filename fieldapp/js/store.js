@@ -4,7 +4,8 @@
 // whole document. Only the worker's grids are indexed, and the early-warning
 // rule set (rules:warning, shared by every account).
 
-import { RuleError, SEVERITY, evaluate } from './rules/warnings.js';
+import { SEVERITY } from './rules/vocabulary.js';
+import { RuleError, evaluate } from './rules/warnings.js';
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
 import { parseId } from './rules/validate.js';
 

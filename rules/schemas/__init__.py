@@ -19,12 +19,10 @@ from marshmallow import ValidationError
 from sync.errors import Forbidden
 
 from rules import ids
-from rules.schemas.common import Context
-from rules.schemas.common import using
+from rules.schemas.common import Context, using
 from rules.schemas.grid import GridSchema
 from rules.schemas.household import HouseholdSchema
-from rules.schemas.messages import error
-from rules.schemas.messages import flatten
+from rules.schemas.messages import error, flatten
 from rules.schemas.notice import NoticeSchema
 from rules.schemas.receipt import ReceiptSchema
 from rules.schemas.request import RequestSchema

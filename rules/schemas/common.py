@@ -22,13 +22,13 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 
 from rules.ids import parse as parse_id
 from rules.schemas.messages import Problem
+from rules.vocabulary import COLOURS
 
 CLOCK_SKEW = timedelta(minutes=10)
 DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
                       r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})")
 DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 HLC = re.compile(r"[0-9]{13}-[0-9]{4}")
-COLOURS = ("green", "yellow", "red")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """grid:{grid} — reference data: the grid's name, community and street."""
 
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import Text
+from rules.schemas.common import DocumentSchema, Text
 
 
 class GridSchema(DocumentSchema):

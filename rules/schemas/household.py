@@ -4,21 +4,11 @@ import re
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import COLOURS
-from rules.schemas.common import Choice
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import ListOf
-from rules.schemas.common import Number
-from rules.schemas.common import Obj
-from rules.schemas.common import Stamps
-from rules.schemas.common import Strict
-from rules.schemas.common import Text
-from rules.schemas.common import colour_reason_problems
-from rules.schemas.common import current
+from rules.schemas.common import (COLOURS, Choice, DocumentSchema, ListOf, Number, Obj, Stamps,
+                                  Strict, Text, colour_reason_problems, current)
+from rules.vocabulary import GENDERS, TAGS
 
 PHONE = re.compile(r"[0-9 +-]+")
-GENDERS = ("male", "female", "other")
-TAGS = ("over65", "elderly_alone", "chronic", "pregnant", "disabled", "immunocompromised")
 
 
 def _this_year():

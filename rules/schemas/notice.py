@@ -2,17 +2,9 @@
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import Choice
-from rules.schemas.common import DateTime
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import Obj
-from rules.schemas.common import Strict
-from rules.schemas.common import Text
-from rules.schemas.common import current
+from rules.schemas.common import Choice, DateTime, DocumentSchema, Obj, Strict, Text, current
 from rules.schemas.messages import Problem
-
-PRIORITIES = ("normal", "important", "urgent")
-AUDIENCES = ("grid", "community", "everyone")
+from rules.vocabulary import AUDIENCES, NOTICE_PRIORITIES as PRIORITIES
 
 
 class AudienceSchema(Strict):

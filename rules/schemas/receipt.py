@@ -1,9 +1,6 @@
 """receipt:{grid}:{uuid} — a worker has read a notice (已读回执)."""
 
-from rules.schemas.common import DateTime
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import Text
-from rules.schemas.common import same_grid_id
+from rules.schemas.common import DateTime, DocumentSchema, Text, same_grid_id
 
 
 class ReceiptSchema(DocumentSchema):

@@ -2,23 +2,13 @@
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import Choice
-from rules.schemas.common import DateTime
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import Stamps
-from rules.schemas.common import Text
-from rules.schemas.common import Value
-from rules.schemas.common import same_grid_id
+from rules.schemas.common import (Choice, DateTime, DocumentSchema, Stamps, Text, Value,
+                                  same_grid_id)
 from rules.schemas.messages import Problem
-from rules.schemas.visit import NEED_KINDS
-from rules.schemas.visit import REFERRAL_TARGETS
-from rules.schemas.visit import URGENCIES
+from rules.schemas.visit import NEED_KINDS, REFERRAL_TARGETS, URGENCIES
+from rules.vocabulary import REFERRAL_STATUSES, SATISFACTION, SLAS
+from rules.vocabulary import REQUEST_KINDS as KINDS, REQUEST_STATUSES as STATUSES
 
-KINDS = (*NEED_KINDS, "complaint")
-SLAS = ("onsite_5m", "fix_20m", "plan_2d")
-STATUSES = ("open", "assigned", "in_progress", "resolved", "closed")
-REFERRAL_STATUSES = ("referred", "accepted", "seen", "closed")
-SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 REFERRAL_ONLY = ("target", "target_name")
 WITH_SATISFACTION = ("satisfaction_comment", "satisfaction_at")
 

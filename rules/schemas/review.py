@@ -2,15 +2,9 @@
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import Choice
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import DateTime
-from rules.schemas.common import Text
-from rules.schemas.common import current
-from rules.schemas.common import fail
+from rules.schemas.common import Choice, DocumentSchema, DateTime, Text, current, fail
 from rules.schemas.messages import Problem
-
-STATES = ("pending", "approved", "needs_fix", "rejected")
+from rules.vocabulary import REVIEW_STATES as STATES
 
 
 def _is_reviewed_visit(value):

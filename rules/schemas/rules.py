@@ -8,15 +8,8 @@ before it replicates to every tablet.
 from marshmallow import ValidationError
 
 from rules.warning_rules import OPERANDS, OPERATORS
-from rules.schemas.common import COLOURS
-from rules.schemas.common import Choice
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import ListOf
-from rules.schemas.common import Number
-from rules.schemas.common import Obj
-from rules.schemas.common import Strict
-from rules.schemas.common import Text
-from rules.schemas.common import Value
+from rules.schemas.common import (COLOURS, Choice, DocumentSchema, ListOf, Number, Obj, Strict,
+                                  Text, Value)
 from rules.schemas.messages import Problem
 from rules.schemas.visit import REFERRAL_TARGETS
 

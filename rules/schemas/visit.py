@@ -5,34 +5,14 @@ import binascii
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import COLOURS
-from rules.schemas.common import Bool
-from rules.schemas.common import Choice
-from rules.schemas.common import Date
-from rules.schemas.common import DateTime
-from rules.schemas.common import DocumentSchema
-from rules.schemas.common import ListOf
-from rules.schemas.common import Number
-from rules.schemas.common import Obj
-from rules.schemas.common import Strict
-from rules.schemas.common import Text
-from rules.schemas.common import Value
-from rules.schemas.common import colour_reason_problems
-from rules.schemas.common import current
-from rules.schemas.common import fail
-from rules.schemas.common import same_grid_id
+from rules.schemas.common import (COLOURS, Bool, Choice, Date, DateTime, DocumentSchema, ListOf,
+                                  Number, Obj, Strict, Text, Value, colour_reason_problems,
+                                  current, fail, same_grid_id)
 from rules.schemas.messages import Problem
+from rules.vocabulary import (ANTIGEN, DECISIONS, NEED_KINDS, OUTCOMES, PHOTO_TYPES,
+                              REFERRAL_TARGETS, SYMPTOMS, URGENCIES)
+from rules.vocabulary import VISIT_STATUSES as STATUSES
 
-OUTCOMES = ("met", "not_home", "refused", "moved")
-SYMPTOMS = ("fever", "cough", "sore_throat", "short_breath", "fatigue", "diarrhea", "other")
-ANTIGEN = ("negative", "positive", "not_tested")
-NEED_KINDS = ("medicine", "groceries", "doctor", "referral", "repair", "psychological",
-              "other")
-URGENCIES = ("low", "normal", "high", "urgent")
-STATUSES = ("draft", "submitted")
-REFERRAL_TARGETS = ("family_doctor", "community_health_centre", "hospital")
-DECISIONS = ("accepted", "overridden")
-PHOTO_TYPES = ("image/jpeg", "image/png")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 

@@ -23,8 +23,7 @@ from flask import current_app, g
 from rules import ids
 from sync.errors import Forbidden, NotFound
 
-from rules.schemas import ValidationFailed
-from rules.schemas import validate
+from rules.schemas import ValidationFailed, validate
 from server.access.seqs import FilteredFeed
 from server.services import services
 

@@ -26,8 +26,7 @@ from flask import current_app, has_request_context, request
 from sync.errors import Forbidden, NotFound
 
 from server.access.view import view_for
-from rules.schemas import ValidationFailed
-from rules.schemas import validate
+from rules.schemas import ValidationFailed, validate
 from server.services import services
 
 PREFIX = "notice:"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from rules.vocabulary import ROLES
 from sync.errors import BadRequest
 
-ROLES = ("admin", "supervisor", "worker", "hub")
 NAME_MAX = 64
 PASSWORD_MIN = 8
 VERIFIED_TTL = 300

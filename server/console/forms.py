@@ -7,9 +7,7 @@ from wtforms import (HiddenField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from server.accounts.users import PASSWORD_MIN, ROLES
-from rules.schemas.request import REFERRAL_STATUSES
-from rules.schemas.request import SATISFACTION
-from rules.schemas.request import STATUSES
+from rules.schemas.request import REFERRAL_STATUSES, SATISFACTION, STATUSES
 from rules.schemas.notice import PRIORITIES
 from rules.schemas.review import STATES
 

@@ -12,17 +12,12 @@ import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, time as dtime, timedelta
 
-from rules.schemas.request import KINDS
-from rules.schemas.request import REFERRAL_STATUSES
+from rules.schemas.request import KINDS, REFERRAL_STATUSES
 from .common import grid_clause
 from .times import epoch, parse_day
+from rules.vocabulary import COLOURS, OPEN_STATUSES, OUTCOMES, REVIEW_STATES
+from rules.vocabulary import CLOSED_STATUSES as DONE_STATUSES, REQUEST_STATUSES as LIFECYCLE
 
-COLOURS = ("green", "yellow", "red")
-OUTCOMES = ("met", "not_home", "refused", "moved")
-REVIEW_STATES = ("pending", "approved", "needs_fix", "rejected")
-OPEN_STATUSES = ("open", "assigned", "in_progress", "referred", "accepted", "seen")
-DONE_STATUSES = ("resolved", "closed")
-LIFECYCLE = ("open", "assigned", "in_progress", "resolved", "closed")
 # A referral (转诊) moves referred → accepted → seen → closed; its clock stops
 # when the doctor or hospital accepts it.
 REFERRAL_LIFECYCLE = REFERRAL_STATUSES

@@ -20,8 +20,7 @@ from sync.errors import BadRequest
 
 from . import queries, writes
 from .common import Pager, audit, check_doc, grids_in_scope, index, narrowed, safe_next
-from rules.schemas.request import KINDS
-from rules.schemas.request import SATISFACTION
+from rules.schemas.request import KINDS, SATISFACTION
 from .forms import RequestStatusForm
 from .i18n import t
 

@@ -21,8 +21,7 @@ from sync.errors import Conflict, Forbidden
 
 from rules.warning_rules import RULES_ID, RuleError, evaluate
 from rules.warning_rules import current_rules as rules_in_force
-from rules.schemas import ValidationFailed
-from rules.schemas import validate
+from rules.schemas import ValidationFailed, validate
 from .common import audit, field_db, now_iso
 from .forms import RulesForm
 from .i18n import label, lang, t

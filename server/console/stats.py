@@ -12,6 +12,7 @@ visits or 1,000,000.
 import time
 from datetime import datetime, timezone
 
+from rules.vocabulary import COLOURS
 from rules.warning_rules import SEVERITY, colours_needed, evaluate, household_rules
 from rules.schemas.request import SATISFACTION
 from .common import grid_clause
@@ -37,7 +38,7 @@ def colour_counts(conn, grids):
     where = grid_clause("grid", grids, args)
     counts = dict(conn.execute(f"SELECT colour, COUNT(*) FROM households WHERE {where} "
                                "GROUP BY colour", args).fetchall())
-    return {colour: counts.get(colour, 0) for colour in ("green", "yellow", "red")}
+    return {colour: counts.get(colour, 0) for colour in COLOURS}
 
 
 def colour_trend(conn, grids, tz, days=30, now=None):
@@ -51,7 +52,7 @@ def colour_trend(conn, grids, tz, days=30, now=None):
             f"{where} GROUP BY day, colour", args):
         found[day, colour] = n
     return dates, {colour: [found.get((d, colour), 0) for d in dates]
-                   for colour in ("green", "yellow", "red")}
+                   for colour in COLOURS}
 
 
 def per_worker(conn, grids, tz, days=14, now=None):

@@ -1,8 +1,9 @@
-// Early-warning rules on the tablet: the twin of server/rules.py.
+// Early-warning rules on the tablet: the twin of rules/warning_rules.py.
 // Both pass tests/vectors/rule_cases.json; see the Python module for the
-// rule language. No dependencies, so it runs offline in the browser.
+// rule language. Nothing but the vocabulary, so it runs offline in the browser.
 
-export const SEVERITY = { green: 0, yellow: 1, red: 2 };
+import { SEVERITY } from './vocabulary.js';
+
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '!=', 'in', 'contains'];
 // What each kind of test may read (the rules schema checks rule sets against it).
 export const OPERANDS = {

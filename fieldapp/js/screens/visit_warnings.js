@@ -8,7 +8,8 @@
 // (its reading was corrected) or is overridden, so a typo leaves no trace.
 
 import { both, currentLang, t, v } from '../i18n.js';
-import { RuleError, SEVERITY, evaluate } from '../rules/warnings.js';
+import { SEVERITY } from '../rules/vocabulary.js';
+import { RuleError, evaluate } from '../rules/warnings.js';
 import { index, visitState } from '../store.js';
 import { $, $$, badge, chosen, esc } from '../ui.js';
 

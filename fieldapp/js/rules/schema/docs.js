@@ -7,29 +7,20 @@ import {
   isBlank, isObject, push,
 } from './fields.js';
 import { condition } from './rules.js';
+import {
+  ANTIGEN, AUDIENCES, COLOURS, DECISIONS, GENDERS, NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES,
+  PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS, REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES,
+  SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES, VISIT_STATUSES, lifecycle,
+} from '../vocabulary.js';
 
-export const COLOURS = ['green', 'yellow', 'red'];
-export const GENDERS = ['male', 'female', 'other'];
-export const TAGS = ['over65', 'elderly_alone', 'chronic', 'pregnant', 'disabled', 'immunocompromised'];
-export const OUTCOMES = ['met', 'not_home', 'refused', 'moved'];
-export const SYMPTOMS = ['fever', 'cough', 'sore_throat', 'short_breath', 'fatigue', 'diarrhea', 'other'];
-export const ANTIGEN = ['negative', 'positive', 'not_tested'];
-export const NEED_KINDS = ['medicine', 'groceries', 'doctor', 'referral', 'repair', 'psychological', 'other'];
-export const URGENCIES = ['low', 'normal', 'high', 'urgent'];
-export const VISIT_STATUSES = ['draft', 'submitted'];
-export const REQUEST_KINDS = [...NEED_KINDS, 'complaint'];
-export const SLAS = ['onsite_5m', 'fix_20m', 'plan_2d'];
-export const REQUEST_STATUSES = ['open', 'assigned', 'in_progress', 'resolved', 'closed'];
-export const REFERRAL_STATUSES = ['referred', 'accepted', 'seen', 'closed'];
-export const REFERRAL_TARGETS = ['family_doctor', 'community_health_centre', 'hospital'];
-export const DECISIONS = ['accepted', 'overridden'];
-export const SATISFACTION = ['satisfied', 'basically_satisfied', 'dissatisfied'];
-export const NOTICE_PRIORITIES = ['normal', 'important', 'urgent'];
-export const AUDIENCES = ['grid', 'community', 'everyone'];
+// The vocabulary's words, where the screens have always found them.
+export {
+  ANTIGEN, AUDIENCES, COLOURS, DECISIONS, GENDERS, NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES,
+  PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS, REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES,
+  SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES, VISIT_STATUSES,
+};
 /** The statuses a request of kind moves through, in order. */
-export const statusesFor = (kind) => (kind === 'referral' ? REFERRAL_STATUSES : REQUEST_STATUSES);
-export const REVIEW_STATES = ['pending', 'approved', 'needs_fix', 'rejected'];
-export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
+export const statusesFor = lifecycle;
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 const PHONE = /^[0-9 +-]+$/;
 const SEGMENT = '[A-Za-z0-9_-]{1,64}';
