@@ -20,7 +20,7 @@ Non-admins use only the field database.
 
 from flask import current_app, g
 
-from rules import ids
+from rules import ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
@@ -51,7 +51,7 @@ class Policy:
     def __init__(self, user, grids, field=True):
         self.user = user
         # None: every grid (admins); others also see the shared partition.
-        self.grids = None if grids is None else frozenset(grids) | {ids.SHARED}
+        self.grids = scope.with_shared(grids)
         self.field = field                   # False: an admin's other database
 
     @property
@@ -60,10 +60,8 @@ class Policy:
         return self.grids is not None
 
     def can_read(self, doc_id):
-        """Whether the user may see document ``doc_id``."""
-        if self.grids is None:
-            return True
-        return isinstance(doc_id, str) and ids.grid_of(doc_id) in self.grids
+        """Whether the user may see document ``doc_id`` (see :func:`rules.scope.visible`)."""
+        return scope.visible(self.grids, doc_id)
 
     def check_write(self, doc, current, new_edits=True):
         """Refuse a write by raising :class:`Forbidden`.

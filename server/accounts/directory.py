@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 
+from rules import scope
 from server.accounts.users import AccountError
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -179,6 +180,12 @@ class Directory:
                     "SELECT g.id FROM grids g JOIN user_communities uc "
                     "ON uc.community = g.community WHERE uc.user_id = ?", (user.id,)).fetchall()
         return frozenset(row[0] for row in rows)
+
+    def workers_overseen(self, user):
+        """The workers ``user`` oversees: those holding a grid ``user`` sees (all, for admins)."""
+        grids = self.grids_of(user)
+        return [account for account in self.accounts.list()
+                if account.role == "worker" and scope.oversees(grids, self.grids_of(account))]
 
     def communities_of(self, user):
         """The community ids of a supervisor or hub account (empty otherwise)."""

@@ -122,10 +122,8 @@ def _scope_user_ids(user):
     if user.is_admin:
         return None
     if user.role == "supervisor":
-        grids = services().directory.grids_of(user)
-        ids = {u.id for u in services().accounts.list()
-               if u.role == "worker" and (services().directory.grids_of(u) & grids)}
-        return sorted(ids | {user.id})
+        overseen = {worker.id for worker in services().directory.workers_overseen(user)}
+        return sorted(overseen | {user.id})
     return [user.id]
 
 

@@ -16,6 +16,7 @@ from flask import current_app, g, request, url_for
 from flask_login import current_user
 
 from rules import ids
+from rules.scope import visible
 from sync.errors import NotFound
 
 from .index import ConsoleIndex
@@ -93,9 +94,7 @@ def check_doc(doc_id, kind=None):
     :raises NotFound: for another community's document, or a malformed id.
     """
     parsed = ids.parse(doc_id)
-    grids = scope()
-    if parsed is None or (kind and parsed[0] != kind) \
-            or (grids is not None and parsed[1] not in grids):
+    if parsed is None or not visible(scope(), doc_id, kind):
         raise NotFound("not found, or outside your communities")
     return parsed[1]
 
@@ -107,13 +106,9 @@ def grids_in_scope():
 
 
 def workers_in_scope():
-    """``[(name, display name)]`` of workers holding a grid in the scope."""
-    grids, directory = scope(), services().directory
-    found = []
-    for user in services().accounts.list():
-        if user.role == "worker" and (grids is None or directory.grids_of(user) & grids):
-            found.append((user.name, user.display_name or user.name))
-    return found
+    """``[(name, display name)]`` of the workers the signed-in user oversees."""
+    return [(user.name, user.display_name or user.name)
+            for user in services().directory.workers_overseen(current_user)]
 
 
 def display_names():
