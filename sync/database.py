@@ -371,6 +371,17 @@ class Database:
         """Block until the update seq passes ``since_seq`` or ``timeout`` ends."""
         return self._watcher.wait(since_seq, timeout)
 
+    def wait_for_changes(self, since, seconds):
+        """Whether a change after the client's ``since`` came within ``seconds``."""
+        return self.wait_for_change(self.decode_since(since), seconds)
+
+    def endpoint_id(self):
+        """What names this database in replication ids: ``local:`` and its uuid."""
+        return f"local:{self.uuid}"
+
+    def ensure_full_commit(self):
+        """Every write is durable when its transaction commits: nothing to do."""
+
     def decode_since(self, since):
         """The integer position of a client's ``since`` value."""
         return changes.decode_seq(since, self.epoch, self.update_seq())

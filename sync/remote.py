@@ -112,6 +112,10 @@ class RemoteDatabase:
         except (httpx.HTTPError, ValueError):
             return root
 
+    def endpoint_id(self):
+        """What names this database in replication ids: its server's uuid and name."""
+        return f"{self.server_uuid()}{self.url.rsplit('/', 1)[-1]}"
+
     def changes(self, since=0, limit=None, style="all_docs", doc_ids=None, feed="normal",
                 timeout=None, **_ignored):
         """One page of ``_changes`` (normal, or longpoll to wait for one)."""

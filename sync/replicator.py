@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from .checkpoint import Checkpointer, replication_id
+from .peer import Peer
 from .errors import BadRequest, PayloadTooLarge, TransportError
 
 
@@ -28,17 +29,10 @@ class DocFilter(Protocol):
         """Whether the document ``doc_id`` is copied."""
 
 
-def endpoint_id(db):
-    """What names a database in replication ids: its server's uuid and name."""
-    if hasattr(db, "server_uuid"):
-        return f"{db.server_uuid()}{db.url.rsplit('/', 1)[-1]}"
-    return f"local:{db.uuid}"
-
-
 class Replication:
     """One replication from ``source`` to ``target``."""
 
-    def __init__(self, source, target, doc_filter: DocFilter | None = None, batch_size=500,
+    def __init__(self, source: Peer, target: Peer, doc_filter: DocFilter | None = None, batch_size=500,
                  continuous=False, progress=None, poll_timeout=30):
         self.source, self.target = source, target
         self.filter_specs = doc_filter.spec if doc_filter else []
@@ -83,14 +77,8 @@ class Replication:
         when the source stays away, as a one-shot run does.
         """
         deadline = time.monotonic() + self.poll_timeout
-        local = hasattr(self.source, "wait_for_change")
-        position = self.source.decode_since(since) if local else None
         while not self.stopped.is_set() and time.monotonic() < deadline:
             step = min(1.0, max(0.05, deadline - time.monotonic()))
-            if local:
-                if self.source.wait_for_change(position, step):
-                    return
-                continue
             try:
                 if self.source.wait_for_changes(since, step):
                     return
@@ -121,15 +109,13 @@ class Replication:
 
     def run(self):
         """Replicate until caught up (or, continuous, until stopped); return stats."""
-        rep_id = replication_id(endpoint_id(self.source), endpoint_id(self.target),
+        rep_id = replication_id(self.source.endpoint_id(), self.target.endpoint_id(),
                                 {"filter": self.filter_specs})
         checkpoints = Checkpointer(self.source, self.target, rep_id)
         self.last_seq = checkpoints.start()
         started = time.monotonic()
         self._loop(checkpoints, started)
-        ensure = getattr(self.target, "ensure_full_commit", None)
-        if ensure:
-            ensure()
+        self.target.ensure_full_commit()
         return dict(self.stats, last_seq=self.last_seq, seconds=time.monotonic() - started)
 
     def _loop(self, checkpoints, started):

@@ -30,7 +30,6 @@ import pytest
 from sync import Store
 from sync.checkpoint import replication_id
 from sync.remote import RemoteDatabase
-from sync.replicator import endpoint_id
 from tests import fielddocs
 from tests.peers import (NODE_BIN, ROOT, _wait_http, gridvisit_cli, start_pouchdb_server)
 from server.services import services
@@ -392,7 +391,7 @@ def checkpoint_seq(data_dir, target_url, dbname="field"):
         db = store.get(dbname)
         remote = RemoteDatabase(target_url)
         try:
-            rep_id = replication_id(endpoint_id(db), endpoint_id(remote), {"filter": []})
+            rep_id = replication_id(db.endpoint_id(), remote.endpoint_id(), {"filter": []})
         finally:
             remote.close()
         return {side: doc for side, doc in (

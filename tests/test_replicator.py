@@ -17,7 +17,7 @@ from rules import ids, fieldmerge as merge
 from sync.checkpoint import HISTORY, replication_id
 from sync.errors import BadRequest, NotFound
 from sync.remote import RemoteDatabase
-from sync.replicator import Replication, endpoint_id, replicate
+from sync.replicator import Replication, replicate
 from tests import fielddocs
 from tests.peers import ROOT, _wait_http, free_port
 from tests.replication_support import (canonical, field_corpus, http_tree, load_http,
@@ -74,7 +74,7 @@ def leaf_count(leaves):
 
 
 def rep_doc(source, target, filters=()):
-    rep_id = replication_id(endpoint_id(source), endpoint_id(target),
+    rep_id = replication_id(source.endpoint_id(), target.endpoint_id(),
                             {"filter": sorted(filters)})
     return source.get_local(f"_local/{rep_id}"), target.get_local(f"_local/{rep_id}")
 

@@ -108,9 +108,29 @@ class DatabaseView:
         self.quarantine = quarantine
         self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
 
-    def __getattr__(self, name):
-        # info, revs_limit, instance_start_time... carry no document content.
-        return getattr(self.db, name)
+    # What passes through unfiltered: nothing here carries document content.
+    @property
+    def name(self):
+        """The database's name."""
+        return self.db.name
+
+    @property
+    def instance_start_time(self):
+        """When the database was created (CouchDB's ``instance_start_time``)."""
+        return self.db.instance_start_time
+
+    def revs_limit(self):
+        """How many revisions each path keeps."""
+        return self.db.revs_limit()
+
+    def set_revs_limit(self, limit):
+        """Set the revisions limit (the route lets only admins)."""
+        self.db.set_revs_limit(limit)
+
+    def wait_for_change(self, since_seq, timeout):
+        """Block until the database changes after ``since_seq`` or ``timeout`` ends;
+        the caller then reads the user's own changes."""
+        return self.db.wait_for_change(since_seq, timeout)
 
     def info(self):
         """Database info; counts and seq of the user's grids only."""
