@@ -12,7 +12,7 @@ PORT   ?= 5000
 # its screenshots show Chinese.
 APT_PACKAGES ?= chromium fonts-wqy-microhei
 
-.PHONY: run test bench setup setup-test clean
+.PHONY: run test bench screenshots setup setup-test clean
 
 $(VENV)/.run-deps: requirements.txt setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ run: setup
 
 test: setup-test
 	$(PY) -m pytest -q
+
+# The browser tests, writing their screenshots to docs/screenshots/ (tracked):
+# run on purpose after a change to a screen, then look at them before committing.
+screenshots: setup-test
+	GRIDVISIT_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/browser
 
 bench: setup-test
 	$(PY) bench/sync_bench.py

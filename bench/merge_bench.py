@@ -17,7 +17,7 @@ W2  push 2,000 new household documents from PouchDB (node, memory adapter,
     ``new_edits=false``, as the replicator sends them), without HTTP.
 
 Every document is valid under the server's schemas (built with
-``tests/fielddocs.py`` and stamped with ``sync/stamps.py``).
+``tests/fielddocs.py`` and stamped with ``rules/stamps.py``).
 
 Usage (from the repository root):
 
@@ -54,7 +54,7 @@ from rules.hlc import Clock  # noqa: E402
 from rules.stamps import stamp_edit  # noqa: E402
 from bench import common  # noqa: E402
 from tests import fielddocs as fd  # noqa: E402
-from tests.peers import Peer, _wait_http, free_port, gridvisit_cli  # noqa: E402
+from tests.peers import Peer, wait_http, free_port, gridvisit_cli  # noqa: E402
 
 FIELD = "field"
 PASSWORD = "bench-admin-secret"
@@ -289,7 +289,7 @@ def start_server(data_dir, resolve):
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/couch"
-    _wait_http(base + "/", proc, log)
+    wait_http(base + "/", proc, log)
     peer = Peer("with" if resolve else "without", base, "admin", PASSWORD, proc, log,
                 extra={"data_dir": data_dir, "port": port})
     status, body = peer.request("PUT", FIELD)

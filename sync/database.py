@@ -12,7 +12,7 @@ import time
 import uuid
 
 from . import alldocs, changes, local, reads, resolve, revtree, writes
-from .errors import BadRequest, NotFound, GridvisitError
+from .errors import BadRequest, NotFound, GridvisitError, error_from_row
 from .sqlite import SQLiteFile
 from .selector import matches
 from .watch import ChangeWatcher
@@ -202,7 +202,7 @@ class Database:
         """
         result = self.bulk_docs([doc], new_edits=new_edits)
         if result and "error" in result[0]:
-            raise _error_from_row(result[0])
+            raise error_from_row(result[0])
         if not new_edits:
             return {"ok": True, "id": doc["_id"], "rev": doc["_rev"]}
         return result[0]
@@ -402,14 +402,3 @@ class Database:
         """Delete a ``_local`` document. :raises NotFound, Conflict:."""
         with self.file.write() as conn:
             return local.delete(conn, doc_id, rev)
-
-
-def _error_from_row(row):
-    from . import errors
-    for cls in (errors.Conflict, errors.Forbidden, errors.NotFound,
-                errors.PreconditionFailed, errors.InvalidDocId, errors.Unauthorized):
-        if cls.error == row["error"]:
-            return cls(row["reason"])
-    err = errors.BadRequest(row["reason"])
-    err.error = row["error"]
-    return err

@@ -34,7 +34,7 @@ and ``/api``, a page on the console); the command line prints the reason.
 
 __all__ = ["GridvisitError", "BadRequest", "InvalidRev", "InvalidDocId", "Unauthorized",
            "Forbidden", "NotFound", "Conflict", "FileExists", "PreconditionFailed",
-           "PayloadTooLarge", "UnsupportedMediaType", "TransportError"]
+           "PayloadTooLarge", "UnsupportedMediaType", "TransportError", "error_from_row"]
 
 
 class GridvisitError(Exception):
@@ -133,3 +133,13 @@ class TransportError(GridvisitError):
 
     status = 502
     error = "upstream_error"
+
+
+def error_from_row(row):
+    """The error of a per-document ``{"error", "reason"}`` row (a ``_bulk_docs`` answer)."""
+    for cls in (Conflict, Forbidden, NotFound, PreconditionFailed, InvalidDocId, Unauthorized):
+        if cls.error == row["error"]:
+            return cls(row["reason"])
+    err = BadRequest(row["reason"])
+    err.error = row["error"]
+    return err

@@ -2,6 +2,7 @@
 CSRF token, for ``tests/test_console*.py``."""
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -83,3 +84,28 @@ def browser_for(app, name):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:400]
     browser.fetch_token("/console/dashboard")
     return browser
+
+
+def ago(**delta):
+    """The time ``delta`` ago in Beijing time, as the documents write it."""
+    return (datetime.now(fd.CST) - timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def audit_rows(app, action):
+    """The audit log's rows of ``action``."""
+    return [r for r in services(app).audit.list(action=action)]
+
+
+def notice_docs(app, key=None):
+    """The notice documents in the field database (of notice ``key`` when given)."""
+    rows = field_db(app).all_docs(include_docs=True)["rows"]
+    return [r["doc"] for r in rows if r["id"].startswith("notice:")
+            and (key is None or r["id"].endswith(":" + key))]
+
+
+def publish_notice(browser, audience, **fields):
+    """Publish a cold-wave notice from the console's form."""
+    data = {"title": "寒潮预警", "body": "今晚降温，请逐户提醒独居老人做好保暖。",
+            "priority": "urgent", "audience": audience}
+    data.update(fields)
+    return browser.post("/console/notices", data)

@@ -1,6 +1,6 @@
 """A lived-in demo community for the console's tests and screenshots.
 
-``populate(app)`` seeds the demo community (``server/demo.py``: 史家社区,
+``populate(app)`` seeds the demo community (``server/cli/demo.py``: 史家社区,
 grids g1–g3, wangfang/liqiang/zhangwei/admin) and then adds two weeks of
 recent work, relative to now: visits most days, reviews of the older ones
 (some sent back with a comment), requests on each SLA clock in every state

@@ -87,7 +87,8 @@ class Peer:
                 self.proc.wait()
 
 
-def _wait_http(url, proc, log, timeout=30):
+def wait_http(url, proc, log, timeout=30):
+    """Wait until ``url`` answers; fail with ``log`` if ``proc`` dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -125,7 +126,7 @@ def start_gridvisit(data_dir, username="admin", password="admin-secret", env=Non
              "--port", str(port), "--data-dir", str(data_dir)],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/couch"
-    _wait_http(base + "/", proc, log)
+    wait_http(base + "/", proc, log)
     return Peer("gridvisit", base, username, password, proc, log,
                 extra={"data_dir": data_dir, "port": port})
 
@@ -143,7 +144,7 @@ def start_pouchdb_server(data_dir, in_memory=False):
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=data_dir, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    _wait_http(base + "/", proc, log)
+    wait_http(base + "/", proc, log)
     return Peer("pouchdb-server", base, None, None, proc, log, extra={"port": port})
 
 

@@ -31,7 +31,7 @@ from sync import Store
 from sync.checkpoint import replication_id
 from sync.remote import RemoteDatabase
 from tests import fielddocs
-from tests.peers import (NODE_BIN, ROOT, _wait_http, gridvisit_cli, start_pouchdb_server)
+from tests.peers import (NODE_BIN, ROOT, wait_http, gridvisit_cli, start_pouchdb_server)
 from server.services import services
 
 BATCH = 500                         # the replicator's default batch size
@@ -312,7 +312,7 @@ def restart_pouchdb_server(peer, data_dir):
         proc = subprocess.Popen([str(NODE_BIN / "pouchdb-server"), "--host", "127.0.0.1",
                                  "--port", str(port), "--dir", str(data_dir)],
                                 cwd=data_dir, stdout=out, stderr=subprocess.STDOUT)
-    _wait_http(peer.base + "/", proc, log)
+    wait_http(peer.base + "/", proc, log)
     peer.proc = proc
     return peer
 

@@ -17,29 +17,22 @@ import pytest
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401
+from tests.console_client import ago, audit_rows, notice_docs, publish_notice
 from server.services import services
-
-
-def _ago(**delta):
-    return (datetime.now(fd.CST) - timedelta(**delta)).isoformat(timespec="seconds")
 
 
 def referral(grid, hh, urgency, opened, target="hospital", by="w1", **extra):
     """A referral request opened ``opened`` (a timedelta) ago."""
     doc = fd.request_doc(grid, hh, by=by, kind="referral", status="referred", urgency=urgency,
                          target=target, detail="血氧偏低，建议转诊", sla="plan_2d",
-                         opened_at=_ago(seconds=opened.total_seconds()),
-                         status_times={"referred": _ago(seconds=opened.total_seconds())})
+                         opened_at=ago(seconds=opened.total_seconds()),
+                         status_times={"referred": ago(seconds=opened.total_seconds())})
     doc.update(extra)
     return doc
 
 
 def _board_ids(browser, query=""):
     return re.findall(r'data-id="(request:[^"]+)"', browser.text("/console/requests" + query))
-
-
-def _audit(app, action):
-    return [r for r in services(app).audit.list(action=action)]
 
 
 # -- referrals ------------------------------------------------------------
@@ -95,7 +88,7 @@ def test_a_supervisor_moves_a_referral_forward_and_records_satisfaction(console_
     assert "closed" in stored["status_times"] and stored["satisfaction_at"]
     again = s1.post(url, {"status": "closed", "satisfaction": "dissatisfied"})
     assert again.status_code == 400 and "satisfaction" in again.get_data(as_text=True)
-    entry = _audit(console_app, "request.status")[0]
+    entry = audit_rows(console_app, "request.status")[0]
     assert entry["detail"]["satisfaction"] == "basically_satisfied" and entry["user"] == "s1"
     done_page = s1.text("/console/requests?show=done&kind=referral")
     assert "基本满意" in done_page and doc["_id"] in done_page
@@ -103,8 +96,8 @@ def test_a_supervisor_moves_a_referral_forward_and_records_satisfaction(console_
 
 def test_the_workers_satisfaction_is_kept_and_another_community_is_out_of_reach(console_app):
     mine = fd.request_doc("g1", "h1", by="w1", status="closed", satisfaction="satisfied",
-                          satisfaction_at=_ago(minutes=3),
-                          status_times={"closed": _ago(minutes=3)})
+                          satisfaction_at=ago(minutes=3),
+                          status_times={"closed": ago(minutes=3)})
     theirs = referral("g3", "h3", "urgent", timedelta(hours=1), by="w3")
     write(console_app, [mine, theirs])
     s1 = browser_for(console_app, "s1")
@@ -124,7 +117,7 @@ def test_dashboard_shows_satisfaction_per_grid_and_kind_in_scope(console_app):
                ("g1", "repair", None), ("g3", "medicine", "dissatisfied")]
     docs = []
     for grid, kind, answer in answers:
-        extra = {"satisfaction": answer, "satisfaction_at": _ago(minutes=2)} if answer else {}
+        extra = {"satisfaction": answer, "satisfaction_at": ago(minutes=2)} if answer else {}
         docs.append(fd.request_doc(grid, "h", by="w1", kind=kind, status="closed", **extra))
     write(console_app, docs)
     page = browser_for(console_app, "s1").text("/console/dashboard")
@@ -142,40 +135,28 @@ def test_dashboard_shows_satisfaction_per_grid_and_kind_in_scope(console_app):
 
 # -- notices ---------------------------------------------------------------
 
-def _notice_docs(app, key=None):
-    rows = field_db(app).all_docs(include_docs=True)["rows"]
-    return [r["doc"] for r in rows if r["id"].startswith("notice:")
-            and (key is None or r["id"].endswith(":" + key))]
-
-
-def _publish(browser, audience, **fields):
-    data = {"title": "寒潮预警", "body": "今晚降温，请逐户提醒独居老人做好保暖。",
-            "priority": "urgent", "audience": audience}
-    data.update(fields)
-    return browser.post("/console/notices", data)
-
 
 def test_a_supervisor_publishes_one_notice_document_per_grid(console_app):
     s1 = browser_for(console_app, "s1")
-    resp = _publish(s1, "community:c1", expires_at=(datetime.now(fd.CST) + timedelta(days=2))
+    resp = publish_notice(s1, "community:c1", expires_at=(datetime.now(fd.CST) + timedelta(days=2))
                     .strftime("%Y-%m-%dT%H:%M"))
     assert resp.status_code == 302
-    docs = _notice_docs(console_app)
+    docs = notice_docs(console_app)
     assert sorted(d["grid"] for d in docs) == ["g1", "g2"]
     assert len({d["_id"].rsplit(":", 1)[1] for d in docs}) == 1            # one shared uuid
     assert {d["audience"]["kind"] for d in docs} == {"community"}
     assert all(d["published_by"] == "s1" and d["priority"] == "urgent" and d["expires_at"]
                for d in docs)
-    entry = _audit(console_app, "notice.publish")[0]
+    entry = audit_rows(console_app, "notice.publish")[0]
     assert entry["detail"]["grids"] == ["g1", "g2"] and entry["user"] == "s1"
     worker = Couch(console_app, auth=("w1", PASSWORD))
     pulled = [r["id"] for r in worker.get("field/_changes").get_json()["results"]]
     assert [i for i in pulled if i.startswith("notice:")] == [d["_id"] for d in docs
                                                               if d["grid"] == "g1"]
-    assert _publish(s1, "everyone").status_code == 302
-    assert _publish(s1, "grid:g2", priority="normal").status_code == 302
+    assert publish_notice(s1, "everyone").status_code == 302
+    assert publish_notice(s1, "grid:g2", priority="normal").status_code == 302
     by_uuid = {}
-    for doc in _notice_docs(console_app):
+    for doc in notice_docs(console_app):
         by_uuid.setdefault(doc["_id"].rsplit(":", 1)[1], set()).add(doc["grid"])
     assert sorted(map(sorted, by_uuid.values())) == [["g1", "g2"], ["g1", "g2"], ["g2"]]
 
@@ -184,28 +165,28 @@ def test_a_notice_carries_the_publishers_display_name_for_the_tablets(console_ap
     ext = services(console_app)
     ext.accounts.create("s9", PASSWORD, "supervisor", "石佳")
     ext.directory.assign("s9", community="c1")
-    assert _publish(browser_for(console_app, "s9"), "grid:g1").status_code == 302
-    assert _publish(browser_for(console_app, "s1"), "grid:g1").status_code == 302
-    names = {d["published_by"]: d.get("published_by_name") for d in _notice_docs(console_app)}
+    assert publish_notice(browser_for(console_app, "s9"), "grid:g1").status_code == 302
+    assert publish_notice(browser_for(console_app, "s1"), "grid:g1").status_code == 302
+    names = {d["published_by"]: d.get("published_by_name") for d in notice_docs(console_app)}
     assert names == {"s9": "石佳", "s1": None}           # s1 has no display name
 
 
 def test_an_admin_publishes_to_every_grid(console_app):
     admin = browser_for(console_app, "admin")
-    assert _publish(admin, "everyone").status_code == 302
-    assert sorted(d["grid"] for d in _notice_docs(console_app)) == ["g1", "g2", "g3"]
-    assert _publish(admin, "community:c2").status_code == 302
-    assert sorted(d["grid"] for d in _notice_docs(console_app)) == ["g1", "g2", "g3", "g3"]
+    assert publish_notice(admin, "everyone").status_code == 302
+    assert sorted(d["grid"] for d in notice_docs(console_app)) == ["g1", "g2", "g3"]
+    assert publish_notice(admin, "community:c2").status_code == 302
+    assert sorted(d["grid"] for d in notice_docs(console_app)) == ["g1", "g2", "g3", "g3"]
 
 
 @pytest.mark.parametrize("audience, status", [
     ("grid:g3", 403), ("community:c2", 403), ("grid:nope", 403), ("galaxy:far", 400),
     ("", 400), ("everyone:x", 400)])
 def test_a_supervisor_cannot_publish_outside_their_communities(console_app, audience, status):
-    resp = _publish(browser_for(console_app, "s1"), audience)
+    resp = publish_notice(browser_for(console_app, "s1"), audience)
     assert resp.status_code == status
     assert "audience" in resp.get_data(as_text=True)
-    assert _notice_docs(console_app) == []
+    assert notice_docs(console_app) == []
 
 
 @pytest.mark.parametrize("fields, field", [
@@ -213,25 +194,25 @@ def test_a_supervisor_cannot_publish_outside_their_communities(console_app, audi
     ({"priority": "whenever"}, "priority"), ({"expires_at": "tomorrow"}, "expires_at"),
     ({"expires_at": "2020-01-01T08:00"}, "expires_at")])
 def test_bad_notices_are_refused_naming_the_field(console_app, fields, field):
-    resp = _publish(browser_for(console_app, "s1"), "grid:g1", **fields)
+    resp = publish_notice(browser_for(console_app, "s1"), "grid:g1", **fields)
     assert resp.status_code == 400
     assert field in resp.get_data(as_text=True)
-    assert _notice_docs(console_app) == []
+    assert notice_docs(console_app) == []
 
 
 def _receipt(app, notice_id, reader, minutes_ago):
     grid = notice_id.split(":")[1]
     doc = {"_id": f"receipt:{grid}:{reader}{minutes_ago}", "type": "receipt", "schema": 2,
-           "grid": grid, "updated_at": _ago(minutes=minutes_ago), "updated_by": reader,
-           "notice": notice_id, "reader": reader, "read_at": _ago(minutes=minutes_ago)}
+           "grid": grid, "updated_at": ago(minutes=minutes_ago), "updated_by": reader,
+           "notice": notice_id, "reader": reader, "read_at": ago(minutes=minutes_ago)}
     resp = Couch(app, auth=(reader, PASSWORD)).post("field/_bulk_docs", json={"docs": [doc]})
     assert "ok" in resp.get_json()[0], resp.get_json()
 
 
 def test_notice_list_shows_who_read_it_once_at_their_earliest_time(console_app):
     s1 = browser_for(console_app, "s1")
-    assert _publish(s1, "community:c1").status_code == 302
-    g1_doc = next(d for d in _notice_docs(console_app) if d["grid"] == "g1")
+    assert publish_notice(s1, "community:c1").status_code == 302
+    g1_doc = next(d for d in notice_docs(console_app) if d["grid"] == "g1")
     _receipt(console_app, g1_doc["_id"], "w1", 30)
     _receipt(console_app, g1_doc["_id"], "w1", 5)                          # a second tablet
     page = s1.text("/console/notices")
@@ -239,16 +220,16 @@ def test_notice_list_shows_who_read_it_once_at_their_earliest_time(console_app):
     row = re.search(rf'<tr data-uuid="{key}".*?</tr>', page, re.S).group(0)
     assert "寒潮预警" in row and "2个网格" in row and "紧急" in row
     assert re.search(r"<b>1</b> / 1 人已读", row)
-    first = datetime.fromisoformat(_ago(minutes=30)).strftime("%H:%M")
+    first = datetime.fromisoformat(ago(minutes=30)).strftime("%H:%M")
     assert row.count("<li>") == 1 and first in row
     assert key not in browser_for(console_app, "s2").text("/console/notices")
 
 
 def test_expired_notices_are_shown_as_such(console_app):
     admin = browser_for(console_app, "admin")
-    assert _publish(admin, "grid:g1").status_code == 302
-    doc = _notice_docs(console_app)[0]
-    doc.update(published_at=_ago(days=3), expires_at=_ago(days=1))
+    assert publish_notice(admin, "grid:g1").status_code == 302
+    doc = notice_docs(console_app)[0]
+    doc.update(published_at=ago(days=3), expires_at=ago(days=1))
     write(console_app, [doc])
     row = re.search(r'<tr data-uuid="[^"]+" class="expired">.*?</tr>',
                     browser_for(console_app, "s1").text("/console/notices"), re.S)
@@ -257,22 +238,22 @@ def test_expired_notices_are_shown_as_such(console_app):
 
 def test_withdraw_deletes_the_notice_only_for_whoever_covers_it(console_app):
     s1, s2 = browser_for(console_app, "s1"), browser_for(console_app, "s2")
-    assert _publish(s1, "community:c1").status_code == 302
-    key = _notice_docs(console_app)[0]["_id"].rsplit(":", 1)[1]
+    assert publish_notice(s1, "community:c1").status_code == 302
+    key = notice_docs(console_app)[0]["_id"].rsplit(":", 1)[1]
     assert s2.post(f"/console/notices/{key}/withdraw").status_code == 404
     assert s1.post("/console/notices/no:such/withdraw").status_code == 404
-    assert len(_notice_docs(console_app, key)) == 2
+    assert len(notice_docs(console_app, key)) == 2
     assert s1.post(f"/console/notices/{key}/withdraw").status_code == 302
-    assert _notice_docs(console_app, key) == []
+    assert notice_docs(console_app, key) == []
     assert key not in s1.text("/console/notices")
-    assert _audit(console_app, "notice.withdraw")[0]["detail"]["grids"] == ["g1", "g2"]
+    assert audit_rows(console_app, "notice.withdraw")[0]["detail"]["grids"] == ["g1", "g2"]
     admin = browser_for(console_app, "admin")
-    assert _publish(admin, "everyone").status_code == 302
-    wide = _notice_docs(console_app)[0]["_id"].rsplit(":", 1)[1]
+    assert publish_notice(admin, "everyone").status_code == 302
+    wide = notice_docs(console_app)[0]["_id"].rsplit(":", 1)[1]
     assert s1.post(f"/console/notices/{wide}/withdraw").status_code == 403
-    assert len(_notice_docs(console_app, wide)) == 3
+    assert len(notice_docs(console_app, wide)) == 3
     assert admin.post(f"/console/notices/{wide}/withdraw").status_code == 302
-    assert _notice_docs(console_app, wide) == []
+    assert notice_docs(console_app, wide) == []
 
 
 def test_workers_have_no_console_and_supervisors_no_rules_page(console_app):
@@ -355,7 +336,7 @@ def test_saving_rules_checks_them_and_raises_the_version(console_app):
     saved = field_db(console_app).get("rules:warning")
     assert saved["version"] == int(version) + 1 and saved["rules"][2]["when"]["value"] == 37.5
     assert saved["updated_by"] == "admin"
-    assert _audit(console_app, "rules.save")[0]["detail"]["version"] == saved["version"]
+    assert audit_rows(console_app, "rules.save")[0]["detail"]["version"] == saved["version"]
     stale = admin.post("/console/admin/rules", {"rules": json.dumps(rules), "version": version})
     assert stale.status_code == 409
     page, now = _rules_form(admin)

@@ -1,34 +1,15 @@
 """Field-level merge of conflicting households and requests, and the
-server resolving conflicts on write (sync/merge.py, sync/resolve.py)."""
+server resolving conflicts on write (rules/fieldmerge.py, sync/resolve.py)."""
 
-import copy
 import itertools
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import Store
 from rules import ids, fieldmerge as merging
-from rules.hlc import Clock
 from rules.stamps import stamp_edit
 from tests import fielddocs as fd
-
-
-def clock_at(device, start=1_795_000_000_000):
-    ticks = itertools.count(start, 1000)
-    return Clock(device, now_ms_fn=lambda: next(ticks))
-
-
-def edit(doc, clock, **changes):
-    new = copy.deepcopy(doc)
-    for key, value in changes.items():
-        if value is None:
-            new.pop(key, None)
-        else:
-            new[key] = value
-    return stamp_edit(doc, new, clock)
-
-
-BASE = stamp_edit(None, fd.household("g1", "h1"), clock_at("seed", 1_790_000_000_000))
+from tests.merge_support import BASE, clock_at, edit
 
 
 def test_different_fields_both_survive():

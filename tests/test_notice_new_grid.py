@@ -1,5 +1,5 @@
 """A grid created after a notice was published still gets it while it is
-in force (``server/notice_fanout.py``): through the admin API, the
+in force (``server/accounts/notice_fanout.py``): through the admin API, the
 console's grids page and a roster import; in process (Flask test client,
 real SQLite), the roster import as a real ``gridvisit`` subprocess.
 
@@ -18,10 +18,11 @@ from tests import fielddocs as fd
 from tests.api import ADMIN, PASSWORD, Couch, make_app
 from tests.console_client import browser_for, console_app, field_db, write  # noqa: F401
 from tests.peers import gridvisit_cli
-from tests.test_cli import FIXTURE
-from tests.test_console_care import _ago, _audit, _notice_docs, _publish
+from tests.console_client import ago, audit_rows, notice_docs, publish_notice
+from tests.peers import ROOT
 from server.services import services
 
+ROSTER = ROOT / "tests" / "fixtures" / "roster.csv"
 COPIED = ("type", "schema", "title", "body", "priority", "audience", "published_by",
           "published_by_name", "published_at", "expires_at")
 
@@ -31,7 +32,7 @@ def _key(doc):
 
 
 def _grid_keys(app, grid):
-    return {_key(d) for d in _notice_docs(app) if d["grid"] == grid}
+    return {_key(d) for d in notice_docs(app) if d["grid"] == grid}
 
 
 @pytest.fixture
@@ -58,25 +59,25 @@ def published(console_app):
             ("expired", "s1", "community:c1", {}),
             ("withdrawn", "s1", "community:c1", {}),
             ("grid", "s1", "grid:g1", {})):
-        before = {_key(d) for d in _notice_docs(console_app)}
-        resp = _publish(people[who], audience, title=f"通知 {kind}", body=f"{kind} 的正文", **extra)
+        before = {_key(d) for d in notice_docs(console_app)}
+        resp = publish_notice(people[who], audience, title=f"通知 {kind}", body=f"{kind} 的正文", **extra)
         assert resp.status_code == 302
-        (keys[kind],) = {_key(d) for d in _notice_docs(console_app)} - before
-    expired = _notice_docs(console_app, keys["expired"])
+        (keys[kind],) = {_key(d) for d in notice_docs(console_app)} - before
+    expired = notice_docs(console_app, keys["expired"])
     for doc in expired:
-        doc.update(published_at=_ago(days=3), expires_at=_ago(days=1))
+        doc.update(published_at=ago(days=3), expires_at=ago(days=1))
     write(console_app, expired)
     assert people["s1"].post(f"/console/notices/{keys['withdrawn']}/withdraw").status_code == 302
-    assert _notice_docs(console_app, keys["withdrawn"]) == []
+    assert notice_docs(console_app, keys["withdrawn"]) == []
     return keys
 
 
 def _check_copies(app, grid, keys, by="admin"):
     """The grid's notices are copies of the publications ``keys``, field for field."""
-    copies = [d for d in _notice_docs(app) if d["grid"] == grid]
+    copies = [d for d in notice_docs(app) if d["grid"] == grid]
     assert {_key(d) for d in copies} == set(keys)
     for doc in copies:
-        original = next(d for d in _notice_docs(app, _key(doc)) if d["grid"] != grid)
+        original = next(d for d in notice_docs(app, _key(doc)) if d["grid"] != grid)
         assert doc["_id"] == f"notice:{grid}:{_key(doc)}"
         assert {f: doc.get(f) for f in COPIED} == {f: original.get(f) for f in COPIED}
         assert doc["updated_by"] == by
@@ -102,7 +103,7 @@ def test_a_grid_created_through_the_api_gets_exactly_the_live_notices_meant_for_
     assert sorted(r["id"] for r in pulled["results"] if r["id"].startswith("notice:")) == \
         sorted(d["_id"] for d in copies)
 
-    entries = _audit(console_app, "notice.extend")
+    entries = audit_rows(console_app, "notice.extend")
     assert sorted(e["target"] for e in entries) == sorted(f"notice:{k}" for k in live)
     assert all(e["user"] == "admin" and e["detail"]["grids"] == ["g4"]
                and e["detail"]["reason"] == "grid.created" for e in entries)
@@ -117,7 +118,7 @@ def test_a_grid_created_on_the_console_joins_each_publication_once(console_app, 
                                                 "parent": "c1"}).status_code == 302
     live = [published[k] for k in ("community", "everyone", "s1_everyone")]
     _check_copies(console_app, "g5", live)
-    assert len(_audit(console_app, "notice.extend")) == 3
+    assert len(audit_rows(console_app, "notice.extend")) == 3
 
     page = admin.text("/console/notices")
     for kind, key in published.items():
@@ -133,7 +134,7 @@ def test_a_grid_created_on_the_console_joins_each_publication_once(console_app, 
     # One publication still: its publisher withdraws it from every grid at once.
     s9 = browser_for(console_app, "s9")
     assert s9.post(f"/console/notices/{published['community']}/withdraw").status_code == 302
-    assert _notice_docs(console_app, published["community"]) == []
+    assert notice_docs(console_app, published["community"]) == []
 
 
 def test_a_grid_moved_to_another_community_gets_that_communitys_notices(console_app, published):
@@ -143,22 +144,22 @@ def test_a_grid_moved_to_another_community_gets_that_communitys_notices(console_
         "everyone", "s2_everyone", "other_community", "community", "s1_everyone")}
     assert resp.get_json()["notices"] == sorted(
         f"notice:g3:{published[k]}" for k in ("community", "s1_everyone"))
-    assert [e["detail"]["reason"] for e in _audit(console_app, "notice.extend")] == \
+    assert [e["detail"]["reason"] for e in audit_rows(console_app, "notice.extend")] == \
         ["grid.moved", "grid.moved"]
 
 
 def test_creating_a_grid_with_no_live_notices_writes_nothing(console_app):
     s1 = browser_for(console_app, "s1")
-    assert _publish(s1, "grid:g1").status_code == 302
-    assert _publish(s1, "community:c1").status_code == 302
-    gone = _key(next(d for d in _notice_docs(console_app) if d["audience"]["kind"] != "grid"))
+    assert publish_notice(s1, "grid:g1").status_code == 302
+    assert publish_notice(s1, "community:c1").status_code == 302
+    gone = _key(next(d for d in notice_docs(console_app) if d["audience"]["kind"] != "grid"))
     assert s1.post(f"/console/notices/{gone}/withdraw").status_code == 302
     before = field_db(console_app).info()["update_seq"]
     resp = Couch(console_app).post("/api/grids", json={"id": "g4", "name": "网格四",
                                                        "parent": "c1"})
     assert resp.status_code == 201 and resp.get_json()["notices"] == []
     assert field_db(console_app).info()["update_seq"] == before
-    assert _audit(console_app, "notice.extend") == []
+    assert audit_rows(console_app, "notice.extend") == []
 
 
 def test_a_grid_created_before_the_field_database_exists(tmp_path):
@@ -189,18 +190,18 @@ def test_a_roster_import_gives_its_new_grids_the_live_notices(tmp_path):
 
     def notice(grid, key, audience, **extra):
         return {"_id": f"notice:{grid}:{key}", "type": "notice", "schema": 2, "grid": grid,
-                "updated_at": _ago(minutes=5), "updated_by": ADMIN[0], "title": f"通知 {key}",
+                "updated_at": ago(minutes=5), "updated_by": ADMIN[0], "title": f"通知 {key}",
                 "body": "正文", "priority": "urgent", "audience": audience,
-                "published_by": ADMIN[0], "published_at": _ago(minutes=5), **extra}
+                "published_by": ADMIN[0], "published_at": ago(minutes=5), **extra}
     shijia, everyone = {"kind": "community", "id": "shijia"}, {"kind": "everyone"}
     docs = [notice("shijia-01", "live", shijia), notice("shijia-01", "all", everyone),
             notice("yanyue-01", "all", everyone),
             notice("yanyue-01", "theirs", {"kind": "community", "id": "yanyue"}),
-            notice("shijia-01", "old", shijia, published_at=_ago(days=3),
-                   expires_at=_ago(days=1))]
+            notice("shijia-01", "old", shijia, published_at=ago(days=3),
+                   expires_at=ago(days=1))]
     assert all("ok" in row for row in db.bulk_docs(docs))
 
-    result = gridvisit_cli(tmp_path, "import-roster", str(FIXTURE), check=False)
+    result = gridvisit_cli(tmp_path, "import-roster", str(ROSTER), check=False)
     assert result.returncode == 0, result.stderr
     assert "notices: 4 copies of 2 live notices given to the new grids" in result.stdout
     rows = db.all_docs(startkey="notice:", endkey="notice:\ufff0", include_docs=True)["rows"]

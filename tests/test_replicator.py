@@ -19,7 +19,7 @@ from sync.errors import BadRequest, NotFound
 from sync.remote import RemoteDatabase
 from sync.replicator import Replication, replicate
 from tests import fielddocs
-from tests.peers import ROOT, _wait_http, free_port
+from tests.peers import ROOT, wait_http, free_port
 from tests.replication_support import (canonical, field_corpus, http_tree, load_http,
                                        local_leaves, with_history)
 
@@ -393,7 +393,7 @@ def no_bulk_get(tmp_path):
                                 stdout=out, stderr=subprocess.STDOUT)
     peer = Peer("express-pouchdb", f"http://127.0.0.1:{port}", proc=proc, log=log)
     try:
-        _wait_http(peer.base + "/", proc, log)
+        wait_http(peer.base + "/", proc, log)
         yield peer
     finally:
         peer.stop()

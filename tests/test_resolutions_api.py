@@ -5,7 +5,7 @@ from sync import Store
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
 from tests.peers import gridvisit_cli
-from tests.test_merge import BASE as SEEDED, clock_at, edit
+from tests.merge_support import BASE as SEEDED, clock_at, edit
 
 BASE = dict(SEEDED, _id="household:g1:conflicted")
 

@@ -1,4 +1,4 @@
-"""Hybrid logical clock and field stamps: sync/hlc.py, sync/stamps.py and their JS twin.
+"""Hybrid logical clock and field stamps: rules/hlc.py, rules/stamps.py and their JS twin.
 
 Both languages run the cases in ``tests/vectors/stamp_cases.json``; the JS
 suite (``node --test tests/js/``) runs here as a subprocess, so ``pytest``

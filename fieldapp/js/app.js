@@ -1,13 +1,13 @@
 // The app shell: service worker, session, local data, sync, routes.
 
-import { refreshMe, session } from './api.js';
-import { db, dropOutside, openLocal, openRemote } from './db.js';
+import { session } from './api.js';
+import { db } from './db.js';
 import { setLang, currentLang, t } from './i18n.js';
-import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
 import { refresh, route, startRouter, rerender } from './router.js';
-import { index, loadIndex, onData } from './store.js';
+import { begin } from './start.js';
+import { index, onData } from './store.js';
 import { mountStatusBar } from './statusbar.js';
-import { authFailed, startSync, recount } from './sync.js';
+import { recount } from './sync.js';
 import { registerWorker } from './update.js';
 import * as screens from './screens/index.js';
 import { mountNoticeBell } from './screens/notices.js';
@@ -30,36 +30,6 @@ route('/notice/:uuid', screens.notice);
 route('/sync', screens.syncScreen);
 route('/settings', screens.settings);
 route('*', screens.home);
-
-const grids = () => session()?.user?.grids || [];
-
-/** Open this account's data and start syncing; called at start and after login. */
-export async function begin() {
-  const s = session();
-  useOutbox(s.user.name);
-  openLocal(s.user.name);
-  navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
-  await loadIndex(db(), grids());
-  startSync(db(), openRemote(s));
-  online();            // not awaited: the app works before the server answers
-}
-
-// With a network: who am I now? Grids taken away leave the tablet.
-async function online() {
-  let user;
-  try {
-    user = await refreshMe();
-  } catch (err) {
-    if (err.status === 401) authFailed();
-    return;
-  }
-  if (!user) return;
-  const keep = new Set([...pendingIds(), ...Object.keys(refusedDocs())]);
-  const dropped = await dropOutside(user.grids || [], keep);
-  await loadIndex(db(), grids());
-  if (dropped) console.info(`dropped ${dropped} documents outside grids`);
-  refresh();
-}
 
 async function start() {
   document.getElementById('menu').textContent = '⚙';

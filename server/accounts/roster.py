@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sync.errors import BadRequest
 
-from server.accounts.users import AccountError, NAME_MAX, _check_name
+from server.accounts.users import AccountError, NAME_MAX, check_name
 from server.accounts.directory import ID_RE
 
 COLUMNS = ("street_id", "street_name", "community_id", "community_name", "grid_id",
@@ -139,7 +139,7 @@ def _check_row(row, values):
         if (values["grid_id"] or column != "grid_name") and not 1 <= len(value) <= 64:
             problems.append(_problem(row, column, "name", value))
     try:
-        _check_name(values["account"])
+        check_name(values["account"])
     except AccountError:
         problems.append(_problem(row, "account", "account", values["account"]))
     if len(values["display_name"]) > NAME_MAX:

@@ -113,7 +113,7 @@ class Accounts:
         :raises AccountError: for a bad name, short password, unknown role,
             or a name already taken.
         """
-        _check_name(name)
+        check_name(name)
         _check_password(password)
         if role not in ROLES:
             raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
@@ -176,7 +176,11 @@ class Accounts:
         return user
 
 
-def _check_name(name):
+def check_name(name):
+    """Refuse an account name that is blank, too long, padded or has ``: / \\ NUL``.
+
+    :raises AccountError: naming the rule.
+    """
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX \
             or any(c in name for c in ":/\\\0") or name != name.strip():
         raise AccountError(

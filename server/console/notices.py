@@ -7,7 +7,7 @@ one batch, so the tablets of those grids and no others receive it. A
 supervisor publishes to their own grids and communities ("everyone" means
 every grid they cover); an admin to any grid or community, or every grid.
 A grid created later is given the live ones meant for it
-(``server/notice_fanout.py``).
+(``server/accounts/notice_fanout.py``).
 Tablets write a ``receipt:{grid}:{uuid}`` the first time a worker opens a
 notice; the list shows each reader once, at their earliest time.
 Withdrawing deletes the notice's documents — only by someone who covers

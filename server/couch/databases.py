@@ -11,7 +11,7 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request
 
-from sync.errors import BadRequest, NotFound
+from sync.errors import BadRequest, NotFound, error_from_row
 from sync.reads import RawJSON
 
 from server.version import __version__
@@ -88,18 +88,17 @@ def db_post(db):
     """Create a document with a server-chosen id (or the one given)."""
     doc = json_body(dict, "document")
     doc.setdefault("_id", uuid.uuid4().hex)
-    result = _single_write(_view(db), doc, qbool("new_edits", True))
+    result = write_one(_view(db), doc, qbool("new_edits", True))
     response = jsonify(result)
     response.status_code = 201
     return response
 
 
-def _single_write(view, doc, new_edits):
+def write_one(view, doc, new_edits):
     """Write one document through ``view`` and raise its error, if any."""
-    from sync.database import _error_from_row
     rows = view.bulk_docs([doc], new_edits=new_edits)
     if rows and "error" in rows[0]:
-        raise _error_from_row(rows[0])
+        raise error_from_row(rows[0])
     return rows[0] if new_edits else {"ok": True, "id": doc["_id"], "rev": doc["_rev"]}
 
 

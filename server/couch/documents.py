@@ -13,7 +13,7 @@ from sync.errors import BadRequest, Conflict
 from server.couch import multipart
 from server.accounts.auth import require_user
 from server.access.view import view_for
-from server.couch.databases import _single_write, read_options
+from server.couch.databases import write_one, read_options
 from server.couch.params import json_body, qbool, qjson
 
 bp = Blueprint("couch_docs", __name__, url_prefix="/couch")
@@ -75,7 +75,7 @@ def _put_doc(db, doc_id):
         raise BadRequest("Document rev in body and in the query string differ")
     if rev:
         doc["_rev"] = rev
-    result = _single_write(_view(db), doc, qbool("new_edits", True))
+    result = write_one(_view(db), doc, qbool("new_edits", True))
     return _json_with_etag(result, result["rev"], 201)
 
 
@@ -83,7 +83,7 @@ def _delete_doc(db, doc_id):
     rev = _query_rev()
     if not rev:
         raise Conflict("Document update conflict: deleting needs ?rev=")
-    result = _single_write(_view(db), {"_id": doc_id, "_rev": rev, "_deleted": True}, True)
+    result = write_one(_view(db), {"_id": doc_id, "_rev": rev, "_deleted": True}, True)
     return _json_with_etag(result, result["rev"])
 
 
@@ -134,7 +134,7 @@ def attachment(db, docid, att):
     doc["_attachments"] = atts
     if rev:
         doc["_rev"] = rev
-    result = _single_write(view, doc, True)
+    result = write_one(view, doc, True)
     return _json_with_etag(result, result["rev"], 201 if request.method == "PUT" else 200)
 
 

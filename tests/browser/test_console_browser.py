@@ -7,7 +7,8 @@
    holds both review documents, the comment included.
 2. An XLSX export of a filtered review queue, downloaded by the browser,
    opens with openpyxl and holds exactly the filtered rows.
-3. Screenshots of the main pages go to docs/screenshots/console-*.png.
+3. Screenshots of the main pages go to console-*.png (``make screenshots`` refreshes
+   docs/screenshots/).
 """
 
 import io
@@ -15,14 +16,10 @@ import json
 import re
 import subprocess
 
-import pytest
 from openpyxl import load_workbook
 
-from server import create_app
-from tests.browser.conftest import SCREENSHOTS
-from tests.console_data import populate
-from tests.peers import ROOT, start_gridvisit
-from server.services import services
+from tests.browser.console_support import console_server, page, shot, sign_in  # noqa: F401
+from tests.peers import ROOT
 
 TABLET = r"""
 const {PouchDB, local} = require('./tests/interop/_common');
@@ -46,42 +43,6 @@ const {PouchDB, local} = require('./tests/interop/_common');
                               reviews: reviews.rows.map((r) => r.doc)}));
 })().catch((err) => { console.error(err); process.exit(1); });
 """
-
-
-@pytest.fixture(scope="module")
-def console_server(tmp_path_factory):
-    """``gridvisit serve`` over the demo community plus two weeks of recent work."""
-    data_dir = tmp_path_factory.mktemp("console") / "server"
-    app = create_app({"DATA_DIR": str(data_dir)})
-    summary = populate(app)
-    services(app).store.close()
-    peer = start_gridvisit(data_dir, username="root", password="root-secret")
-    peer.extra["summary"] = summary
-    peer.extra["base"] = f"http://127.0.0.1:{peer.extra['port']}"
-    yield peer
-    peer.stop()
-
-
-@pytest.fixture
-def page(browser, console_server):
-    context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.base = console_server.extra["base"]
-    yield page
-    context.close()
-    assert errors == []
-
-
-def sign_in(page, name):
-    page.goto(page.base + "/console/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", f"demo-{name}")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/dashboard")
 
 
 def queue_ids(page):
@@ -152,11 +113,6 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
     assert rows[0][:3] == ("ID", "网格", "住户")
     assert [row[0] for row in rows[1:]] == shown                # same rows, same order
     assert {row[7] for row in rows[1:]} == {"红色"} and {row[6] for row in rows[1:]} == {"见面"}
-
-
-def shot(page, name, full_page=False):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=full_page)
 
 
 def test_screenshots_of_the_main_pages(page, console_server):

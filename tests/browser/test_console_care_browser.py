@@ -8,14 +8,15 @@ real ``gridvisit serve`` holding the lived-in demo community
    document.
 2. The admin raises a rule's threshold in the JSON editor; the table shows
    it in words and the version goes up.
-3. Screenshots of the new pages go to docs/screenshots/console-*.png.
+3. Screenshots of the new pages go to console-*.png (``make screenshots`` refreshes
+   docs/screenshots/).
 """
 
 import base64
 import json
 import urllib.request
 
-from tests.browser.test_console_browser import console_server, page, shot, sign_in  # noqa: F401
+from tests.browser.console_support import console_server, page, shot, sign_in  # noqa: F401
 
 
 def _get(server, path):

@@ -1,12 +1,12 @@
 """Screenshots of the main screens in Chinese (issue 5, test 5).
 
-They go to docs/screenshots/ and are what a worker sees on a 1280×800
+They go to build/screenshots/ (``make screenshots``: docs/screenshots/) and are what a worker sees on a 1280×800
 tablet (and on an 800×1280 one held upright): look at them after a change.
 Each is checked to show what it is meant to show before it is taken.
 """
 
 from tests.browser.conftest import PORTRAIT, SCREENSHOTS
-from tests.browser.test_fieldapp import record_visit
+from tests.browser.tablet_support import record_visit
 
 RED = "household:g1:1-1-201"          # the demo's red household with an open request
 

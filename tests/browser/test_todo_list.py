@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from server.cli import demo
 from rules.warning_rules import evaluate, household_rules, shipped_rules
 from tests.browser.conftest import PORTRAIT
-from tests.browser.test_care_loop import CST, RULES_HERE, elder_at_home, households, put_as
+from tests.browser.care_support import CST, RULES_HERE, elder_at_home, households, put_as
 
 ROWS = "#view .todo-row[data-request]"
 WORKER = ("wangfang", "demo-wangfang")

@@ -7,7 +7,7 @@ by hand since. Debian's Chromium against a real demo-seeded gridvisit server,
 as in ``test_care_loop.py``.
 """
 
-from tests.browser.test_care_loop import elder_at_home, open_visit, ready_tablet, saved_docs
+from tests.browser.care_support import elder_at_home, open_visit, ready_tablet, saved_docs
 
 SPO2_LOW = "血氧饱和度低于 93%"
 FEVER = "发热 37.3 °C 以上"

@@ -1,5 +1,5 @@
 // Hybrid logical clock: stamps "{ms:013d}-{counter:04d}" that sort as strings.
-// Twin of sync/hlc.py; both are checked against tests/vectors/stamp_cases.json.
+// Twin of rules/hlc.py; both are checked against tests/vectors/stamp_cases.json.
 // A stamp attached to a field is [hlc, device]; stamps order by (hlc, device).
 
 const HLC_RE = /^[0-9]{13}-[0-9]{4}$/;

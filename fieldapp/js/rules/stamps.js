@@ -1,5 +1,5 @@
 // Per-field stamps of mutable documents: which keys an edit changed, and when.
-// Twin of sync/stamps.py; both are checked against tests/vectors/stamp_cases.json.
+// Twin of rules/stamps.py; both are checked against tests/vectors/stamp_cases.json.
 // Keys: top-level field names, "members.{id}" (member added or removed),
 // "members.{id}.{field}" and "members.{id}.tags.{tag}" (tag added or removed).
 

@@ -1,5 +1,5 @@
 // The field app's document validator: the same rules, field paths, rule names
-// and messages as the server (server/schemas/), checked against the shared
+// and messages as the server (rules/schemas/), checked against the shared
 // vectors in tests/vectors/schema_cases.json by tests/js/validate.test.mjs.
 //
 //   validate(doc, now?) → [] when valid, else [{field, rule, zh, en}, ...]

@@ -70,7 +70,7 @@ function usesMember(cond) {
   return 'check' in cond || 'member' in cond;
 }
 
-/** Warnings for a visit: {warnings, colour, referral}, as server/rules.py. */
+/** Warnings for a visit: {warnings, colour, referral}, as rules/warning_rules.py. */
 export function evaluate(rulesDoc, visit, household, now = new Date()) {
   const members = new Map(((household ?? {}).members ?? [])
     .filter((m) => m && typeof m === 'object').map((m) => [m.id, m]));

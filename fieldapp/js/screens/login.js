@@ -3,6 +3,7 @@
 import { login as signIn, session } from '../api.js';
 import { t } from '../i18n.js';
 import { $, esc, setTitle } from '../ui.js';
+import { begin } from '../start.js';
 
 /** The sign-in form. */
 export async function login(view, params = {}) {
@@ -28,7 +29,6 @@ export async function login(view, params = {}) {
     try {
       await signIn(form.name.value.trim(), form.password.value);
       document.body.classList.remove('signed-out');
-      const { begin } = await import('../app.js');
       await begin();
       location.hash = '#/';
     } catch (err) {

@@ -1,5 +1,5 @@
 // Early warnings on the new-visit form: the replicated rules:warning set is
-// evaluated (rules.js, the twin of server/rules.py) on every change to the
+// evaluated (rules.js, the twin of rules/warning_rules.py) on every change to the
 // member checks, and each warning appears at once under its member's check.
 // The worker accepts one (its colour goes into colour after, its reason into
 // the colour reason; a referral is made on saving) or overrides it with a

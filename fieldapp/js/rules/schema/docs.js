@@ -1,4 +1,4 @@
-// The schema of each field document: the twin of server/schemas/{household,visit,
+// The schema of each field document: the twin of rules/schemas/{household,visit,
 // request,review,grid,notice,receipt,rules}.py, with the same rules, field paths
 // and rule names.
 
@@ -41,7 +41,7 @@ const PREFIXES = {
   notice: 'notice:', receipt: 'receipt:', rules: 'rules:',
 };
 
-/** [type, grid] of a well-formed field-document id, else null (sync/ids.py); rules are in SHARED. */
+/** [type, grid] of a well-formed field-document id, else null (rules/ids.py); rules are in SHARED. */
 export function parseId(id) {
   if (typeof id !== 'string') return null;
   for (const [kind, re] of Object.entries(ID_PATTERNS)) {

@@ -1,4 +1,4 @@
-// Strict JSON fields for the document schemas: the twin of server/schemas/common.py.
+// Strict JSON fields for the document schemas: the twin of rules/schemas/common.py.
 // A field is check(value, ctx, loc, errs) → [ok, parsed]; a problem is pushed to
 // errs as {loc, rule, params}. loc = {path, names, item}: the field path the
 // server reports ("checks[0].temperature"), the member names along it (for the

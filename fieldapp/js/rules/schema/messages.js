@@ -1,5 +1,5 @@
 // Error messages in Chinese and English, one per rule: the twin of
-// server/schemas/messages.py, so the tablet says what the server would say.
+// rules/schemas/messages.py, so the tablet says what the server would say.
 
 export const LABELS = {
   _id: ['文档编号', 'document id'], type: ['文档类型', 'type'], schema: ['文档版本', 'schema version'],

@@ -1,5 +1,5 @@
-// The conditions of an early-warning rule set: the twin of server/schemas/rules.py.
-// The operators and operands are the rule language's own (fieldapp/js/rules.js).
+// The conditions of an early-warning rule set: the twin of rules/schemas/rules.py.
+// The operators and operands are the rule language's own (fieldapp/js/rules/warnings.js).
 
 import { OPERANDS, OPERATORS } from '../warnings.js';
 import { child, isObject, itemOf, own, push } from './fields.js';
