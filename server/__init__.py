@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import console, cors, errors, fieldapp, settings
+from server import console, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -64,8 +64,7 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_NAME"] = "AuthSession"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    jsonbody.init_app(app)
 
     def seed_field_db(db):
         if db.name == config["FIELD_DB"]:

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from sync.errors import BadRequest, Forbidden, Unauthorized
+from server.jsonbody import loads
 from server.services import services
 
 bp = Blueprint("auth", __name__, url_prefix="/couch")
@@ -139,7 +140,11 @@ def session_info():
 @bp.post("/_session")
 def session_login():
     """Sign in with name and password (JSON or form); sets the cookie."""
-    data = request.get_json(silent=True) if request.is_json else request.form
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        data = loads(raw, "_session body") if raw else None
+    else:
+        data = request.form
     if not isinstance(data, dict) and not hasattr(data, "get"):
         raise BadRequest("Send name and password as JSON or form fields.")
     name, password = data.get("name"), data.get("password")

@@ -17,6 +17,7 @@ from sync.errors import BadRequest, NotFound, Unauthorized
 from server.accounts.users import ROLES, AccountError
 from server.accounts.auth import check_password, require_admin, require_role, require_user
 from server.accounts.notice_fanout import grid_placed
+from server.jsonbody import loads
 from server.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -59,7 +60,7 @@ def load(schema):
 
     :raises BadRequest: naming each bad field and its rule.
     """
-    data = request.get_json(silent=True)
+    data = _body()
     if not isinstance(data, dict):
         raise BadRequest("请求体必须是 JSON 对象 / the request body must be a JSON object")
     try:
@@ -68,6 +69,15 @@ def load(schema):
         problems = "; ".join(f"{name}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
                              for name, msgs in sorted(err.messages.items()))
         raise BadRequest(problems)
+
+
+def _body():
+    """The request's JSON body (None when it has none or is not JSON).
+
+    :raises BadRequest: when the JSON breaks the loader's rules.
+    """
+    raw = request.get_data(cache=True)
+    return loads(raw) if raw and request.is_json else None
 
 
 def _account_call(func, *args, **kwargs):
@@ -265,7 +275,7 @@ def settle_resolution(resolution_id):
     found = db.resolutions(rid=resolution_id)
     if not found or (grids is not None and ids.grid_of(found[0]["doc_id"]) not in grids):
         raise NotFound("no such resolution")
-    body = request.get_json(silent=True) or {}
+    body = _body() or {}
     override = body.get("override") if isinstance(body, dict) else None
     if override is not None and not isinstance(override, str):
         raise BadRequest("override: the rev of the supervisor's own revision")

@@ -6,7 +6,6 @@ endpoints: ``_changes``, ``_revs_diff``, ``_bulk_get``, ``_bulk_docs``,
 reached through the user's view (``access.view_for``), never directly.
 """
 
-import json
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
@@ -19,6 +18,7 @@ from server.couch import feeds
 from server.access.view import view_for
 from server.accounts.auth import require_admin, require_user
 from server.couch.params import json_body, qbool, qint, qjson, qstr_json
+from server.jsonbody import strict_dumps
 from server.services import services
 
 bp = Blueprint("couch_db", __name__, url_prefix="/couch")
@@ -152,9 +152,9 @@ def bulk_get_json(results):
         doc = item.get("ok")
         if isinstance(doc, RawJSON):
             return '{"ok":' + doc + "}"
-        return json.dumps(item, ensure_ascii=False)
+        return strict_dumps(item)
     return '{"results":[' + ",".join(
-        '{"id":' + json.dumps(result["id"], ensure_ascii=False) + ',"docs":['
+        '{"id":' + strict_dumps(result["id"]) + ',"docs":['
         + ",".join(entry(item) for item in result["docs"]) + "]}"
         for result in results) + "]}"
 

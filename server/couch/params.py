@@ -5,11 +5,10 @@ CouchDB query values are JSON (``revs=true``, ``open_revs=["1-a"]``,
 it must be. Unknown parameters are ignored, as CouchDB ignores them.
 """
 
-import json
-
 from flask import request
 
 from sync.errors import BadRequest, UnsupportedMediaType
+from server.jsonbody import InvalidJSON, loads
 
 _MISSING = object()
 
@@ -24,21 +23,12 @@ def json_body(kind=dict, what="request body"):
     if ctype and ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/json, not {ctype}")
     raw = request.get_data(cache=True)
-    try:
-        value = json.loads(raw, parse_constant=_no_constants) if raw else _MISSING
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadRequest(f"The {what} is not valid JSON: {err}")
-    except RecursionError:
-        raise BadRequest(f"The {what} is nested too deeply")
+    value = loads(raw, what) if raw else _MISSING
     if value is _MISSING:
         raise BadRequest(f"The {what} is empty; a JSON {_kind_name(kind)} is required")
     if not isinstance(value, kind):
         raise BadRequest(f"The {what} must be a JSON {_kind_name(kind)}")
     return value
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _kind_name(kind):
@@ -52,8 +42,8 @@ def qjson(name, default=None, source=None):
         return default
     text = args[name]
     try:
-        return json.loads(text)
-    except ValueError:
+        return loads(text, f"query parameter `{name}`")
+    except InvalidJSON:
         return text
 
 
