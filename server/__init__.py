@@ -19,6 +19,7 @@ from server.accounts.users import Accounts
 from server.api import endpoints as api
 from server.couch import databases, documents
 from server.couch.encoding import InflateRequests
+from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
 from server.serverdb import ServerDB
 from server.services import Services, install
@@ -65,6 +66,7 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     jsonbody.init_app(app)
+    app.url_map.converters["id64"] = ID64Converter
 
     def seed_field_db(db):
         if db.name == config["FIELD_DB"]:

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from sync.errors import BadRequest, Forbidden, Unauthorized
+from sync.integers import is_int_text
 from server.jsonbody import loads
 from server.services import services
 
@@ -27,7 +28,7 @@ def accounts():
 def _load_user(user_id):
     if request.authorization is not None:
         return None              # credentials on the request beat the cookie
-    user = accounts().get(int(user_id)) if user_id.isdigit() else None
+    user = accounts().get(int(user_id)) if is_int_text(user_id) else None
     return user if user is not None and user.is_active else None
 
 

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from rules import ids
 from sync.errors import BadRequest, NotFound, Unauthorized
+from sync.integers import parse_int
 
 from server.accounts.users import ROLES, AccountError
 from server.accounts.auth import check_password, require_admin, require_role, require_user
@@ -151,7 +152,7 @@ def devices():
     return jsonify(services().tokens.list(_scope_user_ids(require_user())))
 
 
-@bp.delete("/devices/<int:token_id>")
+@bp.delete("/devices/<id64:token_id>")
 def revoke_device(token_id):
     """Revoke a device token (a lost tablet): 401 everywhere from now on."""
     user = require_user()
@@ -265,7 +266,7 @@ def resolutions():
     return jsonify([row for row in rows if grids is None or ids.grid_of(row["doc_id"]) in grids])
 
 
-@bp.post("/resolutions/<int:resolution_id>/settle")
+@bp.post("/resolutions/<id64:resolution_id>/settle")
 def settle_resolution(resolution_id):
     """A supervisor accepts an automatic resolution, or records the revision
     (saved with their own stamps) that overrides it: ``{"override": rev}``."""
@@ -287,12 +288,10 @@ def settle_resolution(resolution_id):
 def quarantine():
     """Refused documents of the caller's grids, newest first."""
     user = require_role("supervisor")
-    limit = request.args.get("limit", "100")
-    offset = request.args.get("offset", "0")
-    if not limit.isdigit() or not offset.isdigit() or not 0 < int(limit) <= 1000:
-        raise BadRequest("limit: 1–1000; offset: ≥ 0")
+    limit = parse_int(request.args.get("limit", "100"), "limit", minimum=1, maximum=1000)
+    offset = parse_int(request.args.get("offset", "0"), "offset")
     grids = services().directory.grids_of(user)
     quarantined = services().quarantine
     return jsonify(total=quarantined.count(grids),
-                   rows=quarantined.list(grids, int(limit), int(offset)))
+                   rows=quarantined.list(grids, limit, offset))
 

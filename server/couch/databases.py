@@ -17,7 +17,7 @@ from server.version import __version__
 from server.couch import feeds
 from server.access.view import view_for
 from server.accounts.auth import require_admin, require_user
-from server.couch.params import json_body, qbool, qint, qjson, qstr_json
+from server.couch.params import body_int, json_body, qbool, qint, qjson, qstr_json
 from server.jsonbody import strict_dumps
 from server.services import services
 
@@ -186,7 +186,7 @@ def all_docs(db):
         endkey=body.get("endkey", qstr_json("endkey") or qstr_json("end_key")),
         inclusive_end=qbool("inclusive_end", True),
         include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
-        limit=body.get("limit", qint("limit")), skip=body.get("skip", qint("skip", 0)),
+        limit=body_int(body, "limit", qint("limit")), skip=body_int(body, "skip", qint("skip", 0)),
         descending=qbool("descending"))
     return jsonify(_view(db).all_docs(**params))
 

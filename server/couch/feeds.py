@@ -13,7 +13,7 @@ from flask import Response, current_app, request, stream_with_context
 from sync.errors import BadRequest
 from sync.selector import check as check_selector
 
-from server.couch.params import qbool, qint, qjson
+from server.couch.params import body_int, qbool, qint, qjson
 from server.jsonbody import strict_dumps
 
 FEEDS = ("normal", "longpoll", "continuous")
@@ -62,7 +62,7 @@ def changes_params(body):
     timeout = cap if timeout_ms is None else min(timeout_ms / 1000, cap)
     style = request.args.get("style", "main_only")
     return dict(feed=feed, since=qjson("since", body.get("since", 0)),
-                limit=qint("limit", body.get("limit")), style=style, doc_ids=doc_ids,
+                limit=qint("limit", body_int(body, "limit")), style=style, doc_ids=doc_ids,
                 selector=selector,
                 include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
                 descending=qbool("descending"), heartbeat=heartbeat_ms, timeout=timeout)

@@ -6,8 +6,10 @@ it must be. Unknown parameters are ignored, as CouchDB ignores them.
 """
 
 from flask import request
+from werkzeug.routing import BaseConverter, ValidationError
 
 from sync.errors import BadRequest, UnsupportedMediaType
+from sync.integers import INT64_MAX, parse_int
 from server.jsonbody import InvalidJSON, loads
 
 _MISSING = object()
@@ -59,18 +61,25 @@ def qbool(name, default=False):
     raise BadRequest(f"Query parameter `{name}` must be true or false, not {request.args[name]!r}")
 
 
-def qint(name, default=None, minimum=0):
-    """Query value ``name`` as an integer ≥ ``minimum``. :raises BadRequest:."""
-    if name not in request.args:
+def qint(name, default=None, minimum=0, source=None):
+    """Query value ``name`` as a 64-bit integer ≥ ``minimum``.
+
+    :raises BadRequest: naming the parameter and the range.
+    """
+    args = request.args if source is None else source
+    if name not in args:
         return default
-    text = request.args[name]
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < minimum:
-        raise BadRequest(f"Query parameter `{name}` must be an integer ≥ {minimum}, not {text!r}")
-    return value
+    return parse_int(args[name], f"query parameter `{name}`", minimum=minimum)
+
+
+def body_int(body, name, default=None, minimum=0):
+    """JSON body member ``name`` as a 64-bit integer ≥ ``minimum``.
+
+    :raises BadRequest: naming the member and the range.
+    """
+    if name not in body:
+        return default
+    return parse_int(body[name], f"`{name}` in the body", minimum=minimum)
 
 
 def qstr_json(name, source=None):
@@ -79,3 +88,21 @@ def qstr_json(name, source=None):
     if value is not None and not isinstance(value, str):
         raise BadRequest(f"Query parameter `{name}` must be a JSON string")
     return value
+
+
+class ID64Converter(BaseConverter):
+    """``<id64:name>`` in a route: a row id, ASCII digits within SQLite's
+    64-bit range (a longer number names no row: 404, not an overflow)."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value):
+        """The id as an int. :raises ValidationError: past 64 bits."""
+        number = int(value)
+        if number > INT64_MAX:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value):
+        """The id as URL text."""
+        return str(int(value))
