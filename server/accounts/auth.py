@@ -11,7 +11,6 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from sync.errors import BadRequest, Forbidden, Unauthorized
-from sync.integers import is_int_text
 from server.jsonbody import loads
 from server.services import services
 
@@ -28,7 +27,7 @@ def accounts():
 def _load_user(user_id):
     if request.authorization is not None:
         return None              # credentials on the request beat the cookie
-    user = accounts().get(int(user_id)) if is_int_text(user_id) else None
+    user = accounts().from_session(user_id)
     return user if user is not None and user.is_active else None
 
 
@@ -158,8 +157,15 @@ def session_login():
     return jsonify(ok=True, name=user.name, roles=couch_roles(user))
 
 
+def end_session():
+    """Sign out; a session cookie (and every copy of it) stops working."""
+    if current_user.is_authenticated and request.authorization is None:
+        accounts().end_sessions(current_user.id)
+    logout_user()
+
+
 @bp.delete("/_session")
 def session_logout():
-    """Sign out: forget the session cookie."""
-    logout_user()
+    """Sign out: the session cookie stops working, copies of it included."""
+    end_session()
     return jsonify(ok=True)

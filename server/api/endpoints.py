@@ -8,7 +8,7 @@ naming the field and the rule.
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import login_user, logout_user
+from flask_login import login_user
 from marshmallow import Schema, ValidationError, fields, validate
 
 from rules import ids
@@ -16,7 +16,7 @@ from sync.errors import BadRequest, NotFound, Unauthorized
 from sync.integers import parse_int
 
 from server.accounts.users import ROLES, AccountError
-from server.accounts.auth import check_password, require_admin, require_role, require_user
+from server.accounts.auth import check_password, end_session, require_admin, require_role, require_user
 from server.accounts.notice_fanout import grid_placed
 from server.jsonbody import loads
 from server.services import services
@@ -122,7 +122,7 @@ def logout():
     require_user()
     if g.get("token_id"):
         services().tokens.revoke(g.token_id)
-    logout_user()
+    end_session()
     return jsonify(ok=True)
 
 
