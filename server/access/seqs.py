@@ -45,6 +45,7 @@ class FilteredFeed:
         if since == "now":
             return update_seq, self.grids, None
         if isinstance(since, int) and not isinstance(since, bool):
+            parse_int(since, "since")             # range-checked as for the admin
             return 0, self.grids, None
         if not isinstance(since, str):
             raise BadRequest(f"since must be a seq from this database, not {since!r}")

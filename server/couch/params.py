@@ -79,7 +79,11 @@ def body_int(body, name, default=None, minimum=0):
     """
     if name not in body:
         return default
-    return parse_int(body[name], f"`{name}` in the body", minimum=minimum)
+    value = body[name]
+    if isinstance(value, str):     # a JSON body says numbers as numbers: "1" is no count
+        raise BadRequest(f"`{name}` in the body: 必须是 JSON 整数，不是字符串 / must be a "
+                         f"JSON integer, not a string")
+    return parse_int(value, f"`{name}` in the body", minimum=minimum)
 
 
 def qstr_json(name, source=None):
