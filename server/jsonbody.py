@@ -68,20 +68,55 @@ def loads(raw, what="request body"):
     try:
         value = json.loads(data, parse_float=parse_float, parse_constant=parse_constant)
     except RecursionError:
-        raise BadRequest(f"{what} 嵌套超过 {MAX_DEPTH} 层 / the {what} is nested deeper "
-                         f"than {MAX_DEPTH} levels (the limit)")
+        raise _too_deep(what)
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidJSON(f"{what} 不是有效的 JSON / the {what} is not valid JSON: {err}")
-    surrogates = bool(_SURROGATE_ESCAPE.search(data))
-    if surrogates or flags["non_finite"] or data.count(b"[") + data.count(b"{") > MAX_DEPTH:
-        value, replaced = _walk(value, what)
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+        _check_depth(value, what)
+    if flags["non_finite"]:
+        _refuse_non_finite(value, what)
+    if _SURROGATE_ESCAPE.search(data):
+        value, replaced = _replace_surrogates(value)
         if replaced:
             _note_replaced(replaced)
     return value
 
 
-def _walk(root, what):
-    """``root`` with lone surrogates replaced; depth and finiteness checked."""
+def _too_deep(what):
+    return BadRequest(f"{what} 嵌套超过 {MAX_DEPTH} 层 / the {what} is nested deeper "
+                      f"than {MAX_DEPTH} levels (the limit)")
+
+
+def _check_depth(root, what):
+    """:raises BadRequest: when ``root`` nests deeper than ``MAX_DEPTH``."""
+    stack = [(root, 1)] if isinstance(root, (dict, list)) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(what)
+        for child in (value.values() if isinstance(value, dict) else value):
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+
+
+def _refuse_non_finite(root, what):
+    """:raises BadRequest: naming the path of the first non-finite number."""
+    stack = [(root, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _NonFinite):
+            raise BadRequest(f"{path or what}: 数字必须是有限值，不能是 {value.text} / "
+                             f"numbers must be finite, not {value.text}")
+        if isinstance(value, dict):
+            stack.extend((child, f"{path}.{key}" if path else key)
+                         for key, child in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{index}]")
+                         for index, child in reversed(list(enumerate(value))))
+
+
+def _replace_surrogates(root):
+    """``(root with lone surrogates replaced by U+FFFD, how many)``."""
     replaced = 0
 
     def fix(text):
@@ -91,30 +126,18 @@ def _walk(root, what):
         return fixed
 
     holder = [root]
-    stack = [(holder, 0, "", 0)]
+    stack = [(holder, 0)]
     while stack:
-        container, key, path, depth = stack.pop()
+        container, key = stack.pop()
         value = container[key]
-        if isinstance(value, _NonFinite):
-            raise BadRequest(f"{path or what}: 数字必须是有限值，不能是 {value.text} / "
-                             f"numbers must be finite, not {value.text}")
         if isinstance(value, str):
             container[key] = fix(value)
-            continue
-        if not isinstance(value, (dict, list)):
-            continue
-        if depth >= MAX_DEPTH:
-            raise BadRequest(f"{what} 嵌套超过 {MAX_DEPTH} 层 / the {what} is nested deeper "
-                             f"than {MAX_DEPTH} levels (the limit)")
-        if isinstance(value, dict):
-            if any(_SURROGATE.search(k) for k in value):
-                value = {fix(k): v for k, v in value.items()}
-                container[key] = value
-            for name in value:
-                stack.append((value, name, f"{path}.{name}" if path else name, depth + 1))
-        else:
-            for index in range(len(value)):
-                stack.append((value, index, f"{path}[{index}]", depth + 1))
+        elif isinstance(value, dict):
+            if any(_SURROGATE.search(name) for name in value):
+                value = container[key] = {fix(name): child for name, child in value.items()}
+            stack.extend((value, name) for name in value)
+        elif isinstance(value, list):
+            stack.extend((value, index) for index in range(len(value)))
     return holder[0], replaced
 
 
