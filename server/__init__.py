@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import console, cors, errors, fieldapp, settings
+from server import console, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -19,6 +19,7 @@ from server.accounts.users import Accounts
 from server.api import endpoints as api
 from server.couch import databases, documents
 from server.couch.encoding import InflateRequests
+from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
 from server.serverdb import ServerDB
 from server.services import Services, install
@@ -64,8 +65,8 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_NAME"] = "AuthSession"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    jsonbody.init_app(app)
+    app.url_map.converters["id64"] = ID64Converter
 
     def seed_field_db(db):
         if db.name == config["FIELD_DB"]:

@@ -21,6 +21,12 @@ from werkzeug.exceptions import HTTPException
 
 from sync.errors import GridvisitError, Unauthorized
 
+try:        # gunicorn raises these while the app reads a malformed body
+    from gunicorn.http.errors import NoMoreData, ParseException
+    BODY_ERRORS = (ParseException, NoMoreData)
+except ImportError:                 # pragma: no cover (gunicorn is a dependency)
+    BODY_ERRORS = ()
+
 # Werkzeug's HTTP errors, named as CouchDB names them.
 HTTP_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
               404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
@@ -71,6 +77,14 @@ def _http_error(err):
     return couch_error(err.code, HTTP_NAMES.get(err.code, "error"), reason)
 
 
+def _malformed_body(err):
+    # The client's framing is wrong (a chunk size that is not hex, a body
+    # shorter than announced): its fault, so a 400, not a 500.
+    return couch_error(400, "bad_request",
+                       f"请求体格式错误 / the request body is malformed: "
+                       f"{type(err).__name__} {err}".strip())
+
+
 def _unexpected(err):
     current_app.logger.exception("unexpected error: %s", err)
     if _on_console():
@@ -82,4 +96,6 @@ def init_app(app):
     """Register the handlers on ``app``: the only ones of the product."""
     app.register_error_handler(GridvisitError, _gridvisit_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in BODY_ERRORS:
+        app.register_error_handler(kind, _malformed_body)
     app.register_error_handler(Exception, _unexpected)

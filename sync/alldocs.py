@@ -1,6 +1,7 @@
 """``_all_docs``: documents by id, as CouchDB lists them."""
 
 from .errors import BadRequest
+from .integers import parse_int
 
 
 class AllDocsQuery:
@@ -15,9 +16,8 @@ class AllDocsQuery:
         for name, value in (("startkey", startkey), ("endkey", endkey)):
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"{name} must be a JSON string (a document id)")
-        for name, value in (("limit", limit), ("skip", skip)):
-            if value is not None and (not isinstance(value, int) or value < 0):
-                raise BadRequest(f"{name} must be a non-negative integer")
+        limit = None if limit is None else parse_int(limit, "limit")
+        skip = None if skip is None else parse_int(skip, "skip")
         self.keys = keys
         self.startkey, self.endkey = startkey, endkey
         self.inclusive_end = inclusive_end

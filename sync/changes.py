@@ -8,6 +8,7 @@ restarts the feed from the beginning rather than skipping documents.
 """
 
 from .errors import BadRequest
+from .integers import parse_int
 
 
 def encode_seq(n, epoch):
@@ -27,15 +28,16 @@ def decode_seq(since, epoch, update_seq):
     if since == "now":
         return update_seq
     if isinstance(since, int) and not isinstance(since, bool) and since >= 0:
-        return since
+        return parse_int(since, "since")
     if isinstance(since, list) and since and isinstance(since[0], int):
-        return since[0]              # CouchDB 1.x clients send [n, "..."]
+        return parse_int(since[0], "since")      # CouchDB 1.x clients send [n, "..."]
     if isinstance(since, str):
         head, _, tail = since.partition("-")
-        if head.isdigit():
+        if head and head.isascii() and head.isdigit():
+            head = parse_int(head, "since")
             if tail and tail != epoch:
                 return 0             # another incarnation of the database
-            return int(head)
+            return head
     raise BadRequest(f"since must be a seq from this database, not {since!r}")
 
 

@@ -13,6 +13,7 @@ import uuid
 
 from . import alldocs, changes, local, reads, resolve, revtree, writes
 from .errors import BadRequest, NotFound, GridvisitError, error_from_row
+from .integers import parse_int
 from .sqlite import SQLiteFile
 from .selector import matches
 from .watch import ChangeWatcher
@@ -131,8 +132,7 @@ class Database:
 
         :raises BadRequest: unless ``limit`` is a positive integer.
         """
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise BadRequest("revs_limit must be a positive integer")
+        limit = parse_int(limit, "revs_limit", minimum=1)
         with self.file.write() as conn:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'revs_limit'", (str(limit),))
 
@@ -328,8 +328,7 @@ class Database:
         """
         if style not in ("main_only", "all_docs"):
             raise BadRequest('style must be "main_only" or "all_docs"')
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise BadRequest("limit must be a non-negative integer")
+        limit = None if limit is None else parse_int(limit, "limit")
         opts = reads.ReadOptions(conflicts=conflicts)
         with self.file.read() as conn:
             update_seq = int(self._meta(conn, "update_seq"))

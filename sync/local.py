@@ -56,7 +56,7 @@ def put(conn, doc_id, doc):
     body = {k: v for k, v in doc.items() if k not in ("_id", "_rev")}
     new = (current or 0) + 1
     conn.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
-                 (key, new, json.dumps(body, ensure_ascii=False)))
+                 (key, new, json.dumps(body, ensure_ascii=False, allow_nan=False)))
     return {"ok": True, "id": PREFIX + key, "rev": f"0-{new}"}
 
 

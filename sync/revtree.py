@@ -23,7 +23,7 @@ import re
 
 from .errors import InvalidRev
 
-REV_RE = re.compile(r"^([1-9][0-9]{0,9})-([0-9A-Za-z]{1,64})$")
+REV_RE = re.compile(r"([1-9][0-9]{0,9})-([0-9A-Za-z]{1,64})")
 DEFAULT_REVS_LIMIT = 1000
 
 

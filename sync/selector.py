@@ -3,8 +3,11 @@
 Supported: field equality, dotted paths, ``$eq $ne $gt $gte $lt $lte $in
 $nin $exists $type $and $or $not $nor $all $size $elemMatch``. Anything
 else is refused with a clear message rather than silently matching.
+Comparisons follow CouchDB's JSON collation (``sync.collate``), so values
+of different types compare in its order rather than raising.
 """
 
+from .collate import compare
 from .errors import BadRequest
 
 _MISSING = object()
@@ -29,26 +32,24 @@ def _compare(value, op, arg):
     if value is _MISSING:
         return False                      # as Mango: a missing field matches nothing
     if op == "$eq":
-        return value == arg
+        return compare(value, arg) == 0
     if op == "$ne":
-        return value != arg
+        return compare(value, arg) != 0
     if op in ("$gt", "$gte", "$lt", "$lte"):
-        if type(value) is not type(arg) and not (isinstance(value, (int, float))
-                                                 and isinstance(arg, (int, float))):
-            return False
-        return {"$gt": value > arg, "$gte": value >= arg, "$lt": value < arg,
-                "$lte": value <= arg}[op] if not isinstance(value, bool) else False
+        order = compare(value, arg)
+        return {"$gt": order > 0, "$gte": order >= 0, "$lt": order < 0, "$lte": order <= 0}[op]
     if op == "$in":
-        return value in _list(op, arg)
+        return any(compare(value, item) == 0 for item in _list(op, arg))
     if op == "$nin":
-        return value not in _list(op, arg)
+        return all(compare(value, item) != 0 for item in _list(op, arg))
     if op == "$type":
         kind = TYPES.get(arg)
         if kind is None:
             raise BadRequest(f"selector $type must be one of {', '.join(TYPES)}")
         return isinstance(value, kind) and not (arg == "number" and isinstance(value, bool))
     if op == "$all":
-        return isinstance(value, list) and all(item in value for item in _list(op, arg))
+        return isinstance(value, list) and all(
+            any(compare(have, item) == 0 for have in value) for item in _list(op, arg))
     if op == "$size":
         return isinstance(value, list) and len(value) == arg
     if op == "$elemMatch":
@@ -69,7 +70,7 @@ def _match_value(value, cond):
         return all(_compare(value, op, arg) for op, arg in cond.items())
     if isinstance(cond, dict) and isinstance(value, dict):
         return matches(value, cond)
-    return value is not _MISSING and value == cond
+    return value is not _MISSING and compare(value, cond) == 0
 
 
 def matches(doc, selector):

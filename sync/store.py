@@ -14,7 +14,7 @@ from pathlib import Path
 from .database import Database
 from .errors import BadRequest, FileExists, NotFound
 
-DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_$()+/-]{0,237}$")
+DB_NAME_RE = re.compile(r"[a-z][a-z0-9_$()+/-]{0,237}")
 SUFFIX = ".sqlite"
 
 
@@ -23,7 +23,7 @@ def check_db_name(name):
 
     :raises BadRequest: with CouchDB's ``illegal_database_name`` error.
     """
-    if not isinstance(name, str) or not DB_NAME_RE.match(name):
+    if not isinstance(name, str) or not DB_NAME_RE.fullmatch(name):
         err = BadRequest(
             f"Name: {name!r}. Only lowercase characters (a-z), digits (0-9), and any of "
             "the characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.")
@@ -87,7 +87,7 @@ class Store:
 
         :raises NotFound: when there is no such database.
         """
-        if not isinstance(name, str) or not DB_NAME_RE.match(name):
+        if not isinstance(name, str) or not DB_NAME_RE.fullmatch(name):
             raise NotFound("Database does not exist.")
         with self._lock:
             try:
@@ -117,7 +117,7 @@ class Store:
         """
         with self._lock:
             path = self._path(name) if isinstance(name, str) else None
-            if path is None or not DB_NAME_RE.match(name) or not path.exists():
+            if path is None or not DB_NAME_RE.fullmatch(name) or not path.exists():
                 raise NotFound("Database does not exist.")
             db = self._open.pop(name, None)
             if db is not None:

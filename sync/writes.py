@@ -56,7 +56,7 @@ class Batch:
                               (digest, data))
         self.conn.execute(
             "INSERT OR REPLACE INTO revs (doc_id, rev, deleted, body) VALUES (?, ?, ?, ?)",
-            (doc_id, new_rev, int(deleted), json.dumps(body, ensure_ascii=False)))
+            (doc_id, new_rev, int(deleted), json.dumps(body, ensure_ascii=False, allow_nan=False)))
         gone = [rev for rev in compacted if rev not in revtree.leaves(tree)]
         if gone:
             marks = ",".join("?" * len(gone))

@@ -57,9 +57,9 @@ USERS = {"w1": ("worker", "g1"), "w3": ("worker", "g3"), "s1": ("supervisor", "c
 PASSWORD = "password-123"
 
 
-def make_field_app(tmp_path):
+def make_field_app(tmp_path, **config):
     """An app with a field db, grids g1 g2 (c1) and g3 (c2), and users of each role."""
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, **config)
     ext = services(app)
     directory, accounts = ext.directory, ext.accounts
     directory.put_street("s", "朝阳门街道")

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -218,6 +219,16 @@ def cli(data_dir, *args, env=None, check=True):
     return gridvisit_cli(data_dir, *args, env=env, check=check)
 
 
+def sigint_as_default():
+    """In a child before exec: take SIGINT's default disposition back.
+
+    A background job (``make test &``, a supervisor) inherits SIGINT
+    ignored, and an ignored SIGINT stays ignored across exec, so the
+    tests' Ctrl-C would never reach the command line.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_cli(data_dir, *args, env=None):
     """The command line in the background; output to files in ``data_dir``."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
@@ -225,7 +236,7 @@ def start_cli(data_dir, *args, env=None):
     err = open(Path(data_dir) / "cli.err", "w")
     proc = subprocess.Popen([sys.executable, "-m", "server", *args, "--data-dir",
                              str(data_dir)], cwd=ROOT, env=dict(os.environ, **(env or {})),
-                            stdout=out, stderr=err, text=True)
+                            stdout=out, stderr=err, text=True, preexec_fn=sigint_as_default)
     out.close()
     err.close()
     return proc

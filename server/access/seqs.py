@@ -12,6 +12,7 @@ away simply stop flowing.
 """
 
 from sync.errors import BadRequest
+from sync.integers import is_int_text, parse_int
 
 
 class FilteredFeed:
@@ -44,19 +45,21 @@ class FilteredFeed:
         if since == "now":
             return update_seq, self.grids, None
         if isinstance(since, int) and not isinstance(since, bool):
+            parse_int(since, "since")             # range-checked as for the admin
             return 0, self.grids, None
         if not isinstance(since, str):
             raise BadRequest(f"since must be a seq from this database, not {since!r}")
         parts = since.split("-")
-        if not parts[0].isdigit():
+        if not (parts[0].isascii() and parts[0].isdigit()):
             raise BadRequest(f"since must be a seq from this database, not {since!r}")
+        n = parse_int(parts[0], "since")
         if len(parts) < 3 or parts[1] != self.db.epoch:
             return 0, self.grids, None
         old = self.directory.recall_set(parts[2])
         if old is None:
             return 0, self.grids, None
-        backfilled = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else None
-        return int(parts[0]), old, backfilled
+        backfilled = int(parts[3]) if len(parts) > 3 and is_int_text(parts[3]) else None
+        return n, old, backfilled
 
     def position(self, since):
         """The database position a ``since`` stands for (for waiting)."""

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from sync.errors import BadRequest, Forbidden, Unauthorized
+from server.jsonbody import loads
 from server.services import services
 
 bp = Blueprint("auth", __name__, url_prefix="/couch")
@@ -26,7 +27,7 @@ def accounts():
 def _load_user(user_id):
     if request.authorization is not None:
         return None              # credentials on the request beat the cookie
-    user = accounts().get(int(user_id)) if user_id.isdigit() else None
+    user = accounts().from_session(user_id)
     return user if user is not None and user.is_active else None
 
 
@@ -139,7 +140,11 @@ def session_info():
 @bp.post("/_session")
 def session_login():
     """Sign in with name and password (JSON or form); sets the cookie."""
-    data = request.get_json(silent=True) if request.is_json else request.form
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        data = loads(raw, "_session body") if raw else None
+    else:
+        data = request.form
     if not isinstance(data, dict) and not hasattr(data, "get"):
         raise BadRequest("Send name and password as JSON or form fields.")
     name, password = data.get("name"), data.get("password")
@@ -152,8 +157,15 @@ def session_login():
     return jsonify(ok=True, name=user.name, roles=couch_roles(user))
 
 
+def end_session():
+    """Sign out; a session cookie (and every copy of it) stops working."""
+    if current_user.is_authenticated and request.authorization is None:
+        accounts().end_sessions(current_user.id)
+    logout_user()
+
+
 @bp.delete("/_session")
 def session_logout():
-    """Sign out: forget the session cookie."""
-    logout_user()
+    """Sign out: the session cookie stops working, copies of it included."""
+    end_session()
     return jsonify(ok=True)

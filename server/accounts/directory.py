@@ -13,7 +13,7 @@ import re
 from rules import scope
 from server.accounts.users import AccountError
 
-ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS streets (
@@ -52,7 +52,7 @@ def check_id(kind, value):
 
     :raises AccountError: naming the field and the rule.
     """
-    if not isinstance(value, str) or not ID_RE.match(value):
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise AccountError(f"{kind}: 1–64 个字母、数字、'_' 或 '-' / 1–64 letters, digits, "
                            f"'_' or '-' (got {value!r})")
     return value

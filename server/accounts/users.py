@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from rules.vocabulary import ROLES
 from sync.errors import BadRequest
+from sync.integers import is_int_text
 
 NAME_MAX = 64
 PASSWORD_MIN = 8
@@ -34,7 +35,13 @@ CREATE TABLE IF NOT EXISTS users (
     active        INTEGER NOT NULL DEFAULT 1,
     created       REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS session_epochs (
+    user_id INTEGER PRIMARY KEY,
+    epoch   INTEGER NOT NULL
+);
 """
+_COLUMNS = ("SELECT u.id, u.name, u.password_hash, u.role, u.active, u.display_name, "
+            "COALESCE(e.epoch, 0) FROM users u LEFT JOIN session_epochs e ON e.user_id = u.id")
 
 
 class AccountError(BadRequest, ValueError):
@@ -51,6 +58,7 @@ class User(UserMixin):
     active: bool
     password_hash: str = ""
     display_name: str = ""
+    session_mark: str = ""
 
     @property
     def is_active(self):
@@ -61,7 +69,9 @@ class User(UserMixin):
         return self.role == "admin"
 
     def get_id(self):
-        return str(self.id)
+        """What a session cookie keeps: the id and the session mark, so a
+        cookie ends with a sign-out or a password change."""
+        return f"{self.id}.{self.session_mark}"
 
 
 class Accounts:
@@ -78,22 +88,40 @@ class Accounts:
         return self.db.connect()
 
     def _row_to_user(self, row):
-        return None if row is None else User(row[0], row[1], row[3], bool(row[4]), row[2],
-                                             row[5])
+        if row is None:
+            return None
+        # The mark changes with the password hash and with each sign-out.
+        mark = hmac.new(self._secret, f"{row[2]}\0{row[6]}".encode(),
+                        hashlib.sha256).hexdigest()[:24]
+        return User(row[0], row[1], row[3], bool(row[4]), row[2], row[5], mark)
 
     def get(self, user_id):
         """The user with id ``user_id``, or ``None``."""
         with self._connect() as conn:
-            row = conn.execute("SELECT id, name, password_hash, role, active, display_name "
-                               "FROM users WHERE id = ?", (user_id,)).fetchone()
+            row = conn.execute(_COLUMNS + " WHERE u.id = ?", (user_id,)).fetchone()
         return self._row_to_user(row)
 
     def by_name(self, name):
         """The user called ``name``, or ``None``."""
         with self._connect() as conn:
-            row = conn.execute("SELECT id, name, password_hash, role, active, display_name "
-                               "FROM users WHERE name = ?", (name,)).fetchone()
+            row = conn.execute(_COLUMNS + " WHERE u.name = ?", (name,)).fetchone()
         return self._row_to_user(row)
+
+    def from_session(self, session_id):
+        """The user a session cookie's id names, if its mark is still current."""
+        user_id, _, mark = str(session_id).partition(".")
+        if not is_int_text(user_id) or not mark:
+            return None
+        user = self.get(int(user_id))
+        if user is None or not hmac.compare_digest(user.session_mark, mark):
+            return None
+        return user
+
+    def end_sessions(self, user_id):
+        """End every session cookie of ``user_id`` (sign-out)."""
+        with self._connect() as conn:
+            conn.execute("INSERT INTO session_epochs (user_id, epoch) VALUES (?, 1) "
+                         "ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1", (user_id,))
 
     def count(self):
         """How many accounts exist."""
@@ -103,8 +131,7 @@ class Accounts:
     def list(self):
         """Every account, by name."""
         with self._connect() as conn:
-            rows = conn.execute("SELECT id, name, password_hash, role, active, display_name "
-                                "FROM users ORDER BY name").fetchall()
+            rows = conn.execute(_COLUMNS + " ORDER BY u.name").fetchall()
         return [self._row_to_user(row) for row in rows]
 
     def create(self, name, password, role, display_name=""):

@@ -8,15 +8,18 @@ naming the field and the rule.
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import login_user, logout_user
+from flask_login import login_user
 from marshmallow import Schema, ValidationError, fields, validate
 
 from rules import ids
 from sync.errors import BadRequest, NotFound, Unauthorized
+from sync.integers import parse_int
 
 from server.accounts.users import ROLES
-from server.accounts.auth import check_password, require_admin, require_role, require_user
+from server.accounts.auth import (check_password, end_session, require_admin, require_role,
+                                  require_user)
 from server.accounts.notice_fanout import grid_placed
+from server.jsonbody import loads
 from server.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -59,7 +62,7 @@ def load(schema):
 
     :raises BadRequest: naming each bad field and its rule.
     """
-    data = request.get_json(silent=True)
+    data = _body()
     if not isinstance(data, dict):
         raise BadRequest("请求体必须是 JSON 对象 / the request body must be a JSON object")
     try:
@@ -69,6 +72,14 @@ def load(schema):
                              for name, msgs in sorted(err.messages.items()))
         raise BadRequest(problems)
 
+
+def _body():
+    """The request's JSON body (None when it has none or is not JSON).
+
+    :raises BadRequest: when the JSON breaks the loader's rules.
+    """
+    raw = request.get_data(cache=True)
+    return loads(raw) if raw and request.is_json else None
 
 
 def describe(user):
@@ -105,7 +116,7 @@ def logout():
     require_user()
     if g.get("token_id"):
         services().tokens.revoke(g.token_id)
-    logout_user()
+    end_session()
     return jsonify(ok=True)
 
 
@@ -133,7 +144,7 @@ def devices():
     return jsonify(services().tokens.list(_scope_user_ids(require_user())))
 
 
-@bp.delete("/devices/<int:token_id>")
+@bp.delete("/devices/<id64:token_id>")
 def revoke_device(token_id):
     """Revoke a device token (a lost tablet): 401 everywhere from now on."""
     user = require_user()
@@ -247,7 +258,7 @@ def resolutions():
     return jsonify([row for row in rows if grids is None or ids.grid_of(row["doc_id"]) in grids])
 
 
-@bp.post("/resolutions/<int:resolution_id>/settle")
+@bp.post("/resolutions/<id64:resolution_id>/settle")
 def settle_resolution(resolution_id):
     """A supervisor accepts an automatic resolution, or records the revision
     (saved with their own stamps) that overrides it: ``{"override": rev}``."""
@@ -257,7 +268,7 @@ def settle_resolution(resolution_id):
     found = db.resolutions(rid=resolution_id)
     if not found or (grids is not None and ids.grid_of(found[0]["doc_id"]) not in grids):
         raise NotFound("no such resolution")
-    body = request.get_json(silent=True) or {}
+    body = _body() or {}
     override = body.get("override") if isinstance(body, dict) else None
     if override is not None and not isinstance(override, str):
         raise BadRequest("override: the rev of the supervisor's own revision")
@@ -269,12 +280,10 @@ def settle_resolution(resolution_id):
 def quarantine():
     """Refused documents of the caller's grids, newest first."""
     user = require_role("supervisor")
-    limit = request.args.get("limit", "100")
-    offset = request.args.get("offset", "0")
-    if not limit.isdigit() or not offset.isdigit() or not 0 < int(limit) <= 1000:
-        raise BadRequest("limit: 1–1000; offset: ≥ 0")
+    limit = parse_int(request.args.get("limit", "100"), "limit", minimum=1, maximum=1000)
+    offset = parse_int(request.args.get("offset", "0"), "offset")
     grids = services().directory.grids_of(user)
     quarantined = services().quarantine
     return jsonify(total=quarantined.count(grids),
-                   rows=quarantined.list(grids, int(limit), int(offset)))
+                   rows=quarantined.list(grids, limit, offset))
 

@@ -170,7 +170,7 @@ def devices():
     return render_template("console/devices.html", rows=rows, names=names, form=ActionForm())
 
 
-@bp.post("/devices/<int:token_id>/revoke")
+@bp.post("/devices/<id64:token_id>/revoke")
 def revoke(token_id):
     """Revoke a device token: the tablet gets 401 everywhere from now on."""
     owner, allowed = services().tokens.owner(token_id), _device_scope()

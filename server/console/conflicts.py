@@ -69,7 +69,7 @@ def _fields(resolution, current):
     return out
 
 
-@bp.get("/conflicts/<int:resolution_id>")
+@bp.get("/conflicts/<id64:resolution_id>")
 def detail(resolution_id):
     """One flagged merge, side by side, with accept and override forms."""
     _db, resolution = _resolution(resolution_id)
@@ -78,7 +78,7 @@ def detail(resolution_id):
                            fields=_fields(resolution, current), form=ActionForm())
 
 
-@bp.post("/conflicts/<int:resolution_id>/accept")
+@bp.post("/conflicts/<id64:resolution_id>/accept")
 def accept(resolution_id):
     """Accept the automatic merge as it is."""
     db, resolution = _resolution(resolution_id)
@@ -88,7 +88,7 @@ def accept(resolution_id):
     return redirect(url_for(".queue"))
 
 
-@bp.post("/conflicts/<int:resolution_id>/override")
+@bp.post("/conflicts/<id64:resolution_id>/override")
 def override(resolution_id):
     """Write the supervisor's own revision with the chosen values."""
     db, resolution = _resolution(resolution_id)

@@ -11,7 +11,7 @@ from rules.schemas.request import REFERRAL_STATUSES, SATISFACTION, STATUSES
 from rules.schemas.notice import PRIORITIES
 from rules.schemas.review import STATES
 
-ID_RULE = Regexp(r"^[A-Za-z0-9_-]{1,64}$", message="1–64 letters, digits, '_' or '-'")
+ID_RULE = Regexp(r"[A-Za-z0-9_-]{1,64}\Z", message="1–64 letters, digits, '_' or '-'")
 
 
 class LoginForm(FlaskForm):

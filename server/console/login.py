@@ -6,9 +6,9 @@ the one the sync API accepts too (flask-login).
 """
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
-from server.accounts.auth import check_password
+from server.accounts.auth import check_password, end_session
 from server.accounts.ratelimit import TooManyAttempts
 from .common import audit, safe_next
 from .forms import LoginForm
@@ -45,5 +45,5 @@ def logout():
     """Sign out (a form post, so another site cannot sign you out)."""
     if current_user.is_authenticated:
         audit("logout")
-    logout_user()
+    end_session()
     return redirect(url_for("console.login.login"))

@@ -6,7 +6,6 @@ endpoints: ``_changes``, ``_revs_diff``, ``_bulk_get``, ``_bulk_docs``,
 reached through the user's view (``access.view_for``), never directly.
 """
 
-import json
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
@@ -18,7 +17,8 @@ from server.version import __version__
 from server.couch import feeds
 from server.access.view import view_for
 from server.accounts.auth import require_admin, require_user
-from server.couch.params import json_body, qbool, qint, qjson, qstr_json
+from server.couch.params import body_int, json_body, qbool, qint, qjson, qstr_json
+from server.jsonbody import strict_dumps
 from server.services import services
 
 bp = Blueprint("couch_db", __name__, url_prefix="/couch")
@@ -151,9 +151,9 @@ def bulk_get_json(results):
         doc = item.get("ok")
         if isinstance(doc, RawJSON):
             return '{"ok":' + doc + "}"
-        return json.dumps(item, ensure_ascii=False)
+        return strict_dumps(item)
     return '{"results":[' + ",".join(
-        '{"id":' + json.dumps(result["id"], ensure_ascii=False) + ',"docs":['
+        '{"id":' + strict_dumps(result["id"]) + ',"docs":['
         + ",".join(entry(item) for item in result["docs"]) + "]}"
         for result in results) + "]}"
 
@@ -185,7 +185,7 @@ def all_docs(db):
         endkey=body.get("endkey", qstr_json("endkey") or qstr_json("end_key")),
         inclusive_end=qbool("inclusive_end", True),
         include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
-        limit=body.get("limit", qint("limit")), skip=body.get("skip", qint("skip", 0)),
+        limit=body_int(body, "limit", qint("limit")), skip=body_int(body, "skip", qint("skip", 0)),
         descending=qbool("descending"))
     return jsonify(_view(db).all_docs(**params))
 

@@ -6,7 +6,6 @@ they wait, so proxies and clients know the connection is alive. No feed
 waits longer than the ``CHANGES_TIMEOUT`` setting.
 """
 
-import json
 import time
 
 from flask import Response, current_app, request, stream_with_context
@@ -14,7 +13,8 @@ from flask import Response, current_app, request, stream_with_context
 from sync.errors import BadRequest
 from sync.selector import check as check_selector
 
-from server.couch.params import qbool, qint, qjson
+from server.couch.params import body_int, qbool, qint, qjson
+from server.jsonbody import strict_dumps
 
 FEEDS = ("normal", "longpoll", "continuous")
 DEFAULT_HEARTBEAT_MS = 60_000
@@ -62,7 +62,7 @@ def changes_params(body):
     timeout = cap if timeout_ms is None else min(timeout_ms / 1000, cap)
     style = request.args.get("style", "main_only")
     return dict(feed=feed, since=qjson("since", body.get("since", 0)),
-                limit=qint("limit", body.get("limit")), style=style, doc_ids=doc_ids,
+                limit=qint("limit", body_int(body, "limit")), style=style, doc_ids=doc_ids,
                 selector=selector,
                 include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
                 descending=qbool("descending"), heartbeat=heartbeat_ms, timeout=timeout)
@@ -93,8 +93,8 @@ def render_page(page):
 
     Some clients (cloudant's feed reader) read the normal feed line by line.
     """
-    rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in page["results"])
-    tail = json.dumps({"last_seq": page["last_seq"], "pending": page["pending"]})[1:]
+    rows = ",\n".join(strict_dumps(row) for row in page["results"])
+    tail = strict_dumps({"last_seq": page["last_seq"], "pending": page["pending"]})[1:]
     return '{"results":[\n' + rows + ("\n" if rows else "") + "],\n" + tail + "\n"
 
 
@@ -130,7 +130,7 @@ def _continuous(view, params, first):
     limit = params["limit"]
     while True:
         for row in page["results"]:
-            yield json.dumps(row, ensure_ascii=False) + "\n"
+            yield strict_dumps(row) + "\n"
             sent += 1
         last = page["last_seq"]
         if (limit is not None and sent >= limit) or time.monotonic() >= deadline:
@@ -142,4 +142,4 @@ def _continuous(view, params, first):
         if time.monotonic() >= deadline:
             break
         page = _page(view, params, last)
-    yield json.dumps({"last_seq": last, "pending": 0}) + "\n"
+    yield strict_dumps({"last_seq": last, "pending": 0}) + "\n"

@@ -15,10 +15,11 @@ import base64
 import email.parser
 import gzip
 import email.policy
-import json
 import secrets
+import zlib
 
 from sync.errors import BadRequest
+from server.jsonbody import loads, strict_dumps
 
 CRLF = b"\r\n"
 
@@ -28,7 +29,7 @@ def _boundary():
 
 
 def _json_bytes(value):
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return strict_dumps(value, separators=(",", ":")).encode("utf-8")
 
 
 def related(doc):
@@ -100,12 +101,12 @@ def parse_related(content_type, body):
     parts = list(message.iter_parts())
     if not parts or parts[0].get_content_type() != "application/json":
         raise BadRequest("the first part of multipart/related must be the JSON document")
-    try:
-        doc = json.loads(parts[0].get_payload(decode=True))
-    except ValueError as err:
-        raise BadRequest(f"the JSON part is not valid JSON: {err}")
+    doc = loads(parts[0].get_payload(decode=True) or b"", "JSON part of multipart/related")
     if not isinstance(doc, dict):
         raise BadRequest("the JSON part must be a document object")
+    if not isinstance(doc.get("_attachments", {}), dict):
+        raise BadRequest("_attachments: 必须是 JSON 对象 / must be a JSON object "
+                         "(attachment name → attachment)")
     follows = [name for name, meta in (doc.get("_attachments") or {}).items()
                if isinstance(meta, dict) and meta.get("follows")]
     by_name = {}
@@ -125,7 +126,7 @@ def parse_related(content_type, body):
         if meta.get("encoding") == "gzip":       # CouchDB sends compressible types gzipped
             try:
                 data = gzip.decompress(data)
-            except (OSError, EOFError) as err:
+            except (OSError, EOFError, zlib.error) as err:
                 raise BadRequest(f"attachment {name!r} says gzip but is not: {err}")
         meta["data"] = base64.b64encode(data).decode("ascii")
         meta.setdefault("content_type", part.get_content_type())

@@ -5,11 +5,12 @@ CouchDB query values are JSON (``revs=true``, ``open_revs=["1-a"]``,
 it must be. Unknown parameters are ignored, as CouchDB ignores them.
 """
 
-import json
-
 from flask import request
+from werkzeug.routing import BaseConverter, ValidationError
 
 from sync.errors import BadRequest, UnsupportedMediaType
+from sync.integers import INT64_MAX, parse_int
+from server.jsonbody import InvalidJSON, loads
 
 _MISSING = object()
 
@@ -24,21 +25,12 @@ def json_body(kind=dict, what="request body"):
     if ctype and ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/json, not {ctype}")
     raw = request.get_data(cache=True)
-    try:
-        value = json.loads(raw, parse_constant=_no_constants) if raw else _MISSING
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadRequest(f"The {what} is not valid JSON: {err}")
-    except RecursionError:
-        raise BadRequest(f"The {what} is nested too deeply")
+    value = loads(raw, what) if raw else _MISSING
     if value is _MISSING:
         raise BadRequest(f"The {what} is empty; a JSON {_kind_name(kind)} is required")
     if not isinstance(value, kind):
         raise BadRequest(f"The {what} must be a JSON {_kind_name(kind)}")
     return value
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _kind_name(kind):
@@ -52,8 +44,8 @@ def qjson(name, default=None, source=None):
         return default
     text = args[name]
     try:
-        return json.loads(text)
-    except ValueError:
+        return loads(text, f"query parameter `{name}`")
+    except InvalidJSON:
         return text
 
 
@@ -69,18 +61,29 @@ def qbool(name, default=False):
     raise BadRequest(f"Query parameter `{name}` must be true or false, not {request.args[name]!r}")
 
 
-def qint(name, default=None, minimum=0):
-    """Query value ``name`` as an integer ≥ ``minimum``. :raises BadRequest:."""
-    if name not in request.args:
+def qint(name, default=None, minimum=0, source=None):
+    """Query value ``name`` as a 64-bit integer ≥ ``minimum``.
+
+    :raises BadRequest: naming the parameter and the range.
+    """
+    args = request.args if source is None else source
+    if name not in args:
         return default
-    text = request.args[name]
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < minimum:
-        raise BadRequest(f"Query parameter `{name}` must be an integer ≥ {minimum}, not {text!r}")
-    return value
+    return parse_int(args[name], f"query parameter `{name}`", minimum=minimum)
+
+
+def body_int(body, name, default=None, minimum=0):
+    """JSON body member ``name`` as a 64-bit integer ≥ ``minimum``.
+
+    :raises BadRequest: naming the member and the range.
+    """
+    if name not in body:
+        return default
+    value = body[name]
+    if isinstance(value, str):     # a JSON body says numbers as numbers: "1" is no count
+        raise BadRequest(f"`{name}` in the body: 必须是 JSON 整数，不是字符串 / must be a "
+                         f"JSON integer, not a string")
+    return parse_int(value, f"`{name}` in the body", minimum=minimum)
 
 
 def qstr_json(name, source=None):
@@ -89,3 +92,21 @@ def qstr_json(name, source=None):
     if value is not None and not isinstance(value, str):
         raise BadRequest(f"Query parameter `{name}` must be a JSON string")
     return value
+
+
+class ID64Converter(BaseConverter):
+    """``<id64:name>`` in a route: a row id, ASCII digits within SQLite's
+    64-bit range (a longer number names no row: 404, not an overflow)."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value):
+        """The id as an int. :raises ValidationError: past 64 bits."""
+        number = int(value)
+        if number > INT64_MAX:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value):
+        """The id as URL text."""
+        return str(int(value))
