@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import console, cors, errors, fieldapp, jsonbody, settings
+from server import console, couch, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -17,7 +17,6 @@ from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
 from server.accounts.users import Accounts
 from server.api import endpoints as api
-from server.couch import databases, documents
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
@@ -87,11 +86,10 @@ def create_app(test_config=None):
         runs=ReplicationRuns(serverdb)))
 
     auth.init_app(app)
+    couch.session.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(databases.bp)
-    app.register_blueprint(documents.bp)
+    app.register_blueprint(couch.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)

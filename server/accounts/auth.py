@@ -1,4 +1,5 @@
-"""Who is asking: sessions, HTTP Basic, device tokens, ``/couch/_session``.
+"""Who is asking: sessions, HTTP Basic, device tokens (``/couch/_session`` is
+:mod:`server.couch.session`).
 
 Every sync endpoint needs a signed-in, active user. A request proves who it
 is by a session cookie (``POST /couch/_session`` as CouchDB's cookie auth,
@@ -7,14 +8,12 @@ by a tablet's device token (``Authorization: Bearer``). Password checks are
 rate-limited per account and per address.
 """
 
-from flask import Blueprint, current_app, g, jsonify, request
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask import g, request
+from flask_login import LoginManager, current_user, logout_user
 
-from sync.errors import BadRequest, Forbidden, Unauthorized
-from server.jsonbody import loads
+from sync.errors import Forbidden, Unauthorized
 from server.services import services
 
-bp = Blueprint("auth", __name__, url_prefix="/couch")
 login_manager = LoginManager()
 
 
@@ -76,15 +75,8 @@ def _load_from_request(req):
 
 
 def init_app(app):
-    """Install flask-login on ``app``; answer ``/_session`` at the root too.
-
-    Some clients (cloudant) resolve ``_session`` against the server root
-    rather than against ``/couch/``.
-    """
+    """Install flask-login on ``app``."""
     login_manager.init_app(app)
-    app.add_url_rule("/_session", "root_session_info", session_info, methods=["GET"])
-    app.add_url_rule("/_session", "root_session_login", session_login, methods=["POST"])
-    app.add_url_rule("/_session", "root_session_logout", session_logout, methods=["DELETE"])
 
 
 def require_user():
@@ -123,49 +115,8 @@ def couch_roles(user):
     return ["_admin"] if user.is_admin else [user.role]
 
 
-@bp.get("/_session")
-def session_info():
-    """CouchDB's session info: who this request is signed in as."""
-    if current_user.is_authenticated:
-        ctx = {"name": current_user.name, "roles": couch_roles(current_user)}
-        how = "default" if request.authorization else "cookie"
-    else:
-        ctx, how = {"name": None, "roles": []}, None
-    info = {"authentication_handlers": ["cookie", "default"]}
-    if how:
-        info["authenticated"] = how
-    return jsonify(ok=True, userCtx=ctx, info=info)
-
-
-@bp.post("/_session")
-def session_login():
-    """Sign in with name and password (JSON or form); sets the cookie."""
-    if request.is_json:
-        raw = request.get_data(cache=True)
-        data = loads(raw, "_session body") if raw else None
-    else:
-        data = request.form
-    if not isinstance(data, dict) and not hasattr(data, "get"):
-        raise BadRequest("Send name and password as JSON or form fields.")
-    name, password = data.get("name"), data.get("password")
-    if not isinstance(name, str) or not isinstance(password, str):
-        raise BadRequest("name and password are required strings.")
-    user = check_password(name, password)
-    if user is None:
-        raise Unauthorized("Name or password is incorrect.")
-    login_user(user)
-    return jsonify(ok=True, name=user.name, roles=couch_roles(user))
-
-
 def end_session():
     """Sign out; a session cookie (and every copy of it) stops working."""
     if current_user.is_authenticated and request.authorization is None:
         accounts().end_sessions(current_user.id)
     logout_user()
-
-
-@bp.delete("/_session")
-def session_logout():
-    """Sign out: the session cookie stops working, copies of it included."""
-    end_session()
-    return jsonify(ok=True)

@@ -21,7 +21,7 @@ from server.couch.params import body_int, json_body, qbool, qint, qjson, qstr_js
 from server.jsonbody import strict_dumps
 from server.services import services
 
-bp = Blueprint("couch_db", __name__, url_prefix="/couch")
+bp = Blueprint("databases", __name__)
 
 
 def store():

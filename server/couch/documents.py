@@ -16,7 +16,7 @@ from server.access.view import view_for
 from server.couch.databases import write_one, read_options
 from server.couch.params import json_body, qbool, qjson
 
-bp = Blueprint("couch_docs", __name__, url_prefix="/couch")
+bp = Blueprint("documents", __name__)
 
 
 def _view(db):
