@@ -165,7 +165,7 @@ def test_exports_hold_exactly_the_filtered_rows(console_app):
     raw = s1.get(f"/console/exports/visits.csv?{query}").data
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["ID", "网格", "住户"] and {r[0] for r in rows[1:]} == shown
+    assert rows[0][:3] == ["ID", "网格", "地址"] and {r[0] for r in rows[1:]} == shown
     assert len(shown) == 3 and all(r[7] == "红色" for r in rows[1:])
     xlsx = s1.get(f"/console/exports/visits.xlsx?{query}")
     assert "attachment" in xlsx.headers["Content-Disposition"]
