@@ -82,7 +82,8 @@ def create_app(test_config=None):
         directory=Directory(serverdb, accounts), tokens=Tokens(serverdb),
         quarantine=Quarantine(serverdb), audit=AuditLog(serverdb),
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
-                             config["LOGIN_WINDOW"]),
+                             config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],
+                             config["LOGIN_ACCOUNT_DELAY_MAX"]),
         runs=ReplicationRuns(serverdb)))
 
     auth.init_app(app)

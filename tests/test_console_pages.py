@@ -233,7 +233,7 @@ def test_every_action_is_in_the_audit_log_for_admins_only(console_app):
     s1.get("/console/exports/visits.xlsx?colour=red")
     s1.post("/console/logout")
     admin = browser_for(console_app, "admin")
-    admin.post("/console/admin/users", {"name": "w5", "role": "worker", "password": "pass-5555"})
+    admin.post("/console/admin/users", {"name": "w5", "role": "worker", "password": "pass-5555-w5"})
     log = services(console_app).audit.list()
     assert [row["action"] for row in log][:5] == ["user.create", "login", "logout", "export",
                                                   "review.rejected"]

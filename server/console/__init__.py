@@ -11,7 +11,10 @@ notices, exports, replication, admin, ruleset, audit). What the parent does for 
 - every page needs a signed-in supervisor or admin (others are sent to the
   login page, or refused); what a supervisor sees is their communities'
   grids (see :mod:`.common`);
-- errors become a page in the user's language (``error.html``).
+- errors become a page in the user's language (``error.html``);
+- every answer carries a Content-Security-Policy allowing scripts from the
+  console's own files only (``static/console/*.js``: no inline script) and
+  ``frame-ancestors 'none'``; logout, like every post, needs the CSRF token.
 
 Chart.js comes from the npm package (``node_modules/chart.js/dist``),
 served by the console itself: no CDN.
@@ -49,6 +52,21 @@ def _guard():
         from sync.errors import Forbidden
         raise Forbidden(i18n.t("login.not_supervisor"))
     return None
+
+
+# Scripts only from the console's own files (no inline script, no eval), and
+# no page of the console inside another site's frame (clickjacking).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.after_request
+def _security_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @bp.app_template_global()

@@ -52,7 +52,8 @@ def users():
             else sorted(grids or [])
         rows.append({"user": user, "places": places})
     return render_template("console/users.html", rows=rows, form=UserForm(),
-                           password_form=PasswordForm(), action=ActionForm())
+                           password_form=PasswordForm(), action=ActionForm(),
+                           throttled=services().limiter.throttled())
 
 
 @bp.post("/admin/users")
@@ -100,6 +101,17 @@ def set_active(name, action):
     services().accounts.set_active(name, action == "activate")
     audit(f"user.{action}", name)
     flash(t("users.changed"), "ok")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/admin/users/<name>/unlock")
+def unlock(name):
+    """Clear an account's failed sign-ins, so its next try is not made to wait."""
+    _admin()
+    _existing(name)
+    services().limiter.unlock(name)
+    audit("user.unlock", name)
+    flash(t("users.unlocked", name=name), "ok")
     return redirect(url_for(".users"))
 
 
@@ -184,7 +196,8 @@ def revoke(token_id):
     owner, allowed = services().tokens.owner(token_id), _device_scope()
     if owner is None or (allowed is not None and owner not in allowed):
         raise NotFound("no such device")
+    device = next((d for d in services().tokens.list([owner]) if d["id"] == token_id), {})
     services().tokens.revoke(token_id)
-    audit("device.revoke", str(token_id))
+    audit("device.revoke", str(token_id), device=device.get("device"), user=device.get("user"))
     flash(t("devices.revoked_ok"), "ok")
     return redirect(url_for(".devices"))

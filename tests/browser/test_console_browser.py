@@ -70,6 +70,9 @@ def page(browser, console_server):
     page.set_default_timeout(20000)
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    # Anything the Content-Security-Policy blocked (an inline script, a style).
+    page.on("console", lambda msg: errors.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
     page.base = console_server.extra["base"]
     yield page
     context.close()
@@ -98,8 +101,11 @@ def test_reviews_reach_the_workers_tablet(page, console_server):
     page.wait_for_url("**grid=g1**")
     approve, send_back = queue_ids(page)[:2]
     page.check(f"input[name=visit][value='{approve}']")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("#bulk-approve")
     page.wait_for_selector(".flash.ok")
+    assert questions == ["确定批准这 1 条走访？"]                # asked first, with the count
     assert approve not in queue_ids(page)                     # no longer pending
     page.click(f"tr[data-id='{send_back}'] a.button")
     page.check("input[name=state][value=needs_fix]")
@@ -149,7 +155,8 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
     with open(download.path(), "rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("ID", "网格", "住户")
+    assert rows[0][:3] == ("ID", "网格", "地址")
+    assert all(row[2] for row in rows[1:])                      # every visit has an address
     assert [row[0] for row in rows[1:]] == shown                # same rows, same order
     assert {row[7] for row in rows[1:]} == {"红色"} and {row[6] for row in rows[1:]} == {"见面"}
 
