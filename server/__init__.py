@@ -17,6 +17,7 @@ from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
 from server.accounts.users import Accounts
 from server.api import endpoints as api
+from server.api import quarantine as api_quarantine
 from server.couch import databases, documents
 from server.couch.encoding import InflateRequests
 from server.jobs.runs import ReplicationRuns
@@ -93,6 +94,7 @@ def create_app(test_config=None):
     app.register_blueprint(databases.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_quarantine.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])

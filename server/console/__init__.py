@@ -2,7 +2,8 @@
 
 One parent blueprint, ``console``, holds one child blueprint per page
 module (login, dashboard, reviews, conflicts, households, requests,
-notices, exports, replication, admin, ruleset, audit). What the parent does for all of them:
+notices, exports, replication, admin, ruleset, audit, quarantine). What the parent does
+for all of them:
 
 - every state-changing request must carry the CSRF token of its form
   (Flask-WTF); without it the answer is 400 before any view runs. Only
@@ -135,8 +136,9 @@ for _err in (SyncError, HTTPException, Exception):
 
 # The pages, one blueprint per module (registered once, at import).
 from . import (admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
-               login, notices, replication, requests as requests_pages, reviews, ruleset)
+               login, notices, quarantine, replication, requests as requests_pages, reviews,
+               ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                exports, replication, admin, ruleset, auditlog):
+                exports, replication, admin, ruleset, auditlog, quarantine):
     bp.register_blueprint(_module.bp)

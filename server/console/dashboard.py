@@ -67,7 +67,7 @@ def dashboard():
     return render_template(
         "console/dashboard.html", coverage=coverage, colours=stats.colour_counts(conn, grids),
         red_count=red_count, red_rows=red_rows, rules_broken=rules_broken, charts=charts,
-        quarantined=services().quarantine.count(grids),
+        quarantined=services().quarantine.count(grids, "open"),
         pending=stats.pending_reviews(conn, grids),
         overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),
         flagged=flagged_open(grids), today_visits=stats.visits_on(

@@ -48,6 +48,39 @@ const {PouchDB, local} = require('./tests/interop/_common');
 """
 
 
+# A tablet (real PouchDB in node, device token) records a visit with an
+# impossible temperature and pushes it (refused); it then waits for a line on
+# stdin, pulls, and reports its own copy of the visit.
+REFUSED_TABLET = r"""
+const {PouchDB, local} = require('./tests/interop/_common');
+const readline = require('node:readline');
+(async () => {
+  const input = JSON.parse(process.argv[1]);
+  const res = await PouchDB.fetch(input.api + '/login', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({name: input.name, password: input.password, device: '平板-09'})});
+  const {token} = await res.json();
+  const remote = new PouchDB(input.db, {fetch: (url, opts) => {
+    opts = opts || {};
+    const headers = new Headers(opts.headers || {});
+    headers.set('Authorization', 'Bearer ' + token);
+    return PouchDB.fetch(url, Object.assign({}, opts, {headers}));
+  }});
+  const db = local('tablet');
+  const put = await db.put(input.doc);
+  const pushed = await PouchDB.replicate(db, remote);
+  console.log(JSON.stringify({rev: put.rev, written: pushed.docs_written,
+                              failures: pushed.doc_write_failures}));
+  const lines = readline.createInterface({input: process.stdin});
+  for await (const _line of lines) break;
+  const pulled = await PouchDB.replicate(remote, db);
+  const doc = await db.get(input.doc._id, {conflicts: true});
+  console.log(JSON.stringify({pulled: pulled.docs_written, doc}));
+  process.exit(0);
+})().catch((err) => { console.error(err); process.exit(1); });
+"""
+
+
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory):
     """``gridvisit serve`` over the demo community plus two weeks of recent work."""
@@ -161,6 +194,40 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
     assert {row[7] for row in rows[1:]} == {"红色"} and {row[6] for row in rows[1:]} == {"见面"}
 
 
+def test_a_refused_visit_fixed_in_the_quarantine_reaches_the_tablet(page, console_server):
+    base = console_server.extra["base"]
+    visit = {"_id": "visit:g1:refused-on-tablet", "type": "visit", "schema": 2, "grid": "g1",
+             "updated_at": "2026-12-01T09:00:00+08:00", "updated_by": "wangfang",
+             "household": "household:g1:1-1-101", "visited_at": "2026-12-01T09:00:00+08:00",
+             "worker": "wangfang", "outcome": "met", "colour_after": "green",
+             "status": "submitted", "checks": [{"member": "m1", "temperature": 63.7}]}
+    payload = {"api": base + "/api", "db": base + "/couch/field", "name": "wangfang",
+               "password": "demo-wangfang", "doc": visit}
+    tablet = subprocess.Popen(["node", "-e", REFUSED_TABLET, json.dumps(payload)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        pushed = json.loads(tablet.stdout.readline())
+        assert pushed["failures"] == 1 and pushed["written"] == 0      # refused
+        sign_in(page, "zhangwei")
+        page.goto(base + "/console/quarantine")
+        page.click(f"#quarantine tr:has-text('{visit['_id']}') a.button")
+        field = "#release input[name='field:checks[0].temperature']"
+        assert page.input_value(field) == "63.7"
+        page.fill(field, "36.7")
+        page.click("#release button[type=submit]")
+        page.wait_for_selector(".flash.ok")
+        out, err = tablet.communicate("go\n", timeout=120)
+    finally:
+        if tablet.poll() is None:
+            tablet.kill()
+    assert tablet.returncode == 0, err[-2000:]
+    tablet_doc = json.loads(out.strip().splitlines()[-1])["doc"]
+    assert tablet_doc["checks"][0]["temperature"] == 36.7
+    assert tablet_doc["updated_by"] == "zhangwei" and tablet_doc["_rev"].startswith("2-")
+    assert "_conflicts" not in tablet_doc                 # an update of its own revision
+
+
 def shot(page, name, full_page=False):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=full_page)
@@ -205,6 +272,21 @@ def test_screenshots_of_the_main_pages(page, console_server):
     assert page.locator("#runs tr[data-status=failed]").count() == 1
     assert "hub.example unreachable" in page.inner_text("#runs tr[data-status=failed]")
     shot(page, "replication", full_page=True)
+    page.goto(page.base + "/console/dashboard")
+    page.click("#quarantined")                                # the tile opens 隔离区
+    page.wait_for_url("**/console/quarantine")
+    assert page.locator("#quarantine tbody tr[data-id]").count() == 1
+    shot(page, "quarantine")
+    page.click("#quarantine a.button")
+    page.wait_for_selector("#release input[name='field:colour_reason']")
+    assert "黄色或红色时必须填写原因" in page.inner_text("#reason")
+    shot(page, "quarantine-entry", full_page=True)
+    entry_url = page.url
+    page.goto(page.base + "/console/lang/en?next=/console/quarantine")
+    assert "Quarantine" in page.inner_text("h1")
+    shot(page, "quarantine-en")
+    page.goto(entry_url)
+    shot(page, "quarantine-entry-en", full_page=True)
     page.goto(page.base + "/console/lang/en?next=/console/dashboard")
     page.wait_for_function("document.querySelector('#chart-workers').width > 0")
     assert "Dashboard" in page.inner_text("h1")
