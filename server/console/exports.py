@@ -131,7 +131,8 @@ def _requests():
              r["detail"], label("urgency", r["urgency"]), label("slas", r["sla"]),
              label("rstatus", r["status"]), names.get(r["assignee"], r["assignee"] or ""),
              local_time(r["opened_at"]), local_time(r["due"]),
-             "Y" if r["clock"] in ("overdue", "late") else "",
+             label("clock", r["clock"]) if queries.is_overdue(r) or r["clock"] == "late"
+             else "",
              " · ".join(x for x in (label("target", r["target"]), r["target_name"]) if x),
              label("satisfaction", r["satisfaction"])]
             for r in found)

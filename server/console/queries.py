@@ -240,6 +240,14 @@ def _clock(row, config, now):
     return row
 
 
+def is_overdue(row):
+    """The one meaning of "overdue" (dashboard tile, board, exports): the SLA
+    clock still runs (the stop status not reached) and the due time passed.
+    A request that reached its stop status late is "late" (SLA missed), not
+    overdue."""
+    return row["clock"] == "overdue"
+
+
 def kind_filter(args):
     """The request kind a query string asks for, or "" (every kind)."""
     kind = args.get("kind", "")

@@ -87,4 +87,5 @@ WORDS = {
     "field.member": ("成员", "member"), "field.needs": ("需求", "needs"),
     "field.services": ("已提供服务", "services"), "field.updated_at": ("修改时间", "updated at"),
     "field.updated_by": ("修改人", "updated by"), "field.device": ("设备", "device"),
+    "clock.overdue": ("已逾期", "overdue"), "clock.late": ("超时办结", "finished late"),
 }
