@@ -21,6 +21,7 @@ from . import queries
 from .common import audit, display_names, grids_in_scope, index, narrowed, tz
 from .households import due_ids, household_filters
 from .i18n import label, t
+from .requests import board_filters, filtered
 from .sheets import Column, csv_body, xlsx_body
 from .times import today
 
@@ -119,6 +120,8 @@ def _requests():
     conn = index()
     _total, found = queries.requests(conn, narrowed(grid), group, current_app.config,
                                      kind=kind)
+    wanted = board_filters(request.args)
+    found = filtered(found, wanted)
     names, grids = display_names(), grid_names()
     homes = addresses(conn, {r["household"] for r in found if r["household"]})
     columns = [Column("ID", 22), Column(t("grid"), 12), Column(t("address"), 24),
@@ -136,7 +139,7 @@ def _requests():
              " · ".join(x for x in (label("target", r["target"]), r["target_name"]) if x),
              label("satisfaction", r["satisfaction"])]
             for r in found)
-    return columns, rows, {"grid": grid, "show": group, "kind": kind}
+    return columns, rows, {"grid": grid, "show": group, "kind": kind, **wanted}
 
 
 KINDS = {"visits": _visits, "households": _households, "requests": _requests}

@@ -88,4 +88,7 @@ WORDS = {
     "field.services": ("已提供服务", "services"), "field.updated_at": ("修改时间", "updated at"),
     "field.updated_by": ("修改人", "updated by"), "field.device": ("设备", "device"),
     "clock.overdue": ("已逾期", "overdue"), "clock.late": ("超时办结", "finished late"),
+    "requests.reopen_reason": ("重新打开的原因", "Reason to reopen"),
+    "requests.only_overdue": ("只看已逾期", "Overdue only"),
+    "requests.nobody": ("未指派", "unassigned"),
 }
