@@ -91,4 +91,8 @@ WORDS = {
     "requests.reopen_reason": ("重新打开的原因", "Reason to reopen"),
     "requests.only_overdue": ("只看已逾期", "Overdue only"),
     "requests.nobody": ("未指派", "unassigned"),
+    "conflict.lower_reason": ("降低颜色（如红→黄）时的原因", "Reason, when lowering the colour "
+                              "(e.g. red → yellow)"),
+    "conflict.accepted_by": ("采纳自动合并：", "merge accepted by"),
+    "conflict.overridden_by": ("改写合并结果：", "merge overridden by"),
 }
