@@ -70,6 +70,7 @@ def dashboard():
         quarantined=services().quarantine.count(grids, "open"),
         pending=stats.pending_reviews(conn, grids),
         overdue=sum(1 for r in open_requests if queries.is_overdue(r)),
+        referrals=sum(1 for r in open_requests if r["kind"] == "referral"),
         flagged=flagged_open(grids), today_visits=stats.visits_on(
             conn, grids, today(zone, now).isoformat()),
         last_run=runs[0] if runs else None, grid_names=names, now=now,

@@ -95,4 +95,15 @@ WORDS = {
                               "(e.g. red → yellow)"),
     "conflict.accepted_by": ("采纳自动合并：", "merge accepted by"),
     "conflict.overridden_by": ("改写合并结果：", "merge overridden by"),
+    "reviews.approve_filtered": ("批准全部筛选结果中待审核的 {n} 条", "Approve all {n} pending in "
+                                 "this filter"),
+    "confirm.approve_filtered": ("确定批准筛选出的全部 {n} 条待审核走访（所有页）？",
+                                 "Approve all {n} pending visits of this filter (every page)?"),
+    "reviews.set_changed": ("筛选结果已变化（现有 {n} 条待审核），请刷新后再确认",
+                            "the filtered set changed ({n} pending now); reload and confirm again"),
+    "reviews.too_many": ("一次最多批准 {n} 条，请缩小筛选范围", "at most {n} at once; narrow the filter"),
+    "reviews.photos": ("照片", "Photos"),
+    "dash.referrals": ("转诊跟进中", "Referrals open"),
+    "grids.place": ("网格或社区", "Grid or community"),
+    "devices.same_name": ("同名设备：看编号和最近同步", "same name: tell by id and last sync"),
 }
