@@ -136,9 +136,9 @@ for _err in (SyncError, HTTPException, Exception):
 
 # The pages, one blueprint per module (registered once, at import).
 from . import (admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
-               login, notices, quarantine, replication, requests as requests_pages, reviews,
-               ruleset)
+               login, notices, quarantine, replication, report, requests as requests_pages,
+               reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                exports, replication, admin, ruleset, auditlog, quarantine):
+                exports, replication, admin, ruleset, auditlog, quarantine, report):
     bp.register_blueprint(_module.bp)

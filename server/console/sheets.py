@@ -86,8 +86,21 @@ def _cell(sheet, value):
 
 def xlsx_body(title, columns, rows):
     """The XLSX export: header frozen and filterable, widths set, dates as dates."""
+    return xlsx_book([(title, columns, rows)])
+
+
+def xlsx_book(sheets):
+    """An XLSX of several ``(title, columns, rows)`` sheets, each like :func:`xlsx_body`'s."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
+    for title, columns, rows in sheets:
+        _write_sheet(book, title, columns, rows)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_sheet(book, title, columns, rows):
+    sheet = book.create_sheet(title[:31])
     for n, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = column.width
     sheet.freeze_panes = "A2"
@@ -103,6 +116,3 @@ def xlsx_body(title, columns, rows):
         sheet.append([_cell(sheet, v) for v in row])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -287,6 +287,14 @@ def test_screenshots_of_the_main_pages(page, console_server):
     shot(page, "quarantine-en")
     page.goto(entry_url)
     shot(page, "quarantine-entry-en", full_page=True)
+    page.goto(page.base + "/console/report")
+    assert page.locator("#report-workers tbody tr").count() >= 1
+    shot(page, "report-en", full_page=True)
+    page.goto(page.base + "/console/lang/zh?next=/console/report")
+    shot(page, "report", full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()           # printed without the nav
+    page.emulate_media(media="screen")
     page.goto(page.base + "/console/lang/en?next=/console/dashboard")
     page.wait_for_function("document.querySelector('#chart-workers').width > 0")
     assert "Dashboard" in page.inner_text("h1")
