@@ -37,7 +37,7 @@ def seeded(app):
 
 def test_the_weekly_report_page_holds_the_communitys_figures(console_app):
     s1 = seeded(console_app)
-    page = s1.text("/console/report?community=c1")
+    page = s1.text("/console/report?place=community:c1")
     coverage = page.split('id="report-coverage"')[1].split("</section>")[0]
     assert "一网格" in coverage and "g3" not in coverage
     workers = page.split('id="report-workers"')[1].split("</section>")[0]
@@ -47,12 +47,12 @@ def test_the_weekly_report_page_holds_the_communitys_figures(console_app):
     sla = page.split('data-sla="fix_20m"')[1].split("</tr>")[0]
     assert re.findall(r"<td>(\d+)</td>", sla)[2] == "1"                # overdue
     assert "已转诊 1" in page and "满意 1" in page
-    assert "演乐社区" not in page.split('name="community"')[1].split("</select>")[0]
+    assert "演乐社区" not in page.split('name="place"')[1].split("</select>")[0]
 
 
 def test_the_weekly_report_xlsx_opens_with_one_sheet_per_table(console_app):
     s1 = seeded(console_app)
-    resp = s1.get("/console/report.xlsx?community=c1")
+    resp = s1.get("/console/report.xlsx?place=community:c1")
     assert resp.status_code == 200 and "gridvisit-weekly-" in resp.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(resp.data))
     assert book.sheetnames == ["按网格和网格员的走访", "走访覆盖与结果", "红色住户及处置",
@@ -69,9 +69,12 @@ def test_the_report_refuses_bad_spans_and_other_communities(console_app):
                   "from=2026-01-01&to=2026-12-31"):
         resp = s1.get(f"/console/report?{query}")
         assert resp.status_code == 400 and "from/to" in resp.get_data(as_text=True), query
+    admin = browser_for(console_app, "admin")
+    street = admin.text("/console/report?place=street:s")
+    assert "李娜" in street and "朝阳门街道" in street.split("<h1>")[1].split("</h1>")[0]
     s2 = browser_for(console_app, "s2")
     assert "李娜" not in s2.text("/console/report")
-    assert "李娜" not in s2.text("/console/report?community=c1")
+    assert "李娜" not in s2.text("/console/report?place=community:c1")
 
 
 def test_every_console_page_prints_without_navigation():

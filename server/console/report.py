@@ -21,7 +21,8 @@ LONGEST = 92            # days: a quarter at most
 
 
 def _choice():
-    """``(span, community, grids, communities)`` from the query string.
+    """``(span, place, grids, places)`` from the query string: ``place`` is
+    ``("community" | "street", id)`` or None, ``places`` the choices.
 
     :raises BadRequest: for dates that are not year-month-day, or a span
         that ends before it starts or is longer than a quarter.
@@ -32,21 +33,24 @@ def _choice():
     if start is None or end is None or end < start or (end - start).days >= LONGEST:
         raise BadRequest(f"from/to: {t('report.bad_span', n=LONGEST)}")
     visible = grids_in_scope()
-    communities = {}
+    places = {"community": {}, "street": {}}
     for grid in visible:
-        communities.setdefault(grid["community"], grid["community_name"])
-    community = request.args.get("community", "")
-    grids = {g["id"] for g in visible if not community or g["community"] == community}
-    if scope() is None and not community:
+        places["community"].setdefault(grid["community"], grid["community_name"])
+        places["street"].setdefault(grid["street"], grid["street_name"])
+    kind, _, wanted = request.args.get("place", "").partition(":")
+    place = (kind, wanted) if kind in places and wanted else None
+    grids = {g["id"] for g in visible if place is None or g[place[0]] == place[1]}
+    if scope() is None and place is None:
         grids = None                  # an admin's whole server
-    return weekly.Span(start, end, tz()), community, grids, communities
+    return weekly.Span(start, end, tz()), place, grids, places
 
 
 def figures():
     """Everything the page and the XLSX show, for the current query string."""
-    span, community, grids, communities = _choice()
+    span, place, grids, places = _choice()
     conn = index()
-    return {"span": span, "community": community, "communities": communities,
+    return {"span": span, "place": place, "places": places,
+            "place_name": places[place[0]].get(place[1], place[1]) if place else "",
             "workers": weekly.visits_by_worker(conn, grids, span),
             "coverage": weekly.coverage(conn, grids, span),
             "colours": weekly.colours(conn, grids, span),
@@ -92,7 +96,7 @@ def workbook():
     """The weekly report as XLSX, one sheet per table."""
     f = figures()
     audit("export", "report", format="xlsx", start=f["span"].start.isoformat(),
-          end=f["span"].end.isoformat(), community=f["community"])
+          end=f["span"].end.isoformat(), place=":".join(f["place"] or ()))
     response = Response(xlsx_book(list(_sheets(f))),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = (
