@@ -170,3 +170,17 @@ def test_field_paths_are_read_as_the_rules_write_them(path, expected):
     doc = fd.visit("g1", "h1")
     doc["checks"][0]["temperature"] = 45
     assert value_at(doc, path) == expected
+
+
+def test_a_document_refused_as_a_new_edit_is_released_as_a_new_document(console_app):
+    bad = fd.visit("g1", "h1", by="w1")
+    bad["checks"][0]["temperature"] = 45
+    w1 = Couch(console_app, auth=("w1", PASSWORD))
+    assert w1.post("field/_bulk_docs", json={"docs": [bad]}).get_json()[0]["error"] == "forbidden"
+    entry = services(console_app).quarantine.list()[0]
+    assert entry["rev"] is None
+    s1 = browser_for(console_app, "s1")
+    assert s1.post(f"/console/quarantine/{entry['id']}/release",
+                   {"field:checks[0].temperature": "36.6"}).status_code == 302
+    doc = w1.get(f"field/{bad['_id']}").get_json()
+    assert doc["_rev"].startswith("1-") and doc["checks"][0]["temperature"] == 36.6

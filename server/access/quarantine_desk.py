@@ -121,10 +121,12 @@ def release(quarantine, db, entry, user, values):
         current = db.get(entry["doc_id"])
     except NotFound:
         current = None
-    if current is None and entry["rev"]:
-        start, _, digest = entry["rev"].partition("-")
-        history = entry["doc"].get("_revisions") or {}
-        ids = history.get("ids") if isinstance(history.get("ids"), list) else [digest]
+    start, _, digest = (entry["rev"] or "").partition("-")
+    if current is None and start.isdigit() and digest:
+        history = entry["doc"].get("_revisions")
+        ids = history.get("ids") if isinstance(history, dict) else None
+        if not isinstance(ids, list) or not ids or ids[0] != digest:
+            ids = [digest]                # the tablet's rev, whatever else it sent
         new = uuid.uuid4().hex
         fixed.update(_rev=f"{int(start) + 1}-{new}",
                      _revisions={"start": int(start) + 1, "ids": [new] + ids[:99]})
