@@ -53,6 +53,8 @@ SETTINGS = (
      "UTC offset the console shows times in and counts days by."),
     ("CONSOLE_PAGE_SIZE", 50,
      "Rows per page in the console's lists."),
+    ("REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+     "TrueType font (or collection) with Chinese glyphs for the weekly report's PDF."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

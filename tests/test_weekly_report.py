@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from server.services import services
-from tests import fielddocs as fd
+from tests import fielddocs as fd, pdftext
 from tests.api import PASSWORD
 from tests.console_client import browser_for, console_app, write  # noqa: F401
 
@@ -82,3 +82,21 @@ def test_every_console_page_prints_without_navigation():
     printing = css.split("@media print")[1]
     assert "header.top" in printing and "display: none" in printing
     assert "thead { display: table-header-group; }" in printing and "size: A4" in css
+
+
+def test_the_weekly_report_pdf_is_a4_with_chinese_text_and_charts(console_app):
+    s1 = seeded(console_app)
+    resp = s1.get("/console/report.pdf?place=community:c1")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.data.startswith(b"%PDF") and b"/MediaBox [ 0 0 595.2756 841.8898 ]" in resp.data
+    shown = pdftext.text(resp.data)
+    for words in ("周报", "走访覆盖与结果", "一网格", "李娜", "3号楼 2单元 r1", "送药上门",
+                  "已转诊 1", "满意 1", "20分钟解决"):
+        assert words in shown, words
+    assert "g3" not in shown and 1 <= pdftext.page_count(resp.data) <= 3
+    inline = s1.get("/console/report.pdf?inline=1")
+    assert inline.headers["Content-Disposition"].startswith("inline;")
+    assert inline.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    console_app.config["REPORT_FONT"] = "/nonexistent/font.ttc"
+    missing = s1.get("/console/report.pdf")
+    assert missing.status_code == 400 and "REPORT_FONT" in missing.get_data(as_text=True)

@@ -63,7 +63,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 @bp.after_request
 def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
+    # A PDF opens in the browser's own viewer, which a page policy would block.
+    response.headers["Content-Security-Policy"] = (
+        "frame-ancestors 'none'" if response.mimetype == "application/pdf" else CSP)
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from sync.errors import BadRequest
 
-from . import weekly
+from . import report_pdf, weekly
 from .common import audit, display_names, grids_in_scope, index, scope, tz
 from .i18n import label, t
 from .sheets import Column, xlsx_book
@@ -89,6 +89,28 @@ def _sheets(f):
                             Column(t("report.running"), 10)], [
         [label("slas", sla), c["met"], c["late"], c["overdue"], c["running"]]
         for sla, c in sorted(f["requests"]["by_sla"].items())]
+
+
+@bp.get("/report.pdf")
+def printable():
+    """The weekly report as an A4 PDF with charts, to send to the street.
+
+    :raises BadRequest: naming REPORT_FONT when the font cannot be read.
+    """
+    f = figures()
+    made = datetime.now(tz()).isoformat(timespec="minutes")
+    try:
+        body = report_pdf.pdf(f, current_app.config["REPORT_FONT"], made)
+    except OSError as err:
+        raise BadRequest(f"REPORT_FONT: 无法读取中文字体 / cannot read the Chinese font "
+                         f"({err})")
+    audit("export", "report", format="pdf", start=f["span"].start.isoformat(),
+          end=f["span"].end.isoformat(), place=":".join(f["place"] or ()))
+    response = Response(body, mimetype="application/pdf")
+    how = "inline" if request.args.get("inline") == "1" else "attachment"
+    response.headers["Content-Disposition"] = (
+        f'{how}; filename="gridvisit-weekly-{f["span"].start}-{f["span"].end}.pdf"')
+    return response
 
 
 @bp.get("/report.xlsx")

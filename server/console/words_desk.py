@@ -123,4 +123,5 @@ WORDS = {
     "report.sla": ("诉求时限（期间内受理）", "Requests by SLA (opened in the dates)"),
     "report.running": ("计时中", "running"),
     "report.referrals": ("转诊（按状态）", "Referrals by status"),
+    "report.view_pdf": ("在浏览器中打开 PDF", "Open the PDF in the browser"),
 }

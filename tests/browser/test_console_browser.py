@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from server import create_app
+from tests import pdftext
 from tests.browser.conftest import SCREENSHOTS
 from tests.console_data import populate
 from tests.peers import ROOT, start_gridvisit
@@ -295,6 +296,19 @@ def test_screenshots_of_the_main_pages(page, console_server):
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible()           # printed without the nav
     page.emulate_media(media="screen")
+    with page.expect_download() as info:                         # the PDF for the street
+        page.click("#report-pdf")
+    with open(info.value.path(), "rb") as handle:
+        pdf = handle.read()
+    pages = pdftext.page_count(pdf)
+    shown = pdftext.text(pdf)
+    assert 1 <= pages <= 4 and "周报" in shown and "网格一" in shown and "王芳" in shown
+    for n in range(1, pages + 1):                                # each page as the viewer shows it
+        page.set_viewport_size({"width": 900, "height": 1240})
+        page.goto(page.base + f"/console/report.pdf?inline=1&p={n}#page={n}")
+        page.wait_for_timeout(2500)
+        shot(page, f"report-pdf-{n}")
+    page.set_viewport_size({"width": 1360, "height": 860})
     page.goto(page.base + "/console/lang/en?next=/console/dashboard")
     page.wait_for_function("document.querySelector('#chart-workers').width > 0")
     assert "Dashboard" in page.inner_text("h1")
