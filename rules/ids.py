@@ -11,6 +11,7 @@ Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 | ``review:visit:{grid}:{uuid}`` | review | 3rd |
 | ``notice:{grid}:{uuid}`` | notice | 2nd |
 | ``receipt:{grid}:{uuid}`` | receipt | 2nd |
+| ``sendback:{grid}:{uuid}`` | sendback | 2nd |
 | ``rules:{name}`` | rules | ``SHARED`` |
 
 ``rules:*`` documents belong to no grid but to the shared partition
@@ -33,12 +34,13 @@ PATTERNS = {
     "review": re.compile(rf"review:visit:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "notice": re.compile(rf"notice:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "receipt": re.compile(rf"receipt:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "sendback": re.compile(rf"sendback:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "rules": re.compile(rf"rules:{SEGMENT}"),
 }
 
 PREFIXES = {"grid": "grid:", "household": "household:", "visit": "visit:",
             "request": "request:", "review": "review:", "notice": "notice:",
-            "receipt": "receipt:", "rules": "rules:"}
+            "receipt": "receipt:", "sendback": "sendback:", "rules": "rules:"}
 
 
 def parse(doc_id):

@@ -17,6 +17,7 @@ from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
 from server.accounts.users import Accounts
 from server.api import endpoints as api
+from server.api import quarantine as api_quarantine
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
@@ -82,7 +83,8 @@ def create_app(test_config=None):
         directory=Directory(serverdb, accounts), tokens=Tokens(serverdb),
         quarantine=Quarantine(serverdb), audit=AuditLog(serverdb),
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
-                             config["LOGIN_WINDOW"]),
+                             config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],
+                             config["LOGIN_ACCOUNT_DELAY_MAX"]),
         runs=ReplicationRuns(serverdb)))
 
     auth.init_app(app)
@@ -91,6 +93,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     app.register_blueprint(couch.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_quarantine.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])

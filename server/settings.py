@@ -21,11 +21,16 @@ SETTINGS = (
     ("CHANGES_TIMEOUT", 60,
      "Longest a longpoll or continuous _changes request waits, in seconds."),
     ("LOGIN_LIMIT_ACCOUNT", 5,
-     "Failed logins allowed per account within LOGIN_WINDOW before refusing."),
+     "Failed logins of one account from one address before each further try waits "
+     "(1 s, doubling); four times this from all addresses slows the account everywhere."),
     ("LOGIN_LIMIT_ADDRESS", 30,
-     "Failed logins allowed per client address within LOGIN_WINDOW before refusing."),
+     "Failed logins from one client address (any accounts) before its tries wait, doubling."),
     ("LOGIN_WINDOW", 900,
-     "Window of the login rate limits, in seconds."),
+     "Seconds without a failure after which failed logins are forgotten."),
+    ("LOGIN_DELAY_MAX", 900,
+     "Longest wait, in seconds, for one address (or one account from one address)."),
+    ("LOGIN_ACCOUNT_DELAY_MAX", 60,
+     "Longest wait, in seconds, an account's failures from other addresses impose on it."),
     ("HUB_URL", "",
      "The district hub database (CouchDB URL) for the nightly jobs; empty: none."),
     ("HUB_USER", "",
@@ -48,6 +53,8 @@ SETTINGS = (
      "UTC offset the console shows times in and counts days by."),
     ("CONSOLE_PAGE_SIZE", 50,
      "Rows per page in the console's lists."),
+    ("REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+     "TrueType font (or collection) with Chinese glyphs for the weekly report's PDF."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

@@ -12,7 +12,7 @@ import time
 import uuid
 
 from . import alldocs, changes, local, reads, resolve, revtree, writes
-from .errors import BadRequest, NotFound, GridvisitError, error_from_row
+from .errors import BadRequest, Conflict, NotFound, GridvisitError, error_from_row
 from .integers import parse_int
 from .sqlite import SQLiteFile
 from .selector import matches
@@ -107,10 +107,16 @@ class Database:
 
     def settle_resolution(self, resolution_id, who, override=None):
         """Record that ``who`` accepted a resolution, or overrode it with
-        revision ``override``."""
+        revision ``override`` — once: a settled one keeps its record.
+
+        :raises Conflict: when it was settled already.
+        """
         with self.file.write() as conn:
-            conn.execute("UPDATE resolutions SET settled_by = ?, settled_at = ?, override = ? "
-                         "WHERE id = ?", (who, time.time(), override, resolution_id))
+            cur = conn.execute("UPDATE resolutions SET settled_by = ?, settled_at = ?, "
+                               "override = ? WHERE id = ? AND settled_by IS NULL",
+                               (who, time.time(), override, resolution_id))
+        if cur.rowcount != 1:
+            raise Conflict("该合并已处理过，不能再次处理 / this merge was settled already")
 
     def counts(self, parts):
         """``(live, deleted)`` document counts within partitions ``parts``."""

@@ -235,7 +235,10 @@ def _extras(app, now):
            "household": "household:g2:1-1-101", "outcome": "met", "colour_after": "red",
            "worker": "wangfang", "visited_at": _iso(now), "status": "submitted"}
     ext.quarantine.keep(app.config["FIELD_DB"], bad, "wangfang", "平板-07",
-                                     "colour_reason: 黄色或红色时必须填写原因 / required")
+                        "colour_reason: 黄色或红色时必须填写原因 / required",
+                        [{"field": "colour_reason", "rule": "required",
+                          "zh": "黄色或红色时必须填写原因",
+                          "en": "required when the colour is yellow or red"}])
     runs = ext.runs
     _past_nights(runs, now)
     run = runs.start("nightly-push", "local:field", "https://hub.example/dongcheng_field")

@@ -188,13 +188,13 @@ def test_device_token_login_use_and_revoke(field):
     assert "revoked" in fresh.get("/api/me", headers=bearer).get_json()["reason"]
 
 
-def test_login_is_rate_limited_per_account(field):
+def test_login_is_throttled_per_account_and_address(field):
     anon = field.test_client()
     for _ in range(5):
         assert anon.post("/api/login", json={"name": "w1", "password": "wrong"}).status_code == 401
     resp = anon.post("/api/login", json={"name": "w1", "password": PASSWORD})
     assert resp.status_code == 429
-    assert "分钟" in resp.get_json()["reason"] and "minutes" in resp.get_json()["reason"]
+    assert "秒" in resp.get_json()["reason"] and "seconds" in resp.get_json()["reason"]
     other = Couch(field, auth=("w3", PASSWORD))
     assert other.get("field").status_code == 200          # other accounts unaffected
 

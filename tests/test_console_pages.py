@@ -51,7 +51,8 @@ def test_conflicts_side_by_side_then_override_with_a_leafs_value(console_app):
     rev = re.search(r'name="rev" value="([^"]+)"', page).group(1)
     green = next(r for r, body in resolution["leaf_bodies"].items() if body["colour"] == "green")
     resp = s1.post(f"/console/conflicts/{resolution['id']}/override",
-                   {"rev": rev, "choice:colour": f"leaf:{green}", "choice:phone": "current"})
+                   {"rev": rev, "choice:colour": f"leaf:{green}", "choice:phone": "current",
+                    "reason": "已退烧，复测正常"})
     assert resp.status_code == 302
     doc = field_db(console_app).get("household:g1:hc")
     assert doc["colour"] == "green" and doc["phone"] == "139 1234 5678"
@@ -63,6 +64,47 @@ def test_conflicts_side_by_side_then_override_with_a_leafs_value(console_app):
     stale = s1.post(f"/console/conflicts/{resolution['id']}/override",
                     {"rev": rev, "choice:colour": f"leaf:{green}"})
     assert stale.status_code == 409
+
+
+def test_a_settled_merge_cannot_be_settled_again(console_app):
+    resolution = _flag_conflict(console_app, "household:g1:hs")
+    s1 = browser_for(console_app, "s1")
+    page = s1.text(f"/console/conflicts/{resolution['id']}")
+    rev = re.search(r'name="rev" value="([^"]+)"', page).group(1)
+    green = next(r for r, body in resolution["leaf_bodies"].items() if body["colour"] == "green")
+    assert s1.post(f"/console/conflicts/{resolution['id']}/override",
+                   {"rev": rev, "choice:colour": f"leaf:{green}", "reason": "复测正常"}
+                   ).status_code == 302
+    settled = field_db(console_app).resolutions(rid=resolution["id"])[0]
+    after = field_db(console_app).get("household:g1:hs")["_rev"]
+    assert s1.post(f"/console/conflicts/{resolution['id']}/accept").status_code == 409
+    again = Couch(console_app, auth=("s1", PASSWORD)).post(
+        f"/api/resolutions/{resolution['id']}/settle", json={})
+    assert again.status_code == 409
+    kept = field_db(console_app).resolutions(rid=resolution["id"])[0]
+    assert (kept["settled_by"], kept["override"], kept["settled_at"]) == (
+        "s1", settled["override"], settled["settled_at"])
+    assert field_db(console_app).get("household:g1:hs")["_rev"] == after
+    assert 'id="accept"' not in s1.text(f"/console/conflicts/{resolution['id']}")
+
+
+def test_lowering_a_flagged_colour_asks_for_a_reason_and_the_timeline_says_who(console_app):
+    resolution = _flag_conflict(console_app, "household:g1:hl")
+    s1 = browser_for(console_app, "s1")
+    page = s1.text(f"/console/conflicts/{resolution['id']}")
+    rev = re.search(r'name="rev" value="([^"]+)"', page).group(1)
+    green = next(r for r, body in resolution["leaf_bodies"].items() if body["colour"] == "green")
+    url = f"/console/conflicts/{resolution['id']}/override"
+    refused = s1.post(url, {"rev": rev, "choice:colour": f"leaf:{green}"})
+    assert refused.status_code == 400 and "reason" in refused.get_data(as_text=True)
+    assert field_db(console_app).get("household:g1:hl")["colour"] == "red"
+    assert s1.post(url, {"rev": rev, "choice:colour": f"leaf:{green}",
+                         "reason": "家属已接回照顾"}).status_code == 302
+    logged = services(console_app).audit.list(action="conflict.override")[0]
+    assert logged["detail"]["reason"] == "家属已接回照顾"
+    assert logged["detail"]["colour"] == ["red", "green"]
+    timeline = s1.text("/console/households/household:g1:hl")
+    assert re.search(r'class="decided">改写合并结果： s1 · \d{4}-', timeline)
 
 
 def test_accept_settles_a_merge_without_a_new_revision(console_app):
@@ -165,7 +207,7 @@ def test_exports_hold_exactly_the_filtered_rows(console_app):
     raw = s1.get(f"/console/exports/visits.csv?{query}").data
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["ID", "网格", "住户"] and {r[0] for r in rows[1:]} == shown
+    assert rows[0][:3] == ["ID", "网格", "地址"] and {r[0] for r in rows[1:]} == shown
     assert len(shown) == 3 and all(r[7] == "红色" for r in rows[1:])
     xlsx = s1.get(f"/console/exports/visits.xlsx?{query}")
     assert "attachment" in xlsx.headers["Content-Disposition"]
@@ -233,7 +275,7 @@ def test_every_action_is_in_the_audit_log_for_admins_only(console_app):
     s1.get("/console/exports/visits.xlsx?colour=red")
     s1.post("/console/logout")
     admin = browser_for(console_app, "admin")
-    admin.post("/console/admin/users", {"name": "w5", "role": "worker", "password": "pass-5555"})
+    admin.post("/console/admin/users", {"name": "w5", "role": "worker", "password": "pass-5555-w5"})
     log = services(console_app).audit.list()
     assert [row["action"] for row in log][:5] == ["user.create", "login", "logout", "export",
                                                   "review.rejected"]

@@ -45,7 +45,8 @@ def test_vectors_are_plentiful_and_cover_every_rule():
     assert {case["rule"] for case in INVALID} == RULES
     names = [case["name"] for case in VALID + INVALID]
     assert len(names) == len(set(names))
-    for kind in ("household", "visit", "request", "review", "grid", "notice", "receipt", "rules"):
+    for kind in ("household", "visit", "request", "review", "grid", "notice", "receipt", "sendback",
+                 "rules"):
         assert any(doc_type(case["doc"].get("_id")) == kind for case in VALID)
 
 

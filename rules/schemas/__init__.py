@@ -28,6 +28,7 @@ from rules.schemas.receipt import ReceiptSchema
 from rules.schemas.request import RequestSchema
 from rules.schemas.review import ReviewSchema
 from rules.schemas.rules import RulesSchema
+from rules.schemas.sendback import SendbackSchema
 from rules.schemas.visit import VisitSchema
 
 __all__ = ["ValidationFailed", "validate", "doc_type", "grid_of", "SCHEMAS"]
@@ -43,6 +44,7 @@ SCHEMAS = {
     "review": ReviewSchema(),
     "notice": NoticeSchema(),
     "receipt": ReceiptSchema(),
+    "sendback": SendbackSchema(),
     "rules": RulesSchema(),
 }
 

@@ -3,7 +3,15 @@
 A write outside the user's grids, against the role's write rules, or
 failing validation is answered with a per-document ``forbidden`` error so
 replication goes on, and the document itself is kept here with who sent
-it, from which device, when and why. Nothing a worker recorded is dropped.
+it, from which device, when and why. Nothing a worker recorded is dropped,
+and nothing here is ever deleted.
+
+Each entry is *open* until worked (``quarantine_outcomes``, one row per
+entry): ``released`` (a supervisor fixed and wrote it), ``sent_back`` (a
+``sendback:`` document asks the worker to fix it; still open), ``dismissed``
+(with a reason) or ``resolved`` (the worker's own fixed version of the same
+document was accepted; see :meth:`Quarantine.accepted`). What a supervisor
+does is in :mod:`.quarantine_desk`.
 """
 
 import hashlib
@@ -29,7 +37,42 @@ CREATE TABLE IF NOT EXISTS quarantine (
     UNIQUE (db, user, digest)
 );
 CREATE INDEX IF NOT EXISTS quarantine_grid ON quarantine (grid, at);
+CREATE INDEX IF NOT EXISTS quarantine_doc ON quarantine (db, doc_id);
+CREATE TABLE IF NOT EXISTS quarantine_outcomes (
+    entry    INTEGER PRIMARY KEY REFERENCES quarantine (id),
+    status   TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    at       REAL NOT NULL,
+    note     TEXT,
+    rev      TEXT,
+    sendback TEXT
+);
 """
+OPEN = ("open", "sent_back")           # still waiting for a fix
+DONE = ("released", "dismissed", "resolved")
+COLUMNS = ("q.id, q.db, q.doc_id, q.rev, q.grid, q.user, q.device, q.at, q.reason, q.errors, "
+           "q.body, COALESCE(o.status, 'open'), o.by, o.at, o.note, o.rev, o.sendback")
+FROM = "quarantine q LEFT JOIN quarantine_outcomes o ON o.entry = q.id"
+
+
+def _row(r):
+    return {"id": r[0], "db": r[1], "doc_id": r[2], "rev": r[3], "grid": r[4], "user": r[5],
+            "device": r[6], "at": r[7], "reason": r[8], "errors": json.loads(r[9]),
+            "doc": json.loads(r[10]), "status": r[11], "handled_by": r[12],
+            "handled_at": r[13], "note": r[14], "released_rev": r[15], "sendback": r[16]}
+
+
+def _where(grids, state):
+    conds, args = [], []
+    if grids is not None:
+        grids = sorted(grids)
+        conds.append(f"q.grid IN ({','.join('?' * len(grids))})")
+        args.extend(grids)
+    if state in ("open", "done"):
+        wanted = OPEN if state == "open" else DONE
+        conds.append(f"COALESCE(o.status, 'open') IN ({','.join('?' * len(wanted))})")
+        args.extend(wanted)
+    return (" WHERE " + " AND ".join(conds)) if conds else "", args
 
 
 class Quarantine:
@@ -54,28 +97,52 @@ class Quarantine:
                  ids.grid_of(doc_id) if doc_id else None, user, device, time.time(), reason,
                  json.dumps(list(errors), ensure_ascii=False), body, digest))
 
-    def list(self, grids=None, limit=100, offset=0):
-        """Quarantined documents, newest first; only ``grids`` unless None."""
-        sql = ("SELECT id, db, doc_id, rev, grid, user, device, at, reason, errors, body "
-               "FROM quarantine")
-        args = []
-        if grids is not None:
-            grids = sorted(grids)
-            sql += f" WHERE grid IN ({','.join('?' * len(grids))})"
-            args = grids
-        sql += " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?"
+    def list(self, grids=None, limit=100, offset=0, state="all"):
+        """Quarantined documents, newest first; only ``grids`` unless None;
+        ``state`` "open" (not yet fixed), "done" or "all"."""
+        where, args = _where(grids, state)
         with self.db.connect() as conn:
-            rows = conn.execute(sql, args + [limit, offset]).fetchall()
-        return [{"id": r[0], "db": r[1], "doc_id": r[2], "rev": r[3], "grid": r[4],
-                 "user": r[5], "device": r[6], "at": r[7], "reason": r[8],
-                 "errors": json.loads(r[9]), "doc": json.loads(r[10])} for r in rows]
+            rows = conn.execute(f"SELECT {COLUMNS} FROM {FROM}{where} "
+                                "ORDER BY q.at DESC, q.id DESC LIMIT ? OFFSET ?",
+                                args + [limit, offset]).fetchall()
+        return [_row(r) for r in rows]
 
-    def count(self, grids=None):
+    def count(self, grids=None, state="all"):
         """How many documents are quarantined (in ``grids`` unless None)."""
-        sql, args = "SELECT COUNT(*) FROM quarantine", []
-        if grids is not None:
-            grids = sorted(grids)
-            sql += f" WHERE grid IN ({','.join('?' * len(grids))})"
-            args = grids
+        where, args = _where(grids, state)
         with self.db.connect() as conn:
-            return conn.execute(sql, args).fetchone()[0]
+            return conn.execute(f"SELECT COUNT(*) FROM {FROM}{where}", args).fetchone()[0]
+
+    def get(self, entry_id):
+        """One entry, or None."""
+        with self.db.connect() as conn:
+            row = conn.execute(f"SELECT {COLUMNS} FROM {FROM} WHERE q.id = ?",
+                               (entry_id,)).fetchone()
+        return None if row is None else _row(row)
+
+    def settle(self, entry_id, status, by, note=None, rev=None, sendback=None):
+        """Record what became of an entry (replacing a ``sent_back``)."""
+        with self.db.connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO quarantine_outcomes (entry, status, by, at, note, rev, "
+                "sendback) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT sendback FROM "
+                "quarantine_outcomes WHERE entry = ?)))",
+                (entry_id, status, by, time.time(), note, rev, sendback, entry_id))
+
+    def accepted(self, dbname, doc_ids, user):
+        """Mark ``user``'s open entries of ``doc_ids`` resolved: their fixed
+        version was just accepted. Returns the ids of their send-backs."""
+        if not doc_ids:
+            return []
+        with self.db.connect() as conn:
+            found = conn.execute(
+                f"SELECT q.id, o.sendback FROM {FROM} WHERE q.db = ? AND q.user = ? AND "
+                "q.doc_id IN (SELECT value FROM json_each(?)) AND "
+                "COALESCE(o.status, 'open') IN ('open', 'sent_back')",
+                (dbname, user, json.dumps(sorted(set(doc_ids))))).fetchall()
+            now = time.time()
+            conn.executemany(
+                "INSERT OR REPLACE INTO quarantine_outcomes (entry, status, by, at, note, rev, "
+                "sendback) VALUES (?, 'resolved', ?, ?, NULL, NULL, ?)",
+                [(entry, user, now, sendback) for entry, sendback in found])
+        return [sendback for _entry, sendback in found if sendback]

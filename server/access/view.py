@@ -11,7 +11,7 @@ per user, so checkpoints never collide.
 Roles (see ``Policy``): admins see and write everything; workers see their
 grids and write households, visits, requests and read receipts (their own
 only) there; supervisors see their communities' grids and write households,
-requests, reviews and notices; hub accounts see their communities' grids
+requests, reviews, notices and send-backs; hub accounts see their communities' grids
 and write grid documents and the rule set. A visit is immutable once
 submitted. Every view also includes the shared partition ``ids.SHARED``
 (the ``rules:*`` rule sets), which only admins and the district hub write.
@@ -24,12 +24,13 @@ from rules import ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
+from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
 
 WRITABLE = {
     "worker": {"household", "visit", "request", "receipt"},
-    "supervisor": {"household", "request", "review", "notice"},
+    "supervisor": {"household", "request", "review", "notice", "sendback"},
     "hub": {"grid", "rules"},            # reference data from the district
 }
 
@@ -225,7 +226,17 @@ class DatabaseView:
             except Forbidden as err:
                 self._quarantine(doc, err.reason)
                 raise
-        return self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+        rows = self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+        if self.quarantine is not None:
+            # The worker's own fixed version settles their quarantined copy.
+            # (with new_edits=false only refusals get a row, as in CouchDB)
+            refused = {row.get("id") for row in rows if "error" in row}
+            accepted = [doc["_id"] for doc in docs if isinstance(doc, dict)
+                        and isinstance(doc.get("_id"), str) and doc["_id"] not in refused]
+            sendbacks = self.quarantine.accepted(self.db.name, accepted, self.policy.user.name)
+            if sendbacks:
+                close_sendbacks(self.db, sendbacks)
+        return rows
 
     def _quarantine(self, doc, reason, errors=()):
         if self.quarantine is not None:

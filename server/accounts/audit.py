@@ -1,4 +1,4 @@
-"""The audit log: every action a supervisor or admin took in the console.
+"""The audit log: every action a supervisor or admin took, and every failed login.
 
 One row per action, in the server's own tables (``DATA_DIR/gridvisit.sqlite``,
 never replicated): when, who (name and role), from which address, the
@@ -45,7 +45,7 @@ class AuditLog:
                  json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)))
         return cur.lastrowid
 
-    def _where(self, user, action):
+    def _where(self, user, action, since=None, until=None):
         where, args = [], []
         if user:
             where.append("user = ?")
@@ -53,19 +53,26 @@ class AuditLog:
         if action:
             where.append("action LIKE ?")           # "review" matches review.approve, ...
             args.append(action.replace("%", "") + "%")
+        if since is not None:
+            where.append("at >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("at < ?")
+            args.append(until)
         return (" WHERE " + " AND ".join(where)) if where else "", args
 
-    def list(self, user=None, action=None, limit=50, offset=0):
-        """Rows newest first, optionally of one user or action prefix."""
-        where, args = self._where(user, action)
+    def list(self, user=None, action=None, limit=50, offset=0, since=None, until=None):
+        """Rows newest first, optionally of one user, action prefix and time span
+        (epoch seconds, ``since`` included, ``until`` not)."""
+        where, args = self._where(user, action, since, until)
         with self.db.connect() as conn:
             rows = conn.execute(f"SELECT {', '.join(KEYS)} FROM audit_log{where} "
                                 "ORDER BY id DESC LIMIT ? OFFSET ?",
                                 args + [limit, offset]).fetchall()
         return [dict(zip(KEYS, row[:-1]), detail=json.loads(row[-1])) for row in rows]
 
-    def count(self, user=None, action=None):
+    def count(self, user=None, action=None, since=None, until=None):
         """How many rows match."""
-        where, args = self._where(user, action)
+        where, args = self._where(user, action, since, until)
         with self.db.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM audit_log{where}", args).fetchone()[0]

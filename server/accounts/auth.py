@@ -31,9 +31,9 @@ def _load_user(user_id):
 
 
 def check_password(name, password):
-    """The active user with this name and password, rate-limited.
+    """The active user with this name and password, throttled; failures audited.
 
-    :raises TooManyAttempts: after too many failures for the name or address.
+    :raises TooManyAttempts: during a wait after failures for the name or address.
     """
     limiter = services().limiter
     address = request.remote_addr or "?"
@@ -41,6 +41,9 @@ def check_password(name, password):
     user = accounts().authenticate(name, password)
     if user is None:
         limiter.failed(name, address)
+        # Whoever typed it is not signed in: the row names the account tried.
+        services().audit.record(name[:64], "", "login.failed", name[:64],
+                                {"path": request.path}, address)
     else:
         limiter.succeeded(name)
     return user

@@ -13,6 +13,8 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +24,8 @@ from sync.errors import BadRequest
 from sync.integers import is_int_text
 
 NAME_MAX = 64
-PASSWORD_MIN = 8
+PASSWORD_MIN = 10
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 VERIFIED_TTL = 300
 
 SCHEMA = """
@@ -215,6 +218,17 @@ def check_name(name):
             f"no ':' '/' or surrounding spaces (got {name!r})")
 
 
+@cache
+def common_passwords():
+    """The refused common passwords (lower case), from ``common_passwords.txt``."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines
+                     if line.strip() and not line.startswith("#"))
+
+
 def _check_password(password):
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise AccountError(f"password: 至少 {PASSWORD_MIN} 个字符 / at least {PASSWORD_MIN} characters")
+    if password.lower() in common_passwords():
+        raise AccountError("password: 这是常见密码，容易被猜中，请换一个 / "
+                           "this is a common password, easily guessed; choose another")

@@ -2,7 +2,8 @@
 
 One parent blueprint, ``console``, holds one child blueprint per page
 module (login, dashboard, reviews, conflicts, households, requests,
-notices, exports, replication, admin, ruleset, audit). What the parent does for all of them:
+notices, exports, replication, admin, ruleset, audit, quarantine). What the parent does
+for all of them:
 
 - every state-changing request must carry the CSRF token of its form
   (Flask-WTF); without it the answer is 400 before any view runs. Only
@@ -11,7 +12,10 @@ notices, exports, replication, admin, ruleset, audit). What the parent does for 
 - every page needs a signed-in supervisor or admin (others are sent to the
   login page, or refused); what a supervisor sees is their communities'
   grids (see :mod:`.common`);
-- errors become a page in the user's language (``error.html``).
+- errors become a page in the user's language (``error.html``);
+- every answer carries a Content-Security-Policy allowing scripts from the
+  console's own files only (``static/console/*.js``: no inline script) and
+  ``frame-ancestors 'none'``; logout, like every post, needs the CSRF token.
 
 Chart.js comes from the npm package (``node_modules/chart.js/dist``),
 served by the console itself: no CDN.
@@ -46,6 +50,23 @@ def _guard():
         from sync.errors import Forbidden
         raise Forbidden(i18n.t("login.not_supervisor"))
     return None
+
+
+# Scripts only from the console's own files (no inline script, no eval), and
+# no page of the console inside another site's frame (clickjacking).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.after_request
+def _security_headers(response):
+    # A PDF opens in the browser's own viewer, which a page policy would block.
+    response.headers["Content-Security-Policy"] = (
+        "frame-ancestors 'none'" if response.mimetype == "application/pdf" else CSP)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @bp.app_template_global()
@@ -93,8 +114,9 @@ def init_app(app):
 
 # The pages, one blueprint per module (registered once, at import).
 from . import (admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
-               login, notices, replication, requests as requests_pages, reviews, ruleset)
+               login, notices, quarantine, replication, report, requests as requests_pages,
+               reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                exports, replication, admin, ruleset, auditlog):
+                exports, replication, admin, ruleset, auditlog, quarantine, report):
     bp.register_blueprint(_module.bp)

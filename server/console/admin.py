@@ -8,6 +8,8 @@ who is assigned where. Devices: every tablet's token with its last sync, and
 revoking one (a lost tablet gets 401 from then on).
 """
 
+from collections import Counter
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -28,9 +30,22 @@ def _admin():
         raise Forbidden(t("error.forbidden"))
 
 
-def _errors(form):
-    return "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in form.errors.items())
+ZH_FIRST = {"This field is required.": "必填 / required",
+            "Not a valid choice.": "不是可选的值 / not a valid choice"}
 
+
+def _errors(form):
+    """Each bad field named, with its rule (Chinese first)."""
+    return "; ".join(f"{name}: {' '.join(ZH_FIRST.get(str(m), str(m)) for m in msgs)}"
+                     for name, msgs in form.errors.items())
+
+
+
+
+def _again(page, message):
+    """``page`` shown again with the problem on it (naming the field), 400."""
+    flash(message, "error")
+    return page(), 400
 
 
 @bp.get("/admin/users")
@@ -45,7 +60,8 @@ def users():
             else sorted(grids or [])
         rows.append({"user": user, "places": places})
     return render_template("console/users.html", rows=rows, form=UserForm(),
-                           password_form=PasswordForm(), action=ActionForm())
+                           password_form=PasswordForm(), action=ActionForm(),
+                           throttled=services().limiter.throttled())
 
 
 @bp.post("/admin/users")
@@ -54,9 +70,12 @@ def create_user():
     _admin()
     form = UserForm()
     if not form.validate():
-        raise BadRequest(_errors(form))
-    services().accounts.create(form.name.data, form.password.data, form.role.data,
-                                  form.display_name.data or "")
+        return _again(users, _errors(form))
+    try:
+        services().accounts.create(form.name.data, form.password.data,
+                      form.role.data, form.display_name.data or "")
+    except BadRequest as err:
+        return _again(users, err.reason)
     audit("user.create", form.name.data, role=form.role.data)
     flash(t("users.created"), "ok")
     return redirect(url_for(".users"))
@@ -76,8 +95,11 @@ def reset_password(name):
     _existing(name)
     form = PasswordForm()
     if not form.validate():
-        raise BadRequest(_errors(form))
-    services().accounts.set_password(name, form.password.data)
+        return _again(users, _errors(form))
+    try:
+        services().accounts.set_password(name, form.password.data)
+    except BadRequest as err:
+        return _again(users, err.reason)
     audit("user.reset_password", name)
     flash(t("users.password_set"), "ok")
     return redirect(url_for(".users"))
@@ -96,6 +118,17 @@ def set_active(name, action):
     return redirect(url_for(".users"))
 
 
+@bp.post("/admin/users/<name>/unlock")
+def unlock(name):
+    """Clear an account's failed sign-ins, so its next try is not made to wait."""
+    _admin()
+    _existing(name)
+    services().limiter.unlock(name)
+    audit("user.unlock", name)
+    flash(t("users.unlocked", name=name), "ok")
+    return redirect(url_for(".users"))
+
+
 @bp.get("/admin/grids")
 def grids():
     """Streets, communities and grids, with who is assigned to each."""
@@ -109,9 +142,13 @@ def grids():
         elif user.role in ("supervisor", "hub"):
             for community in directory.communities_of(user):
                 people.setdefault(("community", community), []).append(user)
-    return render_template("console/grids.html", communities=directory.communities(),
+    communities = directory.communities()
+    streets = {(c["street"], c["street_name"]) for c in communities if c.get("street")}
+    return render_template("console/grids.html", communities=communities,
                            grids=directory.grids(), people=people, form=PlaceForm(),
-                           assign=AssignForm(), users=accounts)
+                           assign=AssignForm(), users=accounts,
+                           streets=[{"id": i, "name": n or i} for i, n in sorted(streets)],
+                           community_names={c["id"]: c["name"] for c in communities})
 
 
 @bp.post("/admin/places")
@@ -120,14 +157,19 @@ def put_place():
     _admin()
     form = PlaceForm()
     if not form.validate():
-        raise BadRequest(_errors(form))
+        return _again(grids, _errors(form))
     directory, kind = services().directory, form.kind.data
-    if kind == "street":
-        directory.put_street(form.id.data, form.name.data)
-    elif kind == "community":
-        directory.put_community(form.id.data, form.name.data, form.parent.data)
-    else:
-        before = directory.put_grid(form.id.data, form.name.data, form.parent.data)
+    try:
+        if kind == "street":
+            directory.put_street(form.id.data, form.name.data)
+        elif kind == "community":
+            directory.put_community(form.id.data, form.name.data,
+                          form.parent.data)
+        else:
+            before = directory.put_grid(form.id.data, form.name.data,
+                                   form.parent.data)
+    except BadRequest as err:
+        return _again(grids, err.reason)
     audit(f"{kind}.put", form.id.data, name=form.name.data, parent=form.parent.data)
     if kind == "grid":
         grid_placed(form.id.data, form.parent.data, before, current_user, device())
@@ -141,10 +183,13 @@ def assignment():
     _admin()
     form = AssignForm()
     if not form.validate():
-        raise BadRequest(_errors(form))
+        return _again(grids, _errors(form))
     remove = form.remove.data == "1"
-    services().directory.assign(form.user.data, remove=remove,
-                  **{form.kind.data: form.place.data})
+    try:
+        services().directory.assign(form.user.data, remove=remove,
+                      **{form.kind.data: form.place.data})
+    except BadRequest as err:
+        return _again(grids, err.reason)
     audit("assignment.remove" if remove else "assignment.add", form.user.data,
           **{form.kind.data: form.place.data})
     flash(t("grids.saved"), "ok")
@@ -167,7 +212,9 @@ def devices():
     rows = services().tokens.list(_device_scope())
     rows.sort(key=lambda r: (r["revoked"] is not None, -(r["last_seen"] or r["created"])))
     names = {u.name: u.display_name or u.name for u in services().accounts.list()}
-    return render_template("console/devices.html", rows=rows, names=names, form=ActionForm())
+    dup = Counter((r["user"], r["device"]) for r in rows)
+    return render_template("console/devices.html", rows=rows, names=names, form=ActionForm(),
+                           dup=dup)
 
 
 @bp.post("/devices/<id64:token_id>/revoke")
@@ -176,7 +223,8 @@ def revoke(token_id):
     owner, allowed = services().tokens.owner(token_id), _device_scope()
     if owner is None or (allowed is not None and owner not in allowed):
         raise NotFound("no such device")
+    device = next((d for d in services().tokens.list([owner]) if d["id"] == token_id), {})
     services().tokens.revoke(token_id)
-    audit("device.revoke", str(token_id))
+    audit("device.revoke", str(token_id), device=device.get("device"), user=device.get("user"))
     flash(t("devices.revoked_ok"), "ok")
     return redirect(url_for(".devices"))

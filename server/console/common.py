@@ -105,6 +105,18 @@ def grids_in_scope():
     return [grid for grid in services().directory.grids() if grids is None or grid["id"] in grids]
 
 
+def people_for_grid(grid):
+    """``{name: display name}`` of the active workers and supervisors who can
+    see ``grid``'s documents: the only possible assignees of its requests."""
+    directory, found = services().directory, {}
+    for user in services().accounts.list():
+        if user.is_active and user.role in ("worker", "supervisor"):
+            grids = directory.grids_of(user)
+            if grids is None or grid in grids:
+                found[user.name] = user.display_name or user.name
+    return found
+
+
 def workers_in_scope():
     """``[(name, display name)]`` of the workers the signed-in user oversees."""
     return [(user.name, user.display_name or user.name)

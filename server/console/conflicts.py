@@ -12,7 +12,8 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sync.errors import BadRequest, NotFound
+from rules.warning_rules import SEVERITY
+from sync.errors import BadRequest, Conflict, NotFound
 
 from . import writes
 from .common import Pager, audit, check_doc, field_db, scope
@@ -28,12 +29,15 @@ def _in_scope(rows):
     return [r for r in rows if grids is None or r["doc_id"].split(":")[1] in grids]
 
 
-def _resolution(resolution_id):
+def _resolution(resolution_id, unsettled=False):
     db = field_db()
     found = db.resolutions(rid=resolution_id) if db is not None else []
     if not found or not found[0]["flagged"]:
         raise NotFound("no such resolution")
     check_doc(found[0]["doc_id"])
+    if unsettled and found[0]["settled_by"] is not None:
+        raise Conflict(f"该合并已由 {found[0]['settled_by']} 处理，不能再次处理 / this merge "
+                       f"was settled already by {found[0]['settled_by']}")
     return db, found[0]
 
 
@@ -80,8 +84,11 @@ def detail(resolution_id):
 
 @bp.post("/conflicts/<id64:resolution_id>/accept")
 def accept(resolution_id):
-    """Accept the automatic merge as it is."""
-    db, resolution = _resolution(resolution_id)
+    """Accept the automatic merge as it is (once).
+
+    :raises Conflict: when the merge was settled already.
+    """
+    db, resolution = _resolution(resolution_id, unsettled=True)
     db.settle_resolution(resolution_id, current_user.name, None)
     audit("conflict.accept", resolution["doc_id"], resolution=resolution_id)
     flash(t("conflict.accepted"), "ok")
@@ -90,8 +97,13 @@ def accept(resolution_id):
 
 @bp.post("/conflicts/<id64:resolution_id>/override")
 def override(resolution_id):
-    """Write the supervisor's own revision with the chosen values."""
-    db, resolution = _resolution(resolution_id)
+    """Write the supervisor's own revision with the chosen values (once);
+    lowering the colour (红→黄) needs a reason, which becomes the colour reason.
+
+    :raises Conflict: when the merge was settled already.
+    :raises BadRequest: for no choice, or a lowered colour without a reason.
+    """
+    db, resolution = _resolution(resolution_id, unsettled=True)
     current = writes.read(resolution["doc_id"])
     choices, values = {}, {}
     for field in _fields(resolution, current):
@@ -104,9 +116,19 @@ def override(resolution_id):
         choices[field["name"]] = choice[5:]
     if not values:
         raise BadRequest("选择至少一个分支的值 / choose at least one leaf's value")
+    reason = (request.form.get("reason") or "").strip()[:500]
+    lowered = "colour" in values and (SEVERITY.get(values["colour"], -1)
+                                      < SEVERITY.get(current.get("colour"), -1))
+    if lowered:
+        if not reason:
+            raise BadRequest("reason: 降低颜色（如红→黄）须写明原因 / lowering the colour "
+                             "(e.g. red → yellow) needs a reason")
+        if values["colour"] in ("yellow", "red"):
+            values["colour_reason"] = reason
     rev = writes.override(resolution["doc_id"], values, request.form.get("rev", ""))
     db.settle_resolution(resolution_id, current_user.name, rev)
     audit("conflict.override", resolution["doc_id"], resolution=resolution_id, rev=rev,
-          chosen=choices)
+          chosen=choices, **({"reason": reason, "colour": [current.get("colour"),
+                                                          values["colour"]]} if lowered else {}))
     flash(t("conflict.overridden"), "ok")
     return redirect(url_for(".queue"))

@@ -67,9 +67,10 @@ def dashboard():
     return render_template(
         "console/dashboard.html", coverage=coverage, colours=stats.colour_counts(conn, grids),
         red_count=red_count, red_rows=red_rows, rules_broken=rules_broken, charts=charts,
-        quarantined=services().quarantine.count(grids),
+        quarantined=services().quarantine.count(grids, "open"),
         pending=stats.pending_reviews(conn, grids),
-        overdue=sum(1 for r in open_requests if r["clock"] == "overdue"),
+        overdue=sum(1 for r in open_requests if queries.is_overdue(r)),
+        referrals=sum(1 for r in open_requests if r["kind"] == "referral"),
         flagged=flagged_open(grids), today_visits=stats.visits_on(
             conn, grids, today(zone, now).isoformat()),
         last_run=runs[0] if runs else None, grid_names=names, now=now,

@@ -11,6 +11,8 @@ from rules.schemas.request import REFERRAL_STATUSES, SATISFACTION, STATUSES
 from rules.schemas.notice import PRIORITIES
 from rules.schemas.review import STATES
 
+PASSWORD_RULE = Length(PASSWORD_MIN, 256, message=f"至少 {PASSWORD_MIN} 个字符 / at least "
+                                                   f"{PASSWORD_MIN} characters")
 ID_RULE = Regexp(r"[A-Za-z0-9_-]{1,64}\Z", message="1–64 letters, digits, '_' or '-'")
 
 
@@ -58,13 +60,13 @@ class UserForm(FlaskForm):
     name = StringField(validators=[DataRequired(), Length(1, 64)])
     display_name = StringField(validators=[Optional(), Length(0, 64)])
     role = SelectField(choices=list(ROLES), validators=[DataRequired()])
-    password = PasswordField(validators=[DataRequired(), Length(PASSWORD_MIN, 256)])
+    password = PasswordField(validators=[DataRequired(), PASSWORD_RULE])
 
 
 class PasswordForm(FlaskForm):
     """A new password for an account."""
 
-    password = PasswordField(validators=[DataRequired(), Length(PASSWORD_MIN, 256)])
+    password = PasswordField(validators=[DataRequired(), PASSWORD_RULE])
 
 
 class PlaceForm(FlaskForm):

@@ -75,7 +75,8 @@ def timeline(household_id):
         for merge in db.resolutions(doc_id=doc_id, limit=50) if db is not None else []:
             events.append({"kind": "merge", "at": merge["at"], "id": merge["id"],
                            "doc_id": doc_id, "rules": merge["rules"],
-                           "flagged": merge["flagged"], "settled_by": merge["settled_by"]})
+                           "flagged": merge["flagged"], "settled_by": merge["settled_by"],
+                           "settled_at": merge["settled_at"], "override": merge["override"]})
     events.sort(key=lambda e: (e["at"] or 0), reverse=True)
     if doc is None and row is None:
         raise NotFound("no such household")

@@ -9,6 +9,8 @@ request statuses, SLA clocks, need kinds) are keyed ``{group}.{value}``.
 
 from flask import session
 
+from .words_desk import WORDS as DESK_WORDS
+
 LANGS = ("zh", "en")
 
 WORDS = {
@@ -356,6 +358,8 @@ WORDS = {
     "rule.removed": ("已删除", "removed"),
     "rule.edit_beats_removal": ("修改优先于删除", "edit beats removal"),
 }
+
+WORDS.update(DESK_WORDS)
 
 
 def lang():

@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS visit_days (
 """
 TABLES = ("visits", "reviews", "households", "requests", "notices", "receipts", "visit_days",
           "warnings")
-VERSION = "3"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
+VERSION = "4"        # bump when SCHEMA changes: the index is then rebuilt from seq 0
 BATCH = 2000
 
 
@@ -204,7 +204,7 @@ class ConsoleIndex:
                 if doc is not None:
                     self._request(conn, doc_id, doc)
             elif kind == "review":
-                self._review(conn, doc_id, doc)
+                return self._review(conn, doc_id, doc)
             elif kind in ("notice", "receipt"):
                 conn.execute(f"DELETE FROM {kind}s WHERE id = ?", (doc_id,))
                 if doc is not None:
@@ -320,11 +320,20 @@ class ConsoleIndex:
                          (visit, ids.grid_of(doc_id), state, _text(doc.get("comment")),
                           _text(doc.get("reviewer"), 64), _text(doc.get("reviewed_at"), 40)))
         conn.execute("UPDATE visits SET review = ? WHERE id = ?", (state, visit))
+        found = conn.execute("SELECT household FROM visits WHERE id = ?", (visit,)).fetchone()
+        return {found[0]} if found and found[0] else ()      # a verdict moves its last visit
 
     def _latest_visit(self, conn, household):
+        # A household counts as visited (需走访, coverage) only by a visit that
+        # met it and was not rejected: a knock on a closed door, or a visit a
+        # supervisor rejected, leaves a red household due. Its follow-up date
+        # is the latest non-rejected visit's, whatever the outcome.
         if household is None:
             return
-        latest = conn.execute("SELECT at, follow_up_on FROM visits WHERE household = ? "
-                              "ORDER BY at DESC LIMIT 1", (household,)).fetchone()
+        met = conn.execute("SELECT MAX(at) FROM visits WHERE household = ? AND outcome = 'met' "
+                           "AND review != 'rejected'", (household,)).fetchone()
+        follow = conn.execute("SELECT follow_up_on FROM visits WHERE household = ? AND "
+                              "review != 'rejected' ORDER BY at DESC LIMIT 1",
+                              (household,)).fetchone()
         conn.execute("UPDATE households SET last_visit_at = ?, follow_up_on = ? WHERE id = ?",
-                     (latest[0] if latest else None, latest[1] if latest else None, household))
+                     (met[0], follow[0] if follow else None, household))

@@ -93,6 +93,16 @@ def count_queue(conn, filters, grids, tz):
     return conn.execute(f"SELECT COUNT(*) FROM visits v WHERE {where}", args).fetchone()[0]
 
 
+def pending_ids(conn, filters, grids, tz):
+    """Ids of the visits matching ``filters`` that still await a verdict
+    (what "approve the whole filtered set" approves), newest first."""
+    args = []
+    where = filters.where(grids, tz, args)
+    return [row[0] for row in conn.execute(
+        f"SELECT v.id FROM visits v WHERE {where} AND v.review = 'pending' "
+        "ORDER BY v.at DESC, v.rowid DESC", args)]
+
+
 def review_queue(conn, filters, grids, tz, limit, offset):
     """One page of submitted visits matching ``filters``, newest first."""
     args = []
@@ -233,6 +243,14 @@ def _clock(row, config, now):
         row["clock"] = "overdue" if now > row["due"] else "running"
         row["remaining"] = row["due"] - now
     return row
+
+
+def is_overdue(row):
+    """The one meaning of "overdue" (dashboard tile, board, exports): the SLA
+    clock still runs (the stop status not reached) and the due time passed.
+    A request that reached its stop status late is "late" (SLA missed), not
+    overdue."""
+    return row["clock"] == "overdue"
 
 
 def kind_filter(args):

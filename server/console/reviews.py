@@ -7,13 +7,14 @@ database, so it replicates to the worker's tablet: "needs fix" and
 "rejected" carry the supervisor's comment to the worker.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
 
-from sync.errors import BadRequest, NotFound
+from sync.errors import BadRequest, Conflict, NotFound
 
 from . import queries, writes
-from .common import (Pager, audit, check_doc, display_names, grids_in_scope, index, narrowed,
-                     safe_next, scope, tz, workers_in_scope)
+from .common import (Pager, audit, check_doc, display_names, field_db, grids_in_scope, index,
+                     narrowed, safe_next, scope, tz, workers_in_scope)
 from .forms import ActionForm, ReviewForm
 from .i18n import t
 from .ruleset import evaluate_visit
@@ -21,6 +22,7 @@ from .times import epoch
 
 bp = Blueprint("reviews", __name__)
 BULK_MAX = 500
+FILTERED_MAX = 5000         # "approve all filtered": a few weeks of a community's visits
 
 
 @bp.get("/reviews")
@@ -31,7 +33,9 @@ def queue():
     grids = narrowed(filters.grid)
     pager = Pager(queries.count_queue(conn, filters, grids, tz()))
     rows = queries.review_queue(conn, filters, grids, tz(), pager.size, pager.offset)
+    pending = len(queries.pending_ids(conn, filters, grids, tz()))
     return render_template("console/reviews.html", rows=rows, filters=filters, pager=pager,
+                           pending=pending, filtered_max=FILTERED_MAX,
                            grid_names={g["id"]: g["name"] for g in grids_in_scope()},
                            workers=workers_in_scope(),
                            names=display_names(), form=ActionForm(),
@@ -54,6 +58,46 @@ def bulk_approve():
     audit("review.bulk_approve", None, visits=[v for v, _s in found], count=approved)
     flash(t("approved_n", n=approved), "ok")
     return redirect(safe_next(request.form.get("back"), "console.reviews.queue"))
+
+
+@bp.post("/reviews/approve-filtered")
+def approve_filtered():
+    """Approve every visit of the filtered set still awaiting a verdict — all
+    pages, not one; ``expected`` is the count the confirmation showed.
+
+    :raises Conflict: when the set changed since the page was shown.
+    """
+    filters = queries.VisitFilters.from_args(request.form)
+    found = queries.pending_ids(index(), filters, narrowed(filters.grid), tz())
+    if str(len(found)) != request.form.get("expected", ""):
+        raise Conflict(t("reviews.set_changed", n=len(found)))
+    if len(found) > FILTERED_MAX:
+        raise BadRequest(t("reviews.too_many", n=FILTERED_MAX))
+    for visit_id in found:
+        writes.save_review(visit_id, "approved", None)
+    audit("review.bulk_approve", None, visits=found, count=len(found), filters=filters.args())
+    flash(t("approved_n", n=len(found)), "ok")
+    return redirect(safe_next(request.form.get("back"), "console.reviews.queue"))
+
+
+@bp.get("/visits/<visit_id>/photos/<path:name>")
+def photo(visit_id, name):
+    """A visit's photo (full size; the page shows it scaled as a thumbnail).
+
+    :raises NotFound: for another community's visit or no such photo.
+    """
+    check_doc(visit_id, "visit")
+    db = field_db()
+    if db is None:
+        raise NotFound("no such photo")
+    stub, data = db.get_attachment(visit_id, name)
+    kind = stub.get("content_type") or "application/octet-stream"
+    response = Response(data, mimetype=kind if kind.startswith("image/") else
+                        "application/octet-stream")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    if not kind.startswith("image/"):
+        response.headers["Content-Disposition"] = "attachment"
+    return response
 
 
 @bp.route("/visits/<visit_id>", methods=["GET", "POST"])
@@ -92,6 +136,9 @@ def visit(visit_id):
     people = {m.get("id"): m.get("name") for m in (household or {}).get("members") or []
               if isinstance(m, dict)}
     back = safe_next(request.args.get("back"), "console.reviews.queue")
+    photos = [(name, stub.get("content_type", ""), stub.get("length"))
+              for name, stub in sorted((doc.get("_attachments") or {}).items())]
     return render_template("console/visit.html", doc=doc, review=review, form=form,
+                           photos=photos,
                            household=household, people=people, back=back,
                            names=display_names(), checked=checked), status

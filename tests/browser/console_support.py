@@ -34,6 +34,9 @@ def page(browser, console_server):
     page.set_default_timeout(20000)
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    # Anything the Content-Security-Policy blocked (an inline script, a style).
+    page.on("console", lambda msg: errors.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
     page.base = console_server.extra["base"]
     yield page
     context.close()

@@ -18,6 +18,7 @@ import subprocess
 
 from openpyxl import load_workbook
 
+from tests import pdftext
 from tests.browser.console_support import console_server, page, shot, sign_in  # noqa: F401
 from tests.peers import ROOT
 
@@ -45,6 +46,39 @@ const {PouchDB, local} = require('./tests/interop/_common');
 """
 
 
+# A tablet (real PouchDB in node, device token) records a visit with an
+# impossible temperature and pushes it (refused); it then waits for a line on
+# stdin, pulls, and reports its own copy of the visit.
+REFUSED_TABLET = r"""
+const {PouchDB, local} = require('./tests/interop/_common');
+const readline = require('node:readline');
+(async () => {
+  const input = JSON.parse(process.argv[1]);
+  const res = await PouchDB.fetch(input.api + '/login', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({name: input.name, password: input.password, device: '平板-09'})});
+  const {token} = await res.json();
+  const remote = new PouchDB(input.db, {fetch: (url, opts) => {
+    opts = opts || {};
+    const headers = new Headers(opts.headers || {});
+    headers.set('Authorization', 'Bearer ' + token);
+    return PouchDB.fetch(url, Object.assign({}, opts, {headers}));
+  }});
+  const db = local('tablet');
+  const put = await db.put(input.doc);
+  const pushed = await PouchDB.replicate(db, remote);
+  console.log(JSON.stringify({rev: put.rev, written: pushed.docs_written,
+                              failures: pushed.doc_write_failures}));
+  const lines = readline.createInterface({input: process.stdin});
+  for await (const _line of lines) break;
+  const pulled = await PouchDB.replicate(remote, db);
+  const doc = await db.get(input.doc._id, {conflicts: true});
+  console.log(JSON.stringify({pulled: pulled.docs_written, doc}));
+  process.exit(0);
+})().catch((err) => { console.error(err); process.exit(1); });
+"""
+
+
 def queue_ids(page):
     return page.eval_on_selector_all("#visits tbody tr[data-id]",
                                      "rows => rows.map(r => r.dataset.id)")
@@ -59,8 +93,11 @@ def test_reviews_reach_the_workers_tablet(page, console_server):
     page.wait_for_url("**grid=g1**")
     approve, send_back = queue_ids(page)[:2]
     page.check(f"input[name=visit][value='{approve}']")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("#bulk-approve")
     page.wait_for_selector(".flash.ok")
+    assert questions == ["确定批准这 1 条走访？"]                # asked first, with the count
     assert approve not in queue_ids(page)                     # no longer pending
     page.click(f"tr[data-id='{send_back}'] a.button")
     page.check("input[name=state][value=needs_fix]")
@@ -110,9 +147,44 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
     with open(download.path(), "rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("ID", "网格", "住户")
+    assert rows[0][:3] == ("ID", "网格", "地址")
+    assert all(row[2] for row in rows[1:])                      # every visit has an address
     assert [row[0] for row in rows[1:]] == shown                # same rows, same order
     assert {row[7] for row in rows[1:]} == {"红色"} and {row[6] for row in rows[1:]} == {"见面"}
+
+
+def test_a_refused_visit_fixed_in_the_quarantine_reaches_the_tablet(page, console_server):
+    base = console_server.extra["base"]
+    visit = {"_id": "visit:g1:refused-on-tablet", "type": "visit", "schema": 2, "grid": "g1",
+             "updated_at": "2026-12-01T09:00:00+08:00", "updated_by": "wangfang",
+             "household": "household:g1:1-1-101", "visited_at": "2026-12-01T09:00:00+08:00",
+             "worker": "wangfang", "outcome": "met", "colour_after": "green",
+             "status": "submitted", "checks": [{"member": "m1", "temperature": 63.7}]}
+    payload = {"api": base + "/api", "db": base + "/couch/field", "name": "wangfang",
+               "password": "demo-wangfang", "doc": visit}
+    tablet = subprocess.Popen(["node", "-e", REFUSED_TABLET, json.dumps(payload)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        pushed = json.loads(tablet.stdout.readline())
+        assert pushed["failures"] == 1 and pushed["written"] == 0      # refused
+        sign_in(page, "zhangwei")
+        page.goto(base + "/console/quarantine")
+        page.click(f"#quarantine tr:has-text('{visit['_id']}') a.button")
+        field = "#release input[name='field:checks[0].temperature']"
+        assert page.input_value(field) == "63.7"
+        page.fill(field, "36.7")
+        page.click("#release button[type=submit]")
+        page.wait_for_selector(".flash.ok")
+        out, err = tablet.communicate("go\n", timeout=120)
+    finally:
+        if tablet.poll() is None:
+            tablet.kill()
+    assert tablet.returncode == 0, err[-2000:]
+    tablet_doc = json.loads(out.strip().splitlines()[-1])["doc"]
+    assert tablet_doc["checks"][0]["temperature"] == 36.7
+    assert tablet_doc["updated_by"] == "zhangwei" and tablet_doc["_rev"].startswith("2-")
+    assert "_conflicts" not in tablet_doc                 # an update of its own revision
 
 
 def test_screenshots_of_the_main_pages(page, console_server):
@@ -154,6 +226,42 @@ def test_screenshots_of_the_main_pages(page, console_server):
     assert page.locator("#runs tr[data-status=failed]").count() == 1
     assert "hub.example unreachable" in page.inner_text("#runs tr[data-status=failed]")
     shot(page, "replication", full_page=True)
+    page.goto(page.base + "/console/dashboard")
+    page.click("#quarantined")                                # the tile opens 隔离区
+    page.wait_for_url("**/console/quarantine")
+    assert page.locator("#quarantine tbody tr[data-id]").count() == 1
+    shot(page, "quarantine")
+    page.click("#quarantine a.button")
+    page.wait_for_selector("#release input[name='field:colour_reason']")
+    assert "黄色或红色时必须填写原因" in page.inner_text("#reason")
+    shot(page, "quarantine-entry", full_page=True)
+    entry_url = page.url
+    page.goto(page.base + "/console/lang/en?next=/console/quarantine")
+    assert "Quarantine" in page.inner_text("h1")
+    shot(page, "quarantine-en")
+    page.goto(entry_url)
+    shot(page, "quarantine-entry-en", full_page=True)
+    page.goto(page.base + "/console/report")
+    assert page.locator("#report-workers tbody tr").count() >= 1
+    shot(page, "report-en", full_page=True)
+    page.goto(page.base + "/console/lang/zh?next=/console/report")
+    shot(page, "report", full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()           # printed without the nav
+    page.emulate_media(media="screen")
+    with page.expect_download() as info:                         # the PDF for the street
+        page.click("#report-pdf")
+    with open(info.value.path(), "rb") as handle:
+        pdf = handle.read()
+    pages = pdftext.page_count(pdf)
+    shown = pdftext.text(pdf)
+    assert 1 <= pages <= 4 and "周报" in shown and "网格一" in shown and "王芳" in shown
+    for n in range(1, pages + 1):                                # each page as the viewer shows it
+        page.set_viewport_size({"width": 900, "height": 1240})
+        page.goto(page.base + f"/console/report.pdf?inline=1&p={n}#page={n}")
+        page.wait_for_timeout(2500)
+        shot(page, f"report-pdf-{n}")
+    page.set_viewport_size({"width": 1360, "height": 860})
     page.goto(page.base + "/console/lang/en?next=/console/dashboard")
     page.wait_for_function("document.querySelector('#chart-workers').width > 0")
     assert "Dashboard" in page.inner_text("h1")

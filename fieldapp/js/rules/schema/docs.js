@@ -1,5 +1,5 @@
 // The schema of each field document: the twin of rules/schemas/{household,visit,
-// request,review,grid,notice,receipt,rules}.py, with the same rules, field paths
+// request,review,grid,notice,receipt,sendback,rules}.py, with the same rules, field paths
 // and rule names.
 
 import {
@@ -34,11 +34,12 @@ const ID_PATTERNS = {
   review: new RegExp(`^review:visit:(${SEGMENT}):${SEGMENT}$`),
   notice: new RegExp(`^notice:(${SEGMENT}):${SEGMENT}$`),
   receipt: new RegExp(`^receipt:(${SEGMENT}):${SEGMENT}$`),
+  sendback: new RegExp(`^sendback:(${SEGMENT}):${SEGMENT}$`),
   rules: new RegExp(`^rules:${SEGMENT}$`),
 };
 const PREFIXES = {
   grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:',
-  notice: 'notice:', receipt: 'receipt:', rules: 'rules:',
+  notice: 'notice:', receipt: 'receipt:', sendback: 'sendback:', rules: 'rules:',
 };
 
 /** [type, grid] of a well-formed field-document id, else null (rules/ids.py); rules are in SHARED. */
@@ -327,6 +328,22 @@ const receipt = documentSchema({
   read_at: DateTime({ required: true }),
 });
 
+// A refused document a supervisor sent back to its worker (隔离区 → 待办).
+const sendback = documentSchema({
+  doc_id: Text({ required: true, min: 1, max: 200 }),
+  refused_rev: Text({ max: 200 }),
+  worker: Text({ required: true, min: 1, max: 64 }),
+  reason: Text({ required: true, min: 1, max: 2000 }),
+  paths: ListOf(Text({ min: 1, max: 200 }), { max: 50 }),
+  note: Text({ required: true, min: 1, max: 1000 }),
+  refused_at: DateTime({ required: true }),
+  sent_by: Text({ required: true, min: 1, max: 64 }),
+  sent_by_name: Text({ max: 64 }),
+  sent_at: DateTime({ required: true }),
+  status: Choice(['open', 'resolved'], { required: true }),
+  resolved_at: DateTime(),
+});
+
 const RULE = {
   fields: {
     id: Text({ required: true, min: 1, max: 64 }),
@@ -349,4 +366,4 @@ const rules = {
   skipUnderscore: true,
 };
 
-export const SCHEMAS = { grid, household, visit, request, review, notice, receipt, rules };
+export const SCHEMAS = { grid, household, visit, request, review, notice, receipt, sendback, rules };
