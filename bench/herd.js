@@ -31,6 +31,7 @@ function serverCpuMs(cpu) {
 function countedRemote(spec, stats) {
   const opts = {
     fetch(url, options) {
+      if (spec.token) options.headers.set('Authorization', `Bearer ${spec.token}`);
       const started = now();
       const phase = stats.phase;
       const live = String(url).includes('feed=longpoll');

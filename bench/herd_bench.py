@@ -18,7 +18,8 @@ live sync     every tablet syncs both ways, live; the first tablet of each
 
 The peer is pouchdb-server with one database per grid (the CouchDB idiom),
 started here and measured in the same run; gridvisit runs ``gridvisit
-serve`` with its default two workers, tablets signing in as their worker.
+serve`` with its default two workers, each tablet syncing with its own
+device token as the field app does (``--basic``: name and password).
 Ratios are gridvisit / pouchdb-server.
 
 Usage (from the repository root):
@@ -54,8 +55,9 @@ def grid_docs(grid):
     return [fd.household(grid, f"h{i:03d}") for i in range(HOUSEHOLDS)]
 
 
-def prepare_gridvisit(data_dir, grids):
-    """A data directory with a field database, the grids, one worker each."""
+def prepare_gridvisit(data_dir, grids, pairs):
+    """A data directory with a field database, the grids, one worker each;
+    returns ``{(worker, tablet): device token}`` (what the field app signs in with)."""
     from server import create_app
     from server.services import services
     app = create_app({"DATA_DIR": str(data_dir)})
@@ -69,7 +71,13 @@ def prepare_gridvisit(data_dir, grids):
             ext.accounts.create(f"w{grid}", PASSWORD, "worker")
             ext.directory.assign(f"w{grid}", grid=grid)
             db.bulk_docs(grid_docs(grid))
+        tokens = {}
+        for i, grid in enumerate(grids):
+            user = ext.accounts.by_name(f"w{grid}")
+            for tablet in (1, 2) if i < pairs else (1,):
+                tokens[(user.name, tablet)] = ext.tokens.issue(user, f"平板{tablet}")[0]
         ext.store.close()
+    return tokens
 
 
 def server_pids(root_pid):
@@ -92,12 +100,13 @@ def server_pids(root_pid):
 
 
 def tablets(urls, grids, pairs, args, creds):
+    # creds(worker, tablet) -> the auth fields of that tablet's spec
     """The node payload's tablet list: first tablets, then the pairs' seconds."""
     out = []
     paired = set(grids[:pairs])
     for grid in grids:
         worker = f"w{grid}"
-        user = creds(worker)
+        user = creds(worker, 1)
         writes = [fd.visit(grid, f"h{i % HOUSEHOLDS:03d}", by=worker)
                   for i in range(args.live * 1000 // args.write_every + 20)]
         out.append(dict(url=urls(grid), **user, writer=grid in paired, second=False,
@@ -105,7 +114,7 @@ def tablets(urls, grids, pairs, args, creds):
                         writes=writes if grid in paired else []))
     for grid in grids[:pairs]:
         worker = f"w{grid}"
-        out.append(dict(url=urls(grid), **creds(worker), writer=False, second=True,
+        out.append(dict(url=urls(grid), **creds(worker, 2), writer=False, second=True,
                         visits=[fd.visit(grid, f"h{i:03d}", by=worker) for i in range(10)],
                         writes=[]))
     return out
@@ -117,18 +126,21 @@ def run_one(name, n, args, tmp):
     pairs = max(1, round(n * args.pairs))
     if name == "gridvisit":
         data = Path(tmp) / f"gv{n}"
-        prepare_gridvisit(data, grids)
+        tokens = prepare_gridvisit(data, grids, pairs)
         env = {"GRIDVISIT_THREADS": str(max(256, n + pairs + 64))}
         peer = start_gridvisit(data, env=env)
         urls = lambda grid: peer.url("field", auth=False)          # noqa: E731
-        creds = lambda worker: {"username": worker, "password": PASSWORD}   # noqa: E731
+        if args.basic:
+            creds = lambda worker, tablet: {"username": worker, "password": PASSWORD}  # noqa
+        else:
+            creds = lambda worker, tablet: {"token": tokens[(worker, tablet)]}  # noqa: E731
     else:
         peer = start_pouchdb_server(Path(tmp) / f"ps{n}")
         for grid in grids:
             peer.request("PUT", grid)
             peer.request("POST", f"{grid}/_bulk_docs", {"docs": grid_docs(grid)})
         urls = lambda grid: peer.url(grid, auth=False)             # noqa: E731
-        creds = lambda worker: {}                                  # noqa: E731
+        creds = lambda worker, tablet: {}                          # noqa: E731
     try:
         payload = {"tablets": tablets(urls, grids, pairs, args, creds),
                    "live_seconds": args.live, "warmup_seconds": args.warmup,
@@ -141,6 +153,7 @@ def run_one(name, n, args, tmp):
     result["pairs"] = pairs
     if os.environ.get("HERD_TRACE"):
         print(f"{name}: the first tablet's requests\n  " + "\n  ".join(result["trace"]))
+        print("requests per tablet:", result["first"]["requests"], result["push"]["requests"])
     return result
 
 
@@ -178,6 +191,9 @@ def main(argv=None):
     parser.add_argument("--write-every", type=int, default=2000,
                         help="ms between writes of each writer")
     parser.add_argument("--servers", default="gridvisit,pouchdb-server")
+    parser.add_argument("--basic", action="store_true",
+                        help="gridvisit tablets send name and password (Basic) instead of "
+                             "a device token (Bearer), as the field app does")
     parser.add_argument("--out", help="write the raw rows as JSON here")
     args = parser.parse_args(argv)
     rows = []
