@@ -2,7 +2,8 @@
 // The herd: N tablets (PouchDB, memory adapter) of one server, driven by
 // herd_bench.py. Payload on stdin:
 //   {tablets: [{url, username, password, pair, writer, visits: [...], writes: [...]}],
-//    live_seconds, warmup_seconds, write_every_ms, cpu: {pids, hz}}
+//    live_seconds, warmup_seconds, write_every_ms, cpu: {pids, hz},
+//    replicate_options (of the first sync and the push; {} for PouchDB's defaults)}
 // Phases: first sync (one pull each, all at once), morning push (10 visits
 // each, all at once), then live sync (every tablet syncing both ways, live;
 // writers write into their grid and their grid's second tablet times when
@@ -74,7 +75,7 @@ async function run(payload) {
   const out = {};
 
   const first = await all(tablets, async (t) => {
-    const res = await PouchDB.replicate(t.remote, t.local);
+    const res = await PouchDB.replicate(t.remote, t.local, payload.replicate_options);
     if (!res.ok || res.doc_write_failures) throw new Error(`first sync: ${JSON.stringify(res)}`);
     t.firstDocs = res.docs_written;
   });
@@ -85,7 +86,7 @@ async function run(payload) {
   for (const t of tablets) t.stats.phase = 'push';
   const push = await all(tablets, async (t) => {
     await t.local.bulkDocs(t.spec.visits);
-    const res = await PouchDB.replicate(t.local, t.remote);
+    const res = await PouchDB.replicate(t.local, t.remote, payload.replicate_options);
     if (!res.ok || res.doc_write_failures) throw new Error(`push: ${JSON.stringify(res)}`);
   });
   out.trace = tablets[0].stats.trace;

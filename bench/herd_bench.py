@@ -145,6 +145,8 @@ def run_one(name, n, args, tmp):
         payload = {"tablets": tablets(urls, grids, pairs, args, creds),
                    "live_seconds": args.live, "warmup_seconds": args.warmup,
                    "write_every_ms": args.write_every,
+                   "replicate_options": ({"batch_size": args.batch_size}
+                                         if args.batch_size else {}),
                    "cpu": {"pids": server_pids(peer.proc.pid),
                            "hz": os.sysconf("SC_CLK_TCK")}}
         result = run_node(ROOT / "bench" / "herd.js", payload, timeout=1800)
@@ -190,6 +192,9 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=10, help="seconds before measuring")
     parser.add_argument("--write-every", type=int, default=2000,
                         help="ms between writes of each writer")
+    parser.add_argument("--batch-size", type=int,
+                        help="PouchDB batch_size of the first sync and push (default "
+                             "PouchDB's, 100; the field app uses 250)")
     parser.add_argument("--servers", default="gridvisit,pouchdb-server")
     parser.add_argument("--basic", action="store_true",
                         help="gridvisit tablets send name and password (Basic) instead of "
