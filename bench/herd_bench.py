@@ -174,6 +174,7 @@ def row(n, res):
             "push_requests": sum(push["requests"]) / len(push["requests"]),
             "visible_p50_ms": live["visible_p50"], "visible_p95_ms": live["visible_p95"],
             "request_p95_ms": live["request_p95"], "cpu_ms_per_write": live["cpu_ms_per_write"],
+            "server_cores": live["cpu_ms"] / (live["warm_seconds"] * 1000),
             "writes": live["warm_writes"], "lost": live["lost"]}
 
 
