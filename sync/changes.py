@@ -81,3 +81,36 @@ def change_row(doc_id, seq_text, leaves, deleted, all_docs):
     if deleted:
         row["deleted"] = True
     return row
+
+
+class ChangeProbe:
+    """A connection of its own that tells cheaply whether others wrote.
+
+    ``version()`` is SQLite's ``data_version``, which moves whenever another
+    connection (this process's or another's) commits; ``scan(after)`` reads
+    which partitions changed after seq ``after``, as ``(latest_seq,
+    {partition: highest seq})``.
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def version(self):
+        """A value that differs once another connection has committed."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def scan(self, after):
+        """``(latest_seq, {partition: highest seq})`` of changes after ``after``."""
+        self.conn.execute("BEGIN")
+        try:
+            latest = int(self.conn.execute(
+                "SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
+            parts = dict(self.conn.execute(
+                "SELECT part, MAX(seq) FROM docs WHERE seq > ? GROUP BY part", (after,)))
+        finally:
+            self.conn.execute("COMMIT")
+        return latest, parts
+
+    def close(self):
+        """Close the connection."""
+        self.conn.close()

@@ -14,7 +14,7 @@ import uuid
 from . import alldocs, changes, local, reads, resolve, revtree, writes
 from .errors import BadRequest, Conflict, NotFound, GridvisitError, error_from_row
 from .integers import parse_int
-from .sqlite import SQLiteFile
+from .sqlite import SQLiteFile, connect
 from .selector import matches
 from .watch import ChangeWatcher
 
@@ -27,7 +27,6 @@ class Database:
         self.partition = partition
         self.resolver = resolver
         self.file = SQLiteFile(path)
-        self._watcher = ChangeWatcher(self.update_seq, name)
         with self.file.write() as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if "uuid" not in meta:
@@ -44,6 +43,11 @@ class Database:
         self.uuid = meta["uuid"]
         self.epoch = meta["epoch"]
         self.instance_start_time = meta["instance_start_time"]
+        self._watcher = ChangeWatcher(self.update_seq, self._open_probe, name,
+                                      int(meta["update_seq"]))
+
+    def _open_probe(self):
+        return changes.ChangeProbe(connect(self.file.path))
 
     # -- bookkeeping -----------------------------------------------------
 
@@ -95,7 +99,7 @@ class Database:
                     conn.execute("UPDATE meta SET value = ? WHERE key = 'update_seq'",
                                  (str(batch.seq),))
             if batch.changed:
-                self._watcher.notify(batch.seq)
+                self._watcher.notify(batch.seq, batch.parts)
             if progress:
                 progress(min(start + 200, len(ids)), len(ids))
         return merged
@@ -198,7 +202,7 @@ class Database:
                     (str(int(self._meta(conn, "doc_del_count")) + batch.deleted_delta),
                      "doc_del_count")])
         if batch.changed:
-            self._watcher.notify(batch.seq)
+            self._watcher.notify(batch.seq, batch.parts)
         return results
 
     def put(self, doc, new_edits=True):
@@ -372,9 +376,15 @@ class Database:
                 pending = conn.execute(sql, args).fetchone()[0]
         return {"results": results, "last_seq": self.seq_text(last), "pending": pending}
 
-    def wait_for_change(self, since_seq, timeout):
-        """Block until the update seq passes ``since_seq`` or ``timeout`` ends."""
-        return self._watcher.wait(since_seq, timeout)
+    def wait_for_change(self, since_seq, timeout, parts=None):
+        """Block until a document changes after ``since_seq`` (True) or
+        ``timeout`` ends (False); with ``parts``, only a change in one of
+        those partitions counts, and other partitions' writes never wake it."""
+        return self._watcher.wait(since_seq, timeout, parts)
+
+    def waiting(self):
+        """How many requests wait for a change now."""
+        return self._watcher.waiting()
 
     def wait_for_changes(self, since, seconds):
         """Whether a change after the client's ``since`` came within ``seconds``."""

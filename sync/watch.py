@@ -1,58 +1,146 @@
-"""Waiting for a database to change: what longpoll and continuous feeds do.
+"""Waiting for a database to change, woken by partition.
 
-Writes in this process wake waiters at once (``notify``). Writes from
-other processes (another server worker, the command line) are noticed by
-one watcher thread per database that re-reads the seq twice a second while
-anyone waits, so a waiting request costs no queries of its own.
+A waiter names the partitions it can see (or none: it sees everything). A
+write wakes only the waiters of the partitions it touched, so the cost of a
+write does not grow with the tablets waiting on other partitions, and a
+waiting tablet costs nothing until something it can see changes.
+Partitions are opaque strings here; the server decides what they mean.
+
+Writes in this process wake their waiters at once (``notify``). Writes
+from other processes (another server worker, the nightly job, the command
+line) are noticed by one poller thread per database and process: while
+anyone waits it asks SQLite whether the file changed (a ``data_version``
+check, no table read) and only then reads which partitions moved since its
+last look, one query for the whole crowd, and fans that out to the
+partitions' waiters.
 """
 
 import threading
 import time
 
-WATCH_INTERVAL = 0.5      # seconds between seq checks for other processes' writes
+POLL_INTERVAL = 0.05      # seconds between data_version checks while anyone waits
+IDLE_EXIT = 5.0           # the poller thread ends after this long with no waiter
+
+
+class _Waiter:
+    __slots__ = ("since", "parts", "event", "hit")
+
+    def __init__(self, since, parts):
+        self.since = since
+        self.parts = parts
+        self.event = threading.Event()
+        self.hit = False
 
 
 class ChangeWatcher:
-    """Wake waiters when the seq read by ``read_seq()`` moves on."""
+    """Wake the waiters of the partitions a write touched.
 
-    def __init__(self, read_seq, name):
+    ``read_seq()`` returns the database's latest seq; ``open_probe()``
+    returns an object with ``version()`` (changes whenever another
+    connection commits), ``scan(after)`` -> ``(latest_seq, {partition:
+    highest seq})`` for the changes after seq ``after``, and ``close()``.
+    """
+
+    def __init__(self, read_seq, open_probe, name, start_seq=0):
         self.read_seq = read_seq
+        self.open_probe = open_probe
         self.name = name
-        self._changed = threading.Condition()
-        self._seen = 0
-        self._waiters = 0
+        self._lock = threading.Lock()
+        self._latest = start_seq             # highest seq noticed, any partition
+        self._part_seq = {}                  # partition -> highest seq noticed
+        self._polled = start_seq             # the poller has scanned up to here
+        self._by_part = {}                   # partition -> set of waiters
+        self._any = set()                    # waiters that see every partition
+        self._count = 0
         self._thread = None
         self._closed = False
+        self.wakeups = 0                     # waiters woken so far (for tests, benches)
 
-    def notify(self, seq):
-        """A write in this process reached ``seq``."""
-        with self._changed:
-            self._seen = max(self._seen, seq)
-            self._changed.notify_all()
+    # -- writers ---------------------------------------------------------
 
-    def wait(self, since_seq, timeout):
-        """Block until the seq passes ``since_seq`` (True) or ``timeout`` ends."""
-        deadline = time.monotonic() + timeout
-        latest = self.read_seq()
-        with self._changed:
-            self._seen = max(self._seen, latest)
-            self._waiters += 1
+    def notify(self, seq, parts=None):
+        """A write reached ``seq`` touching partitions ``parts`` (None: unknown, wake all)."""
+        with self._lock:
+            self._record(seq, {p: seq for p in parts} if parts is not None else None)
+
+    def _record(self, seq, part_seqs):
+        # Called with the lock held. part_seqs None means "any partition".
+        self._latest = max(self._latest, seq)
+        woken = []
+        if part_seqs is None:
+            for waiters in self._by_part.values():
+                woken.extend(w for w in waiters if w.since < seq)
+        else:
+            for part, at in part_seqs.items():
+                if self._part_seq.get(part, -1) < at:
+                    self._part_seq[part] = at
+                woken.extend(w for w in self._by_part.get(part, ()) if w.since < at)
+        woken.extend(w for w in self._any if w.since < seq)
+        for waiter in woken:
+            if not waiter.hit:
+                waiter.hit = True
+                self.wakeups += 1
+                waiter.event.set()
+
+    # -- waiters ---------------------------------------------------------
+
+    def wait(self, since_seq, timeout, parts=None):
+        """Block until a change after ``since_seq`` in ``parts`` (None: any)
+        is seen (True) or ``timeout`` ends (False)."""
+        parts = None if parts is None else frozenset(parts)
+        if parts is None and self.read_seq() > since_seq:
+            return True
+        waiter = _Waiter(since_seq, parts)
+        with self._lock:
+            if self._closed:
+                return False
+            if parts is None:
+                if self._latest > since_seq:
+                    return True
+            elif any(self._part_seq.get(p, -1) > since_seq for p in parts):
+                return True
+            self._add(waiter)
             self._start()
-            try:
-                while self._seen <= since_seq and not self._closed:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    self._changed.wait(left)
-                return self._seen > since_seq
-            finally:
-                self._waiters -= 1
+        try:
+            waiter.event.wait(max(timeout, 0))
+        finally:
+            with self._lock:
+                self._remove(waiter)
+        return waiter.hit
+
+    def _add(self, waiter):
+        self._count += 1
+        if waiter.parts is None:
+            self._any.add(waiter)
+            return
+        for part in waiter.parts:
+            self._by_part.setdefault(part, set()).add(waiter)
+
+    def _remove(self, waiter):
+        self._count -= 1
+        if waiter.parts is None:
+            self._any.discard(waiter)
+            return
+        for part in waiter.parts:
+            waiters = self._by_part.get(part)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._by_part[part]
+
+    def waiting(self):
+        """How many waiters wait now."""
+        with self._lock:
+            return self._count
 
     def close(self):
         """Stop watching and release every waiter."""
-        with self._changed:
+        with self._lock:
             self._closed = True
-            self._changed.notify_all()
+            for waiter in list(self._any) + [w for ws in self._by_part.values() for w in ws]:
+                waiter.event.set()
+
+    # -- other processes' writes ------------------------------------------
 
     def _start(self):
         if self._thread is None or not self._thread.is_alive():
@@ -61,13 +149,34 @@ class ChangeWatcher:
             self._thread.start()
 
     def _run(self):
-        while not self._closed:
-            time.sleep(WATCH_INTERVAL)
-            with self._changed:
-                if not self._waiters:
+        try:
+            probe = self.open_probe()
+        except Exception:                    # the file went away (deleted database)
+            return
+        version, idle_since = None, None
+        try:
+            while True:
+                time.sleep(POLL_INTERVAL)
+                with self._lock:
+                    if self._closed:
+                        return
+                    if not self._count:
+                        idle_since = idle_since or time.monotonic()
+                        if time.monotonic() - idle_since > IDLE_EXIT:
+                            self._thread = None
+                            return
+                        continue
+                    idle_since, after = None, self._polled
+                now = probe.version()
+                if now == version:
                     continue
-            try:
-                seq = self.read_seq()
-            except Exception:                # the file went away (deleted database)
-                return
-            self.notify(seq)
+                version = now
+                latest, part_seqs = probe.scan(after)
+                with self._lock:
+                    self._polled = max(self._polled, latest)
+                    if part_seqs:
+                        self._record(latest, part_seqs)
+        except Exception:                    # the file went away (deleted database)
+            return
+        finally:
+            probe.close()

@@ -21,6 +21,7 @@ class Batch:
     def __init__(self, conn, seq, revs_limit, partition=None):
         self.conn = conn
         self.touched = []              # ids written, for resolution after the batch
+        self.parts = set()             # partitions written, to wake only their waiters
         self.seq = seq
         self.revs_limit = revs_limit
         self.partition = partition
@@ -84,6 +85,7 @@ class Batch:
             self.changed = True
             self.touched.append(doc_id)
             part = self.partition(doc_id) if self.partition else None
+            self.parts.add(part)
             self.conn.execute(
                 "INSERT INTO docs (id, tree, winner, leaves, deleted, seq, part) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "

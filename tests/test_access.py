@@ -5,6 +5,8 @@ g1, worker w3 works g3; supervisor s1 runs c1; hub h1 serves c1.
 """
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -81,6 +83,30 @@ def test_longpoll_wakes_only_for_the_users_grids(field):
     services(field).store.get("field").bulk_docs([fd.household("g3", "h9")])
     body = json.loads(w1.get(f"field/_changes?feed=longpoll&since={now}&timeout=300").data)
     assert body["results"] == []
+
+
+def test_other_grids_writes_never_wake_a_waiting_worker(field):
+    """Writes to g3 leave w1's longpoll asleep (no filtered query re-run);
+    a write to g1 wakes it with that document."""
+    w1 = client(field, "w1")
+    db = services(field).store.get("field")
+    now = w1.get("field/_changes").get_json()["last_seq"]
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(json.loads(w1.get(
+        f"field/_changes?feed=longpoll&since={now}&timeout=30000").data)))
+    waiter.start()
+    deadline = time.monotonic() + 20
+    while db.waiting() < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    before = db._watcher.wakeups
+    for n in range(10):
+        db.bulk_docs([fd.household("g3", f"x{n}")])
+    time.sleep(0.3)
+    assert waiter.is_alive() and db._watcher.wakeups == before
+    db.bulk_docs([fd.household("g1", "new")])
+    waiter.join(20)
+    assert [r["id"] for r in got[0]["results"]] == ["household:g1:new"]
+    assert db._watcher.wakeups == before + 1
 
 
 def test_local_docs_are_per_user(field):

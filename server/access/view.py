@@ -203,6 +203,12 @@ class DatabaseView:
             return self.db.changes(**params)
         return self.feed.changes(**params)
 
+    def wait_for_change(self, since_seq, timeout):
+        """Wait for a change the user can see after ``since_seq``; writes to
+        other grids never wake a filtered view (see :mod:`sync.watch`)."""
+        parts = self.policy.grids if self.policy.filters_reads else None
+        return self.db.wait_for_change(since_seq, timeout, parts)
+
     def decode_since(self, since):
         """The integer position a ``since`` of this view stands for."""
         if self.feed is None:
