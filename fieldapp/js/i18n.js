@@ -54,6 +54,13 @@ const ZH = {
   todo: '待办', todoReferrals: '转诊', todoRequests: '其他诉求', todoEmpty: '没有需走访的住户和未办结的转诊、诉求',
   todoVisits: '需走访', todoSummaryVisits: '需走访 {v}', lastVisitAgo: '上次走访 {d}前',
   todoSummary: '转诊 {r} · 诉求 {q}', waited: '已等 {d}', minutes: '{n}分钟', hours: '{n}小时', days: '{n}天',
+  // drafts (未完成走访): kept on this tablet only
+  drafts: '未完成走访', draftSavedAt: '草稿已自动保存 {t}', draftOf: '最后编辑 {t}', resumeDraft: '继续填写',
+  resumeVisit: '继续未完成的走访', discardDraft: '放弃草稿', draftResumed: '已恢复未完成的走访（{t}）',
+  discardDraftConfirm: '放弃这次未完成的走访？已填写的内容将被删除，无法恢复。', draftDiscarded: '草稿已放弃',
+  leaveDraft: '这次走访还没有保存。已填写的内容已存为草稿，可以稍后在住户页或首页继续填写。',
+  keepDraftLeave: '保留草稿，稍后继续', stayOnForm: '继续填写', draftHelp: '草稿只保存在本机，保存走访后才会上传',
+  logoutDrafts: '还有 {n} 次未完成的走访（草稿只在本机），退出将一并删除！',
 };
 
 const EN = {
@@ -104,6 +111,12 @@ const EN = {
   todo: 'To do', todoReferrals: 'Referrals', todoRequests: 'Other requests', todoEmpty: 'No households due a visit, no open referrals or requests',
   todoVisits: 'Due a visit', todoSummaryVisits: '{v} due a visit', lastVisitAgo: 'last visit {d} ago',
   todoSummary: '{r} referrals · {q} requests', waited: 'waited {d}', minutes: '{n} min', hours: '{n} h', days: '{n} days',
+  drafts: 'Unfinished visits', draftSavedAt: 'Draft kept {t}', draftOf: 'last edited {t}', resumeDraft: 'Resume',
+  resumeVisit: 'Resume the unfinished visit', discardDraft: 'Discard draft', draftResumed: 'Unfinished visit resumed ({t})',
+  discardDraftConfirm: 'Discard this unfinished visit? What was typed is deleted for good.', draftDiscarded: 'Draft discarded',
+  leaveDraft: 'This visit is not saved yet. What you typed is kept as a draft: resume it from the household or the home screen.',
+  keepDraftLeave: 'Keep the draft, go', stayOnForm: 'Keep typing', draftHelp: 'Drafts stay on this tablet; a visit is uploaded once saved',
+  logoutDrafts: '{n} unfinished visits (drafts live on this tablet only) are deleted too!',
 };
 
 const VALUE_EN = {

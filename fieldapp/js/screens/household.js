@@ -7,6 +7,7 @@ import { link } from '../router.js';
 import { refusedDocs } from '../outbox.js';
 import { dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
+import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 import { requestsSection, wireRequests } from './requests.js';
 
 const thisYear = () => new Date().getFullYear();
@@ -36,6 +37,7 @@ export function review(visitId) {
 
 /** The household page. */
 export async function household(view, { id, from }) {
+  let kept = await drafts();
   const draw = () => {
     const hh = index.households.get(id);
     if (!hh) {
@@ -58,7 +60,8 @@ export async function household(view, { id, from }) {
         ${dueWarnings(hh).map((w) => `<p class="flag flag-overdue due-visit" data-rule="${esc(w.rule)}">⚠ ${esc(w.reason?.[currentLang()] || w.reason?.zh || w.rule)}</p>`).join('')}
         ${hh.notes ? `<p>${esc(hh.notes)}</p>` : ''}
       </section>
-      <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">＋ ${esc(t('newVisit'))}</a>
+      ${draftsCard(kept, id)}
+      <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">${kept[id] ? esc(t('resumeVisit')) : `＋ ${esc(t('newVisit'))}`}</a>
       <div class="two-col">
         <section class="card"><h2>${esc(t('members'))} (${(hh.members || []).length})</h2>
           <ul class="members">${(hh.members || []).map(member).join('') || `<li class="muted">${esc(t('noMembers'))}</li>`}</ul></section>
@@ -67,7 +70,8 @@ export async function household(view, { id, from }) {
       <section class="card"><h2>${esc(t('visits'))} (${visits.length})</h2>
         <div class="visits">${visits.map((x) => visitRow(x, refused)).join('') || `<p class="muted">${esc(t('noVisits'))}</p>`}</div></section>`;
     wireRequests($('#requests', view));
+    wireDrafts(view, async () => { kept = await drafts(); draw(); });
   };
   draw();
-  return { refresh: draw };
+  return { async refresh() { kept = await drafts(); draw(); } };
 }

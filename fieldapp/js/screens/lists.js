@@ -6,6 +6,7 @@ import {
   buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
 } from '../store.js';
 import { $, badge, esc, setTitle } from '../ui.js';
+import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 
 const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
 
@@ -63,8 +64,14 @@ function wireSearch(view, grid, cards) {
 /** Home: the worker's grids. */
 export async function home(view) {
   setTitle(t('myGrids'));
-  view.innerHTML = `${searchBox(t('search'))}<div id="cards"><a class="todo-card" href="#/todo" id="todo"></a>
-    <div id="grid-cards" class="cards"></div></div>`;
+  view.innerHTML = `${searchBox(t('search'))}<div id="cards"><div id="draft-slot"></div>
+    <a class="todo-card" href="#/todo" id="todo"></a><div id="grid-cards" class="cards"></div></div>`;
+  const drawDrafts = async () => {
+    const slot = $('#draft-slot', view);
+    slot.innerHTML = draftsCard(await drafts());
+    wireDrafts(slot, drawDrafts);
+  };
+  await drawDrafts();
   const draw = () => {
     const items = openItems();
     const alerts = householdAlerts();                 // evaluated once for the card and the grids
@@ -99,7 +106,7 @@ export async function home(view) {
   };
   draw();
   const rerun = wireSearch(view, null, '#cards');
-  return { refresh() { draw(); rerun(); } };
+  return { refresh() { draw(); drawDrafts(); rerun(); } };
 }
 
 /** A grid: its buildings, and all its households. */

@@ -3,6 +3,7 @@
 // the tablet's data on confirmation).
 
 import { logout, session } from '../api.js';
+import { draftCount } from '../drafts.js';
 import { db, destroyLocal } from '../db.js';
 import { currentLang, setLang, t } from '../i18n.js';
 import { clearOutbox, pendingIds, refusedDocs } from '../outbox.js';
@@ -67,8 +68,11 @@ export async function settings(view) {
   $('#logout', view).onclick = async () => {
     const state = syncState();
     const unsynced = state.pending + state.refused;
-    const ok = await confirmDialog(unsynced
-      ? { text: t('logoutUnsynced', { n: unsynced }), ok: t('logoutAnyway'), danger: true }
+    const unfinished = await draftCount();          // drafts never leave the tablet
+    const text = [unsynced ? t('logoutUnsynced', { n: unsynced }) : '',
+      unfinished ? t('logoutDrafts', { n: unfinished }) : ''].filter(Boolean).join(' ');
+    const ok = await confirmDialog(text
+      ? { text, ok: t('logoutAnyway'), danger: true }
       : { text: t('logoutConfirm'), ok: t('logout'), danger: true });
     if (!ok) return;
     stopSync();

@@ -214,5 +214,23 @@ export function wireWarnings(form, hh, readVisit) {
     return { warnings, rules_version: index.rules?.version, errors };
   }
 
-  return { update, collect };
+  /** The decisions taken so far, [{key, decision, why}] (kept in a draft). */
+  const decided = () => [...decisions.entries()].filter(([, d]) => d.decision)
+    .map(([key, d]) => ({ key, decision: d.decision, why: d.why }));
+
+  /** Take decisions back from a draft; the colour and reason are already as they were. */
+  function restore(list = []) {
+    for (const { key, decision, why } of list) {
+      const d = decisions.get(key);
+      const el = $$('.warning', form).find((x) => x.dataset.key === key);
+      if (!d || !el) continue;                           // the warning no longer holds
+      d.decision = decision;
+      d.why = why || '';
+      $('textarea', el).value = d.why;
+      if (decision === 'accepted' && form.colour_reason.value.includes(segmentOf(d.w))) d.added = segmentOf(d.w);
+      draw(el);
+    }
+  }
+
+  return { update, collect, decided, restore };
 }
