@@ -4,6 +4,7 @@ new-visit form and what the tablet stored. Used by tests/browser/test_*.py of
 issue 14 (the older browser tests keep their own copies)."""
 
 import base64
+import uuid
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -82,3 +83,30 @@ def draft_kept(tablet, hh_id):
         "id => window.gridvisit.db().get('_local/drafts').then(d => d.drafts[id] || null, () => null)",
         hh_id)
 
+
+def write_unchecked(tablet, doc):
+    """Write doc into the tablet's database as a build whose validator lagged
+    the server's would (no local check), marked pending as the app marks its
+    writes; returns the stored doc. The fields every document has are filled in."""
+    return tablet.page.evaluate("""async (doc) => {
+      const s = window.gridvisit.session();
+      const now = new Date().toISOString();
+      const full = { type: doc._id.split(':')[0], schema: 2, grid: doc._id.split(':')[1],
+        updated_at: now, updated_by: s.user.name, device: s.device, ...doc };
+      const key = `gv.pending.${s.user.name}`;
+      const pending = new Set(JSON.parse(localStorage.getItem(key) || '[]'));
+      pending.add(doc._id);
+      localStorage.setItem(key, JSON.stringify([...pending]));
+      const res = await window.gridvisit.db().put(full);
+      return { ...full, _rev: res.rev };
+    }""", doc)
+
+
+def visit_doc(hh, worker, checks, **fields):
+    """A submitted visit of hh by worker with checks (ids and times filled in)."""
+    now = datetime.now(CST).isoformat(timespec="milliseconds")
+    doc = {"_id": f"visit:{hh['grid']}:{uuid.uuid4()}", "household": hh["_id"], "visited_at": now,
+           "worker": worker, "outcome": "met", "checks": checks, "colour_after": hh["colour"],
+           "status": "submitted"}
+    doc.update(fields)
+    return doc

@@ -24,6 +24,8 @@ route('/hh/:id', screens.household);
 route('/hh/:id/edit', screens.householdEdit);
 route('/hh/:id/visit', screens.visitForm);
 route('/visit/:id', screens.visitView);
+route('/visit/:id/fix', screens.visitFix);
+route('/refused/:id', screens.refusedDoc);
 route('/notices', screens.notices);
 route('/todo', screens.todo);
 route('/notice/:uuid', screens.notice);

@@ -61,6 +61,15 @@ const ZH = {
   leaveDraft: '这次走访还没有保存。已填写的内容已存为草稿，可以稍后在住户页或首页继续填写。',
   keepDraftLeave: '保留草稿，稍后继续', stayOnForm: '继续填写', draftHelp: '草稿只保存在本机，保存走访后才会上传',
   logoutDrafts: '还有 {n} 次未完成的走访（草稿只在本机），退出将一并删除！',
+  // refused by the server (被拒收)
+  refusedDoc: '被拒收的记录', refusedFlag: '被拒收', refusedAt: '服务器于 {t} 拒收', refusedWhy: '拒收原因',
+  notRefusedNow: '这条记录现在没有被拒收（已修改重新提交，或已放弃）',
+  refusedFixHelp: '请修改后重新提交；也可以放弃（从本机删除，服务器不会收到）。',
+  refusedDiscardHelp: '这条记录无法在本机修改，只能放弃（从本机删除）。如有疑问请联系督导。',
+  discardRefused: '放弃这条记录', fixRefused: '修改后重新提交', refusedDiscarded: '已放弃',
+  discardRefusedConfirm: '放弃后，这条记录将从本机删除，服务器不会收到。确定放弃？',
+  fixVisit: '修改被拒收的走访', resent: '已修改，将在联网时重新提交', leave: '离开',
+  leaveFix: '离开将丢失本次修改（被拒收的记录仍保留在本机）。确定离开？',
 };
 
 const EN = {
@@ -117,6 +126,14 @@ const EN = {
   leaveDraft: 'This visit is not saved yet. What you typed is kept as a draft: resume it from the household or the home screen.',
   keepDraftLeave: 'Keep the draft, go', stayOnForm: 'Keep typing', draftHelp: 'Drafts stay on this tablet; a visit is uploaded once saved',
   logoutDrafts: '{n} unfinished visits (drafts live on this tablet only) are deleted too!',
+  refusedDoc: 'Refused record', refusedFlag: 'refused', refusedAt: 'refused by the server {t}', refusedWhy: 'Why',
+  notRefusedNow: 'This record is not refused now (corrected and sent again, or discarded)',
+  refusedFixHelp: 'Correct it and send it again, or discard it (deleted from this tablet; the server never gets it).',
+  refusedDiscardHelp: 'This record cannot be corrected on the tablet, only discarded (deleted from this tablet). Ask your supervisor if unsure.',
+  discardRefused: 'Discard this record', fixRefused: 'Correct and send again', refusedDiscarded: 'Discarded',
+  discardRefusedConfirm: 'Discarding deletes this record from this tablet; the server never gets it. Discard?',
+  fixVisit: 'Correct a refused visit', resent: 'Corrected; it is sent again when online', leave: 'Leave',
+  leaveFix: 'Leaving loses these corrections (the refused record stays on this tablet). Leave?',
 };
 
 const VALUE_EN = {

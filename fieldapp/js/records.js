@@ -155,6 +155,18 @@ export async function saveVisit(hh, form, problems = []) {
 }
 
 /**
+ * Save a corrected revision of visit old (the server refused it): same id and
+ * visit time, the form's content, nothing else (its requests and referrals
+ * went on their own). Returns validation errors ([] when saved).
+ */
+export async function resendVisit(old, hh, form, problems = []) {
+  const [fresh] = visitDocs(hh, form);
+  const fixed = { ...fresh, _id: old._id, _rev: old._rev, visited_at: old.visited_at, worker: old.worker };
+  if (problems.length) return [...problems, ...validate(fixed).filter((e) => !e.field.startsWith('warnings'))];
+  return write([fixed]);
+}
+
+/**
  * Move request id to status (a later one of its kind's flow); answer =
  * {satisfaction, comment} is the resident's, asked when it closes.
  * Returns validation errors ([] when saved).

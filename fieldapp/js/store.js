@@ -101,6 +101,12 @@ export function noteSaved(docs) {
   changed();
 }
 
+/** Take id out of the index (purged here: the changes feed never says so). */
+export function noteRemoved(id) {
+  apply({ _id: id }, true);
+  changed();
+}
+
 /** Build the index of db for grids, then follow its changes. */
 export async function loadIndex(db, grids) {
   if (feed) feed.cancel();

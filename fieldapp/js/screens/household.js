@@ -4,7 +4,8 @@
 
 import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
-import { refusedDocs } from '../outbox.js';
+import { standingRefusals } from '../outbox.js';
+import { db } from '../db.js';
 import { dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
@@ -21,12 +22,13 @@ function member(m) {
 }
 
 function visitRow(s, refused) {
-  return `<a class="visit-row" href="${link('visit', s._id)}" data-visit="${esc(s._id)}">
+  const href = refused[s._id] ? link('refused', s._id) : link('visit', s._id);
+  return `<a class="visit-row" href="${href}" data-visit="${esc(s._id)}">
     <span>${esc(shortTime(s.visited_at))}</span><span>${esc(v(s.outcome))}</span>${badge(s.colour_after)}
     <span class="muted">${esc(s.worker || '')}</span>
     ${s.follow_up_on ? `<span class="muted">${esc(t('followUp'))} ${esc(s.follow_up_on)}</span>` : ''}
     ${review(s._id)}
-    ${refused[s._id] ? `<span class="flag flag-refused">${esc(t('refused', { n: '' }).trim())}</span>` : ''}</a>`;
+    ${refused[s._id] ? `<span class="flag flag-refused" data-refused-flag>${esc(t('refusedFlag'))}</span>` : ''}</a>`;
 }
 
 /** The supervisor's verdict on a visit, if any. */
@@ -38,6 +40,7 @@ export function review(visitId) {
 /** The household page. */
 export async function household(view, { id, from }) {
   let kept = await drafts();
+  let refused = await standingRefusals(db());
   const draw = () => {
     const hh = index.households.get(id);
     if (!hh) {
@@ -49,7 +52,6 @@ export async function household(view, { id, from }) {
       from === 'todo' ? '#/todo' : link('grid', hh.grid, 'b', hh.building));
     const s = visitState(id);
     const visits = index.visits.get(id) || [];
-    const refused = refusedDocs();
     view.innerHTML = `<section class="card hh-head c-edge-${esc(hh.colour)}" data-household="${esc(id)}">
         <div class="row between"><div>${badge(hh.colour)} <strong class="big">${esc(hh.head || '')}</strong>
           ${hh.phone ? `<a class="phone" href="tel:${esc(hh.phone.replace(/\s/g, ''))}" data-phone>${esc(hh.phone)}</a>` : ''}</div>
@@ -73,5 +75,5 @@ export async function household(view, { id, from }) {
     wireDrafts(view, async () => { kept = await drafts(); draw(); });
   };
   draw();
-  return { async refresh() { kept = await drafts(); draw(); } };
+  return { async refresh() { refused = await standingRefusals(db()); kept = await drafts(); draw(); } };
 }

@@ -80,3 +80,30 @@ export function restore(form, d) {
   form.notes.value = d.notes || '';
 }
 
+/** A stored visit as the form's state (to correct a refused one); photo is {data} or null. */
+export function formOfVisit(visit, hh, photo = null) {
+  const checks = new Map((visit.checks || []).map((c) => [c.member, c]));
+  const text = (x) => (x === undefined || x === null ? '' : String(x));
+  return {
+    outcome: visit.outcome,
+    checks: (hh.members || []).filter(Boolean).map((m) => {
+      const c = checks.get(m.id);
+      return {
+        member: m.id, include: Boolean(c),
+        readings: Object.fromEntries(READINGS.map((n) => [n, text(c?.[n])])),
+        symptoms: c?.symptoms || [], antigen: c?.antigen ?? null,
+        medication_on_hand: c?.medication_on_hand === undefined ? null : String(c.medication_on_hand),
+      };
+    }),
+    needs: (visit.needs || []).map((n) => ({ ...n, request: false })),
+    services: visit.services || [],
+    colour_after: visit.colour_after,
+    colour_reason: visit.colour_reason || '',
+    follow_up_on: visit.follow_up_on || '',
+    notes: visit.notes || '',
+    photo,
+    warnings: (visit.warnings || []).map((w) => ({
+      key: `${w.rule}|${w.member ?? ''}`, decision: w.decision, why: w.override_reason || '',
+    })),
+  };
+}

@@ -8,15 +8,17 @@
 import { db } from '../db.js';
 import { draftOf, dropDraft, keepDraft } from '../drafts.js';
 import { clearErrors, showErrors } from '../formerrors.js';
+import { refusedDocs } from '../outbox.js';
+import { explain } from '../refusal.js';
 import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
 import { guardLeaving, link } from '../router.js';
-import { saveVisit } from '../records.js';
+import { resendVisit, saveVisit } from '../records.js';
 import { COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import {
-  $, $$, addDays, askDialog, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
+  $, $$, addDays, askDialog, choices, chosen, confirmDialog, esc, setTitle, shortTime, toast, wireChoices,
 } from '../ui.js';
-import { restore, snapshot } from './visit_draft.js';
+import { formOfVisit, restore, snapshot } from './visit_draft.js';
 import {
   addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,
 } from './visit_parts.js';
@@ -166,8 +168,8 @@ function wire(form, hh, state) {
       const errors = await state.save(collect(form, state.photo, decided), decided.errors);
       if (errors.length) { showErrors(form, errors); return; }
       state.saved = true;
-      await dropDraft(hh._id);
-      toast(t('saved'));
+      if (!state.fixing) await dropDraft(hh._id);
+      toast(t(state.fixing ? 'resent' : 'saved'));
       location.hash = link('hh', hh._id);
     } finally {
       button.disabled = false;
@@ -201,3 +203,34 @@ export async function visitForm(view, { id }) {
   return null;
 }
 
+/**
+ * The visit form on a visit the server refused (id), filled as it was sent,
+ * its problems shown: saving sends a corrected revision of the same visit.
+ */
+export async function visitFix(view, { id }) {
+  let visit, hh;
+  try {
+    visit = await db().get(id, { attachments: true });
+    hh = await db().get(visit.household);
+  } catch { location.hash = '#/'; return null; }
+  setTitle(`${t('fixVisit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('refused', id));
+  view.innerHTML = html(hh);
+  const form = $('#visit-form', view);
+  const attached = Object.values(visit._attachments || {})[0];
+  const photo = attached?.data ? { data: attached.data, width: '?', height: '?', bytes: attached.data.length * 0.75 } : null;
+  const kept = formOfVisit(visit, hh, photo);
+  restore(form, kept);
+  const state = {
+    photo, dirty: false, saved: false, fixing: true,
+    save: (form_, problems) => resendVisit(visit, hh, form_, problems),
+  };
+  if (photo) showPhoto(form, photo);
+  const warnings = wire(form, hh, state);
+  warnings.restore(kept.warnings);
+  showErrors(form, explain({ ...visit, _attachments: undefined }, refusedDocs()[id]?.reason));
+  form.addEventListener('input', () => { state.dirty = true; });
+  form.addEventListener('click', (e) => { if (e.target.closest('button')) state.dirty = true; });
+  guardLeaving(() => (!state.dirty || state.saved ? true
+    : confirmDialog({ text: t('leaveFix'), ok: t('leave'), danger: true })));
+  return null;
+}

@@ -5,6 +5,7 @@
 import { db } from '../db.js';
 import { t, v } from '../i18n.js';
 import { refusedDocs } from '../outbox.js';
+import { explain } from '../refusal.js';
 import { link } from '../router.js';
 import { index } from '../store.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
@@ -46,9 +47,12 @@ export async function visitView(view, { id }) {
   const hh = index.households.get(visit.household);
   setTitle(t('visitOn', { d: shortTime(visit.visited_at) }), link('hh', visit.household));
   const names = new Map((hh?.members || []).filter(Boolean).map((m) => [m.id, m.name]));
-  const refused = refusedDocs()[id];
+  const standing = refusedDocs()[id];
+  const refused = standing && standing.rev === visit._rev ? standing : null;
+  const words = refused ? explain(visit, refused.reason).map((p) => p.text).join('；') : '';
   const verdict = index.reviews.get(id);
-  view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: refused.reason }))}</div>` : ''}
+  view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: words }))}
+      <a class="btn" href="${link('refused', id)}" id="open-refused">${esc(t('fixRefused'))}</a></div>` : ''}
     ${verdict ? `<div class="card review-card review-${esc(verdict.state)}" data-review="${esc(verdict.state)}">
       <strong>${esc(t('review'))}：${esc(v(verdict.state))}</strong>
       ${verdict.comment ? `<p>${esc(verdict.comment)}</p>` : ''}
