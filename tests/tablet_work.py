@@ -110,3 +110,27 @@ def visit_doc(hh, worker, checks, **fields):
            "status": "submitted"}
     doc.update(fields)
     return doc
+
+
+def console_as(browser, server, name="zhangwei"):
+    """A console page of server signed in as the supervisor name (closed with the browser context)."""
+    context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.goto(server.base + "/console/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", f"demo-{name}")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/dashboard")
+    return page
+
+
+def review_on_console(page, server, visit_id, state, comment=""):
+    """Give visit_id the verdict state (with comment) on its console page."""
+    page.goto(server.base + f"/console/visits/{visit_id}")
+    page.wait_for_selector("#review-form")       # the console's index may lag the sync a moment
+    page.check(f"input[name=state][value={state}]")
+    page.fill("textarea[name=comment]", comment)
+    page.click("#review-submit")
+    page.wait_for_selector(".flash.ok")

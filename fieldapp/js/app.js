@@ -25,6 +25,7 @@ route('/hh/:id/edit', screens.householdEdit);
 route('/hh/:id/visit', screens.visitForm);
 route('/visit/:id', screens.visitView);
 route('/visit/:id/fix', screens.visitFix);
+route('/visit/:id/amend', screens.visitAmend);
 route('/refused/:id', screens.refusedDoc);
 route('/notices', screens.notices);
 route('/todo', screens.todo);

@@ -70,6 +70,12 @@ const ZH = {
   discardRefusedConfirm: '放弃后，这条记录将从本机删除，服务器不会收到。确定放弃？',
   fixVisit: '修改被拒收的走访', resent: '已修改，将在联网时重新提交', leave: '离开',
   leaveFix: '离开将丢失本次修改（被拒收的记录仍保留在本机）。确定离开？',
+  // sent back by the supervisor (退回修改)
+  todoFollowUps: '复访到期', lastVisit: '上次走访', todoSummaryFollow: '复访 {n}',
+  todoSentBack: '退回修改', amendVisit: '修改走访', amendSaved: '修改已保存，将在联网时提交督导审核',
+  amendHelp: '修改后保存为一次新的走访，原记录保留', leaveAmend: '离开将丢失本次修改。确定离开？',
+  amendedBy: '已修改', amendsVisit: '修改自 {d} 的走访', amendedAt: '已于 {d} 修改，等待审核',
+  reviewClosed: '已关闭：修改已通过审核', todoSummaryBack: '退回 {n}',
 };
 
 const EN = {
@@ -134,6 +140,11 @@ const EN = {
   discardRefusedConfirm: 'Discarding deletes this record from this tablet; the server never gets it. Discard?',
   fixVisit: 'Correct a refused visit', resent: 'Corrected; it is sent again when online', leave: 'Leave',
   leaveFix: 'Leaving loses these corrections (the refused record stays on this tablet). Leave?',
+  todoFollowUps: 'Follow-ups due', lastVisit: 'last visit', todoSummaryFollow: '{n} follow-ups',
+  todoSentBack: 'Sent back', amendVisit: 'Amend visit', amendSaved: 'Amendment saved; it goes to the supervisor when online',
+  amendHelp: 'Saving records a new visit; the original is kept', leaveAmend: 'Leaving loses this amendment. Leave?',
+  amendedBy: 'amended', amendsVisit: 'Amends the visit of {d}', amendedAt: 'Amended {d}, waiting for review',
+  reviewClosed: 'Closed: the amendment was approved', todoSummaryBack: '{n} sent back',
 };
 
 const VALUE_EN = {

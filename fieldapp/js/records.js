@@ -84,7 +84,9 @@ export async function saveHousehold(base, changes) {
 // One referral per accepted warning whose rule suggests one.
 function referrals(hh, visit, now, device) {
   const names = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m.name]));
-  return (visit.warnings || []).filter((w) => w.decision === 'accepted' && w.referral).map((w) => {
+  const made = new Set(visit.skipReferrals || []);       // an amendment's were made with the original
+  return (visit.warnings || []).filter((w) => w.decision === 'accepted' && w.referral
+    && !made.has(`${w.rule}|${w.member ?? ''}`)).map((w) => {
     const urgency = referralUrgency(w.colour);
     const doc = {
       _id: `request:${hh.grid}:${uuid()}`, ...common('request', hh.grid, now),
@@ -105,7 +107,8 @@ function referrals(hh, visit, now, device) {
  * form = {outcome, checks, needs: [{kind, detail, urgency, request, sla}],
  * services, colour_after, colour_reason, follow_up_on, notes, photo,
  * warnings: [{rule, member, colour, referral, reason, decision, override_reason}],
- * rules_version}.
+ * rules_version, supersedes (the sent-back visit it amends), skipReferrals
+ * (keys "rule|member" whose referral the amended visit already made)}.
  */
 export function visitDocs(hh, form, now = localIso()) {
   const s = session();
@@ -132,7 +135,8 @@ export function visitDocs(hh, form, now = localIso()) {
     detail: n.detail?.trim() || n.kind, urgency: n.urgency || 'normal',
     sla: n.sla || defaultSla(n.urgency), status: 'open', status_times: { open: now }, opened_at: now,
   }, s.device));
-  const docs = [visit, ...requests, ...referrals(hh, visit, now, s.device)];
+  if (form.supersedes) visit.supersedes = form.supersedes;
+  const docs = [visit, ...requests, ...referrals(hh, { ...visit, skipReferrals: form.skipReferrals }, now, s.device)];
   const colourChanged = form.colour_after && (form.colour_after !== hh.colour
     || (form.colour_after !== 'green' && form.colour_reason && form.colour_reason !== hh.colour_reason));
   if (colourChanged) {

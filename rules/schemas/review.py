@@ -8,6 +8,7 @@ from rules.schemas.common import DateTime
 from rules.schemas.common import Text
 from rules.schemas.common import current
 from rules.schemas.common import fail
+from rules.schemas.common import same_grid_id
 from rules.schemas.messages import Problem
 
 STATES = ("pending", "approved", "needs_fix", "rejected")
@@ -27,6 +28,7 @@ class ReviewSchema(DocumentSchema):
     comment = Text(max=1000)
     reviewer = Text(min=1, max=64)
     reviewed_at = DateTime()
+    closed_by = Text(max=200, validate=same_grid_id("visit", "visit_id"))
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _verdict_needs_comment(self, data, raw, **kwargs):

@@ -150,6 +150,7 @@ class VisitSchema(DocumentSchema):
     status = Choice(STATUSES)
     warnings = ListOf(Obj(WarningSchema), max=20, validate=_schema_2_only)
     rules_version = Number(min=1, max=10**9, integer=True, validate=_schema_2_only)
+    supersedes = Text(max=200, validate=same_grid_id("visit", "visit_id"))
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _cross_field(self, data, raw, **kwargs):

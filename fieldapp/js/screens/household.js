@@ -6,7 +6,7 @@ import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { standingRefusals } from '../outbox.js';
 import { db } from '../db.js';
-import { dueWarnings, index, visitState } from '../store.js';
+import { amendmentOf, dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 import { requestsSection, wireRequests } from './requests.js';
@@ -27,7 +27,7 @@ function visitRow(s, refused) {
     <span>${esc(shortTime(s.visited_at))}</span><span>${esc(v(s.outcome))}</span>${badge(s.colour_after)}
     <span class="muted">${esc(s.worker || '')}</span>
     ${s.follow_up_on ? `<span class="muted">${esc(t('followUp'))} ${esc(s.follow_up_on)}</span>` : ''}
-    ${review(s._id)}
+    ${review(s._id)}${amendmentOf(s._id) ? `<span class="pill" data-amended>${esc(t('amendedBy'))}</span>` : ''}
     ${refused[s._id] ? `<span class="flag flag-refused" data-refused-flag>${esc(t('refusedFlag'))}</span>` : ''}</a>`;
 }
 

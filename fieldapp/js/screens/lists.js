@@ -3,8 +3,9 @@
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import {
-  buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
+  buildingsOf, daysSinceVisit, followUps, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, sentBack, visitState,
 } from '../store.js';
+import { session } from '../api.js';
 import { $, badge, esc, setTitle } from '../ui.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 
@@ -15,10 +16,16 @@ function tagsOf(hh) {
   return TAG_ORDER.filter((tag) => tags.has(tag));
 }
 
+/** How long since hh was visited, in words (未走访 / 今天 / 3天前): the same on every screen. */
+export function visitAge(hh) {
+  const days = daysSinceVisit(hh);
+  return days === null ? t('never') : days === 0 ? t('today') : t('daysAgo', { n: days });
+}
+
 /** One household row: colour, address, head, tags, last visit, follow-up. */
 export function row(hh) {
   const s = visitState(hh._id);
-  const when = s.days === null ? t('never') : s.days === 0 ? t('today') : t('daysAgo', { n: s.days });
+  const when = visitAge(hh);
   const flags = [];
   if (s.overdue) flags.push(`<span class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</span>`);
   else if (s.dueToday) flags.push(`<span class="flag flag-due">${esc(t('dueToday'))}</span>`);
@@ -29,7 +36,7 @@ export function row(hh) {
     <span class="hh-main"><strong class="hh-addr">${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
       <span class="hh-sub">${esc(hh.head || '')}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
       ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
-    <span class="hh-side"><span class="hh-days ${s.days === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
+    <span class="hh-side"><span class="hh-days ${daysSinceVisit(hh) === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
 
@@ -79,13 +86,17 @@ export async function home(view) {
     const dueIn = new Map();
     for (const { household } of alerts) dueIn.set(household.grid, (dueIn.get(household.grid) || 0) + 1);
     const referrals = items.filter((i) => i.request.kind === 'referral').length;
+    const back = sentBack(session()?.user?.name).length;
+    const follow = followUps().length;
     const todo = $('#todo', view);
-    const summary = [visits ? t('todoSummaryVisits', { v: visits }) : '',
+    const summary = [back ? t('todoSummaryBack', { n: back }) : '', visits ? t('todoSummaryVisits', { v: visits }) : '',
+      follow ? t('todoSummaryFollow', { n: follow }) : '',
       items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : '']
       .filter(Boolean).join(' · ');
     todo.dataset.count = String(items.length);
     todo.dataset.visits = String(visits);
-    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits}</span>
+    todo.dataset.follow = String(follow);
+    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits + back + follow}</span>
       <span>${esc(summary || t('todoEmpty'))}</span>
       <span class="chev" aria-hidden="true">›</span>`;
     const grids = myGrids();

@@ -8,17 +8,15 @@
 import { db } from '../db.js';
 import { draftOf, dropDraft, keepDraft } from '../drafts.js';
 import { clearErrors, showErrors } from '../formerrors.js';
-import { refusedDocs } from '../outbox.js';
-import { explain } from '../refusal.js';
 import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
 import { guardLeaving, link } from '../router.js';
-import { resendVisit, saveVisit } from '../records.js';
+import { saveVisit } from '../records.js';
 import { COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import {
-  $, $$, addDays, askDialog, choices, chosen, confirmDialog, esc, setTitle, shortTime, toast, wireChoices,
+  $, $$, addDays, askDialog, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
 } from '../ui.js';
-import { formOfVisit, restore, snapshot } from './visit_draft.js';
+import { restore, snapshot } from './visit_draft.js';
 import {
   addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,
 } from './visit_parts.js';
@@ -27,7 +25,8 @@ import { householdWarnings, rulesNote, wireWarnings } from './visit_warnings.js'
 const section = (title, body, path = '') =>
   `<section class="card"${path ? ` data-path="${path}"` : ''}><h2>${esc(title)}</h2>${body}</section>`;
 
-function html(hh) {
+/** The form's HTML for household hh. */
+export function html(hh) {
   const members = (hh.members || []).filter(Boolean);
   return `<form class="form" id="visit-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
@@ -91,7 +90,8 @@ let flushDraft = () => {};
 window.addEventListener('pagehide', () => flushDraft());
 document.addEventListener('visibilitychange', () => flushDraft());
 
-function showPhoto(form, photo) {
+/** Show photo ({data, width, height, bytes}) under the form's photo button. */
+export function showPhoto(form, photo) {
   const preview = $('#photo-preview', form);
   $('img', preview).src = `data:image/jpeg;base64,${photo.data}`;
   $('#photo-size', preview).textContent = `${photo.width}×${photo.height} · ${Math.round(photo.bytes / 1024)} kB`;
@@ -130,7 +130,11 @@ function wireDraft(form, hh, state, warnings) {
   });
 }
 
-function wire(form, hh, state) {
+/**
+ * Wire form for hh; state = {photo, saved, save(form, problems)} (save returns
+ * validation errors). Returns the warnings wiring ({update, collect, decided, restore}).
+ */
+export function wire(form, hh, state) {
   const warnings = wireWarnings(form, hh, () => readVisit(form));
   wireChoices(form, (name, group) => {
     if (name === 'outcome') $('#checks', form).hidden = chosen($('[data-name=outcome]', form)) !== 'met';
@@ -168,8 +172,8 @@ function wire(form, hh, state) {
       const errors = await state.save(collect(form, state.photo, decided), decided.errors);
       if (errors.length) { showErrors(form, errors); return; }
       state.saved = true;
-      if (!state.fixing) await dropDraft(hh._id);
-      toast(t(state.fixing ? 'resent' : 'saved'));
+      if (!state.fixing && !state.savedText) await dropDraft(hh._id);
+      toast(t(state.savedText || (state.fixing ? 'resent' : 'saved')));
       location.hash = link('hh', hh._id);
     } finally {
       button.disabled = false;
@@ -203,34 +207,3 @@ export async function visitForm(view, { id }) {
   return null;
 }
 
-/**
- * The visit form on a visit the server refused (id), filled as it was sent,
- * its problems shown: saving sends a corrected revision of the same visit.
- */
-export async function visitFix(view, { id }) {
-  let visit, hh;
-  try {
-    visit = await db().get(id, { attachments: true });
-    hh = await db().get(visit.household);
-  } catch { location.hash = '#/'; return null; }
-  setTitle(`${t('fixVisit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('refused', id));
-  view.innerHTML = html(hh);
-  const form = $('#visit-form', view);
-  const attached = Object.values(visit._attachments || {})[0];
-  const photo = attached?.data ? { data: attached.data, width: '?', height: '?', bytes: attached.data.length * 0.75 } : null;
-  const kept = formOfVisit(visit, hh, photo);
-  restore(form, kept);
-  const state = {
-    photo, dirty: false, saved: false, fixing: true,
-    save: (form_, problems) => resendVisit(visit, hh, form_, problems),
-  };
-  if (photo) showPhoto(form, photo);
-  const warnings = wire(form, hh, state);
-  warnings.restore(kept.warnings);
-  showErrors(form, explain({ ...visit, _attachments: undefined }, refusedDocs()[id]?.reason));
-  form.addEventListener('input', () => { state.dirty = true; });
-  form.addEventListener('click', (e) => { if (e.target.closest('button')) state.dirty = true; });
-  guardLeaving(() => (!state.dirty || state.saved ? true
-    : confirmDialog({ text: t('leaveFix'), ok: t('leave'), danger: true })));
-  return null;
-}

@@ -2,12 +2,13 @@
 // warnings decided on it; a visit the server refused says so, with the
 // server's reason.
 
+import { session } from '../api.js';
 import { db } from '../db.js';
 import { t, v } from '../i18n.js';
 import { refusedDocs } from '../outbox.js';
 import { explain } from '../refusal.js';
 import { link } from '../router.js';
-import { index } from '../store.js';
+import { amendmentOf, index, visitSummary } from '../store.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
 
 const line = (label, value) => (value === undefined || value === null || value === ''
@@ -40,6 +41,18 @@ function warningsHtml(visit, names) {
     <ul class="warn-list">${items.join('')}</ul></section>`;
 }
 
+// Under a "needs fix" review: closed, amended already (a link), or the way to amend it.
+function sentBackLine(visit, verdict) {
+  if (verdict.state !== 'needs_fix') return '';
+  if (verdict.closed_by) return `<p class="ok" id="review-closed">✓ ${esc(t('reviewClosed'))}</p>`;
+  const amendment = amendmentOf(visit._id);
+  if (amendment) {
+    return `<p><a href="${link('visit', amendment._id)}" id="amended">${esc(t('amendedAt', { d: shortTime(amendment.visited_at) }))}</a></p>`;
+  }
+  return visit.worker === session()?.user?.name
+    ? `<a class="btn btn-primary btn-big" id="amend" href="${link('visit', visit._id, 'amend')}">${esc(t('amendVisit'))}</a>` : '';
+}
+
 /** The visit page. */
 export async function visitView(view, { id }) {
   let visit;
@@ -56,7 +69,10 @@ export async function visitView(view, { id }) {
     ${verdict ? `<div class="card review-card review-${esc(verdict.state)}" data-review="${esc(verdict.state)}">
       <strong>${esc(t('review'))}：${esc(v(verdict.state))}</strong>
       ${verdict.comment ? `<p>${esc(verdict.comment)}</p>` : ''}
-      <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span></div>` : ''}
+      <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span>
+      ${sentBackLine(visit, verdict)}</div>` : ''}
+    ${visit.supersedes ? `<p class="card" id="amends"><a href="${link('visit', visit.supersedes)}">${esc(t('amendsVisit', {
+    d: shortTime(visitSummary(visit.supersedes)?.visited_at || visit.visited_at) }))}</a></p>` : ''}
     <section class="card" data-visit="${esc(id)}">
       ${line(t('outcome'), esc(v(visit.outcome)))}
       ${line(t('worker'), esc(visit.worker))}

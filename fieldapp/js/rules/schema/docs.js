@@ -202,6 +202,7 @@ const visit = documentSchema({
   status: Choice(VISIT_STATUSES),
   warnings: ListOf(Obj(WARNING), { max: 20, validate: schema2Only }),
   rules_version: Num({ min: 1, max: 1e9, integer: true, validate: schema2Only }),
+  supersedes: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
 }, {
   cross(raw, data, ctx, loc, errs) {
     colourReason('colour_after')(raw, data, ctx, loc, errs);
@@ -285,6 +286,7 @@ const review = documentSchema({
   comment: Text({ max: 1000 }),
   reviewer: Text({ min: 1, max: 64 }),
   reviewed_at: DateTime(),
+  closed_by: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
 }, {
   cross(raw, data, ctx, loc, errs) {
     if (isBlank(raw.comment) && ['needs_fix', 'rejected'].includes(raw.state)) {

@@ -31,6 +31,7 @@ export const LABELS = {
   warnings: ['预警提示', 'warnings'], rule: ['预警规则', 'rule'], 'warnings.colour': ['建议颜色', 'suggested colour'],
   referral: ['建议转诊', 'suggested referral'], reason: ['预警原因', 'reason'], decision: ['处理决定', 'decision'],
   override_reason: ['不采纳原因', 'override reason'], rules_version: ['规则版本', 'rule set version'],
+  supersedes: ['所修改的走访', 'visit it amends'], closed_by: ['关闭此审核的修改走访', 'amendment that closed the review'],
   // Referrals and satisfaction on a request.
   target: ['转诊去向', 'referral target'], target_name: ['转诊机构名称', 'referral target name'],
   satisfaction: ['满意度', 'satisfaction'], satisfaction_comment: ['满意度评价', 'satisfaction comment'],
