@@ -9,7 +9,7 @@
 
 import { both, currentLang, t, v } from '../i18n.js';
 import { RuleError, SEVERITY, evaluate } from '../rules/warnings.js';
-import { index, visitState } from '../store.js';
+import { index, lastVisitOf } from '../store.js';
 import { $, $$, badge, chosen, esc } from '../ui.js';
 
 const keyOf = (w) => `${w.rule}|${w.member ?? ''}`;
@@ -103,7 +103,7 @@ export function wireWarnings(form, hh, readVisit) {
   const decisions = new Map();          // key -> {w, decision, why, added}
   const colour = colourKeeper(form);
   // The rules read the time since the household's last visit, as the console does.
-  const household = { ...hh, last_visit_at: hh.last_visit_at ?? visitState(hh._id).latest?.visited_at };
+  const household = { ...hh, last_visit_at: lastVisitOf(hh) };
 
   const segmentOf = (w) => `${w.member ? `${names.get(w.member) || w.member}：` : ''}${reasonIn(w, 'zh')}`;
   const accept = (d) => {
@@ -144,7 +144,8 @@ export function wireWarnings(form, hh, readVisit) {
     note.textContent = t('noRules');
     if (rules) {
       try {
-        found = evaluate(rules, readVisit(), household, new Date()).warnings;
+        const now = new Date();           // this visit is the household's latest from now on
+        found = evaluate(rules, { ...readVisit(), visited_at: now.toISOString() }, household, now).warnings;
       } catch (err) {
         if (!(err instanceof RuleError)) throw err;
         note.hidden = false;
