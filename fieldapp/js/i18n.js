@@ -71,6 +71,7 @@ const ZH = {
   fixVisit: '修改被拒收的走访', resent: '已修改，将在联网时重新提交', leave: '离开',
   leaveFix: '离开将丢失本次修改（被拒收的记录仍保留在本机）。确定离开？',
   // sent back by the supervisor (退回修改)
+  channel: '联系方式', remoteNote: '电话、微信、视频联系时读数可不填；居民自报的读数可勾选成员后填写',
   todoFollowUps: '复访到期', lastVisit: '上次走访', todoSummaryFollow: '复访 {n}',
   todoSentBack: '退回修改', amendVisit: '修改走访', amendSaved: '修改已保存，将在联网时提交督导审核',
   amendHelp: '修改后保存为一次新的走访，原记录保留', leaveAmend: '离开将丢失本次修改。确定离开？',
@@ -140,6 +141,7 @@ const EN = {
   discardRefusedConfirm: 'Discarding deletes this record from this tablet; the server never gets it. Discard?',
   fixVisit: 'Correct a refused visit', resent: 'Corrected; it is sent again when online', leave: 'Leave',
   leaveFix: 'Leaving loses these corrections (the refused record stays on this tablet). Leave?',
+  channel: 'Contact', remoteNote: 'On a phone, WeChat or video contact readings are optional; tick a member to enter what they report',
   todoFollowUps: 'Follow-ups due', lastVisit: 'last visit', todoSummaryFollow: '{n} follow-ups',
   todoSentBack: 'Sent back', amendVisit: 'Amend visit', amendSaved: 'Amendment saved; it goes to the supervisor when online',
   amendHelp: 'Saving records a new visit; the original is kept', leaveAmend: 'Leaving loses this amendment. Leave?',
@@ -151,6 +153,7 @@ const VALUE_EN = {
   green: 'green', yellow: 'yellow', red: 'red', male: 'male', female: 'female', other: 'other',
   over65: 'over 65', elderly_alone: 'elderly alone', chronic: 'chronic disease', pregnant: 'pregnant',
   disabled: 'disabled', immunocompromised: 'immunocompromised', met: 'met', not_home: 'not home',
+  door: 'at the door', phone: 'phone', wechat: 'WeChat', video: 'video call',
   refused: 'refused', moved: 'moved', fever: 'fever', cough: 'cough', sore_throat: 'sore throat',
   short_breath: 'short of breath', fatigue: 'fatigue', diarrhea: 'diarrhoea', negative: 'negative',
   positive: 'positive', not_tested: 'not tested', medicine: 'medicine', groceries: 'groceries',

@@ -114,7 +114,8 @@ export function visitDocs(hh, form, now = localIso()) {
   const s = session();
   const visit = {
     _id: `visit:${hh.grid}:${uuid()}`, ...common('visit', hh.grid, now),
-    household: hh._id, visited_at: now, worker: s.user.name, outcome: form.outcome,
+    household: hh._id, visited_at: now, worker: s.user.name, channel: form.channel || 'door',
+    outcome: form.outcome,
   };
   if (form.outcome === 'met' && form.checks.length) visit.checks = form.checks;
   const needs = form.needs.map(({ kind, detail, urgency }) =>

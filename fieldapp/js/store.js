@@ -41,7 +41,7 @@ function summary(doc) {
   return {
     _id: doc._id, household: doc.household, visited_at: doc.visited_at, outcome: doc.outcome,
     colour_after: doc.colour_after, follow_up_on: doc.follow_up_on, worker: doc.worker,
-    supersedes: doc.supersedes,
+    supersedes: doc.supersedes, channel: doc.channel || 'door',
   };
 }
 

@@ -107,6 +107,7 @@ LABELS = {
     "override_reason": ("不采纳原因", "override reason"),
     "rules_version": ("规则版本", "rule set version"),
     "supersedes": ("所修改的走访", "visit it amends"),
+    "channel": ("联系方式", "contact channel"),
     "closed_by": ("关闭此审核的修改走访", "amendment that closed the review"),
     # Referrals and satisfaction on a request.
     "target": ("转诊去向", "referral target"),
@@ -170,6 +171,7 @@ VALUE_ZH = {
     "over65": "65岁以上", "elderly_alone": "空巢/独居老人", "chronic": "慢性病",
     "pregnant": "孕产妇", "disabled": "残疾", "immunocompromised": "免疫力低下",
     "met": "见面", "not_home": "不在家", "refused": "拒绝", "moved": "已搬走",
+    "door": "入户", "phone": "电话", "wechat": "微信", "video": "视频",
     "fever": "发热", "cough": "咳嗽", "sore_throat": "咽痛", "short_breath": "气促",
     "fatigue": "乏力", "diarrhea": "腹泻",
     "negative": "阴性", "positive": "阳性", "not_tested": "未检测",

@@ -24,6 +24,8 @@ from rules.schemas.common import same_grid_id
 from rules.schemas.messages import Problem
 
 OUTCOMES = ("met", "not_home", "refused", "moved")
+# How the household was reached: at the door, or remotely (readings optional).
+CHANNELS = ("door", "phone", "wechat", "video")
 SYMPTOMS = ("fever", "cough", "sore_throat", "short_breath", "fatigue", "diarrhea", "other")
 ANTIGEN = ("negative", "positive", "not_tested")
 NEED_KINDS = ("medicine", "groceries", "doctor", "referral", "repair", "psychological",
@@ -151,6 +153,7 @@ class VisitSchema(DocumentSchema):
     warnings = ListOf(Obj(WarningSchema), max=20, validate=_schema_2_only)
     rules_version = Number(min=1, max=10**9, integer=True, validate=_schema_2_only)
     supersedes = Text(max=200, validate=same_grid_id("visit", "visit_id"))
+    channel = Choice(CHANNELS)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _cross_field(self, data, raw, **kwargs):

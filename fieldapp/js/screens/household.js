@@ -24,7 +24,7 @@ function member(m) {
 function visitRow(s, refused) {
   const href = refused[s._id] ? link('refused', s._id) : link('visit', s._id);
   return `<a class="visit-row" href="${href}" data-visit="${esc(s._id)}">
-    <span>${esc(shortTime(s.visited_at))}</span><span>${esc(v(s.outcome))}</span>${badge(s.colour_after)}
+    <span>${esc(shortTime(s.visited_at))}</span><span>${s.channel && s.channel !== 'door' ? `<span class="pill" data-channel="${esc(s.channel)}">${esc(v(s.channel))}</span> ` : ''}${esc(v(s.outcome))}</span>${badge(s.colour_after)}
     <span class="muted">${esc(s.worker || '')}</span>
     ${s.follow_up_on ? `<span class="muted">${esc(t('followUp'))} ${esc(s.follow_up_on)}</span>` : ''}
     ${review(s._id)}${amendmentOf(s._id) ? `<span class="pill" data-amended>${esc(t('amendedBy'))}</span>` : ''}

@@ -15,6 +15,7 @@ const press = (group, values) => {
 /** The form's state: {outcome, checks, needs, services, colour_after, …, photo, warnings}. */
 export function snapshot(form, photo, decided) {
   return {
+    channel: chosen($('[data-name=channel]', form)),
     outcome: chosen($('[data-name=outcome]', form)),
     checks: $$('.check', form).map((b) => ({
       member: b.dataset.member,
@@ -42,6 +43,8 @@ export function snapshot(form, photo, decided) {
 
 /** Put draft d back onto form (before it is wired; warnings are restored after). */
 export function restore(form, d) {
+  if (d.channel) press($('[data-name=channel]', form), d.channel);
+  $('#remote-note', form).hidden = (d.channel || 'door') === 'door';
   if (d.outcome) press($('[data-name=outcome]', form), d.outcome);
   $('#checks', form).hidden = (d.outcome || 'met') !== 'met';
   for (const c of d.checks || []) {
@@ -85,6 +88,7 @@ export function formOfVisit(visit, hh, photo = null) {
   const checks = new Map((visit.checks || []).map((c) => [c.member, c]));
   const text = (x) => (x === undefined || x === null ? '' : String(x));
   return {
+    channel: visit.channel || 'door',
     outcome: visit.outcome,
     checks: (hh.members || []).filter(Boolean).map((m) => {
       const c = checks.get(m.id);

@@ -12,7 +12,7 @@ import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
 import { guardLeaving, link } from '../router.js';
 import { saveVisit } from '../records.js';
-import { COLOURS, OUTCOMES } from '../rules/schema/docs.js';
+import { CHANNELS, COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import {
   $, $$, addDays, askDialog, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
 } from '../ui.js';
@@ -25,11 +25,31 @@ import { householdWarnings, rulesNote, wireWarnings } from './visit_warnings.js'
 const section = (title, body, path = '') =>
   `<section class="card"${path ? ` data-path="${path}"` : ''}><h2>${esc(title)}</h2>${body}</section>`;
 
+/**
+ * On a phone, WeChat or video contact readings are optional: members with
+ * nothing typed are left unchecked (a resident's own reading can still be
+ * entered by ticking them); at the door, key-population members are on again.
+ */
+export function remoteChannel(form) {
+  const remote = chosen($('[data-name=channel]', form)) !== 'door';
+  $('#remote-note', form).hidden = !remote;
+  for (const block of $$('.check', form)) {
+    const typed = $$('input[inputmode]', block).some((i) => i.value.trim())
+      || $$('.choice[aria-pressed=true]', block).length;
+    if (typed) continue;
+    const on = !remote && block.querySelector('.tag') !== null;
+    $('.include', block).checked = on;
+    block.classList.toggle('off', !on);
+  }
+}
+
 /** The form's HTML for household hh. */
 export function html(hh) {
   const members = (hh.members || []).filter(Boolean);
   return `<form class="form" id="visit-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
+    ${section(t('channel'), `${choices('channel', CHANNELS.map((c) => [c, v(c)]), 'door', { cls: 'big-choice', required: true })}
+      <p class="muted" id="remote-note" hidden>${esc(t('remoteNote'))}</p>`, 'channel')}
     ${section(t('outcome'), choices('outcome', OUTCOMES.map((o) => [o, v(o)]), 'met', { cls: 'big-choice', required: true }), 'outcome')}
     ${householdWarnings()}
     <section class="card" id="checks" data-path="checks"><h2>${esc(t('checks'))}</h2>${rulesNote()}
@@ -73,6 +93,7 @@ function readVisit(form) {
 function collect(form, photo, decided) {
   return {
     ...readVisit(form),
+    channel: chosen($('[data-name=channel]', form)),
     warnings: decided.warnings,
     rules_version: decided.rules_version,
     needs: $$('.need', form).map(readNeed),
@@ -138,6 +159,7 @@ export function wire(form, hh, state) {
   const warnings = wireWarnings(form, hh, () => readVisit(form));
   wireChoices(form, (name, group) => {
     if (name === 'outcome') $('#checks', form).hidden = chosen($('[data-name=outcome]', form)) !== 'met';
+    if (name === 'channel') remoteChannel(form);
     if (name === 'outcome' || group.closest('#checks')) warnings.update();
   });
   warnings.update();

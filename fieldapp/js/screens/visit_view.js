@@ -74,6 +74,7 @@ export async function visitView(view, { id }) {
     ${visit.supersedes ? `<p class="card" id="amends"><a href="${link('visit', visit.supersedes)}">${esc(t('amendsVisit', {
     d: shortTime(visitSummary(visit.supersedes)?.visited_at || visit.visited_at) }))}</a></p>` : ''}
     <section class="card" data-visit="${esc(id)}">
+      ${line(t('channel'), esc(v(visit.channel || 'door')))}
       ${line(t('outcome'), esc(v(visit.outcome)))}
       ${line(t('worker'), esc(visit.worker))}
       ${line(t('colourAfter'), badge(visit.colour_after))}

@@ -12,6 +12,8 @@ export const COLOURS = ['green', 'yellow', 'red'];
 export const GENDERS = ['male', 'female', 'other'];
 export const TAGS = ['over65', 'elderly_alone', 'chronic', 'pregnant', 'disabled', 'immunocompromised'];
 export const OUTCOMES = ['met', 'not_home', 'refused', 'moved'];
+// How the household was reached: at the door, or remotely (readings optional).
+export const CHANNELS = ['door', 'phone', 'wechat', 'video'];
 export const SYMPTOMS = ['fever', 'cough', 'sore_throat', 'short_breath', 'fatigue', 'diarrhea', 'other'];
 export const ANTIGEN = ['negative', 'positive', 'not_tested'];
 export const NEED_KINDS = ['medicine', 'groceries', 'doctor', 'referral', 'repair', 'psychological', 'other'];
@@ -203,6 +205,7 @@ const visit = documentSchema({
   warnings: ListOf(Obj(WARNING), { max: 20, validate: schema2Only }),
   rules_version: Num({ min: 1, max: 1e9, integer: true, validate: schema2Only }),
   supersedes: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
+  channel: Choice(CHANNELS),
 }, {
   cross(raw, data, ctx, loc, errs) {
     colourReason('colour_after')(raw, data, ctx, loc, errs);

@@ -31,7 +31,7 @@ export const LABELS = {
   warnings: ['预警提示', 'warnings'], rule: ['预警规则', 'rule'], 'warnings.colour': ['建议颜色', 'suggested colour'],
   referral: ['建议转诊', 'suggested referral'], reason: ['预警原因', 'reason'], decision: ['处理决定', 'decision'],
   override_reason: ['不采纳原因', 'override reason'], rules_version: ['规则版本', 'rule set version'],
-  supersedes: ['所修改的走访', 'visit it amends'], closed_by: ['关闭此审核的修改走访', 'amendment that closed the review'],
+  supersedes: ['所修改的走访', 'visit it amends'], channel: ['联系方式', 'contact channel'], closed_by: ['关闭此审核的修改走访', 'amendment that closed the review'],
   // Referrals and satisfaction on a request.
   target: ['转诊去向', 'referral target'], target_name: ['转诊机构名称', 'referral target name'],
   satisfaction: ['满意度', 'satisfaction'], satisfaction_comment: ['满意度评价', 'satisfaction comment'],
@@ -65,6 +65,7 @@ export const VALUE_ZH = {
   green: '绿', yellow: '黄', red: '红', male: '男', female: '女', other: '其他',
   over65: '65岁以上', elderly_alone: '空巢/独居老人', chronic: '慢性病', pregnant: '孕产妇',
   disabled: '残疾', immunocompromised: '免疫力低下', met: '见面', not_home: '不在家',
+  door: '入户', phone: '电话', wechat: '微信', video: '视频',
   refused: '拒绝', moved: '已搬走', fever: '发热', cough: '咳嗽', sore_throat: '咽痛',
   short_breath: '气促', fatigue: '乏力', diarrhea: '腹泻', negative: '阴性', positive: '阳性',
   not_tested: '未检测', medicine: '药品', groceries: '生活物资', doctor: '就医', referral: '转诊',
