@@ -20,6 +20,8 @@ route('/', screens.home);
 route('/grid/:grid', screens.grid);
 route('/grid/:grid/b/:building', screens.households);
 route('/grid/:grid/all', screens.households);
+route('/grid/:grid/new', screens.householdNew);
+route('/grid/:grid/b/:building/new', screens.householdNew);
 route('/hh/:id', screens.household);
 route('/hh/:id/edit', screens.householdEdit);
 route('/hh/:id/visit', screens.visitForm);

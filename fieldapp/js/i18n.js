@@ -71,6 +71,8 @@ const ZH = {
   fixVisit: '修改被拒收的走访', resent: '已修改，将在联网时重新提交', leave: '离开',
   leaveFix: '离开将丢失本次修改（被拒收的记录仍保留在本机）。确定离开？',
   // sent back by the supervisor (退回修改)
+  building: '楼栋', unit: '单元', room: '房号', newHousehold: '新增住户',
+  householdAdded: '已新增住户，将在联网时自动上传',
   channel: '联系方式', remoteNote: '电话、微信、视频联系时读数可不填；居民自报的读数可勾选成员后填写',
   todoFollowUps: '复访到期', lastVisit: '上次走访', todoSummaryFollow: '复访 {n}',
   todoSentBack: '退回修改', amendVisit: '修改走访', amendSaved: '修改已保存，将在联网时提交督导审核',
@@ -141,6 +143,8 @@ const EN = {
   discardRefusedConfirm: 'Discarding deletes this record from this tablet; the server never gets it. Discard?',
   fixVisit: 'Correct a refused visit', resent: 'Corrected; it is sent again when online', leave: 'Leave',
   leaveFix: 'Leaving loses these corrections (the refused record stays on this tablet). Leave?',
+  building: 'Building', unit: 'Unit', room: 'Room', newHousehold: 'New household',
+  householdAdded: 'Household added; it goes to the server when online',
   channel: 'Contact', remoteNote: 'On a phone, WeChat or video contact readings are optional; tick a member to enter what they report',
   todoFollowUps: 'Follow-ups due', lastVisit: 'last visit', todoSummaryFollow: '{n} follow-ups',
   todoSentBack: 'Sent back', amendVisit: 'Amend visit', amendSaved: 'Amendment saved; it goes to the supervisor when online',

@@ -73,6 +73,17 @@ export function rebase(base, changes, current) {
   return out;
 }
 
+/** Save a household added here (stamped as new); returns validation errors ([] when saved). */
+export function addHousehold(grid, fields) {
+  const s = session();
+  const doc = { ...fields, ...common('household', grid, localIso()) };
+  for (const [key, value] of Object.entries(doc)) {
+    if (value === undefined || value === '' || value === null) delete doc[key];
+  }
+  if (!doc.members?.length) delete doc.members;
+  return write([stamp(null, doc, s.device)]);
+}
+
 /** Save a household edit made on base; returns validation errors ([] when saved). */
 export async function saveHousehold(base, changes) {
   const current = await db().get(base._id);          // a sync may have brought a newer revision

@@ -1,4 +1,4 @@
-// Edit a household: phone, members (with key-population tags), colour and
+// Edit a household: address (building, unit, room, address), head, phone, members (with key-population tags), colour and
 // reason, notes. Saved as a stamped edit, so concurrent edits merge.
 
 import { db } from '../db.js';
@@ -9,7 +9,8 @@ import { saveHousehold } from '../records.js';
 import { COLOURS, GENDERS, TAGS } from '../rules/schema/docs.js';
 import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
 
-function memberBlock(m) {
+/** A member's block on a household form. */
+export function memberBlock(m) {
   return `<fieldset class="member-edit card" data-member="${esc(m.id)}">
     <div class="grid-3">
       <label data-field="name">${esc(t('memberName'))}<input name="name" value="${esc(m.name || '')}"></label>
@@ -24,14 +25,14 @@ function memberBlock(m) {
 
 // What an input now says, trimmed; the stored value when only its spacing
 // differs, so that opening and saving a form never stamps an untouched field.
-function typed(input, stored) {
+export function typed(input, stored) {
   const text = input.value.trim();
   if (typeof stored === 'string' && stored.trim() === text) return stored;
   return text || undefined;
 }
 
 // A member from its block; keeps fields this form does not show.
-function readMember(block, old, i) {
+export function readMember(block, old, i) {
   block.dataset.path = `members[${i}]`;
   $$('[data-field]', block).forEach((el) => { el.dataset.path = `members[${i}].${el.dataset.field}`; });
   const m = { ...(old || {}), id: block.dataset.member, name: typed($('[name=name]', block), old?.name) ?? '' };
@@ -55,6 +56,11 @@ export async function householdEdit(view, { id }) {
   view.innerHTML = `<form class="form" id="hh-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
     <section class="card" id="hh-fields">
+      <div class="grid-3"><label data-path="building">${esc(t('building'))}<input name="building" value="${esc(hh.building || '')}"></label>
+        <label data-path="unit">${esc(t('unit'))}<input name="unit" value="${esc(hh.unit || '')}"></label>
+        <label data-path="room">${esc(t('room'))}<input name="room" value="${esc(hh.room || '')}"></label></div>
+      <label data-path="address">${esc(t('address'))}<input name="address" value="${esc(hh.address || '')}"></label>
+      <label data-path="head">${esc(t('head'))}<input name="head" value="${esc(hh.head || '')}"></label>
       <label data-path="phone">${esc(t('phone'))}<input name="phone" type="tel" value="${esc(hh.phone || '')}"></label>
       <div data-path="colour"><span class="label">${esc(t('colour'))}</span>
         ${choices('colour', COLOURS.map((c) => [c, v(c)]), hh.colour, { cls: 'colour', required: true })}</div>
@@ -69,13 +75,7 @@ export async function householdEdit(view, { id }) {
   </form>`;
   const form = $('#hh-form', view);
   wireChoices(form);
-  $('#add-member', form).onclick = () => {
-    $('#members', form).insertAdjacentHTML('beforeend', memberBlock({ id: `m-${uuid().slice(0, 13)}`, tags: [] }));
-    $('#members', form).lastElementChild.querySelector('input').focus();
-  };
-  form.addEventListener('click', (event) => {
-    if (event.target.closest('.remove-member')) event.target.closest('.member-edit').remove();
-  });
+  wireMembers(form);
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -84,6 +84,8 @@ export async function householdEdit(view, { id }) {
     // inputs of the same names (notes), and form.notes would be a list of them.
     const own = (name) => typed($(`#hh-fields [name=${name}]`, form), hh[name]);
     const changes = {
+      building: own('building'), unit: own('unit'), room: own('room'), address: own('address'),
+      head: own('head'),
       phone: own('phone'),
       colour: chosen($('#hh-fields [data-name=colour]', form)),
       colour_reason: own('colour_reason'),
@@ -96,4 +98,15 @@ export async function householdEdit(view, { id }) {
     location.hash = link('hh', id);
   };
   return null;
+}
+
+/** Add and remove member blocks on a household form. */
+export function wireMembers(form) {
+  $('#add-member', form).onclick = () => {
+    $('#members', form).insertAdjacentHTML('beforeend', memberBlock({ id: `m-${uuid().slice(0, 13)}`, tags: [] }));
+    $('#members', form).lastElementChild.querySelector('input').focus();
+  };
+  form.addEventListener('click', (event) => {
+    if (event.target.closest('.remove-member')) event.target.closest('.member-edit').remove();
+  });
 }

@@ -4,6 +4,7 @@ export { login } from './login.js';
 export { home, grid, households } from './lists.js';
 export { household } from './household.js';
 export { householdEdit } from './household_edit.js';
+export { householdNew } from './household_new.js';
 export { visitForm } from './visit_form.js';
 export { visitAmend, visitFix } from './visit_rework.js';
 export { refusedDoc } from './refused.js';
