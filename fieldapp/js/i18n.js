@@ -73,6 +73,8 @@ const ZH = {
   // sent back by the supervisor (退回修改)
   building: '楼栋', unit: '单元', room: '房号', newHousehold: '新增住户',
   householdAdded: '已新增住户，将在联网时自动上传',
+  syncRetrying: '同步出错，将自动重试', syncTrouble: '同步出错', syncTimes: '上次尝试 {last}，下次 {next}',
+  sync_server: '服务器出错', sync_unreachable: '连不上服务器',
   channel: '联系方式', remoteNote: '电话、微信、视频联系时读数可不填；居民自报的读数可勾选成员后填写',
   todoFollowUps: '复访到期', lastVisit: '上次走访', todoSummaryFollow: '复访 {n}',
   todoSentBack: '退回修改', amendVisit: '修改走访', amendSaved: '修改已保存，将在联网时提交督导审核',
@@ -145,6 +147,8 @@ const EN = {
   leaveFix: 'Leaving loses these corrections (the refused record stays on this tablet). Leave?',
   building: 'Building', unit: 'Unit', room: 'Room', newHousehold: 'New household',
   householdAdded: 'Household added; it goes to the server when online',
+  syncRetrying: 'Sync failed; retrying automatically', syncTrouble: 'Sync failing', syncTimes: 'last try {last}, next {next}',
+  sync_server: 'server error', sync_unreachable: 'server unreachable',
   channel: 'Contact', remoteNote: 'On a phone, WeChat or video contact readings are optional; tick a member to enter what they report',
   todoFollowUps: 'Follow-ups due', lastVisit: 'last visit', todoSummaryFollow: '{n} follow-ups',
   todoSentBack: 'Sent back', amendVisit: 'Amend visit', amendSaved: 'Amendment saved; it goes to the supervisor when online',
