@@ -7,11 +7,12 @@
 
 import { db } from '../db.js';
 import { draftOf, dropDraft, keepDraft } from '../drafts.js';
-import { clearErrors, showErrors } from '../formerrors.js';
+import { clearErrors, showErrors, showFieldErrors } from '../formerrors.js';
+import { validate } from '../rules/validate.js';
 import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
 import { guardLeaving, link } from '../router.js';
-import { saveVisit } from '../records.js';
+import { saveVisit, visitDocs } from '../records.js';
 import { CHANNELS, COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import {
   $, $$, addDays, askDialog, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
@@ -165,6 +166,15 @@ export function wire(form, hh, state) {
   warnings.update();
   form.addEventListener('change', (e) => {
     if (e.target.classList.contains('include')) e.target.closest('.check').classList.toggle('off', !e.target.checked);
+  });
+  // Each field is checked as the worker leaves it, with the rules the save uses.
+  form.addEventListener('focusout', (e) => {
+    const anchor = e.target.closest?.('label[data-path]');
+    if (!anchor || !e.target.matches('input, textarea')) return;
+    readVisit(form);                                   // sets the check blocks' paths
+    $$('.need', form).forEach((b, i) => readNeed(b, i));
+    const [visit] = visitDocs(hh, collect(form, null, { warnings: [] }));
+    showFieldErrors(anchor, anchor.dataset.path, validate(visit));
   });
   $('#add-need', form).onclick = () => {
     $('#needs', form).insertAdjacentHTML('beforeend', needBlock());

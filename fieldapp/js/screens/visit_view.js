@@ -3,6 +3,7 @@
 // server's reason.
 
 import { session } from '../api.js';
+import { serviceLabel } from './visit_parts.js';
 import { db } from '../db.js';
 import { t, v } from '../i18n.js';
 import { refusedDocs } from '../outbox.js';
@@ -80,7 +81,7 @@ export async function visitView(view, { id }) {
       ${line(t('colourAfter'), badge(visit.colour_after))}
       ${line(t('reason'), esc(visit.colour_reason))}
       ${line(t('followUpOn'), esc(visit.follow_up_on))}
-      ${line(t('services'), esc((visit.services || []).join('、')))}
+      ${line(t('services'), esc((visit.services || []).map(serviceLabel).join('、')))}
       ${line(t('notes'), esc(visit.notes))}
       ${line(t('status'), esc(v(visit.status)))}
     </section>

@@ -9,10 +9,23 @@
 
 import { both, currentLang, t, v } from '../i18n.js';
 import { RuleError, SEVERITY, evaluate } from '../rules/warnings.js';
+import { validate } from '../rules/validate.js';
 import { index, lastVisitOf } from '../store.js';
 import { $, $$, badge, chosen, esc } from '../ui.js';
 
 const keyOf = (w) => `${w.rule}|${w.member ?? ''}`;
+
+// The checks with every impossible reading (50 °C, SpO2 120) left out, so a
+// typo the form refuses never raises a warning first.
+function possible(checks, hh) {
+  const probe = {
+    _id: `visit:${hh.grid}:probe`, type: 'visit', schema: 2, grid: hh.grid, updated_at: new Date().toISOString(),
+    updated_by: 'probe', household: hh._id, visited_at: new Date().toISOString(), worker: 'probe',
+    outcome: 'met', colour_after: 'green', checks,
+  };
+  const bad = new Set(validate(probe).map((e) => e.field));
+  return checks.map((c, i) => Object.fromEntries(Object.entries(c).filter(([k]) => !bad.has(`checks[${i}].${k}`))));
+}
 const reasonIn = (w, lang) => w.reason?.[lang] || w.reason?.zh || w.reason?.en || w.rule;
 
 /** Where household-level warnings go (seen whatever the outcome). */
@@ -145,7 +158,8 @@ export function wireWarnings(form, hh, readVisit) {
     if (rules) {
       try {
         const now = new Date();           // this visit is the household's latest from now on
-        found = evaluate(rules, { ...readVisit(), visited_at: now.toISOString() }, household, now).warnings;
+        const visit = { ...readVisit(), visited_at: now.toISOString() };
+        found = evaluate(rules, { ...visit, checks: possible(visit.checks, hh) }, household, now).warnings;
       } catch (err) {
         if (!(err instanceof RuleError)) throw err;
         note.hidden = false;
