@@ -321,7 +321,17 @@ export function buildingsOf(grid) {
   return [...map.values()];
 }
 
-/** Households matching q by room, head or member name, or phone digits. */
+// A name matched by q: as written, or by pinyin or its initials ("gdm" →
+// 高德明, "guodeming"), polyphones included (pinyin-match, served from
+// node_modules like PouchDB, so it works offline).
+function nameMatches(name, text) {
+  if (!name) return false;
+  if (name.toLowerCase().includes(text)) return true;
+  const { PinyinMatch } = window;
+  return /^[a-z]+$/.test(text) && Boolean(PinyinMatch?.match(name, text));
+}
+
+/** Households matching q by room, head or member name (also by pinyin or initials), or phone digits. */
 export function search(q, grid = null) {
   const text = q.trim().toLowerCase();
   if (!text) return [];
@@ -329,8 +339,8 @@ export function search(q, grid = null) {
   return householdsOf(grid).filter((hh) => {
     const where = `${hh.building || ''}${hh.unit || ''}${hh.room || ''} ${hh.room || ''}`.toLowerCase();
     if (where.includes(text)) return true;
-    if ((hh.head || '').toLowerCase().includes(text)) return true;
-    if ((hh.members || []).some((m) => (m?.name || '').toLowerCase().includes(text))) return true;
+    if (nameMatches(hh.head, text)) return true;
+    if ((hh.members || []).some((m) => nameMatches(m?.name, text))) return true;
     return digits.length >= 3 && (hh.phone || '').replace(/\D/g, '').includes(digits);
   });
 }

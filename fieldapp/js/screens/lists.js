@@ -23,7 +23,7 @@ export function visitAge(hh) {
 }
 
 /** One household row: colour, address, head, tags, last visit, follow-up. */
-export function row(hh) {
+export function row(hh, withGrid = false) {
   const s = visitState(hh._id);
   const when = visitAge(hh);
   const flags = [];
@@ -33,7 +33,7 @@ export function row(hh) {
   const people = (hh.members || []).length;
   return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">
     ${badge(hh.colour)}
-    <span class="hh-main"><strong class="hh-addr">${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
+    <span class="hh-main"><strong class="hh-addr">${withGrid ? `<span class="muted hh-grid">${esc(index.grids.get(hh.grid)?.name || hh.grid)} · </span>` : ''}${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
       <span class="hh-sub">${esc(hh.head || '')}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
       ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
     <span class="hh-side"><span class="hh-days ${daysSinceVisit(hh) === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
@@ -41,9 +41,9 @@ export function row(hh) {
 }
 
 /** Rows of households into el; records how long it took (window.gridvisit.lastRender). */
-export function renderRows(el, list) {
+export function renderRows(el, list, withGrid = false) {
   const started = performance.now();
-  el.innerHTML = list.length ? list.map(row).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
+  el.innerHTML = list.length ? list.map((hh) => row(hh, withGrid)).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
   const ms = performance.now() - started;
   window.gridvisitRender = { count: list.length, ms };
   return ms;
@@ -62,7 +62,7 @@ function wireSearch(view, grid, cards) {
     const q = input.value;
     results.hidden = !q.trim();
     $(cards, view).hidden = Boolean(q.trim());
-    if (q.trim()) renderRows(results, search(q, grid));
+    if (q.trim()) renderRows(results, search(q, grid), true);   // results say grid and building
   };
   input.addEventListener('input', run);
   return run;
