@@ -34,7 +34,9 @@ function subject(doc, field) {
 function parse(reason = '') {
   return reason.split('; ').filter(Boolean).map((part) => {
     const m = /^([\w.[\]]+): (.*?)(?: \/ (.*))?$/.exec(part);
-    return m ? { field: m[1], zh: m[2], en: m[3] || m[2] } : { field: '', zh: part, en: part };
+    if (m) return { field: m[1], zh: m[2], en: m[3] || m[2] };
+    const [zh, en] = part.split(' / ');               // "中文 / English" without a field
+    return { field: '', zh, en: en || zh };
   });
 }
 
