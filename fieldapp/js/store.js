@@ -222,7 +222,7 @@ export function daysSinceVisit(hh, today = dateStr()) {
  * says so).
  */
 export function dueWarnings(hh, now = new Date()) {
-  if (!index.rules) return [];
+  if (!index.rules || hh.status === 'moved_out') return [];      // nobody left to visit
   try {
     return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now).warnings;
   } catch (err) {
@@ -280,7 +280,7 @@ export function followUps() {
   const out = [];
   for (const hh of index.households.values()) {
     const state = visitState(hh._id);
-    if (state.overdue || state.dueToday) out.push({ household: hh, state });
+    if (hh.status !== 'moved_out' && (state.overdue || state.dueToday)) out.push({ household: hh, state });
   }
   return out.sort((a, b) => b.state.overdue - a.state.overdue || (a.household._id < b.household._id ? -1 : 1));
 }

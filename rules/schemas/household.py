@@ -19,6 +19,10 @@ from rules.schemas.common import current
 PHONE = re.compile(r"[0-9 +-]+")
 GENDERS = ("male", "female", "other")
 TAGS = ("over65", "elderly_alone", "chronic", "pregnant", "disabled", "immunocompromised")
+# Nobody is deleted from the roster: a member is marked moved or deceased,
+# a household moved out (absent: here).
+MEMBER_STATUSES = ("present", "moved", "deceased")
+HOUSEHOLD_STATUSES = ("active", "moved_out")
 
 
 def _this_year():
@@ -34,6 +38,7 @@ class MemberSchema(Strict):
     gender = Choice(GENDERS)
     tags = ListOf(Choice(TAGS), max=len(TAGS), unique=True)
     notes = Text(max=500)
+    status = Choice(MEMBER_STATUSES)
 
 
 class HouseholdSchema(DocumentSchema):
@@ -50,6 +55,7 @@ class HouseholdSchema(DocumentSchema):
     colour = Choice(COLOURS, required=True)
     colour_reason = Text(max=500)
     notes = Text(max=2000)
+    status = Choice(HOUSEHOLD_STATUSES)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _colour_needs_reason(self, data, raw, **kwargs):

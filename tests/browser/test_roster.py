@@ -74,3 +74,37 @@ def test_a_household_added_offline_with_two_members_reaches_the_server_and_edits
     tablet.wait_synced()
     held = eventually(lambda: server.docs([hh_id])[hh_id], what="the new household on the server")
     assert held["room"] == "502" and len(held["members"]) == 2 and held["head"] == "赵德顺"
+
+
+def test_moved_out_and_deceased_are_marked_never_deleted(server, tablets):
+    tablet = ready_tablet(tablets, "wangfang")
+    page = tablet.page
+    tablet.offline()
+    hh_id = "household:g1:1-2-102"
+    start = tablet.local_doc(hh_id)
+    first, second = start["members"][0], start["members"][1]
+    tablet.go(f"/hh/{hh_id}/edit")
+    page.wait_for_selector("#hh-form")
+    assert page.locator(".member-edit .remove-member").count() == 0   # no hard deletes
+    page.click(f".member-edit[data-member='{second['id']}'] [data-name=status] .choice[data-value=deceased]")
+    page.click(f".member-edit[data-member='{first['id']}'] [data-name=status] .choice[data-value=moved]")
+    page.click("#hh-fields [data-name=status] .choice[data-value=moved_out]")
+    tablet.shot("43-household-moved-out")
+    page.click("#save")
+    page.wait_for_selector(f"[data-household='{hh_id}'] #moved-out")
+    doc = tablet.local_doc(hh_id)
+    assert doc["status"] == "moved_out"
+    assert [m.get("status") for m in doc["members"]] == ["moved", "deceased"]
+    assert [m["name"] for m in doc["members"]] == [first["name"], second["name"]]   # both kept
+    assert {"status", f"members.{first['id']}.status", f"members.{second['id']}.status"} <= set(doc["stamps"])
+    assert page.locator("[data-member-status=deceased]").count() == 1
+    page.click("#new-visit")
+    page.wait_for_selector("#visit-form")
+    assert page.locator(".check").count() == 0                   # nobody left to check
+    tablet.go("/grid/g1/b/1号楼")
+    assert page.locator(f".hh-row[data-id='{hh_id}'] [data-moved-out]").count() == 1
+    tablet.offline(False)
+    tablet.wait_synced()
+    held = eventually(lambda: (d := server.docs([hh_id])[hh_id]) and d.get("status") == "moved_out" and d,
+                      what="the move on the server")
+    assert [m.get("status") for m in held["members"]] == ["moved", "deceased"]

@@ -16,7 +16,8 @@ const thisYear = () => new Date().getFullYear();
 function member(m) {
   if (!m) return '';
   const age = m.birth_year ? ` · ${t('age', { n: thisYear() - m.birth_year })}` : '';
-  return `<li class="member"><strong>${esc(m.name)}</strong><span class="muted">${esc(m.gender ? v(m.gender) : '')}${esc(age)}</span>
+  const gone = m.status && m.status !== 'present';
+  return `<li class="member${gone ? ' member-gone' : ''}" data-member-status="${esc(m.status || 'present')}"><strong>${esc(m.name)}</strong>${gone ? ` <span class="pill">${esc(v(m.status))}</span>` : ''}<span class="muted">${esc(m.gender ? v(m.gender) : '')}${esc(age)}</span>
     ${(m.tags || []).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}
     ${m.notes ? `<span class="muted note">${esc(m.notes)}</span>` : ''}</li>`;
 }
@@ -56,6 +57,7 @@ export async function household(view, { id, from }) {
         <div class="row between"><div>${badge(hh.colour)} <strong class="big">${esc(hh.head || '')}</strong>
           ${hh.phone ? `<a class="phone" href="tel:${esc(hh.phone.replace(/\s/g, ''))}" data-phone>${esc(hh.phone)}</a>` : ''}</div>
           <a class="btn" href="${link('hh', id, 'edit')}" id="edit">${esc(t('edit'))}</a></div>
+        ${hh.status === 'moved_out' ? `<p class="flag flag-overdue" id="moved-out">${esc(t('movedOutFlag'))}</p>` : ''}
         ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}：</span>${esc(hh.colour_reason)}</p>` : ''}
         ${hh.address ? `<p class="muted">${esc(hh.address)}</p>` : ''}
         ${s.overdue ? `<p class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</p>` : ''}

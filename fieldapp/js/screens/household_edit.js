@@ -6,11 +6,13 @@ import { clearErrors, showErrors } from '../formerrors.js';
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { saveHousehold } from '../records.js';
-import { COLOURS, GENDERS, TAGS } from '../rules/schema/docs.js';
+import {
+  COLOURS, GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES, TAGS,
+} from '../rules/schema/docs.js';
 import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
 
 /** A member's block on a household form. */
-export function memberBlock(m) {
+export function memberBlock(m, removable = false) {
   return `<fieldset class="member-edit card" data-member="${esc(m.id)}">
     <div class="grid-3">
       <label data-field="name">${esc(t('memberName'))}<input name="name" value="${esc(m.name || '')}"></label>
@@ -19,7 +21,8 @@ export function memberBlock(m) {
     </div>
     <div data-field="tags"><span class="label">${esc(t('tags'))}</span>${choices('tags', TAGS.map((g) => [g, v(g)]), m.tags || [], { multi: true })}</div>
     <label data-field="notes">${esc(t('memberNotes'))}<input name="notes" value="${esc(m.notes || '')}"></label>
-    <button type="button" class="btn btn-small remove-member">${esc(t('remove'))}</button>
+    ${removable ? `<button type="button" class="btn btn-small remove-member">${esc(t('remove'))}</button>`
+    : `<div data-field="status"><span class="label">${esc(t('memberStatus'))}</span>${choices('status', MEMBER_STATUSES.map((s) => [s, v(s)]), m.status || 'present', { required: true })}</div>`}
   </fieldset>`;
 }
 
@@ -44,6 +47,8 @@ export function readMember(block, old, i) {
   if (tags.length || old?.tags) m.tags = tags;           // no empty list on a member that had none
   const notes = typed($('[name=notes]', block), old?.notes);
   if (notes) m.notes = notes; else delete m.notes;
+  const status = $('[data-name=status]', block) && chosen($('[data-name=status]', block));
+  if (status && (status !== 'present' || old?.status)) m.status = status;   // never deleted: marked
   return m;
 }
 
@@ -66,9 +71,11 @@ export async function householdEdit(view, { id }) {
         ${choices('colour', COLOURS.map((c) => [c, v(c)]), hh.colour, { cls: 'colour', required: true })}</div>
       <label data-path="colour_reason">${esc(t('colourReason'))}<textarea name="colour_reason" rows="2">${esc(hh.colour_reason || '')}</textarea></label>
       <label data-path="notes">${esc(t('notes'))}<textarea name="notes" rows="2">${esc(hh.notes || '')}</textarea></label>
+      <div data-path="status"><span class="label">${esc(t('householdStatus'))}</span>
+        ${choices('status', HOUSEHOLD_STATUSES.map((s) => [s, v(s)]), hh.status || 'active', { required: true })}</div>
     </section>
     <h2 data-path="members">${esc(t('members'))}</h2>
-    <div id="members">${[...old.values()].map(memberBlock).join('')}</div>
+    <div id="members">${[...old.values()].map((m) => memberBlock(m)).join('')}</div>
     <button type="button" class="btn btn-wide" id="add-member">${esc(t('addMember'))}</button>
     <div class="actions"><a class="btn btn-big" href="${link('hh', id)}">${esc(t('cancel'))}</a>
       <button type="submit" class="btn btn-primary btn-big" id="save">${esc(t('save'))}</button></div>
@@ -92,6 +99,8 @@ export async function householdEdit(view, { id }) {
       notes: own('notes'),
       members,
     };
+    const status = chosen($('#hh-fields [data-name=status]', form));
+    if (status !== 'active' || hh.status) changes.status = status;
     const errors = await saveHousehold(hh, changes);
     if (errors.length) { showErrors(form, errors); return; }
     toast(t('saved'));
@@ -103,7 +112,7 @@ export async function householdEdit(view, { id }) {
 /** Add and remove member blocks on a household form. */
 export function wireMembers(form) {
   $('#add-member', form).onclick = () => {
-    $('#members', form).insertAdjacentHTML('beforeend', memberBlock({ id: `m-${uuid().slice(0, 13)}`, tags: [] }));
+    $('#members', form).insertAdjacentHTML('beforeend', memberBlock({ id: `m-${uuid().slice(0, 13)}`, tags: [] }, true));
     $('#members', form).lastElementChild.querySelector('input').focus();
   };
   form.addEventListener('click', (event) => {

@@ -29,6 +29,7 @@ export function row(hh, withGrid = false) {
   const flags = [];
   if (s.overdue) flags.push(`<span class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</span>`);
   else if (s.dueToday) flags.push(`<span class="flag flag-due">${esc(t('dueToday'))}</span>`);
+  if (hh.status === 'moved_out') flags.unshift(`<span class="flag" data-moved-out>${esc(t('movedOutFlag'))}</span>`);
   if (openRequests(hh._id).length) flags.push(`<span class="flag flag-req">${esc(t('requestRaised'))} ${openRequests(hh._id).length}</span>`);
   const people = (hh.members || []).length;
   return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">

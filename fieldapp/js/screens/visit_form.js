@@ -46,7 +46,7 @@ export function remoteChannel(form) {
 
 /** The form's HTML for household hh. */
 export function html(hh) {
-  const members = (hh.members || []).filter(Boolean);
+  const members = (hh.members || []).filter((m) => m && (!m.status || m.status === 'present'));
   return `<form class="form" id="visit-form" novalidate>
     <div id="errors" class="errors" role="alert" hidden></div>
     ${section(t('channel'), `${choices('channel', CHANNELS.map((c) => [c, v(c)]), 'door', { cls: 'big-choice', required: true })}

@@ -10,6 +10,10 @@ import { condition } from './rules.js';
 
 export const COLOURS = ['green', 'yellow', 'red'];
 export const GENDERS = ['male', 'female', 'other'];
+// Nobody is deleted from the roster: a member is marked moved or deceased,
+// a household moved out (absent: here).
+export const MEMBER_STATUSES = ['present', 'moved', 'deceased'];
+export const HOUSEHOLD_STATUSES = ['active', 'moved_out'];
 export const TAGS = ['over65', 'elderly_alone', 'chronic', 'pregnant', 'disabled', 'immunocompromised'];
 export const OUTCOMES = ['met', 'not_home', 'refused', 'moved'];
 // How the household was reached: at the door, or remotely (readings optional).
@@ -109,6 +113,7 @@ const MEMBER = {
     gender: Choice(GENDERS),
     tags: ListOf(Choice(TAGS), { max: TAGS.length, unique: true }),
     notes: Text({ max: 500 }),
+    status: Choice(MEMBER_STATUSES),
   },
 };
 
@@ -123,6 +128,7 @@ const household = documentSchema({
   colour: Choice(COLOURS, { required: true }),
   colour_reason: Text({ max: 500 }),
   notes: Text({ max: 2000 }),
+  status: Choice(HOUSEHOLD_STATUSES),
 }, { stamped: true, cross: colourReason('colour') });
 
 const schema2Only = (v, ctx) => (ctx.version < 2 ? ['version', {}] : null);
