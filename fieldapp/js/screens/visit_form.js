@@ -167,6 +167,12 @@ export function wire(form, hh, state) {
   form.addEventListener('change', (e) => {
     if (e.target.classList.contains('include')) e.target.closest('.check').classList.toggle('off', !e.target.checked);
   });
+  // A field's old error goes as soon as it is retyped (so nothing below it moves
+  // under the worker's next tap); it is checked again when they leave it.
+  form.addEventListener('input', (e) => {
+    const anchor = e.target.closest?.('label[data-path]');
+    if (anchor?.classList.contains('invalid')) showFieldErrors(anchor, anchor.dataset.path, []);
+  });
   // Each field is checked as the worker leaves it, with the rules the save uses.
   form.addEventListener('focusout', (e) => {
     const anchor = e.target.closest?.('label[data-path]');

@@ -100,5 +100,6 @@ export async function visitView(view, { id }) {
       view.querySelector('#photos').append(img);
     } catch { /* a stub not yet fetched */ }
   }
-  return null;
+  // Read-only, so a review or a correction that sync brings redraws it at once.
+  return { refresh: () => visitView(view, { id }) };
 }
