@@ -16,8 +16,14 @@ _WORDS = {key: tuple(value) for key, value in json.loads(FILE.read_text(encoding
 
 COLOURS = _WORDS["colours"]
 GENDERS = _WORDS["genders"]
+# Nobody is deleted from the roster: a member is marked moved or deceased,
+# a household moved out.
+MEMBER_STATUSES = _WORDS["member_statuses"]
+HOUSEHOLD_STATUSES = _WORDS["household_statuses"]
 TAGS = _WORDS["tags"]
 OUTCOMES = _WORDS["outcomes"]
+# How the household was reached: at the door, or remotely (readings optional).
+CHANNELS = _WORDS["channels"]
 SYMPTOMS = _WORDS["symptoms"]
 ANTIGEN = _WORDS["antigen"]
 NEED_KINDS = _WORDS["need_kinds"]

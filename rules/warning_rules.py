@@ -25,7 +25,8 @@ whose readings match. Operators: ``< <= > >= == != in contains``.
 
 A household never visited is longer ago than any number of hours
 (``hours_since_visit`` is infinite); an unreadable visit time is unknown
-(no rule on it fires). Rules that test only the household
+(no rule on it fires). A visit with a readable ``visited_at`` is itself the
+household's latest visit, so ``hours_since_visit`` counts from it. Rules that test only the household
 (``household_rules``) are also checked without a visit: the console's
 dashboard and the tablet's 待办 list show the households they flag.
 """
@@ -161,6 +162,10 @@ def evaluate(rules_doc, visit, household, now=None):
     :raises RuleError: for a malformed rule set.
     """
     now = now or datetime.now(timezone.utc)
+    if isinstance(visit, dict) and _parse_time(visit.get("visited_at")) is not None:
+        # The visit being recorded is the household's latest: "not visited for
+        # 48 hours" never fires inside the very visit that clears it.
+        household = {**(household or {}), "last_visit_at": visit["visited_at"]}
     members = {m.get("id"): m for m in (household or {}).get("members") or []
                if isinstance(m, dict)}
     checks = [c for c in (visit or {}).get("checks") or [] if isinstance(c, dict)]

@@ -1,8 +1,9 @@
 """The field app (``fieldapp/``), served under ``/app/`` for tablets.
 
 Everything the app needs at start-up comes from this server, never a CDN:
-the app shell, and PouchDB's browser build straight from
-``node_modules/pouchdb/dist`` (installed from ``package-lock.json``). The
+the app shell, and the browser builds of PouchDB and pinyin-match (pinyin
+and initials search) straight from ``node_modules`` (installed from
+``package-lock.json``). The
 service worker (scope ``/app/``) precaches all of it under a cache name
 that carries a digest of the files, so a deployment with any changed file
 is a new version: tablets install it in the background and offer to
@@ -19,9 +20,14 @@ bp = Blueprint("fieldapp", __name__, url_prefix="/app")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "fieldapp"
-VENDOR_DIR = ROOT / "node_modules" / "pouchdb" / "dist"
-# PouchDB's browser build and its IndexedDB adapter (purge needs it).
-VENDOR = ("pouchdb.min.js", "pouchdb.indexeddb.min.js")
+NODE_MODULES = ROOT / "node_modules"
+# Served as /app/vendor/{name}: PouchDB's browser build and its IndexedDB
+# adapter (purge needs it); pinyin-match's UMD build (window.PinyinMatch).
+VENDOR = {
+    "pouchdb.min.js": "pouchdb/dist/pouchdb.min.js",
+    "pouchdb.indexeddb.min.js": "pouchdb/dist/pouchdb.indexeddb.min.js",
+    "pinyin-match.js": "pinyin-match/dist/main.js",
+}
 SERVED = {".html": "text/html", ".js": "text/javascript", ".json": "application/json",
           ".css": "text/css",
           ".png": "image/png", ".svg": "image/svg+xml",
@@ -38,7 +44,7 @@ def shell_files():
 
 def _path_of(rel):
     if rel.startswith("vendor/"):
-        return VENDOR_DIR / rel[len("vendor/"):]
+        return NODE_MODULES / VENDOR[rel[len("vendor/"):]]
     return APP_DIR / rel
 
 
@@ -85,12 +91,15 @@ def service_worker():
 
 @bp.get("/vendor/<name>")
 def vendor(name):
-    """PouchDB's browser build, from node_modules (``npm ci`` installs it)."""
+    """A browser build from node_modules (``npm ci`` installs them)."""
     if name not in VENDOR:
         abort(404)
-    if not (VENDOR_DIR / name).is_file():
-        abort(404, description="node_modules/pouchdb is missing: run `npm ci`")
-    return _send(VENDOR_DIR, name)
+    path = NODE_MODULES / VENDOR[name]
+    if not path.is_file():
+        abort(404, description=f"node_modules/{VENDOR[name]} is missing: run `npm ci`")
+    response = send_from_directory(path.parent, path.name, mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = NO_CACHE
+    return response
 
 
 @bp.get("/<path:name>")

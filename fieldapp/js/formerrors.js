@@ -24,6 +24,20 @@ export function clearErrors(form) {
   if (box) { box.hidden = true; box.innerHTML = ''; }
 }
 
+/**
+ * Check one field as the worker leaves it: clear what was said under anchor
+ * (the element whose data-path is path) and say errors [{field, zh, en}] of
+ * that path there, without the summary.
+ */
+export function showFieldErrors(anchor, path, errors) {
+  $$('.field-error', anchor).forEach((el) => el.remove());
+  anchor.classList.remove('invalid');
+  const mine = errors.filter((e) => e.field === path);
+  if (!mine.length) return;
+  anchor.classList.add('invalid');
+  anchor.insertAdjacentHTML('beforeend', mine.map((e) => `<p class="field-error" role="alert">${esc(msg(e))}</p>`).join(''));
+}
+
 /** Show errors [{field, zh, en}] in form; scrolls to the summary. */
 export function showErrors(form, errors) {
   clearErrors(form);

@@ -36,15 +36,34 @@ export function markRefused(id, rev, reason) {
   write('refused', refused);
 }
 
-/** {pending, refused} counts: a document refused at its current revision is not pending. */
+/**
+ * {pending, refused} counts: a document refused at its current revision is
+ * refused, not pending; once corrected (a newer revision) it is pending again.
+ */
 export async function counts(db) {
   const refused = refusedDocs();
-  let pending = 0;
-  for (const id of pendingIds()) {
+  let pending = 0, stillRefused = 0;
+  for (const id of new Set([...pendingIds(), ...Object.keys(refused)])) {
     const rev = await currentRev(db, id);
-    if (!(refused[id] && refused[id].rev === rev)) pending += 1;
+    if (refused[id] && refused[id].rev === rev) stillRefused += 1;
+    else if (pendingIds().includes(id)) pending += 1;
   }
-  return { pending, refused: Object.keys(refused).length };
+  return { pending, refused: stillRefused };
+}
+
+/** Refusals that still hold: {id: {rev, reason, at}} of documents not corrected since. */
+export async function standingRefusals(db) {
+  const out = {};
+  for (const [id, r] of Object.entries(refusedDocs())) if (r.rev === await currentRev(db, id)) out[id] = r;
+  return out;
+}
+
+/** Forget id entirely (its refused document was discarded on this tablet). */
+export function forget(id) {
+  write('pending', pendingIds().filter((x) => x !== id));
+  const refused = refusedDocs();
+  delete refused[id];
+  write('refused', refused);
 }
 
 async function currentRev(db, id) {

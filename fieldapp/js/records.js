@@ -73,6 +73,17 @@ export function rebase(base, changes, current) {
   return out;
 }
 
+/** Save a household added here (stamped as new); returns validation errors ([] when saved). */
+export function addHousehold(grid, fields) {
+  const s = session();
+  const doc = { ...fields, ...common('household', grid, localIso()) };
+  for (const [key, value] of Object.entries(doc)) {
+    if (value === undefined || value === '' || value === null) delete doc[key];
+  }
+  if (!doc.members?.length) delete doc.members;
+  return write([stamp(null, doc, s.device)]);
+}
+
 /** Save a household edit made on base; returns validation errors ([] when saved). */
 export async function saveHousehold(base, changes) {
   const current = await db().get(base._id);          // a sync may have brought a newer revision
@@ -84,7 +95,9 @@ export async function saveHousehold(base, changes) {
 // One referral per accepted warning whose rule suggests one.
 function referrals(hh, visit, now, device) {
   const names = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m.name]));
-  return (visit.warnings || []).filter((w) => w.decision === 'accepted' && w.referral).map((w) => {
+  const made = new Set(visit.skipReferrals || []);       // an amendment's were made with the original
+  return (visit.warnings || []).filter((w) => w.decision === 'accepted' && w.referral
+    && !made.has(`${w.rule}|${w.member ?? ''}`)).map((w) => {
     const urgency = referralUrgency(w.colour);
     const doc = {
       _id: `request:${hh.grid}:${uuid()}`, ...common('request', hh.grid, now),
@@ -105,13 +118,15 @@ function referrals(hh, visit, now, device) {
  * form = {outcome, checks, needs: [{kind, detail, urgency, request, sla}],
  * services, colour_after, colour_reason, follow_up_on, notes, photo,
  * warnings: [{rule, member, colour, referral, reason, decision, override_reason}],
- * rules_version}.
+ * rules_version, supersedes (the sent-back visit it amends), skipReferrals
+ * (keys "rule|member" whose referral the amended visit already made)}.
  */
 export function visitDocs(hh, form, now = localIso()) {
   const s = session();
   const visit = {
     _id: `visit:${hh.grid}:${uuid()}`, ...common('visit', hh.grid, now),
-    household: hh._id, visited_at: now, worker: s.user.name, outcome: form.outcome,
+    household: hh._id, visited_at: now, worker: s.user.name, channel: form.channel || 'door',
+    outcome: form.outcome,
   };
   if (form.outcome === 'met' && form.checks.length) visit.checks = form.checks;
   const needs = form.needs.map(({ kind, detail, urgency }) =>
@@ -132,7 +147,8 @@ export function visitDocs(hh, form, now = localIso()) {
     detail: n.detail?.trim() || n.kind, urgency: n.urgency || 'normal',
     sla: n.sla || defaultSla(n.urgency), status: 'open', status_times: { open: now }, opened_at: now,
   }, s.device));
-  const docs = [visit, ...requests, ...referrals(hh, visit, now, s.device)];
+  if (form.supersedes) visit.supersedes = form.supersedes;
+  const docs = [visit, ...requests, ...referrals(hh, { ...visit, skipReferrals: form.skipReferrals }, now, s.device)];
   const colourChanged = form.colour_after && (form.colour_after !== hh.colour
     || (form.colour_after !== 'green' && form.colour_reason && form.colour_reason !== hh.colour_reason));
   if (colourChanged) {
@@ -152,6 +168,18 @@ export async function saveVisit(hh, form, problems = []) {
   const docs = visitDocs(fresh, form);
   if (problems.length) return [...problems, ...validate(docs[0]).filter((e) => !e.field.startsWith('warnings'))];
   return write(docs);
+}
+
+/**
+ * Save a corrected revision of visit old (the server refused it): same id and
+ * visit time, the form's content, nothing else (its requests and referrals
+ * went on their own). Returns validation errors ([] when saved).
+ */
+export async function resendVisit(old, hh, form, problems = []) {
+  const [fresh] = visitDocs(hh, form);
+  const fixed = { ...fresh, _id: old._id, _rev: old._rev, visited_at: old.visited_at, worker: old.worker };
+  if (problems.length) return [...problems, ...validate(fixed).filter((e) => !e.field.startsWith('warnings'))];
+  return write([fixed]);
 }
 
 /**

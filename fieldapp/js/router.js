@@ -5,6 +5,8 @@
 const routes = [];
 let current = null;
 let fallback = null;
+let guard = null;          // async () => may the person leave the current screen?
+let shown = '';            // the hash of what the view shows
 
 /** Route pattern ('/grid/:grid') to show(view, params); '*' sets the fallback. */
 export function route(pattern, show) {
@@ -20,7 +22,26 @@ export const go = (path) => { location.hash = `#${path}`; };
 /** The hash for path with each dynamic part encoded. */
 export const link = (...parts) => `#/${parts.map((p) => encodeURIComponent(p)).join('/')}`;
 
+/**
+ * Ask leave() before the current screen is left for another route (a form
+ * with unsaved input); it resolves false to stay. Cleared when a route renders.
+ */
+export function guardLeaving(leave) { guard = leave; }
+
+// A hash change: asks the screen's guard first; staying puts the hash back.
+async function navigate() {
+  if (guard && location.hash !== shown) {
+    const ask = guard;
+    const leave = await ask();
+    if (guard !== ask) return;                   // answered elsewhere meanwhile
+    if (!leave) { history.pushState(null, '', shown); return; }
+  }
+  await render();
+}
+
 async function render() {
+  guard = null;
+  shown = location.hash;
   const view = document.getElementById('view');
   const [path, query = ''] = (location.hash.slice(1) || '/').split('?');
   const params = Object.fromEntries(new URLSearchParams(query));
@@ -47,7 +68,7 @@ export function refresh() {
 
 /** Start routing; renders the current hash now. */
 export function startRouter() {
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', navigate);
   return render();
 }
 

@@ -42,6 +42,7 @@ function summary(doc) {
   return {
     _id: doc._id, household: doc.household, visited_at: doc.visited_at, outcome: doc.outcome,
     colour_after: doc.colour_after, follow_up_on: doc.follow_up_on, worker: doc.worker,
+    supersedes: doc.supersedes, channel: doc.channel || 'door',
   };
 }
 
@@ -99,6 +100,12 @@ function apply(doc, deleted = false) {
 /** Index docs just written here at once (the changes feed follows a moment later). */
 export function noteSaved(docs) {
   for (const doc of docs) apply(doc);
+  changed();
+}
+
+/** Take id out of the index (purged here: the changes feed never says so). */
+export function noteRemoved(id) {
+  apply({ _id: id }, true);
   changed();
 }
 
@@ -191,8 +198,23 @@ export function openItems() {
     || opened(a) - opened(b) || (a._id < b._id ? -1 : 1));
 }
 
-/** When hh was last visited, by the visits here (or what its doc says), else null. */
-const lastVisitOf = (hh) => visitState(hh._id).latest?.visited_at ?? hh.last_visit_at ?? null;
+/**
+ * When hh was last visited (ISO), else null: the later of the visits here and
+ * what its document says. Every screen reads this one, so a household never
+ * shows two different ages.
+ */
+export function lastVisitOf(hh) {
+  const here = visitState(hh._id).latest?.visited_at ?? null;
+  const said = hh.last_visit_at ?? null;
+  if (!here || !said) return here || said;
+  return Date.parse(here) >= Date.parse(said) ? here : said;
+}
+
+/** Days since hh's last visit by the calendar (0 today), or null when never. */
+export function daysSinceVisit(hh, today = dateStr()) {
+  const at = lastVisitOf(hh);
+  return at ? Math.max(0, daysBetween(localDateOf(at), today)) : null;
+}
 
 /**
  * The warnings the rule set's household rules give hh now, with no visit
@@ -201,7 +223,7 @@ const lastVisitOf = (hh) => visitState(hh._id).latest?.visited_at ?? hh.last_vis
  * says so).
  */
 export function dueWarnings(hh, now = new Date()) {
-  if (!index.rules) return [];
+  if (!index.rules || hh.status === 'moved_out') return [];      // nobody left to visit
   try {
     return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now).warnings;
   } catch (err) {
@@ -225,6 +247,43 @@ export function householdAlerts(now = new Date()) {
   const at = (a) => (a.last ? Date.parse(a.last) : -Infinity);
   return out.sort((a, b) => worst(b) - worst(a) || at(a) - at(b)
     || (a.household._id < b.household._id ? -1 : 1));
+}
+
+/** The summary of visit id, or null. */
+export function visitSummary(id) {
+  return (index.visits.get(homeOf.get(id)) || []).find((x) => x._id === id) || null;
+}
+
+/** The visit that amends visit id (names it in `supersedes`), or null. */
+export function amendmentOf(id) {
+  const list = index.visits.get(homeOf.get(id)) || [];
+  return list.find((x) => x.supersedes === id) || null;
+}
+
+/**
+ * Visits of worker the supervisor sent back (退回修改) and not yet amended:
+ * [{visit, review, household}], longest waiting first.
+ */
+export function sentBack(worker) {
+  const out = [];
+  for (const [id, review] of index.reviews) {
+    if (review.state !== 'needs_fix' || review.closed_by) continue;
+    const visit = visitSummary(id);
+    if (!visit || visit.worker !== worker || amendmentOf(id)) continue;
+    out.push({ visit, review, household: index.households.get(visit.household) });
+  }
+  const at = (x) => Date.parse(x.review.reviewed_at || x.review.updated_at) || 0;
+  return out.sort((a, b) => at(a) - at(b));
+}
+
+/** Households whose follow-up (复访) is due today or overdue, most overdue first. */
+export function followUps() {
+  const out = [];
+  for (const hh of index.households.values()) {
+    const state = visitState(hh._id);
+    if (hh.status !== 'moved_out' && (state.overdue || state.dueToday)) out.push({ household: hh, state });
+  }
+  return out.sort((a, b) => b.state.overdue - a.state.overdue || (a.household._id < b.household._id ? -1 : 1));
 }
 
 /** Whether reader has a receipt for notice id. */
@@ -263,7 +322,17 @@ export function buildingsOf(grid) {
   return [...map.values()];
 }
 
-/** Households matching q by room, head or member name, or phone digits. */
+// A name matched by q: as written, or by pinyin or its initials ("gdm" →
+// 高德明, "guodeming"), polyphones included (pinyin-match, served from
+// node_modules like PouchDB, so it works offline).
+function nameMatches(name, text) {
+  if (!name) return false;
+  if (name.toLowerCase().includes(text)) return true;
+  const { PinyinMatch } = window;
+  return /^[a-z]+$/.test(text) && Boolean(PinyinMatch?.match(name, text));
+}
+
+/** Households matching q by room, head or member name (also by pinyin or initials), or phone digits. */
 export function search(q, grid = null) {
   const text = q.trim().toLowerCase();
   if (!text) return [];
@@ -271,8 +340,8 @@ export function search(q, grid = null) {
   return householdsOf(grid).filter((hh) => {
     const where = `${hh.building || ''}${hh.unit || ''}${hh.room || ''} ${hh.room || ''}`.toLowerCase();
     if (where.includes(text)) return true;
-    if ((hh.head || '').toLowerCase().includes(text)) return true;
-    if ((hh.members || []).some((m) => (m?.name || '').toLowerCase().includes(text))) return true;
+    if (nameMatches(hh.head, text)) return true;
+    if ((hh.members || []).some((m) => nameMatches(m?.name, text))) return true;
     return digits.length >= 3 && (hh.phone || '').replace(/\D/g, '').includes(digits);
   });
 }

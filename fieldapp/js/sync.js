@@ -12,6 +12,7 @@ const MAX_BACKOFF = 60000;
 const state = {
   online: navigator.onLine, phase: 'idle', error: null, auth: false,
   lastSync: null, pending: 0, refused: 0,
+  lastAttempt: null, nextAttempt: null,   // ms: the failed try, the retry PouchDB has planned
 };
 const listeners = new Set();
 let local = null, remote = null, handle = null, settling = null, again = false;
@@ -62,17 +63,24 @@ async function confirm() {
   return undefined;
 }
 
+// What went wrong, as the bar says it: 'network' only when the tablet itself
+// is offline; a server that does not answer while the tablet is online is
+// 'unreachable', never shown as plain "offline" (nor as a green 在线).
 function describe(err) {
   if (!err) return null;
   if (err.status === 401) return 'unauthorized';
-  if (!navigator.onLine || err.status === 0 || err.name === 'TypeError' || /fetch|network/i.test(err.message || '')) {
-    return 'network';
+  if (!navigator.onLine) return 'network';
+  if (err.status >= 500) return 'server';
+  if (err.status === 0 || err.name === 'TypeError' || /fetch|network/i.test(err.message || '')) {
+    return 'unreachable';
   }
   return err.reason || err.message || err.name || String(err);
 }
 
 function backOff(delay) {
-  return delay ? Math.min(MAX_BACKOFF, delay * 2) : 1000 + Math.random() * 1000;
+  const next = delay ? Math.min(MAX_BACKOFF, delay * 2) : 1000 + Math.random() * 1000;
+  update({ lastAttempt: Date.now(), nextAttempt: Date.now() + next });
+  return next;
 }
 
 function wire(sync) {
@@ -85,7 +93,7 @@ function wire(sync) {
       if (error === 'unauthorized') stopSync();
       return;
     }
-    update({ phase: 'paused', error: null });
+    update({ phase: 'paused', error: null, lastAttempt: null, nextAttempt: null });
     confirm();
   }));
   sync.on('change', live((info) => { if (info.direction === 'push') confirm(); }));
@@ -99,7 +107,7 @@ function wire(sync) {
   });
   sync.on('error', live((err) => {
     const error = describe(err);
-    update({ phase: 'error', error, auth: error === 'unauthorized' });
+    update({ phase: 'error', error, auth: error === 'unauthorized', lastAttempt: Date.now() });
   }));
 }
 

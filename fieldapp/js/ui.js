@@ -33,12 +33,20 @@ export function toast(text, kind = 'ok') {
 }
 
 /** Ask a question; resolves true when the person confirms. */
-export function confirmDialog({ text, ok, cancel = t('cancel'), danger = false }) {
+export async function confirmDialog({ text, ok, cancel = t('cancel'), danger = false }) {
+  const answer = await askDialog({
+    text, answers: [['no', cancel, ''], ['yes', ok, danger ? 'btn-danger' : 'btn-primary']],
+  });
+  return answer === 'yes';
+}
+
+/** Ask a question with answers [[value, label, class]]; resolves the value chosen. */
+export function askDialog({ text, answers }) {
   const box = $('#dialog');
   box.innerHTML = `<div class="dialog-card" role="alertdialog" aria-modal="true">
       <p>${esc(text)}</p>
-      <div class="row end"><button type="button" class="btn" data-answer="no">${esc(cancel)}</button>
-      <button type="button" class="btn ${danger ? 'btn-danger' : 'btn-primary'}" data-answer="yes">${esc(ok)}</button></div>
+      <div class="row end wrap">${answers.map(([value, label, cls]) =>
+    `<button type="button" class="btn ${esc(cls || '')}" data-answer="${esc(value)}">${esc(label)}</button>`).join('')}</div>
     </div>`;
   box.hidden = false;
   return new Promise((resolve) => {
@@ -47,7 +55,7 @@ export function confirmDialog({ text, ok, cancel = t('cancel'), danger = false }
       if (!answer) return;
       box.hidden = true;
       box.innerHTML = '';
-      resolve(answer === 'yes');
+      resolve(answer);
     };
   });
 }

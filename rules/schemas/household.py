@@ -6,7 +6,7 @@ from marshmallow import ValidationError, validates_schema
 
 from rules.schemas.common import (COLOURS, Choice, DocumentSchema, ListOf, Number, Obj, Stamps,
                                   Strict, Text, colour_reason_problems, current)
-from rules.vocabulary import GENDERS, TAGS
+from rules.vocabulary import GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES, TAGS
 
 PHONE = re.compile(r"[0-9 +-]+")
 
@@ -24,6 +24,7 @@ class MemberSchema(Strict):
     gender = Choice(GENDERS)
     tags = ListOf(Choice(TAGS), max=len(TAGS), unique=True)
     notes = Text(max=500)
+    status = Choice(MEMBER_STATUSES)
 
 
 class HouseholdSchema(DocumentSchema):
@@ -40,6 +41,7 @@ class HouseholdSchema(DocumentSchema):
     colour = Choice(COLOURS, required=True)
     colour_reason = Text(max=500)
     notes = Text(max=2000)
+    status = Choice(HOUSEHOLD_STATUSES)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _colour_needs_reason(self, data, raw, **kwargs):

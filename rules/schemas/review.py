@@ -2,7 +2,8 @@
 
 from marshmallow import ValidationError, validates_schema
 
-from rules.schemas.common import Choice, DocumentSchema, DateTime, Text, current, fail
+from rules.schemas.common import (Choice, DocumentSchema, DateTime, Text, current, fail,
+                                   same_grid_id)
 from rules.schemas.messages import Problem
 from rules.vocabulary import REVIEW_STATES as STATES
 
@@ -21,6 +22,7 @@ class ReviewSchema(DocumentSchema):
     comment = Text(max=1000)
     reviewer = Text(min=1, max=64)
     reviewed_at = DateTime()
+    closed_by = Text(max=200, validate=same_grid_id("visit", "visit_id"))
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _verdict_needs_comment(self, data, raw, **kwargs):

@@ -9,7 +9,7 @@ from rules.schemas.common import (COLOURS, Bool, Choice, Date, DateTime, Documen
                                   Number, Obj, Strict, Text, Value, colour_reason_problems,
                                   current, fail, same_grid_id)
 from rules.schemas.messages import Problem
-from rules.vocabulary import (ANTIGEN, DECISIONS, NEED_KINDS, OUTCOMES, PHOTO_TYPES,
+from rules.vocabulary import (ANTIGEN, CHANNELS, DECISIONS, NEED_KINDS, OUTCOMES, PHOTO_TYPES,
                               REFERRAL_TARGETS, SYMPTOMS, URGENCIES)
 from rules.vocabulary import VISIT_STATUSES as STATUSES
 
@@ -130,6 +130,8 @@ class VisitSchema(DocumentSchema):
     status = Choice(STATUSES)
     warnings = ListOf(Obj(WarningSchema), max=20, validate=_schema_2_only)
     rules_version = Number(min=1, max=10**9, integer=True, validate=_schema_2_only)
+    supersedes = Text(max=200, validate=same_grid_id("visit", "visit_id"))
+    channel = Choice(CHANNELS)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _cross_field(self, data, raw, **kwargs):

@@ -41,7 +41,9 @@ def dashboard():
     conn, grids, zone, now = index(), scope(), tz(), time.time()
     names = {g["id"]: g["name"] for g in grids_in_scope()}
     coverage = stats.coverage(conn, grids, now)
+    by_channel = stats.channel_coverage(conn, grids, now)
     for row in coverage:
+        row["channels"] = by_channel.get(row["grid"], dict.fromkeys(stats.CHANNELS, 0))
         row["name"] = names.get(row["grid"], row["grid"])
     dates, trend = stats.colour_trend(conn, grids, zone, 30, now)
     worker_days, per_worker = stats.per_worker(conn, grids, zone, 14, now)

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS visits (
     id TEXT PRIMARY KEY, grid TEXT NOT NULL, household TEXT, worker TEXT,
     at REAL NOT NULL, day TEXT NOT NULL, outcome TEXT, colour TEXT, colour_reason TEXT,
     follow_up_on TEXT, needs TEXT, services TEXT, notes TEXT, device TEXT,
-    review TEXT NOT NULL DEFAULT 'pending');
+    review TEXT NOT NULL DEFAULT 'pending', supersedes TEXT, channel TEXT);
 -- The review queue pages through (at, rowid) of the visits that match; each
 -- index holds the grid too, so a supervisor's page is found without reading
 -- rows, and every filter column is in visits_filters, so counts never do.
@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS visits_worker_at ON visits (worker, at, grid);
 CREATE INDEX IF NOT EXISTS visits_review_at ON visits (review, at, grid);
 CREATE INDEX IF NOT EXISTS visits_filters ON visits (grid, review, colour, outcome, worker, at);
 CREATE INDEX IF NOT EXISTS visits_household_at ON visits (household, at);
+CREATE INDEX IF NOT EXISTS visits_supersedes ON visits (supersedes) WHERE supersedes IS NOT NULL;
 CREATE TABLE IF NOT EXISTS reviews (
     visit TEXT PRIMARY KEY, grid TEXT NOT NULL, state TEXT NOT NULL, comment TEXT,
     reviewer TEXT, reviewed_at TEXT);
@@ -236,12 +237,13 @@ class ConsoleIndex:
         household = _text(doc.get("household"), 200)
         conn.execute(
             "INSERT INTO visits (id, grid, household, worker, at, day, outcome, colour, "
-            "colour_reason, follow_up_on, needs, services, notes, device, review) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "colour_reason, follow_up_on, needs, services, notes, device, review, supersedes, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, grid, household, worker, at, day, _text(doc.get("outcome"), 16), colour,
              _text(doc.get("colour_reason")), _text(doc.get("follow_up_on"), 10), needs,
              services, _text(doc.get("notes")), _text(doc.get("device"), 64),
-             review[0] if review else "pending"))
+             review[0] if review else "pending", _text(doc.get("supersedes"), 200),
+             _text(doc.get("channel"), 16) or "door"))
         conn.execute("INSERT INTO visit_days (grid, day, worker, colour, n) "
                      "VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
                      (grid, day, worker, colour))

@@ -132,6 +132,12 @@ def export_visits(conn, filters, grids, tz):
         yield dict(zip(EXPORT_VISIT_KEYS, row))
 
 
+def amendments_of(conn, visit_id):
+    """The visits that amend ``visit_id`` (sent back, 退回修改), oldest first: [(id, at, review)]."""
+    return conn.execute("SELECT id, at, review FROM visits WHERE supersedes = ? ORDER BY at",
+                        (visit_id,)).fetchall()
+
+
 def visits_by_ids(conn, visit_ids, grids):
     """The visits among ``visit_ids`` inside ``grids`` (for bulk actions)."""
     if not visit_ids:

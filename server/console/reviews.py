@@ -141,4 +141,17 @@ def visit(visit_id):
     return render_template("console/visit.html", doc=doc, review=review, form=form,
                            photos=photos,
                            household=household, people=people, back=back,
-                           names=display_names(), checked=checked), status
+                           names=display_names(), checked=checked, **_pair(doc)), status
+
+
+def _pair(doc):
+    """The sent-back visit this one amends (with its review) and the visits amending it."""
+    amends, amends_review = None, None
+    if doc.get("supersedes"):
+        try:
+            amends = writes.read(doc["supersedes"])
+            amends_review = writes.read(f"review:{doc['supersedes']}")
+        except NotFound:             # not synced yet, or another grid's: the id is shown
+            pass
+    return {"amends": amends, "amends_review": amends_review,
+            "amended_by": queries.amendments_of(index(), doc["_id"])}

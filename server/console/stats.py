@@ -32,6 +32,23 @@ def coverage(conn, grids, now=None):
     return [{"grid": g, "households": n, "week": w or 0, "month": m or 0} for g, n, w, m in rows]
 
 
+CHANNELS = ("door", "phone", "wechat", "video")
+
+
+def channel_coverage(conn, grids, now=None, days=30):
+    """Per grid: how many households were reached in the last ``days`` days by
+    each contact channel (入户 / 电话 / 微信 / 视频), {grid: {channel: n}}."""
+    now = time.time() if now is None else now
+    args = [now - days * DAY]
+    where = grid_clause("grid", grids, args)
+    out = {}
+    for grid, channel, n in conn.execute(
+            "SELECT grid, COALESCE(channel, 'door'), COUNT(DISTINCT household) FROM visits "
+            f"WHERE at >= ? AND {where} GROUP BY grid, COALESCE(channel, 'door')", args):
+        out.setdefault(grid, dict.fromkeys(CHANNELS, 0))[channel] = n
+    return out
+
+
 def colour_counts(conn, grids):
     """``{colour: households}`` of the households' current colours."""
     args = []

@@ -95,7 +95,22 @@ def save_review(visit_id, state, comment):
         doc["comment"] = comment.strip()
     if current is not None:
         doc["_rev"] = current["_rev"]
-    return _save(view, doc)
+    rev = _save(view, doc)
+    if state == "approved" and visit.get("supersedes"):
+        _close_sent_back(view, visit["supersedes"], visit_id)
+    return rev
+
+
+def _close_sent_back(view, old_id, amendment_id):
+    """Close the "needs fix" review of ``old_id``: its amendment was approved."""
+    try:
+        review = view.get(f"review:{old_id}")
+    except NotFound:
+        return
+    if review.get("state") != "needs_fix" or review.get("closed_by"):
+        return
+    _save(view, dict(review, closed_by=amendment_id, updated_at=now_iso(),
+                     updated_by=current_user.name, device=device()))
 
 
 def _stamped(current, changes):

@@ -218,13 +218,16 @@ def test_red_households_due_a_visit_lead_the_list_until_visited(server, tablets)
     card = page.locator("#todo")
     page.wait_for_selector(f"#todo[data-visits='{len(expected)}'][data-count='4']",
                            timeout=60000)
-    assert f"需走访 {len(expected)} · 转诊 2 · 诉求 2" in card.inner_text()
-    assert card.locator(".todo-count").inner_text() == str(len(expected) + 4)
+    follow = int(card.get_attribute("data-follow"))               # 复访 due (the demo has some)
+    assert follow > 0
+    assert f"需走访 {len(expected)} · 复访 {follow} · 转诊 2 · 诉求 2" in card.inner_text()
+    assert card.locator(".todo-count").inner_text() == str(len(expected) + follow + 4)
     per_grid = {g: page.get_attribute(f".grid-card[data-grid={g}]", "data-due") for g in ("g1", "g2")}
     assert per_grid == {"g1": str(len(expected) - 1), "g2": "1"}, per_grid
     assert "需走访 1" in page.inner_text(".grid-card[data-grid=g2] .flag-due")
     card.click()
     page.wait_for_selector("#todo-visits")
+    assert page.locator("#todo-follow-ups .todo-row").count() == follow
     due = page.eval_on_selector_all("#todo-visits .todo-row", "rs => rs.map(r => r.dataset.household)")
     assert due == expected
     rows = page.locator("#todo-visits .todo-row")

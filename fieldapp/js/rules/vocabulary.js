@@ -6,8 +6,11 @@ import WORDS from './vocabulary.json' with { type: 'json' };
 
 export const COLOURS = WORDS.colours;
 export const GENDERS = WORDS.genders;
+export const MEMBER_STATUSES = WORDS.member_statuses;
+export const HOUSEHOLD_STATUSES = WORDS.household_statuses;
 export const TAGS = WORDS.tags;
 export const OUTCOMES = WORDS.outcomes;
+export const CHANNELS = WORDS.channels;
 export const SYMPTOMS = WORDS.symptoms;
 export const ANTIGEN = WORDS.antigen;
 export const NEED_KINDS = WORDS.need_kinds;

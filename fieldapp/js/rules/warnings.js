@@ -72,6 +72,11 @@ function usesMember(cond) {
 
 /** Warnings for a visit: {warnings, colour, referral}, as rules/warning_rules.py. */
 export function evaluate(rulesDoc, visit, household, now = new Date()) {
+  if (visit && typeof visit.visited_at === 'string' && !Number.isNaN(Date.parse(visit.visited_at))) {
+    // The visit being recorded is the household's latest: "not visited for
+    // 48 hours" never fires inside the very visit that clears it.
+    household = { ...(household ?? {}), last_visit_at: visit.visited_at };
+  }
   const members = new Map(((household ?? {}).members ?? [])
     .filter((m) => m && typeof m === 'object').map((m) => [m.id, m]));
   const checks = ((visit ?? {}).checks ?? []).filter((c) => c && typeof c === 'object');

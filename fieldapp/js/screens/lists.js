@@ -3,9 +3,11 @@
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
 import {
-  buildingsOf, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, visitState,
+  buildingsOf, daysSinceVisit, followUps, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, sentBack, visitState,
 } from '../store.js';
+import { session } from '../api.js';
 import { $, badge, esc, setTitle } from '../ui.js';
+import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 
 const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
 
@@ -14,28 +16,35 @@ function tagsOf(hh) {
   return TAG_ORDER.filter((tag) => tags.has(tag));
 }
 
+/** How long since hh was visited, in words (未走访 / 今天 / 3天前): the same on every screen. */
+export function visitAge(hh) {
+  const days = daysSinceVisit(hh);
+  return days === null ? t('never') : days === 0 ? t('today') : t('daysAgo', { n: days });
+}
+
 /** One household row: colour, address, head, tags, last visit, follow-up. */
-export function row(hh) {
+export function row(hh, withGrid = false) {
   const s = visitState(hh._id);
-  const when = s.days === null ? t('never') : s.days === 0 ? t('today') : t('daysAgo', { n: s.days });
+  const when = visitAge(hh);
   const flags = [];
   if (s.overdue) flags.push(`<span class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</span>`);
   else if (s.dueToday) flags.push(`<span class="flag flag-due">${esc(t('dueToday'))}</span>`);
+  if (hh.status === 'moved_out') flags.unshift(`<span class="flag" data-moved-out>${esc(t('movedOutFlag'))}</span>`);
   if (openRequests(hh._id).length) flags.push(`<span class="flag flag-req">${esc(t('requestRaised'))} ${openRequests(hh._id).length}</span>`);
   const people = (hh.members || []).length;
   return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">
     ${badge(hh.colour)}
-    <span class="hh-main"><strong class="hh-addr">${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
+    <span class="hh-main"><strong class="hh-addr">${withGrid ? `<span class="muted hh-grid">${esc(index.grids.get(hh.grid)?.name || hh.grid)} · </span>` : ''}${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
       <span class="hh-sub">${esc(hh.head || '')}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
       ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
-    <span class="hh-side"><span class="hh-days ${s.days === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
+    <span class="hh-side"><span class="hh-days ${daysSinceVisit(hh) === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
 
 /** Rows of households into el; records how long it took (window.gridvisit.lastRender). */
-export function renderRows(el, list) {
+export function renderRows(el, list, withGrid = false) {
   const started = performance.now();
-  el.innerHTML = list.length ? list.map(row).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
+  el.innerHTML = list.length ? list.map((hh) => row(hh, withGrid)).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
   const ms = performance.now() - started;
   window.gridvisitRender = { count: list.length, ms };
   return ms;
@@ -54,7 +63,7 @@ function wireSearch(view, grid, cards) {
     const q = input.value;
     results.hidden = !q.trim();
     $(cards, view).hidden = Boolean(q.trim());
-    if (q.trim()) renderRows(results, search(q, grid));
+    if (q.trim()) renderRows(results, search(q, grid), true);   // results say grid and building
   };
   input.addEventListener('input', run);
   return run;
@@ -63,8 +72,14 @@ function wireSearch(view, grid, cards) {
 /** Home: the worker's grids. */
 export async function home(view) {
   setTitle(t('myGrids'));
-  view.innerHTML = `${searchBox(t('search'))}<div id="cards"><a class="todo-card" href="#/todo" id="todo"></a>
-    <div id="grid-cards" class="cards"></div></div>`;
+  view.innerHTML = `${searchBox(t('search'))}<div id="cards"><div id="draft-slot"></div>
+    <a class="todo-card" href="#/todo" id="todo"></a><div id="grid-cards" class="cards"></div></div>`;
+  const drawDrafts = async () => {
+    const slot = $('#draft-slot', view);
+    slot.innerHTML = draftsCard(await drafts());
+    wireDrafts(slot, drawDrafts);
+  };
+  await drawDrafts();
   const draw = () => {
     const items = openItems();
     const alerts = householdAlerts();                 // evaluated once for the card and the grids
@@ -72,13 +87,17 @@ export async function home(view) {
     const dueIn = new Map();
     for (const { household } of alerts) dueIn.set(household.grid, (dueIn.get(household.grid) || 0) + 1);
     const referrals = items.filter((i) => i.request.kind === 'referral').length;
+    const back = sentBack(session()?.user?.name).length;
+    const follow = followUps().length;
     const todo = $('#todo', view);
-    const summary = [visits ? t('todoSummaryVisits', { v: visits }) : '',
+    const summary = [back ? t('todoSummaryBack', { n: back }) : '', visits ? t('todoSummaryVisits', { v: visits }) : '',
+      follow ? t('todoSummaryFollow', { n: follow }) : '',
       items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : '']
       .filter(Boolean).join(' · ');
     todo.dataset.count = String(items.length);
     todo.dataset.visits = String(visits);
-    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits}</span>
+    todo.dataset.follow = String(follow);
+    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits + back + follow}</span>
       <span>${esc(summary || t('todoEmpty'))}</span>
       <span class="chev" aria-hidden="true">›</span>`;
     const grids = myGrids();
@@ -99,7 +118,7 @@ export async function home(view) {
   };
   draw();
   const rerun = wireSearch(view, null, '#cards');
-  return { refresh() { draw(); rerun(); } };
+  return { refresh() { draw(); drawDrafts(); rerun(); } };
 }
 
 /** A grid: its buildings, and all its households. */
@@ -109,8 +128,9 @@ export async function grid(view, { grid: id }) {
   const draw = () => {
     const buildings = buildingsOf(id);
     const total = buildings.reduce((n, b) => n + b.count, 0);
-    $('#cards', view).innerHTML = `<a class="btn btn-wide" href="${link('grid', id, 'all')}" id="all">
+    $('#cards', view).innerHTML = `<div class="row wrap"><a class="btn btn-wide" href="${link('grid', id, 'all')}" id="all">
         ${esc(t('allHouseholds'))} (${total})</a>
+        <a class="btn" href="${link('grid', id, 'new')}" id="new-household">＋ ${esc(t('newHousehold'))}</a></div>
       <h2>${esc(t('buildings'))}</h2><div class="cards">${buildings.map((b) => `
         <a class="card building-card" href="${link('grid', id, 'b', b.building)}" data-building="${esc(b.building)}">
           <strong>${esc(b.building)}</strong><span class="counts">${b.count} ${esc(t('households'))}</span>
@@ -128,7 +148,9 @@ export async function grid(view, { grid: id }) {
 export async function households(view, { grid: id, building = null }) {
   const gridName = index.grids.get(id)?.name || id;
   setTitle(building ? `${gridName} · ${building}` : `${gridName} · ${t('allHouseholds')}`, link('grid', id));
-  view.innerHTML = `${searchBox(t('search'))}<p class="count" id="count"></p><div id="cards" class="list"></div>`;
+  const add = building ? link('grid', id, 'b', building, 'new') : link('grid', id, 'new');
+  view.innerHTML = `${searchBox(t('search'))}<div class="row between"><p class="count" id="count"></p>
+    <a class="btn" href="${add}" id="new-household">＋ ${esc(t('newHousehold'))}</a></div><div id="cards" class="list"></div>`;
   const draw = () => {
     const list = householdsOf(id, building);
     $('#count', view).textContent = `${list.length} ${t('households')}`;

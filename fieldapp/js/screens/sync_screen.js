@@ -3,38 +3,30 @@
 // the tablet's data on confirmation).
 
 import { logout, session } from '../api.js';
+import { draftCount } from '../drafts.js';
 import { db, destroyLocal } from '../db.js';
 import { currentLang, setLang, t } from '../i18n.js';
-import { clearOutbox, pendingIds, refusedDocs } from '../outbox.js';
-import { index } from '../store.js';
+import { clearOutbox, pendingIds, standingRefusals } from '../outbox.js';
+import { explain } from '../refusal.js';
+import { describeDoc } from './refused.js';
 import { link } from '../router.js';
 import { stopSync, syncNow, syncState } from '../sync.js';
 import { $, confirmDialog, esc, setTitle, shortTime } from '../ui.js';
 
 const docLink = (id) => (id.startsWith('visit:') ? link('visit', id) : id.startsWith('household:') ? link('hh', id) : null);
 
-// What a document is, in words: "走访 · 1号楼 1单元 101 · 11-24 09:30".
-function describe(id, doc) {
-  if (!doc) return esc(id);
-  const hh = index.households.get(doc.household || id);
-  const where = hh ? `${hh.building} ${hh.unit || ''} ${hh.room}` : (doc.household || id).split(':').pop();
-  const kind = { visit: t('visit'), request: t('requestRaised'), household: t('householdDoc') }[doc.type] || doc.type;
-  const when = doc.visited_at || doc.opened_at || doc.updated_at;
-  return `<strong>${esc(kind)}</strong> · ${esc(where)}${when ? ` · ${esc(shortTime(when))}` : ''}`;
-}
-
 /** Sync details. */
 export async function syncScreen(view) {
   setTitle(t('syncDetails'), '#/');
   const draw = async () => {
-    const refused = refusedDocs();
+    const refused = await standingRefusals(db());
     const pending = pendingIds().filter((id) => !refused[id]);
     const ids = [...new Set([...pending, ...Object.keys(refused)])];
     const { rows } = await db().allDocs({ keys: ids, include_docs: true });
     const docs = Object.fromEntries(rows.map((r) => [r.key, r.doc]));
     const item = (id, extra = '') => {
-      const href = docLink(id);
-      const label = describe(id, docs[id]);
+      const href = refused[id] ? link('refused', id) : docLink(id);
+      const label = describeDoc(id, docs[id]);
       return `<li data-doc="${esc(id)}">${href ? `<a href="${href}">${label}</a>` : label}${extra}</li>`;
     };
     view.innerHTML = `<button class="btn btn-primary btn-big btn-wide" id="sync-now">${esc(t('retryNow'))}</button>
@@ -43,7 +35,7 @@ export async function syncScreen(view) {
       <section class="card"><h2>${esc(t('refusedList'))} (${Object.keys(refused).length})</h2>
         ${Object.keys(refused).length ? `<p class="muted">${esc(t('refusedHelp'))}</p>` : ''}
         <ul class="doc-list" id="refused">${Object.entries(refused).map(([id, r]) => item(id,
-    `<span class="muted">${esc(shortTime(r.at))}</span><p class="error" data-reason>${esc(r.reason)}</p>`)).join('')
+    `<span class="muted">${esc(shortTime(r.at))}</span><p class="error" data-reason>${esc(explain(docs[id], r.reason).map((p) => p.text).join('；'))}</p>`)).join('')
     || `<li class="muted">${esc(t('nothingRefused'))}</li>`}</ul></section>`;
     $('#sync-now', view).onclick = syncNow;
   };
@@ -67,8 +59,11 @@ export async function settings(view) {
   $('#logout', view).onclick = async () => {
     const state = syncState();
     const unsynced = state.pending + state.refused;
-    const ok = await confirmDialog(unsynced
-      ? { text: t('logoutUnsynced', { n: unsynced }), ok: t('logoutAnyway'), danger: true }
+    const unfinished = await draftCount();          // drafts never leave the tablet
+    const text = [unsynced ? t('logoutUnsynced', { n: unsynced }) : '',
+      unfinished ? t('logoutDrafts', { n: unfinished }) : ''].filter(Boolean).join(' ');
+    const ok = await confirmDialog(text
+      ? { text, ok: t('logoutAnyway'), danger: true }
       : { text: t('logoutConfirm'), ok: t('logout'), danger: true });
     if (!ok) return;
     stopSync();

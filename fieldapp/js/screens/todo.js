@@ -7,7 +7,15 @@
 
 import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
-import { householdAlerts, openItems } from '../store.js';
+import { session } from '../api.js';
+import { db } from '../db.js';
+import { drafts } from '../drafts.js';
+import { standingRefusals } from '../outbox.js';
+import {
+  followUps, householdAlerts, index, openItems, sentBack,
+} from '../store.js';
+import { visitAge } from './lists.js';
+import { describeDoc } from './refused.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
 
 const URGENCY_CLASS = { urgent: 'pill-bad', high: 'pill-warn' };
@@ -57,24 +65,89 @@ function alertRow({ household: hh, warnings, last }) {
         <span class="muted">${esc(hh.head || '')}</span></span>
       <span class="todo-what">${warnings.map((w) => `<span class="pill pill-warn">⚠ ${esc(reasonOf(w))}</span>`).join(' ')}</span>
     </span>
-    <span class="todo-side"><span class="todo-waited">${esc(last ? t('lastVisitAgo', { d: waited(last) }) : t('never'))}</span></span>
+    <span class="todo-side"><span class="todo-waited" data-age>${esc(last ? `${t('lastVisit')} ${visitAge(hh)}` : t('never'))}</span></span>
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
+
+// A visit the supervisor sent back: their comment, how long ago, the way to amend it.
+function sentBackRow({ visit, review, household: hh }) {
+  const since = review.reviewed_at || review.updated_at;
+  return `<a class="todo-row c-edge-${esc(hh?.colour || 'none')}" href="${link('visit', visit._id, 'amend')}"
+      data-sent-back="${esc(visit._id)}">
+    <span class="todo-main">
+      <span class="todo-where">${badge(hh?.colour)} <strong>${esc(hh ? where(hh) : visit.household)}</strong>
+        <span class="muted">${esc(hh?.head || '')} · ${esc(t('visitOn', { d: shortTime(visit.visited_at) }))}</span></span>
+      <span class="todo-what"><span class="pill pill-bad">${esc(v('needs_fix'))}</span>
+        <span class="todo-detail" data-comment>${esc(review.comment || '')}</span>
+        <span class="muted">— ${esc(review.reviewer || '')}</span></span>
+    </span>
+    <span class="todo-side"><span class="btn btn-primary">${esc(t('amendVisit'))}</span>
+      ${since ? `<span class="todo-waited">${esc(t('waited', { d: waited(since) }))}</span>` : ''}</span>
+    <span class="chev" aria-hidden="true">›</span></a>`;
+}
+
+// A follow-up (复访) due today or overdue.
+function followUpRow({ household: hh, state }) {
+  return `<a class="todo-row c-edge-${esc(hh.colour || 'none')}" href="${link('hh', hh._id)}?from=todo"
+      data-follow-up="${esc(hh._id)}">
+    <span class="todo-main">
+      <span class="todo-where">${badge(hh.colour)} <strong>${esc(where(hh))}</strong>
+        <span class="muted">${esc(hh.head || '')}</span></span>
+      <span class="todo-what">${state.overdue
+    ? `<span class="flag flag-overdue">⚠ ${esc(t('overdue', { n: state.overdue }))}</span>`
+    : `<span class="flag flag-due">${esc(t('dueToday'))}</span>`}</span>
+    </span>
+    <span class="todo-side"><span class="todo-waited" data-age>${esc(`${t('lastVisit')} ${visitAge(hh)}`)}</span></span>
+    <span class="chev" aria-hidden="true">›</span></a>`;
+}
+
+// A document the server refused, or a visit not finished: work that waits on this tablet.
+function tabletRow({ id, href, label, what, since, attr }) {
+  return `<a class="todo-row c-edge-none" href="${href}" ${attr}="${esc(id)}">
+    <span class="todo-main"><span class="todo-where">${label}</span>
+      <span class="todo-what">${what}</span></span>
+    <span class="todo-side">${since ? `<span class="todo-waited">${esc(t('waited', { d: waited(since) }))}</span>` : ''}</span>
+    <span class="chev" aria-hidden="true">›</span></a>`;
+}
+
+const hhLabel = (id) => {
+  const hh = index.households.get(id);
+  return hh ? `${badge(hh.colour)} <strong>${esc(where(hh))}</strong> <span class="muted">${esc(hh.head || '')}</span>` : esc(id);
+};
 
 /** The 待办 screen. */
 export async function todo(view) {
   setTitle(t('todo'), '#/');
-  const draw = () => {
+  let shown = null;
+  const draw = async () => {
     const items = openItems();
     const alerts = householdAlerts();
+    const back = sentBack(session()?.user?.name);
+    const follow = followUps();
+    const refusals = await standingRefusals(db());
+    const kept = await drafts();
+    const docs = Object.fromEntries((await db().allDocs({ keys: Object.keys(refusals), include_docs: true }))
+      .rows.map((r) => [r.key, r.doc]));
+    const refused = Object.entries(refusals).map(([id, r]) => ({
+      id, href: link('refused', id), attr: 'data-refused-doc', since: r.at,
+      label: describeDoc(id, docs[id]), what: `<span class="pill pill-bad">${esc(t('refusedFlag'))}</span>`,
+    }));
+    const unfinished = Object.entries(kept).map(([id, d]) => ({
+      id, href: link('hh', id, 'visit'), attr: 'data-draft-of', since: d.saved_at,
+      label: hhLabel(id), what: `<span class="pill pill-warn">${esc(t('drafts'))}</span>`,
+    }));
     const referrals = items.filter((i) => i.request.kind === 'referral');
     const others = items.filter((i) => i.request.kind !== 'referral');
     const section = (id, title, list, draw = row) => (list.length ? `<h2>${esc(title)} (${list.length})</h2>
       <div class="list todo-list" id="${id}">${list.map(draw).join('')}</div>` : '');
-    view.innerHTML = items.length || alerts.length
-      ? `${section('todo-visits', t('todoVisits'), alerts, alertRow)}${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
+    const any = items.length + alerts.length + back.length + follow.length + refused.length + unfinished.length;
+    const html = any
+      ? `${section('todo-sent-back', t('todoSentBack'), back, sentBackRow)}${section('todo-refused', t('refusedList'), refused, tabletRow)}${section('todo-drafts', t('drafts'), unfinished, tabletRow)}${section('todo-visits', t('todoVisits'), alerts, alertRow)}${section('todo-follow-ups', t('todoFollowUps'), follow, followUpRow)}${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
       : `<p class="empty" id="todo-empty">${esc(t('todoEmpty'))}</p>`;
+    if (html === shown) return;                 // a sync that changed nothing here keeps the rows
+    shown = html;
+    view.innerHTML = html;
   };
-  draw();
+  await draw();
   return { refresh: draw };
 }

@@ -3,14 +3,23 @@
 // Each piece renders HTML and reads itself back; field paths (data-path)
 // are set when read, so errors land next to the right input.
 
-import { t, v } from '../i18n.js';
+import { currentLang, t, v } from '../i18n.js';
 import { defaultSla } from '../records.js';
 import { ANTIGEN, NEED_KINDS, SLAS, SYMPTOMS, URGENCIES } from '../rules/schema/docs.js';
 import { $, $$, choices, chosen, esc } from '../ui.js';
 import { memberWarnings } from './visit_warnings.js';
 
+// The presets are stored in Chinese (the records' language); shown in the worker's.
 export const SERVICE_PRESETS = ['测量体温', '测量血压', '测量血氧', '送药上门', '代购生活物资',
   '协助预约就医', '联系家庭医生', '心理疏导', '政策宣传'];
+const SERVICE_EN = {
+  测量体温: 'Temperature taken', 测量血压: 'Blood pressure taken', 测量血氧: 'SpO2 taken',
+  送药上门: 'Medicine delivered', 代购生活物资: 'Groceries bought', 协助预约就医: 'Doctor booked',
+  联系家庭医生: 'Family doctor called', 心理疏导: 'Counselling', 政策宣传: 'Policy explained',
+};
+
+/** A service as the worker reads it (a preset in English when the app is). */
+export const serviceLabel = (s) => (currentLang() === 'en' && SERVICE_EN[s]) || s;
 
 const num = (input) => {
   const text = input.value.trim();
@@ -103,7 +112,7 @@ export function wireNeed(block) {
 
 /** The services block: presets and the worker's own. */
 export function servicesBlock() {
-  return `<div data-path="services">${choices('services', SERVICE_PRESETS.map((s) => [s, s]), [], { multi: true })}
+  return `<div data-path="services">${choices('services', SERVICE_PRESETS.map((s) => [s, serviceLabel(s)]), [], { multi: true })}
     <div class="row"><input id="other-service" placeholder="${esc(t('otherService'))}">
     <button type="button" class="btn" id="add-service">${esc(t('addService'))}</button></div></div>`;
 }

@@ -2,11 +2,14 @@
 // warnings decided on it; a visit the server refused says so, with the
 // server's reason.
 
+import { session } from '../api.js';
+import { serviceLabel } from './visit_parts.js';
 import { db } from '../db.js';
 import { t, v } from '../i18n.js';
 import { refusedDocs } from '../outbox.js';
+import { explain } from '../refusal.js';
 import { link } from '../router.js';
-import { index } from '../store.js';
+import { amendmentOf, index, visitSummary } from '../store.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
 
 const line = (label, value) => (value === undefined || value === null || value === ''
@@ -39,6 +42,18 @@ function warningsHtml(visit, names) {
     <ul class="warn-list">${items.join('')}</ul></section>`;
 }
 
+// Under a "needs fix" review: closed, amended already (a link), or the way to amend it.
+function sentBackLine(visit, verdict) {
+  if (verdict.state !== 'needs_fix') return '';
+  if (verdict.closed_by) return `<p class="ok" id="review-closed">✓ ${esc(t('reviewClosed'))}</p>`;
+  const amendment = amendmentOf(visit._id);
+  if (amendment) {
+    return `<p><a href="${link('visit', amendment._id)}" id="amended">${esc(t('amendedAt', { d: shortTime(amendment.visited_at) }))}</a></p>`;
+  }
+  return visit.worker === session()?.user?.name
+    ? `<a class="btn btn-primary btn-big" id="amend" href="${link('visit', visit._id, 'amend')}">${esc(t('amendVisit'))}</a>` : '';
+}
+
 /** The visit page. */
 export async function visitView(view, { id }) {
   let visit;
@@ -46,20 +61,27 @@ export async function visitView(view, { id }) {
   const hh = index.households.get(visit.household);
   setTitle(t('visitOn', { d: shortTime(visit.visited_at) }), link('hh', visit.household));
   const names = new Map((hh?.members || []).filter(Boolean).map((m) => [m.id, m.name]));
-  const refused = refusedDocs()[id];
+  const standing = refusedDocs()[id];
+  const refused = standing && standing.rev === visit._rev ? standing : null;
+  const words = refused ? explain(visit, refused.reason).map((p) => p.text).join('；') : '';
   const verdict = index.reviews.get(id);
-  view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: refused.reason }))}</div>` : ''}
+  view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: words }))}
+      <a class="btn" href="${link('refused', id)}" id="open-refused">${esc(t('fixRefused'))}</a></div>` : ''}
     ${verdict ? `<div class="card review-card review-${esc(verdict.state)}" data-review="${esc(verdict.state)}">
       <strong>${esc(t('review'))}：${esc(v(verdict.state))}</strong>
       ${verdict.comment ? `<p>${esc(verdict.comment)}</p>` : ''}
-      <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span></div>` : ''}
+      <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span>
+      ${sentBackLine(visit, verdict)}</div>` : ''}
+    ${visit.supersedes ? `<p class="card" id="amends"><a href="${link('visit', visit.supersedes)}">${esc(t('amendsVisit', {
+    d: shortTime(visitSummary(visit.supersedes)?.visited_at || visit.visited_at) }))}</a></p>` : ''}
     <section class="card" data-visit="${esc(id)}">
+      ${line(t('channel'), esc(v(visit.channel || 'door')))}
       ${line(t('outcome'), esc(v(visit.outcome)))}
       ${line(t('worker'), esc(visit.worker))}
       ${line(t('colourAfter'), badge(visit.colour_after))}
       ${line(t('reason'), esc(visit.colour_reason))}
       ${line(t('followUpOn'), esc(visit.follow_up_on))}
-      ${line(t('services'), esc((visit.services || []).join('、')))}
+      ${line(t('services'), esc((visit.services || []).map(serviceLabel).join('、')))}
       ${line(t('notes'), esc(visit.notes))}
       ${line(t('status'), esc(v(visit.status)))}
     </section>
@@ -78,5 +100,6 @@ export async function visitView(view, { id }) {
       view.querySelector('#photos').append(img);
     } catch { /* a stub not yet fetched */ }
   }
-  return null;
+  // Read-only, so a review or a correction that sync brings redraws it at once.
+  return { refresh: () => visitView(view, { id }) };
 }

@@ -10,10 +10,23 @@
 import { both, currentLang, t, v } from '../i18n.js';
 import { SEVERITY } from '../rules/vocabulary.js';
 import { RuleError, evaluate } from '../rules/warnings.js';
-import { index, visitState } from '../store.js';
+import { validate } from '../rules/validate.js';
+import { index, lastVisitOf } from '../store.js';
 import { $, $$, badge, chosen, esc } from '../ui.js';
 
 const keyOf = (w) => `${w.rule}|${w.member ?? ''}`;
+
+// The checks with every impossible reading (50 °C, SpO2 120) left out, so a
+// typo the form refuses never raises a warning first.
+function possible(checks, hh) {
+  const probe = {
+    _id: `visit:${hh.grid}:probe`, type: 'visit', schema: 2, grid: hh.grid, updated_at: new Date().toISOString(),
+    updated_by: 'probe', household: hh._id, visited_at: new Date().toISOString(), worker: 'probe',
+    outcome: 'met', colour_after: 'green', checks,
+  };
+  const bad = new Set(validate(probe).map((e) => e.field));
+  return checks.map((c, i) => Object.fromEntries(Object.entries(c).filter(([k]) => !bad.has(`checks[${i}].${k}`))));
+}
 const reasonIn = (w, lang) => w.reason?.[lang] || w.reason?.zh || w.reason?.en || w.rule;
 
 /** Where household-level warnings go (seen whatever the outcome). */
@@ -104,7 +117,7 @@ export function wireWarnings(form, hh, readVisit) {
   const decisions = new Map();          // key -> {w, decision, why, added}
   const colour = colourKeeper(form);
   // The rules read the time since the household's last visit, as the console does.
-  const household = { ...hh, last_visit_at: hh.last_visit_at ?? visitState(hh._id).latest?.visited_at };
+  const household = { ...hh, last_visit_at: lastVisitOf(hh) };
 
   const segmentOf = (w) => `${w.member ? `${names.get(w.member) || w.member}：` : ''}${reasonIn(w, 'zh')}`;
   const accept = (d) => {
@@ -145,7 +158,9 @@ export function wireWarnings(form, hh, readVisit) {
     note.textContent = t('noRules');
     if (rules) {
       try {
-        found = evaluate(rules, readVisit(), household, new Date()).warnings;
+        const now = new Date();           // this visit is the household's latest from now on
+        const visit = { ...readVisit(), visited_at: now.toISOString() };
+        found = evaluate(rules, { ...visit, checks: possible(visit.checks, hh) }, household, now).warnings;
       } catch (err) {
         if (!(err instanceof RuleError)) throw err;
         note.hidden = false;
@@ -215,5 +230,23 @@ export function wireWarnings(form, hh, readVisit) {
     return { warnings, rules_version: index.rules?.version, errors };
   }
 
-  return { update, collect };
+  /** The decisions taken so far, [{key, decision, why}] (kept in a draft). */
+  const decided = () => [...decisions.entries()].filter(([, d]) => d.decision)
+    .map(([key, d]) => ({ key, decision: d.decision, why: d.why }));
+
+  /** Take decisions back from a draft; the colour and reason are already as they were. */
+  function restore(list = []) {
+    for (const { key, decision, why } of list) {
+      const d = decisions.get(key);
+      const el = $$('.warning', form).find((x) => x.dataset.key === key);
+      if (!d || !el) continue;                           // the warning no longer holds
+      d.decision = decision;
+      d.why = why || '';
+      $('textarea', el).value = d.why;
+      if (decision === 'accepted' && form.colour_reason.value.includes(segmentOf(d.w))) d.added = segmentOf(d.w);
+      draw(el);
+    }
+  }
+
+  return { update, collect, decided, restore };
 }

@@ -8,16 +8,18 @@ import {
 } from './fields.js';
 import { condition } from './rules.js';
 import {
-  ANTIGEN, AUDIENCES, COLOURS, DECISIONS, GENDERS, NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES,
-  PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS, REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES,
-  SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES, VISIT_STATUSES, lifecycle,
+  ANTIGEN, AUDIENCES, CHANNELS, COLOURS, DECISIONS, GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES,
+  NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES, PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS,
+  REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES, SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES,
+  VISIT_STATUSES, lifecycle,
 } from '../vocabulary.js';
 
 // The vocabulary's words, where the screens have always found them.
 export {
-  ANTIGEN, AUDIENCES, COLOURS, DECISIONS, GENDERS, NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES,
-  PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS, REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES,
-  SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES, VISIT_STATUSES,
+  ANTIGEN, AUDIENCES, CHANNELS, COLOURS, DECISIONS, GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES,
+  NEED_KINDS, NOTICE_PRIORITIES, OUTCOMES, PHOTO_TYPES, REFERRAL_STATUSES, REFERRAL_TARGETS,
+  REQUEST_KINDS, REQUEST_STATUSES, REVIEW_STATES, SATISFACTION, SLAS, SYMPTOMS, TAGS, URGENCIES,
+  VISIT_STATUSES,
 };
 /** The statuses a request of kind moves through, in order. */
 export const statusesFor = lifecycle;
@@ -99,6 +101,7 @@ const MEMBER = {
     gender: Choice(GENDERS),
     tags: ListOf(Choice(TAGS), { max: TAGS.length, unique: true }),
     notes: Text({ max: 500 }),
+    status: Choice(MEMBER_STATUSES),
   },
 };
 
@@ -113,6 +116,7 @@ const household = documentSchema({
   colour: Choice(COLOURS, { required: true }),
   colour_reason: Text({ max: 500 }),
   notes: Text({ max: 2000 }),
+  status: Choice(HOUSEHOLD_STATUSES),
 }, { stamped: true, cross: colourReason('colour') });
 
 const schema2Only = (v, ctx) => (ctx.version < 2 ? ['version', {}] : null);
@@ -194,6 +198,8 @@ const visit = documentSchema({
   status: Choice(VISIT_STATUSES),
   warnings: ListOf(Obj(WARNING), { max: 20, validate: schema2Only }),
   rules_version: Num({ min: 1, max: 1e9, integer: true, validate: schema2Only }),
+  supersedes: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
+  channel: Choice(CHANNELS),
 }, {
   cross(raw, data, ctx, loc, errs) {
     colourReason('colour_after')(raw, data, ctx, loc, errs);
@@ -277,6 +283,7 @@ const review = documentSchema({
   comment: Text({ max: 1000 }),
   reviewer: Text({ min: 1, max: 64 }),
   reviewed_at: DateTime(),
+  closed_by: Text({ max: 200, validate: sameGridId('visit', 'visit_id') }),
 }, {
   cross(raw, data, ctx, loc, errs) {
     if (isBlank(raw.comment) && ['needs_fix', 'rejected'].includes(raw.state)) {

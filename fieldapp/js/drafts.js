@@ -1,0 +1,68 @@
+// Unfinished visits (未完成走访): what a worker has typed on a visit form and
+// not yet saved, one draft per household, kept on this tablet only.
+//
+// Drafts live in one PouchDB local document (`_local/drafts`), which never
+// replicates, never appears in the changes feed (so it is never counted as
+// pending) and survives a reload, a killed app and a dead battery (IndexedDB).
+// Why drafts do not replicate (docs/documents.md, "Drafts"): a draft changes
+// on every tap, so replicating it would send hundreds of revisions of
+// half-typed health readings to the server and the district hub; a half-typed
+// reading is often invalid and would be refused into quarantine; and one
+// worker carries one tablet on a round. A visit reaches the server once, whole,
+// when it is saved.
+
+import { db } from './db.js';
+
+const ID = '_local/drafts';
+let queue = Promise.resolve();
+let cache = null;                 // {household id: {saved_at, form}} of the open database
+let cachedFor = null;
+
+async function load() {
+  if (cache && cachedFor === db()) return cache;
+  try {
+    cache = (await db().get(ID)).drafts || {};
+  } catch {
+    cache = {};
+  }
+  cachedFor = db();
+  return cache;
+}
+
+// Writes go one after another: a local document needs the revision it replaces.
+function persist(change) {
+  queue = queue.then(async () => {
+    const drafts = await load();
+    change(drafts);
+    let rev;
+    try { rev = (await db().get(ID))._rev; } catch { rev = undefined; }
+    await db().put({ _id: ID, ...(rev ? { _rev: rev } : {}), drafts });
+  }).catch((err) => { console.error('draft not kept', err); });
+  return queue;
+}
+
+/** The drafts of this account: {household id: {saved_at, form}}. */
+export async function drafts() {
+  await queue;
+  return { ...(await load()) };
+}
+
+/** The draft of household id, or null. */
+export async function draftOf(id) {
+  return (await drafts())[id] || null;
+}
+
+/** Keep form (the visit form's state) as the draft of household id. */
+export function keepDraft(id, form) {
+  return persist((all) => { all[id] = { saved_at: new Date().toISOString(), form }; });
+}
+
+/** Forget the draft of household id (saved as a visit, or discarded). */
+export function dropDraft(id) {
+  return persist((all) => { delete all[id]; });
+}
+
+/** How many drafts wait (for the home screen and the sign-out warning). */
+export async function draftCount() {
+  return Object.keys(await drafts()).length;
+}
