@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import console, cors, errors, fieldapp, settings
+from server import capage, console, cors, errors, fieldapp, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -22,6 +22,7 @@ from server.couch.encoding import InflateRequests
 from server.jobs.runs import ReplicationRuns
 from server.serverdb import ServerDB
 from server.services import Services, install
+from server.transport import Transport
 from server.version import __version__
 from sync import Store
 
@@ -94,5 +95,9 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)
+    app.register_blueprint(capage.bp)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
+    # Outermost: the scheme and client address must be settled before anything reads them.
+    app.wsgi_app = Transport(app.wsgi_app, config["TRUSTED_PROXIES"], config["HSTS_SECONDS"],
+                             config.get("REDIRECT_TO_HTTPS_PORT"))
     return app

@@ -48,6 +48,19 @@ SETTINGS = (
      "UTC offset the console shows times in and counts days by."),
     ("CONSOLE_PAGE_SIZE", 50,
      "Rows per page in the console's lists."),
+    ("TLS_CERT", "",
+     "Server certificate (PEM) for HTTPS, relative to DATA_DIR or absolute; empty: the one "
+     "`gridvisit tls init` made, if any."),
+    ("TLS_KEY", "",
+     "Private key (PEM) of TLS_CERT; set both or neither."),
+    ("HTTP_PORT", 8080,
+     "Plain-HTTP port `gridvisit serve` also listens on while serving HTTPS: redirects to "
+     "HTTPS, serves the CA page; 0: none."),
+    ("TRUSTED_PROXIES", "",
+     "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-* headers "
+     "count; others' are dropped."),
+    ("HSTS_SECONDS", 15552000,
+     "max-age of Strict-Transport-Security sent on HTTPS responses; 0: none."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

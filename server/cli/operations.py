@@ -1,0 +1,49 @@
+"""Running a community's server: ``tls init`` (the community CA and the server
+certificate for the LAN names and addresses) and ``tls show``."""
+
+import click
+
+from server import tls
+from server.cli.base import data_dir_option, main
+
+
+@main.group("tls")
+def tls_group():
+    """HTTPS for tablets on the LAN: the community CA and the server certificate."""
+
+
+@tls_group.command("init")
+@click.option("--name", "names", multiple=True,
+              help="A LAN name tablets use, e.g. shijia.lan (repeatable).")
+@click.option("--ip", "ips", multiple=True,
+              help="An address tablets use, e.g. 192.168.1.10 (repeatable).")
+@click.option("--community", default="community", show_default=True,
+              help="Name written in the CA certificate, e.g. 石家社区.")
+@click.option("--new-ca", is_flag=True,
+              help="Replace the CA too (every tablet must then install the new one).")
+@data_dir_option
+def tls_init(names, ips, community, new_ca, data_dir):
+    """Make the community CA (kept if present) and a server certificate (keys 0600)."""
+    folder = tls.init(data_dir, list(names), list(ips), community=community, new_ca=new_ca)
+    click.echo(f"证书已写入 / certificates written to {folder}")
+    click.echo(tls.describe(folder / tls.SERVER_CERT))
+    click.echo(f"CA SHA-256: {tls.fingerprint(folder / tls.CA_CERT)}")
+    click.echo("下一步：重启 `gridvisit serve`，平板打开 http://<名称>:<HTTP_PORT>/ca 安装证书。\n"
+               "Next: restart `gridvisit serve`; tablets open http://NAME:HTTP_PORT/ca "
+               "to install the CA.")
+
+
+@tls_group.command("show")
+@data_dir_option
+def tls_show(data_dir):
+    """The certificate the server would serve: names, addresses, expiry, CA fingerprint."""
+    from server.settings import load
+    config = load({"DATA_DIR": str(data_dir)})
+    pair = tls.cert_paths(config)
+    if not pair:
+        raise click.ClickException("没有证书：运行 `gridvisit tls init` / no certificate: "
+                                   "run `gridvisit tls init`")
+    click.echo(f"{pair[0]}\n{tls.describe(pair[0])}")
+    ca = tls.tls_dir(data_dir) / tls.CA_CERT
+    if ca.exists():
+        click.echo(f"CA SHA-256: {tls.fingerprint(ca)}")
