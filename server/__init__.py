@@ -8,7 +8,8 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import capage, console, cors, errors, fieldapp, settings
+from server import (capage, console, cors, errors, fieldapp, health, metrics, requestlog,
+                    settings)
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -72,7 +73,8 @@ def create_app(test_config=None):
         if db.name == config["FIELD_DB"]:
             warning_rules.seed_rules(db)
 
-    store = Store(data_dir, partition=ids.grid_of, resolver=fieldmerge.resolve_field_doc,
+    store = Store(data_dir, partition=ids.grid_of,
+                  resolver=metrics.counting_merges(fieldmerge.resolve_field_doc),
                   on_create=seed_field_db)
     if store.exists(config["FIELD_DB"]):
         seed_field_db(store.get(config["FIELD_DB"]))
@@ -96,6 +98,9 @@ def create_app(test_config=None):
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)
     app.register_blueprint(capage.bp)
+    app.register_blueprint(health.bp)
+    requestlog.init_app(app)
+    metrics.init_app(app)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     # Outermost: the scheme and client address must be settled before anything reads them.
     app.wsgi_app = Transport(app.wsgi_app, config["TRUSTED_PROXIES"], config["HSTS_SECONDS"],

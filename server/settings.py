@@ -61,6 +61,9 @@ SETTINGS = (
      "count; others' are dropped."),
     ("HSTS_SECONDS", 15552000,
      "max-age of Strict-Transport-Security sent on HTTPS responses; 0: none."),
+    ("REQUEST_LOG", "-",
+     "Where the JSON line per request goes: - for standard error, a file path, or empty for "
+     "none."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

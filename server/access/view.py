@@ -24,6 +24,7 @@ from rules import ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
+from server import metrics
 from server.access.seqs import FilteredFeed
 from server.services import services
 
@@ -225,10 +226,13 @@ class DatabaseView:
             except Forbidden as err:
                 self._quarantine(doc, err.reason)
                 raise
-        return self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+        results = self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
+        metrics.bulk_written(results, len(docs))
+        return results
 
     def _quarantine(self, doc, reason, errors=()):
         if self.quarantine is not None:
+            metrics.quarantined()
             self.quarantine.keep(self.db.name, doc, self.policy.user.name,
                                  g.get("device"), reason, errors)
 

@@ -48,8 +48,10 @@ def _first_admin(app, data_dir):
 @data_dir_option
 def serve(host, port, http_port, workers, threads, data_dir):
     """Run the server (gunicorn, threaded workers; HTTPS when it has a certificate)."""
-    from server import create_app, tls
+    from server import create_app, metrics, tls
     from server.wsgi import serve as run
+    # Before any app: prometheus-client reads this once, when first imported.
+    metrics.prepare_multiprocess(data_dir)
     app = app_for(data_dir)
     _first_admin(app, data_dir)
     workers = workers or app.config["WORKERS"]

@@ -1,5 +1,7 @@
 """Running a community's server: ``tls init`` (the community CA and the server
-certificate for the LAN names and addresses) and ``tls show``."""
+certificate for the LAN names and addresses), ``tls show`` and ``doctor``."""
+
+from pathlib import Path
 
 import click
 
@@ -47,3 +49,21 @@ def tls_show(data_dir):
     ca = tls.tls_dir(data_dir) / tls.CA_CERT
     if ca.exists():
         click.echo(f"CA SHA-256: {tls.fingerprint(ca)}")
+
+
+@main.command()
+@data_dir_option
+def doctor(data_dir):
+    """Check the install (TLS, clock, disk, permissions, hub) and say what to fix."""
+    from server import doctor as checks
+    from server.settings import load
+    config = load({"DATA_DIR": str(Path(data_dir).resolve())})
+    if not Path(config["DATA_DIR"]).is_dir():
+        raise click.ClickException(f"没有数据目录 / no data folder: {config['DATA_DIR']}")
+    findings = checks.run(config)
+    for finding in findings:
+        click.echo(finding.render())
+    problems = sum(not f.ok for f in findings)
+    click.echo(f"{problems} 个问题 / {problems} problem(s)")
+    if problems:
+        raise SystemExit(1)
