@@ -1,5 +1,6 @@
 """Running a community's server: ``tls init`` (the community CA and the server
-certificate for the LAN names and addresses), ``tls show`` and ``doctor``."""
+certificate for the LAN names and addresses), ``tls show``, ``doctor``, ``backup``
+and ``restore``."""
 
 from pathlib import Path
 
@@ -67,3 +68,29 @@ def doctor(data_dir):
     click.echo(f"{problems} 个问题 / {problems} problem(s)")
     if problems:
         raise SystemExit(1)
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
+def backup_command(dest, data_dir):
+    """Back up every database and the keys into the new folder DEST, while serving."""
+    from server import backup
+    manifest = backup.backup(data_dir, dest)
+    click.echo(f"备份完成 / backed up {len(manifest['files'])} files to {dest} "
+               f"({manifest['created']})")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Move an existing data folder aside (never deleted) and restore in its place.")
+@data_dir_option
+def restore_command(source, replace, data_dir):
+    """Restore the backup SOURCE as the data folder (stop the server first)."""
+    from server import backup
+    aside = backup.restore(source, data_dir, replace=replace)
+    if aside:
+        click.echo(f"原数据目录已移到 / the old data folder is now {aside}")
+    click.echo(f"已恢复 / restored {source} into {data_dir}; 平板下次同步时会重新上传备份之后的记录 / "
+               "tablets push what they recorded since the backup at their next sync.")
