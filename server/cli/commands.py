@@ -52,6 +52,10 @@ def serve(host, port, http_port, workers, threads, data_dir):
     from server.wsgi import serve as run
     # Before any app: prometheus-client reads this once, when first imported.
     metrics.prepare_multiprocess(data_dir)
+    from server import migrations
+    if Path(data_dir).is_dir():
+        for rel, old, new in migrations.migrate(data_dir):
+            click.echo(f"migrated {rel}: {old} → {new}")
     app = app_for(data_dir)
     _first_admin(app, data_dir)
     workers = workers or app.config["WORKERS"]

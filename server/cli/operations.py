@@ -1,6 +1,6 @@
 """Running a community's server: ``tls init`` (the community CA and the server
-certificate for the LAN names and addresses), ``tls show``, ``doctor``, ``backup``
-and ``restore``."""
+certificate for the LAN names and addresses), ``tls show``, ``doctor``, ``backup``,
+``restore`` and ``migrate``."""
 
 from pathlib import Path
 
@@ -94,3 +94,23 @@ def restore_command(source, replace, data_dir):
         click.echo(f"原数据目录已移到 / the old data folder is now {aside}")
     click.echo(f"已恢复 / restored {source} into {data_dir}; 平板下次同步时会重新上传备份之后的记录 / "
                "tablets push what they recorded since the backup at their next sync.")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only list what would be migrated (exit 1 if any).")
+@data_dir_option
+def migrate(check, data_dir):
+    """Bring the data folder's files to this version's layout (serve does it too)."""
+    from server import migrations
+    if check:
+        todo = migrations.pending(data_dir)
+        for rel, kind, version, target in todo:
+            click.echo(f"{rel} ({kind}): {version} → {target}")
+        click.echo(f"{len(todo)} 个文件待迁移 / {len(todo)} file(s) to migrate")
+        if todo:
+            raise SystemExit(1)
+        return
+    done = migrations.migrate(data_dir)
+    for rel, old, new in done:
+        click.echo(f"{rel}: {old} → {new}")
+    click.echo(f"已迁移 {len(done)} 步 / {len(done)} step(s) migrated")
