@@ -156,3 +156,49 @@ def restore(source, data_dir, replace=False):
                 _forget_checkpoints(target)
             _private(target)
     return aside
+
+
+def backup_folder(data_dir, setting):
+    """Where scheduled backups go: BACKUP_DIR, or ``<DATA_DIR>-backups`` beside the data."""
+    if setting:
+        return Path(setting)
+    root = Path(data_dir).resolve()
+    return root.with_name(root.name + "-backups")
+
+
+def backup_and_prune(data_dir, folder, keep, now=None):
+    """One dated backup into ``folder``, then only the newest ``keep`` kept; its path."""
+    folder = Path(folder)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    dest = folder / f"gridvisit-{stamp}"
+    backup(data_dir, dest)
+    made = sorted(p for p in folder.glob("gridvisit-*") if (p / MANIFEST).is_file())
+    for old in made[:max(0, len(made) - keep)]:
+        shutil.rmtree(old)
+    return dest
+
+
+def _seconds_until(at, now):
+    hour, minute = (int(part) for part in at.split(":"))
+    moment = time.localtime(now)
+    target = time.mktime((moment.tm_year, moment.tm_mon, moment.tm_mday, hour, minute, 0,
+                          0, 0, -1))
+    return target - now if target > now else target + 86400 - now
+
+
+def start_schedule(data_dir, at, folder, keep):
+    """Back up every day at ``at`` ("HH:MM", local time) in a thread of the serving process."""
+    import threading
+    import traceback
+
+    def loop():
+        while True:
+            time.sleep(max(1.0, _seconds_until(at, time.time())))
+            try:
+                dest = backup_and_prune(data_dir, folder, keep)
+                print(f"[backup] {dest}", flush=True)
+            except Exception:                     # keep the schedule alive
+                traceback.print_exc()
+    thread = threading.Thread(target=loop, daemon=True, name="backup")
+    thread.start()
+    return thread

@@ -61,6 +61,12 @@ SETTINGS = (
      "count; others' are dropped."),
     ("HSTS_SECONDS", 15552000,
      "max-age of Strict-Transport-Security sent on HTTPS responses; 0: none."),
+    ("BACKUP_AT", "",
+     "HH:MM to back up inside `gridvisit serve` every day; empty: none (or use cron)."),
+    ("BACKUP_DIR", "",
+     "Folder of the scheduled backups; empty: DATA_DIR-backups beside the data folder."),
+    ("BACKUP_KEEP", 14,
+     "Scheduled backups kept; older ones are removed after each new one."),
     ("REQUEST_LOG", "-",
      "Where the JSON line per request goes: - for standard error, a file path, or empty for "
      "none."),

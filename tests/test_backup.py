@@ -138,3 +138,15 @@ def test_tablet_that_synced_after_the_backup_converges_with_the_restored_server(
     assert third["docs"]["doomed"]["deleted"] is True   # and the tablet did not get it back
     tablet = {i: d for i, d in third["docs"].items() if not d.get("deleted")}
     assert tablet == after
+
+
+def test_scheduled_backups_keep_the_newest(tmp_path):
+    data = tmp_path / "data"
+    create_app({"DATA_DIR": str(data)})
+    folder = backup.backup_folder(data, "")
+    assert folder == tmp_path / "data-backups"
+    made = [backup.backup_and_prune(data, folder, keep=2, now=1_800_000_000 + 60 * i)
+            for i in range(3)]
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == [made[1].name, made[2].name]
+    backup.verify(made[2])

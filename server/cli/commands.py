@@ -78,6 +78,13 @@ def serve(host, port, http_port, workers, threads, data_dir):
         from server.jobs.nightly import start_scheduler
         start_scheduler(lambda: create_app({"DATA_DIR": str(data_dir)}), app.config["NIGHTLY_AT"])
         click.echo(f"nightly replication at {app.config['NIGHTLY_AT']} to the hub")
+    if app.config["BACKUP_AT"]:
+        from server import backup
+        folder = backup.backup_folder(app.config["DATA_DIR"], app.config["BACKUP_DIR"])
+        backup.start_schedule(app.config["DATA_DIR"], app.config["BACKUP_AT"], folder,
+                              app.config["BACKUP_KEEP"])
+        click.echo(f"backup at {app.config['BACKUP_AT']} into {folder}, "
+                   f"keeping {app.config['BACKUP_KEEP']}")
     run(lambda: create_app({"DATA_DIR": str(data_dir)}), host, port,
         workers, threads, app.config["CHANGES_TIMEOUT"], tls=pair, plain=plain)
 
