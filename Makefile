@@ -25,9 +25,17 @@ $(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# `make run` installs the runtime npm packages only (PouchDB's browser build,
+# Chart.js); `make test` adds the dev ones (pouchdb-server, the test peer).
+# `npm ci` empties node_modules first, stamps included, so each stamp says
+# exactly what is installed now.
+node_modules/.run-installed: package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
-	touch $@
+	touch $@ node_modules/.run-installed
 
 apt:
 ifneq ($(strip $(APT_PACKAGES)),)
@@ -35,7 +43,7 @@ ifneq ($(strip $(APT_PACKAGES)),)
 	  (apt-get update && apt-get install -y --no-install-recommends $(APT_PACKAGES))
 endif
 
-setup: $(VENV)/.run-deps node_modules/.installed
+setup: $(VENV)/.run-deps node_modules/.run-installed
 
 setup-test: apt $(VENV)/.test-deps node_modules/.installed
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import console, couch, cors, errors, fieldapp, jsonbody, settings
+from server import (capage, console, couch, cors, errors, fieldapp, health, jsonbody, metrics,
+                    requestlog, settings)
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -23,6 +24,7 @@ from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
 from server.serverdb import ServerDB
 from server.services import Services, install
+from server.transport import Transport
 from server.version import __version__
 from sync import Store
 
@@ -72,7 +74,8 @@ def create_app(test_config=None):
         if db.name == config["FIELD_DB"]:
             warning_rules.seed_rules(db)
 
-    store = Store(data_dir, partition=ids.grid_of, resolver=fieldmerge.resolve_field_doc,
+    store = Store(data_dir, partition=ids.grid_of,
+                  resolver=metrics.counting_merges(fieldmerge.resolve_field_doc),
                   on_create=seed_field_db)
     if store.exists(config["FIELD_DB"]):
         seed_field_db(store.get(config["FIELD_DB"]))
@@ -96,5 +99,12 @@ def create_app(test_config=None):
     app.register_blueprint(api_quarantine.bp)
     console.init_app(app)
     app.register_blueprint(fieldapp.bp)
+    app.register_blueprint(capage.bp)
+    app.register_blueprint(health.bp)
+    requestlog.init_app(app)
+    metrics.init_app(app)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
+    # Outermost: the scheme and client address must be settled before anything reads them.
+    app.wsgi_app = Transport(app.wsgi_app, config["TRUSTED_PROXIES"], config["HSTS_SECONDS"],
+                             config.get("REDIRECT_TO_HTTPS_PORT"))
     return app

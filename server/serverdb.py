@@ -9,6 +9,11 @@ connection open: authentication reads these tables on every request.
 import contextlib
 import sqlite3
 import threading
+from pathlib import Path
+
+# The layout of gridvisit.sqlite, in its ``PRAGMA user_version``; older
+# files are brought to it by ``server.migrations``.
+LAYOUT_VERSION = 1
 
 
 class ServerDB:
@@ -17,6 +22,8 @@ class ServerDB:
     def __init__(self, path):
         self.path = str(path)
         self._local = threading.local()
+        if not Path(path).exists():       # born in today's layout: nothing to migrate
+            self._conn().execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     def _conn(self):
         conn = getattr(self._local, "conn", None)

@@ -55,6 +55,28 @@ SETTINGS = (
      "Rows per page in the console's lists."),
     ("REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
      "TrueType font (or collection) with Chinese glyphs for the weekly report's PDF."),
+    ("TLS_CERT", "",
+     "Server certificate (PEM) for HTTPS, relative to DATA_DIR or absolute; empty: the one "
+     "`gridvisit tls init` made, if any."),
+    ("TLS_KEY", "",
+     "Private key (PEM) of TLS_CERT; set both or neither."),
+    ("HTTP_PORT", 8080,
+     "Plain-HTTP port `gridvisit serve` also listens on while serving HTTPS: redirects to "
+     "HTTPS, serves the CA page; 0: none."),
+    ("TRUSTED_PROXIES", "",
+     "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-* headers "
+     "count; others' are dropped."),
+    ("HSTS_SECONDS", 15552000,
+     "max-age of Strict-Transport-Security sent on HTTPS responses; 0: none."),
+    ("BACKUP_AT", "",
+     "HH:MM to back up inside `gridvisit serve` every day; empty: none (or use cron)."),
+    ("BACKUP_DIR", "",
+     "Folder of the scheduled backups; empty: DATA_DIR-backups beside the data folder."),
+    ("BACKUP_KEEP", 14,
+     "Scheduled backups kept; older ones are removed after each new one."),
+    ("REQUEST_LOG", "-",
+     "Where the JSON line per request goes: - for standard error, a file path, or empty for "
+     "none."),
 )
 
 DEFAULTS = {name: default for name, default, _help in SETTINGS}

@@ -4,9 +4,18 @@ Waiting ``_changes`` requests (longpoll, continuous) hold a thread each,
 while idle keep-alive connections wait in gunicorn's epoll loop, so
 several hundred tablets can stay connected to one server. Each worker
 process builds its own app, so no SQLite connection crosses a fork.
+
+With a certificate gunicorn terminates TLS itself, and a second small
+listener (werkzeug's threaded server in a child process) answers plain HTTP:
+a redirect to HTTPS, except the CA page a tablet needs before it trusts the
+certificate. gunicorn's TLS applies to every address it binds, hence the
+separate process.
 """
 
+import logging
+import os
 import resource
+import signal
 
 from gunicorn.app.base import BaseApplication
 
@@ -37,10 +46,44 @@ def raise_open_file_limit():
             pass
 
 
-def serve(factory, host, port, workers, threads, changes_timeout):
-    """Run ``factory()`` under gunicorn until interrupted."""
+def _plain_listener(factory, host, port):
+    from werkzeug.serving import make_server
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)   # no line per request
+    make_server(host, port, factory(), threaded=True).serve_forever()
+
+
+def start_plain_listener(factory, host, port):
+    """Serve ``factory()`` over plain HTTP on ``port`` in a forked child; its pid.
+
+    A bare fork, not multiprocessing: gunicorn's workers are forked from the
+    same master and must not inherit anything that joins children at exit.
+    """
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _plain_listener(factory, host, port)
+        finally:
+            os._exit(0)
+    return pid
+
+
+def stop_plain_listener(pid):
+    """Stop the plain-HTTP listener ``pid`` and reap it."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass                        # already gone (gunicorn may have reaped it)
+
+
+def serve(factory, host, port, workers, threads, changes_timeout, tls=None, plain=None):
+    """Run ``factory()`` under gunicorn until interrupted.
+
+    ``tls`` is (certfile, keyfile) to serve HTTPS; ``plain`` is (port, factory)
+    of the plain-HTTP listener beside it.
+    """
     raise_open_file_limit()
-    GunicornServer(factory, {
+    options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
@@ -53,4 +96,16 @@ def serve(factory, host, port, workers, threads, changes_timeout):
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "gridvisit",
-    }).run()
+    }
+    from server.metrics import worker_exited
+    options["child_exit"] = worker_exited
+    if tls:
+        options.update(certfile=str(tls[0]), keyfile=str(tls[1]))
+    listener = start_plain_listener(plain[1], host, plain[0]) if tls and plain else None
+    master = os.getpid()
+    try:
+        GunicornServer(factory, options).run()
+    finally:
+        # gunicorn's workers leave run() by sys.exit too: only the master stops the listener.
+        if listener is not None and os.getpid() == master:
+            stop_plain_listener(listener)

@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS local_docs (
 """
 
 
+# The layout of a database file, in its ``PRAGMA user_version``; the server's
+# migrations (server/migrations.py) bring older files to it.
+LAYOUT_VERSION = 1
+
+
 def connect(path):
     """Open ``path`` with WAL journaling and the schema in place."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None,
@@ -93,7 +98,11 @@ class SQLiteFile:
         self._guard = threading.Lock()
         self.write_lock = threading.RLock()
         with self._checkout() as conn:
+            fresh = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'docs'").fetchone() is None
             conn.executescript(SCHEMA)
+            if fresh:                       # born in today's layout: nothing to migrate
+                conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     @contextlib.contextmanager
     def _checkout(self):

@@ -3,6 +3,7 @@
 import { session } from './api.js';
 import { db } from './db.js';
 import { setLang, currentLang, t } from './i18n.js';
+import { explainInsecure } from './insecure.js';
 import { refresh, route, startRouter, rerender } from './router.js';
 import { begin } from './start.js';
 import { index, onData } from './store.js';
@@ -53,4 +54,5 @@ async function start() {
   window.gridvisit = { db, session, index, ready: true, rerender, t };
 }
 
-start();
+// Over plain HTTP by a LAN name the app cannot work offline: say so instead.
+if (window.isSecureContext) start(); else explainInsecure();

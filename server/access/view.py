@@ -24,6 +24,7 @@ from rules import ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
+from server import metrics
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
@@ -242,10 +243,12 @@ class DatabaseView:
             sendbacks = self.quarantine.accepted(self.db.name, accepted, self.policy.user.name)
             if sendbacks:
                 close_sendbacks(self.db, sendbacks)
+        metrics.bulk_written(rows, len(docs))
         return rows
 
     def _quarantine(self, doc, reason, errors=()):
         if self.quarantine is not None:
+            metrics.quarantined()
             self.quarantine.keep(self.db.name, doc, self.policy.user.name,
                                  g.get("device"), reason, errors)
 

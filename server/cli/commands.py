@@ -36,29 +36,57 @@ def _first_admin(app, data_dir):
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int,
+              help="Port to listen on (HTTPS when there is a certificate).")
+@click.option("--http-port", default=None, type=int,
+              help="Plain-HTTP port beside HTTPS: redirects, CA page (default: the HTTP_PORT "
+                   "setting; 0: none).")
 @click.option("--workers", default=None, type=int,
               help="Worker processes (default: the WORKERS setting).")
 @click.option("--threads", default=None, type=int,
               help="Threads per worker (default: the THREADS setting).")
 @data_dir_option
-def serve(host, port, workers, threads, data_dir):
-    """Run the server (gunicorn, threaded workers)."""
-    from server import create_app
+def serve(host, port, http_port, workers, threads, data_dir):
+    """Run the server (gunicorn, threaded workers; HTTPS when it has a certificate)."""
+    from server import create_app, metrics, tls
     from server.wsgi import serve as run
+    # Before any app: prometheus-client reads this once, when first imported.
+    metrics.prepare_multiprocess(data_dir)
+    from server import migrations
+    if Path(data_dir).is_dir():
+        for rel, old, new in migrations.migrate(data_dir):
+            click.echo(f"migrated {rel}: {old} → {new}")
     app = app_for(data_dir)
     _first_admin(app, data_dir)
     workers = workers or app.config["WORKERS"]
     threads = threads or app.config["THREADS"]
-    click.echo(f"gridvisit serving http://{host}:{port}/couch/ "
+    pair = tls.cert_paths(app.config)
+    http_port = app.config["HTTP_PORT"] if http_port is None else http_port
+    scheme = "https" if pair else "http"
+    click.echo(f"gridvisit serving {scheme}://{host}:{port}/couch/ "
                f"(data in {app.config['DATA_DIR']}, {workers}×{threads} threads)")
+    plain = None
+    if pair:
+        click.echo(f"certificate {pair[0]}")
+        if http_port:
+            plain = (http_port, lambda: create_app({"DATA_DIR": str(data_dir),
+                                                    "REDIRECT_TO_HTTPS_PORT": port}))
+            click.echo(f"http://{host}:{http_port}/ redirects to HTTPS; "
+                       f"CA page http://{host}:{http_port}/ca")
     services(app).store.close()
     if app.config["NIGHTLY_AT"]:
         from server.jobs.nightly import start_scheduler
         start_scheduler(lambda: create_app({"DATA_DIR": str(data_dir)}), app.config["NIGHTLY_AT"])
         click.echo(f"nightly replication at {app.config['NIGHTLY_AT']} to the hub")
-    run(lambda: create_app({"DATA_DIR": str(data_dir)}), host, port, workers, threads,
-        app.config["CHANGES_TIMEOUT"])
+    if app.config["BACKUP_AT"]:
+        from server import backup
+        folder = backup.backup_folder(app.config["DATA_DIR"], app.config["BACKUP_DIR"])
+        backup.start_schedule(app.config["DATA_DIR"], app.config["BACKUP_AT"], folder,
+                              app.config["BACKUP_KEEP"])
+        click.echo(f"backup at {app.config['BACKUP_AT']} into {folder}, "
+                   f"keeping {app.config['BACKUP_KEEP']}")
+    run(lambda: create_app({"DATA_DIR": str(data_dir)}), host, port,
+        workers, threads, app.config["CHANGES_TIMEOUT"], tls=pair, plain=plain)
 
 
 def _read_password(prompt):

@@ -12,6 +12,8 @@ import json
 import os
 import time
 
+from server import metrics
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS replication_runs (
     id         INTEGER PRIMARY KEY,
@@ -91,6 +93,7 @@ class ReplicationRuns:
         """Record how run ``run_id`` ended."""
         status = status or ("failed" if error else (
             "completed with failures" if stats.get("doc_write_failures") else "completed"))
+        metrics.replication_run(status)
         with self.db.connect() as conn:
             conn.execute(
                 "UPDATE replication_runs SET ended = ?, status = ?, docs_read = ?, "

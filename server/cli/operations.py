@@ -1,0 +1,116 @@
+"""Running a community's server: ``tls init`` (the community CA and the server
+certificate for the LAN names and addresses), ``tls show``, ``doctor``, ``backup``,
+``restore`` and ``migrate``."""
+
+from pathlib import Path
+
+import click
+
+from server import tls
+from server.cli.base import data_dir_option, main
+
+
+@main.group("tls")
+def tls_group():
+    """HTTPS for tablets on the LAN: the community CA and the server certificate."""
+
+
+@tls_group.command("init")
+@click.option("--name", "names", multiple=True,
+              help="A LAN name tablets use, e.g. shijia.lan (repeatable).")
+@click.option("--ip", "ips", multiple=True,
+              help="An address tablets use, e.g. 192.168.1.10 (repeatable).")
+@click.option("--community", default="community", show_default=True,
+              help="Name written in the CA certificate, e.g. 石家社区.")
+@click.option("--new-ca", is_flag=True,
+              help="Replace the CA too (every tablet must then install the new one).")
+@data_dir_option
+def tls_init(names, ips, community, new_ca, data_dir):
+    """Make the community CA (kept if present) and a server certificate (keys 0600)."""
+    folder = tls.init(data_dir, list(names), list(ips), community=community, new_ca=new_ca)
+    click.echo(f"证书已写入 / certificates written to {folder}")
+    click.echo(tls.describe(folder / tls.SERVER_CERT))
+    click.echo(f"CA SHA-256: {tls.fingerprint(folder / tls.CA_CERT)}")
+    click.echo("下一步：重启 `gridvisit serve`，平板打开 http://<名称>:<HTTP_PORT>/ca 安装证书。\n"
+               "Next: restart `gridvisit serve`; tablets open http://NAME:HTTP_PORT/ca "
+               "to install the CA.")
+
+
+@tls_group.command("show")
+@data_dir_option
+def tls_show(data_dir):
+    """The certificate the server would serve: names, addresses, expiry, CA fingerprint."""
+    from server.settings import load
+    config = load({"DATA_DIR": str(data_dir)})
+    pair = tls.cert_paths(config)
+    if not pair:
+        raise click.ClickException("没有证书：运行 `gridvisit tls init` / no certificate: "
+                                   "run `gridvisit tls init`")
+    click.echo(f"{pair[0]}\n{tls.describe(pair[0])}")
+    ca = tls.tls_dir(data_dir) / tls.CA_CERT
+    if ca.exists():
+        click.echo(f"CA SHA-256: {tls.fingerprint(ca)}")
+
+
+@main.command()
+@data_dir_option
+def doctor(data_dir):
+    """Check the install (TLS, clock, disk, permissions, hub) and say what to fix."""
+    from server import doctor as checks
+    from server.settings import load
+    config = load({"DATA_DIR": str(Path(data_dir).resolve())})
+    if not Path(config["DATA_DIR"]).is_dir():
+        raise click.ClickException(f"没有数据目录 / no data folder: {config['DATA_DIR']}")
+    findings = checks.run(config)
+    for finding in findings:
+        click.echo(finding.render())
+    problems = sum(not f.ok for f in findings)
+    click.echo(f"{problems} 个问题 / {problems} problem(s)")
+    if problems:
+        raise SystemExit(1)
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
+def backup_command(dest, data_dir):
+    """Back up every database and the keys into the new folder DEST, while serving."""
+    from server import backup
+    manifest = backup.backup(data_dir, dest)
+    click.echo(f"备份完成 / backed up {len(manifest['files'])} files to {dest} "
+               f"({manifest['created']})")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Move an existing data folder aside (never deleted) and restore in its place.")
+@data_dir_option
+def restore_command(source, replace, data_dir):
+    """Restore the backup SOURCE as the data folder (stop the server first)."""
+    from server import backup
+    aside = backup.restore(source, data_dir, replace=replace)
+    if aside:
+        click.echo(f"原数据目录已移到 / the old data folder is now {aside}")
+    click.echo(f"已恢复 / restored {source} into {data_dir}; 平板下次同步时会重新上传备份之后的记录 / "
+               "tablets push what they recorded since the backup at their next sync.")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only list what would be migrated (exit 1 if any).")
+@data_dir_option
+def migrate(check, data_dir):
+    """Bring the data folder's files to this version's layout (serve does it too)."""
+    from server import migrations
+    if check:
+        todo = migrations.pending(data_dir)
+        for rel, kind, version, target in todo:
+            click.echo(f"{rel} ({kind}): {version} → {target}")
+        click.echo(f"{len(todo)} 个文件待迁移 / {len(todo)} file(s) to migrate")
+        if todo:
+            raise SystemExit(1)
+        return
+    done = migrations.migrate(data_dir)
+    for rel, old, new in done:
+        click.echo(f"{rel}: {old} → {new}")
+    click.echo(f"已迁移 {len(done)} 步 / {len(done)} step(s) migrated")
