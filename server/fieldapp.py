@@ -7,7 +7,8 @@ and initials search) straight from ``node_modules`` (installed from
 service worker (scope ``/app/``) precaches all of it under a cache name
 that carries a digest of the files, so a deployment with any changed file
 is a new version: tablets install it in the background and offer to
-switch.
+switch. ``FIELDAPP_DIR`` points at another copy of the app's files (a
+deployment's own build, or a test that serves a changed version).
 """
 
 import hashlib
@@ -35,24 +36,29 @@ SERVED = {".html": "text/html", ".js": "text/javascript", ".json": "application/
 NO_CACHE = "no-cache"            # revalidate; offline copies live in the service worker
 
 
-def shell_files():
+def app_dir():
+    """The folder the app's files are served from: FIELDAPP_DIR, else ``fieldapp/``."""
+    return Path(current_app.config.get("FIELDAPP_DIR") or APP_DIR)
+
+
+def shell_files(folder=APP_DIR):
     """Paths (relative to /app/) of every file the service worker precaches."""
-    files = sorted(p.relative_to(APP_DIR).as_posix() for p in APP_DIR.rglob("*")
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.suffix in SERVED and p.name != "sw.js")
     return files + [f"vendor/{name}" for name in VENDOR]
 
 
-def _path_of(rel):
+def _path_of(folder, rel):
     if rel.startswith("vendor/"):
         return NODE_MODULES / VENDOR[rel[len("vendor/"):]]
-    return APP_DIR / rel
+    return folder / rel
 
 
-def version():
+def version(folder=APP_DIR):
     """A digest of every precached file: it changes whenever one does."""
     digest = hashlib.sha256()
-    for rel in shell_files():
-        path = _path_of(rel)
+    for rel in shell_files(folder):
+        path = _path_of(folder, rel)
         digest.update(rel.encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"missing")
     return digest.hexdigest()[:12]
@@ -74,15 +80,16 @@ def no_slash():
 @bp.get("/")
 def index():
     """The app shell."""
-    return _send(APP_DIR, "index.html")
+    return _send(app_dir(), "index.html")
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, stamped with this deployment's version and file list."""
-    text = (APP_DIR / "sw.js").read_text(encoding="utf-8")
-    text = text.replace("__VERSION__", version()).replace(
-        "__PRECACHE__", json.dumps(["./"] + shell_files()))
+    folder = app_dir()
+    text = (folder / "sw.js").read_text(encoding="utf-8")
+    text = text.replace("__VERSION__", version(folder)).replace(
+        "__PRECACHE__", json.dumps(["./"] + shell_files(folder)))
     response = current_app.response_class(text, mimetype="text/javascript")
     response.headers["Cache-Control"] = NO_CACHE
     response.headers["Service-Worker-Allowed"] = "/app/"
@@ -107,4 +114,4 @@ def asset(name):
     """A file of the app: HTML, modules, styles, icons, the manifest."""
     if Path(name).suffix not in SERVED or name == "sw.js":
         abort(404)
-    return _send(APP_DIR, name)
+    return _send(app_dir(), name)

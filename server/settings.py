@@ -74,6 +74,9 @@ SETTINGS = (
      "Folder of the scheduled backups; empty: DATA_DIR-backups beside the data folder."),
     ("BACKUP_KEEP", 14,
      "Scheduled backups kept; older ones are removed after each new one."),
+    ("FIELDAPP_DIR", "",
+     "Folder the field app's files are served from under /app/; empty: the fieldapp/ "
+     "folder shipped with the server."),
     ("REQUEST_LOG", "-",
      "Where the JSON line per request goes: - for standard error, a file path, or empty for "
      "none."),

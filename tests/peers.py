@@ -117,10 +117,15 @@ def start_gridvisit(data_dir, username="admin", password="admin-secret", env=Non
     data_dir.mkdir(parents=True, exist_ok=True)
     gridvisit_cli(data_dir, "create-user", username, "--role", "admin",
                   stdin=password + "\n", env=env)
-    port = free_port()
+    return serve_gridvisit(data_dir, free_port(), username, password, env)
+
+
+def serve_gridvisit(data_dir, port, username="admin", password="admin-secret", env=None):
+    """Start ``gridvisit serve`` on ``data_dir`` and ``port`` (again, after a stop)."""
+    data_dir = Path(data_dir)
     log = data_dir / "server.log"
     full_env = dict(os.environ, **(env or {}))
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data_dir)],

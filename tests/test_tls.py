@@ -1,14 +1,20 @@
 """`gridvisit tls init` and `gridvisit serve` over HTTPS: the community CA, the
 server certificate for LAN names and addresses, the plain-HTTP listener."""
 
+import datetime
 import http.client
+import ipaddress
 import json
+import os
 import ssl
 import stat
 import urllib.error
 import urllib.request
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from server import tls
 from tests.peers import gridvisit_cli
@@ -89,3 +95,58 @@ def test_serve_terminates_tls_and_redirects_plain_http(tmp_path):
     finally:
         peer.stop()
     assert "Traceback" not in peer.log.read_text()
+
+
+def test_certificates_have_the_structure_tablets_require(tmp_path):
+    folder = tls.init(tmp_path, ["shijia.lan", "网格.lan"], ["192.168.1.10", "fd00::10"],
+                      community="石家社区")
+    ca = x509.load_pem_x509_certificate((folder / "ca.crt").read_bytes())
+    server = x509.load_pem_x509_certificate((folder / "server.crt").read_bytes())
+    # The CA: may sign servers only (pathlen 0), ten years, P-256.
+    basic = ca.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert basic.critical and basic.value.ca and basic.value.path_length == 0
+    usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.key_cert_sign and usage.crl_sign and not usage.digital_signature
+    assert ca.not_valid_after_utc - ca.not_valid_before_utc == datetime.timedelta(days=3650)
+    assert ca.public_key().curve.name == "secp256r1"
+    # The server: the names and addresses given, serverAuth, not a CA, 825 days.
+    alt = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert alt.get_values_for_type(x509.DNSName) == ["shijia.lan", "xn--0xvs72c.lan"]
+    assert alt.get_values_for_type(x509.IPAddress) == [
+        ipaddress.ip_address("192.168.1.10"), ipaddress.ip_address("fd00::10")]
+    eku = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert not server.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    usage = server.extensions.get_extension_for_class(x509.KeyUsage)
+    assert usage.critical and usage.value.digital_signature and not usage.value.key_cert_sign
+    assert server.not_valid_after_utc - server.not_valid_before_utc == datetime.timedelta(
+        days=825)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert server.not_valid_before_utc < now < server.not_valid_after_utc
+    assert server.issuer == ca.subject
+    server.verify_directly_issued_by(ca)
+    assert server.public_key().curve.name == "secp256r1"
+    aki = server.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    assert aki.key_identifier == ski.digest
+    # Keys: PEM the server loads, readable by the owner only.
+    for name in ("ca.key", "server.key"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
+        serialization.load_pem_private_key((folder / name).read_bytes(), None)
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_a_key_is_private_even_under_a_permissive_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        folder = tls.init(tmp_path, ["shijia.lan"], [])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((folder / "server.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "ca.key").stat().st_mode) == 0o600
+
+
+def test_a_community_name_too_long_for_a_certificate_is_refused(tmp_path):
+    with pytest.raises(tls.TlsError, match="--community 过长"):
+        tls.init(tmp_path, ["shijia.lan"], [], community="社" * 60)
+    assert not (tmp_path / "tls" / "ca.key").exists()

@@ -17,9 +17,12 @@ export async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // The first install also changes the controller (clients.claim): only a
+    // switch the worker accepted from the banner reloads, once.
     if (reloading || !navigator.serviceWorker.controller) return;
+    if (document.getElementById('update').hidden !== false) return;
     reloading = true;
-    if (document.getElementById('update').hidden === false) location.reload();
+    location.reload();
   });
   try {
     const reg = await navigator.serviceWorker.register('sw.js', { scope: './' });

@@ -103,7 +103,7 @@ class Tablet:
         self.page.fill("input[name=name]", name)
         self.page.fill("input[name=password]", password or f"demo-{name}")
         self.page.click("#login-form button[type=submit]")
-        self.page.wait_for_selector(".grid-card")
+        self.page.wait_for_selector(".grid-card", timeout=60000)   # a loaded machine is slow
         self.wait_synced()
         self.page.wait_for_function("navigator.serviceWorker.controller !== null")
 
