@@ -14,7 +14,7 @@ function errorText(s) {
   if (s.error === 'network') return null;            // shown as "offline"
   const when = t('syncTimes', { last: clock(s.lastAttempt), next: clock(s.nextAttempt) });
   const what = s.error === 'server' || s.error === 'unreachable' ? t(`sync_${s.error}`) : s.error;
-  return `${t('syncRetrying')}（${what}；${when}）`;
+  return t('syncRetryingWith', { what, when });
 }
 
 function html(s) {

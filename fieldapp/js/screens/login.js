@@ -32,7 +32,7 @@ export async function login(view, params = {}) {
       await begin();
       location.hash = '#/';
     } catch (err) {
-      error.textContent = err.status === 0 ? t('offlineLogin') : `${t('loginFailed')}：${err.message}`;
+      error.textContent = err.status === 0 ? t('offlineLogin') : `${t('loginFailed')}${t('colon')}${err.message}`;
       error.hidden = false;
     } finally {
       button.disabled = false;
