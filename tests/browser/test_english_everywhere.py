@@ -1,7 +1,8 @@
 """In English every word of the field app switches (issue 14, item 10).
 
 A worker switches the language on the settings screen, then walks the home
-screen, a household, the new-visit form, 待办 and the sync screen in real
+screen, a grid and a building, two households and their visits, the
+new-visit form (with an error), 待办, notices and the sync screen in real
 Chromium against a demo-seeded server. On each, the visible text and the
 labels a screen reader reads (placeholder, aria-label, title) hold no Chinese
 but data: a run of Chinese characters is data when it is part of a value the
@@ -87,6 +88,13 @@ def test_in_english_no_screen_shows_chinese_but_data(server, tablets):
     page.wait_for_selector(".grid-card")
     assert not_data(page) == [], "home"
 
+    tablet.go("/grid/g1")
+    page.wait_for_selector(".building-card")
+    assert not_data(page) == [], "grid"
+    page.click(".building-card >> nth=0")
+    page.wait_for_selector("#new-household")
+    assert not_data(page) == [], "building"
+
     hh, elder = elder_at_home(server, "g1")
     red = next(h for h in server.docs([f"household:g1:{b}-{u}-{r}" for b in (1, 2, 3)
                                        for u in (1, 2) for r in (101, 102, 201, 202)]).values()
@@ -96,6 +104,11 @@ def test_in_english_no_screen_shows_chinese_but_data(server, tablets):
         page.wait_for_selector("#new-visit")
         assert CJK.search(page.inner_text("#view")), "the household's data stays Chinese"
         assert not_data(page) == [], household["_id"]
+        if household is red:                        # the demo visited every red household
+            page.click(".visit-row >> nth=0")
+            page.wait_for_function("location.hash.startsWith('#/visit/')")
+            page.wait_for_selector("#title:has-text('Visit')")
+            assert not_data(page) == [], "a visit of " + household["_id"]
 
     open_visit(tablet, hh["_id"])
     page.click("[data-name=outcome] [data-value=met]")
@@ -110,6 +123,10 @@ def test_in_english_no_screen_shows_chinese_but_data(server, tablets):
     tablet.open("/todo")                # afresh: leaving the form would ask about its draft
     page.wait_for_selector("#view .todo-row")
     assert page.inner_text("#title") == "To do" and not_data(page) == [], "todo"
+
+    tablet.go("/notices")
+    page.wait_for_selector("#notices-list, #view .empty", state="attached")
+    assert not_data(page) == [], "notices"
 
     tablet.go("/sync")
     page.wait_for_selector("#sync-now")
