@@ -12,11 +12,12 @@ time zone.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from rules.vocabulary import CHANNELS
+
 from . import queries
 from .common import grid_clause
 
 OUTCOMES = ("met", "not_home", "refused", "moved")
-CHANNELS = ("door", "phone", "wechat", "video")
 COLOURS = ("green", "yellow", "red")
 
 
