@@ -130,3 +130,5 @@ def test_coverage_by_channel_counts_met_visits_per_channel_apart(console_app):
     assert ("一网格", 3, 1, 0, 0) in rows and rows[-1] == ("合计", 3, 1, 0, 0)
     shown = pdftext.text(s1.get("/console/report.pdf?place=community:c1").data)
     assert "按联系方式覆盖（户）" in shown and "电话" in shown
+    whole = browser_for(console_app, "admin").text("/console/report")   # grids add up
+    assert _channel_row(whole, "g3") == [1, 0, 0, 0] and _channel_row(whole, "") == [4, 1, 0, 0]
