@@ -134,3 +134,20 @@ def test_every_key_the_app_asks_for_exists():
         asked |= set(re.findall(r"\b(?:t|both)\('(\w+)'", code))
     missing = sorted(asked - set(words["zh"]))
     assert missing == [] and len(asked) > 150, missing
+
+
+SAID = """
+globalThis.localStorage = {getItem: () => process.argv[1], setItem: () => {}};
+const {said} = await import('./fieldapp/js/i18n.js');
+console.log(JSON.stringify([said('用户名或密码错误 / name or password is incorrect'),
+  said('甲 / a; 乙 / b'), said('HTTP 502')]));
+"""
+
+
+def test_a_server_reason_is_shown_in_the_workers_language():
+    def said(lang):
+        out = subprocess.run(["node", "--input-type=module", "-e", SAID, lang], cwd=ROOT,
+                             capture_output=True, text=True, check=True, timeout=60)
+        return json.loads(out.stdout)
+    assert said("en") == ["name or password is incorrect", "a; b", "HTTP 502"]
+    assert said("zh") == ["用户名或密码错误", "甲；乙", "HTTP 502"]

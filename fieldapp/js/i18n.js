@@ -215,5 +215,15 @@ export const v = (value) => (lang === 'en' ? VALUE_EN : VALUE_ZH)[value] ?? valu
 export const both = (key, params = {}) =>
   ({ zh: fill(ZH[key] ?? key, params), en: fill(EN[key] ?? ZH[key] ?? key, params) });
 
+/**
+ * A server's reason in the current language: the server says "中文 / English"
+ * (each problem of a "; "-separated list); a reason in one language stays whole.
+ */
+export const said = (reason = '') => String(reason).split('; ').map((part) => {
+  const at = part.indexOf(' / ');
+  if (at < 0) return part;
+  return lang === 'en' ? part.slice(at + 3) : part.slice(0, at);
+}).join(lang === 'en' ? '; ' : '；');
+
 /** A validation error's message in the current language. */
 export const msg = (error) => (lang === 'en' ? error.en : error.zh);

@@ -24,8 +24,8 @@ DATA = """async () => {
     else if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === 'object') Object.values(x).forEach(walk);
   };
-  const all = await window.gridvisit.db().allDocs({ include_docs: true });
-  all.rows.forEach((r) => walk(r.doc));
+  const local = window.gridvisit.db();                // none before the first sign-in
+  if (local) (await local.allDocs({ include_docs: true })).rows.forEach((r) => walk(r.doc));
   for (let i = 0; i < localStorage.length; i += 1) {
     const text = localStorage.getItem(localStorage.key(i));
     try { walk(JSON.parse(text)); } catch (e) { walk(text); }
@@ -131,4 +131,31 @@ def test_in_english_no_screen_shows_chinese_but_data(server, tablets):
     tablet.go("/sync")
     page.wait_for_selector("#sync-now")
     assert not_data(page) == [], "sync"
+    assert tablet.errors == []
+
+
+def test_in_english_signing_in_and_the_household_forms_show_no_chinese(server, tablets):
+    tablet = tablets()
+    page = tablet.page
+    tablet.open("/login")
+    page.evaluate("localStorage.setItem('gv.lang', 'en')")
+    tablet.open("/login")
+    page.wait_for_selector("#login-form")
+    assert page.inner_text("#title") == "Sign in" and not_data(page) == [], "login"
+    page.fill("input[name=name]", "wangfang")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert not_data(page) == [], "login refused"
+    page.fill("input[name=password]", "demo-wangfang")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(".grid-card")
+    tablet.wait_synced()
+    tablet.go("/grid/g1/new")
+    page.wait_for_selector("form")
+    assert not_data(page) == [], "new household"
+    hh, _ = elder_at_home(server, "g1")
+    tablet.go(f"/hh/{hh['_id']}/edit")
+    page.wait_for_selector("form")
+    assert not_data(page) == [], "household editor"
     assert tablet.errors == []
