@@ -1,7 +1,8 @@
 """The weekly report (周报): for a date range and a community, visits by grid
 and worker, coverage, colours, red households and what was done, requests
-by SLA met or missed, referrals by status and satisfaction — a page, an
-XLSX opened with openpyxl, never another community's figures; every console
+by SLA met or missed, referrals by status and satisfaction, coverage by
+channel (met visits not rejected, a household once per channel) — a page, an
+XLSX opened with openpyxl, a PDF, never another community's figures; every console
 page prints without its navigation."""
 
 import io
@@ -55,8 +56,8 @@ def test_the_weekly_report_xlsx_opens_with_one_sheet_per_table(console_app):
     resp = s1.get("/console/report.xlsx?place=community:c1")
     assert resp.status_code == 200 and "gridvisit-weekly-" in resp.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(resp.data))
-    assert book.sheetnames == ["按网格和网格员的走访", "走访覆盖与结果", "红色住户及处置",
-                               "诉求时限（期间内受理）"]
+    assert book.sheetnames == ["按网格和网格员的走访", "走访覆盖与结果", "按联系方式覆盖（户）",
+                               "红色住户及处置", "诉求时限（期间内受理）"]
     rows = list(book["按网格和网格员的走访"].iter_rows(values_only=True))
     assert rows[0] == ("网格", "网格员", "走访次数", "见面") and ("一网格", "李娜", 2, 1) in rows
     assert book["走访覆盖与结果"].freeze_panes == "A2"
@@ -100,3 +101,34 @@ def test_the_weekly_report_pdf_is_a4_with_chinese_text_and_charts(console_app):
     console_app.config["REPORT_FONT"] = "/nonexistent/font.ttc"
     missing = s1.get("/console/report.pdf")
     assert missing.status_code == 400 and "REPORT_FONT" in missing.get_data(as_text=True)
+
+
+def _channel_row(page, grid):
+    part = page.split('id="report-channels"')[1].split("</section>")[0]
+    row = part.split(f'data-grid="{grid}"')[1].split("</tr>")[0]
+    return [int(n) for n in re.findall(r"<t[dh]>(\d+)</t[dh]>", row)]
+
+
+def test_coverage_by_channel_counts_met_visits_per_channel_apart(console_app):
+    s1 = seeded(console_app)             # h1 (w1) and r1 (w7) met at the door already
+    write(console_app, [fd.visit("g1", "h2", by="w7", channel="phone"),
+                        fd.visit("g1", "h2", by="w7", channel="phone"),
+                        fd.visit("g1", "h2", by="w7", channel="door"),
+                        fd.visit("g1", "h3", by="w7", channel="wechat", outcome="not_home",
+                                 checks=[]),
+                        fd.visit("g1", "h4", by="w7", channel="video", vid="v4")])
+    write(console_app, [fd.review("visit:g1:v4", state="rejected")])
+    page = s1.text("/console/report?place=community:c1")
+    # door: h1, r1 and h2; phone: h2 once for two calls; the not-home WeChat
+    # call and the rejected video call cover nobody.
+    assert _channel_row(page, "g1") == [3, 1, 0, 0]
+    assert _channel_row(page, "") == [3, 1, 0, 0]
+    assert "未被驳回" in page.split('id="report-channel-rule"')[1].split("</p>")[0]
+    book = load_workbook(io.BytesIO(s1.get("/console/report.xlsx?place=community:c1").data))
+    rows = list(book["按联系方式覆盖（户）"].iter_rows(values_only=True))
+    assert rows[0] == ("网格", "入户", "电话", "微信", "视频")
+    assert ("一网格", 3, 1, 0, 0) in rows and rows[-1] == ("合计", 3, 1, 0, 0)
+    shown = pdftext.text(s1.get("/console/report.pdf?place=community:c1").data)
+    assert "按联系方式覆盖（户）" in shown and "电话" in shown
+    whole = browser_for(console_app, "admin").text("/console/report")   # grids add up
+    assert _channel_row(whole, "g3") == [1, 0, 0, 0] and _channel_row(whole, "") == [4, 1, 0, 0]

@@ -14,6 +14,9 @@ import * as screens from './screens/index.js';
 import { mountNoticeBell } from './screens/notices.js';
 
 setLang(currentLang());
+// index.html is written in Chinese; before the first screen, say it in the worker's language.
+document.title = t('app');
+document.querySelectorAll('#view .loading').forEach((p) => { p.textContent = t('loading'); });
 registerWorker();
 
 route('/login', screens.login);

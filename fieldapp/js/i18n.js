@@ -82,6 +82,9 @@ const ZH = {
   amendHelp: '修改后保存为一次新的走访，原记录保留', leaveAmend: '离开将丢失本次修改。确定离开？',
   amendedBy: '已修改', amendsVisit: '修改自 {d} 的走访', amendedAt: '已于 {d} 修改，等待审核',
   reviewClosed: '已关闭：修改已通过审核', todoSummaryBack: '退回 {n}',
+  // punctuation between words: full-width in Chinese, ASCII in English
+  colon: '：', listSep: '、', clauseSep: '；', plus: '＋', loading: '正在加载…',
+  syncRetryingWith: '同步出错，将自动重试（{what}；{when}）',
 };
 
 const EN = {
@@ -157,6 +160,8 @@ const EN = {
   amendHelp: 'Saving records a new visit; the original is kept', leaveAmend: 'Leaving loses this amendment. Leave?',
   amendedBy: 'amended', amendsVisit: 'Amends the visit of {d}', amendedAt: 'Amended {d}, waiting for review',
   reviewClosed: 'Closed: the amendment was approved', todoSummaryBack: '{n} sent back',
+  colon: ': ', listSep: ', ', clauseSep: '; ', plus: '+', loading: 'Loading…',
+  syncRetryingWith: 'Sync failed; retrying automatically ({what}; {when})',
 };
 
 const VALUE_EN = {
@@ -177,8 +182,12 @@ const VALUE_EN = {
   family_doctor: 'family doctor', community_health_centre: 'community health centre', hospital: 'hospital',
   satisfied: 'satisfied', basically_satisfied: 'fairly satisfied', dissatisfied: 'dissatisfied',
   important: 'important', overridden: 'overridden',
+  grid: 'grid', community: 'community', everyone: 'everyone',
 };
 
+
+/** Every table of words, for the tests that hold both languages complete. */
+export const WORDS = { zh: ZH, en: EN, valueZh: VALUE_ZH, valueEn: VALUE_EN };
 
 let lang = localStorage.getItem('gv.lang') === 'en' ? 'en' : 'zh';
 
@@ -205,6 +214,16 @@ export const v = (value) => (lang === 'en' ? VALUE_EN : VALUE_ZH)[value] ?? valu
 /** The text of key in both languages: {zh, en} (what a form error carries). */
 export const both = (key, params = {}) =>
   ({ zh: fill(ZH[key] ?? key, params), en: fill(EN[key] ?? ZH[key] ?? key, params) });
+
+/**
+ * A server's reason in the current language: the server says "中文 / English"
+ * (each problem of a "; "-separated list); a reason in one language stays whole.
+ */
+export const said = (reason = '') => String(reason).split('; ').map((part) => {
+  const at = part.indexOf(' / ');
+  if (at < 0) return part;
+  return lang === 'en' ? part.slice(at + 3) : part.slice(0, at);
+}).join(lang === 'en' ? '; ' : '；');
 
 /** A validation error's message in the current language. */
 export const msg = (error) => (lang === 'en' ? error.en : error.zh);

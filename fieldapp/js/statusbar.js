@@ -3,7 +3,7 @@
 // It says "all uploaded" only when nothing is pending or refused and the
 // last round ended without error.
 
-import { t } from './i18n.js';
+import { said, t } from './i18n.js';
 import { onSync, syncNow, syncState } from './sync.js';
 import { esc, shortTime } from './ui.js';
 
@@ -13,8 +13,8 @@ function errorText(s) {
   if (s.error === 'unauthorized') return t('authError');
   if (s.error === 'network') return null;            // shown as "offline"
   const when = t('syncTimes', { last: clock(s.lastAttempt), next: clock(s.nextAttempt) });
-  const what = s.error === 'server' || s.error === 'unreachable' ? t(`sync_${s.error}`) : s.error;
-  return `${t('syncRetrying')}（${what}；${when}）`;
+  const what = s.error === 'server' || s.error === 'unreachable' ? t(`sync_${s.error}`) : said(s.error);
+  return t('syncRetryingWith', { what, when });
 }
 
 function html(s) {

@@ -1,7 +1,8 @@
 """The weekly report page (周报) and its XLSX: for a date range and a
 community (or every community the user sees), the visits by grid and
-worker, coverage and outcomes, colours, red households and what was done,
-requests by SLA met or missed, referrals by status and satisfaction. The
+worker, coverage and outcomes, coverage by channel, colours, red households
+and what was done, requests by SLA met or missed, referrals by status and
+satisfaction. The
 figures are :mod:`.weekly`'s; the page prints on A4 (``@media print``)."""
 
 from datetime import datetime, timedelta
@@ -53,6 +54,7 @@ def figures():
             "place_name": places[place[0]].get(place[1], place[1]) if place else "",
             "workers": weekly.visits_by_worker(conn, grids, span),
             "coverage": weekly.coverage(conn, grids, span),
+            "channels": weekly.channel_coverage(conn, grids, span),
             "colours": weekly.colours(conn, grids, span),
             "red": weekly.red_households(conn, grids, span),
             "requests": weekly.requests(conn, grids, span, current_app.config),
@@ -78,6 +80,12 @@ def _sheets(f):
         Column(label("outcome", o), 10) for o in weekly.OUTCOMES], [
         [grids.get(r["grid"], r["grid"]), r["households"], r["covered"], r["share"]]
         + [r["outcomes"][o] for o in weekly.OUTCOMES] for r in f["coverage"]]
+    by_channel = f["channels"]
+    yield t("report.channels"), [Column(t("grid"), 14)] + [
+        Column(label("channel", c), 10) for c in weekly.CHANNELS], [
+        [grids.get(r["grid"], r["grid"])] + [r["channels"][c] for c in weekly.CHANNELS]
+        for r in by_channel["grids"]] + [
+        [t("report.total")] + [by_channel["total"][c] for c in weekly.CHANNELS]]
     yield t("report.red"), [Column(t("grid"), 14), Column(t("address"), 24),
                             Column(t("head"), 10), Column(t("reason"), 24),
                             Column(t("report.visits"), 8), Column(t("services"), 30)], [

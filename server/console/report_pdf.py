@@ -127,6 +127,15 @@ def pdf(f, font_path, made):
                     [[grids.get(r["grid"], r["grid"]), r["households"], r["covered"],
                       f"{r['share']}%"] + [r["outcomes"][o] for o in weekly.OUTCOMES]
                      for r in f["coverage"]], [30 * mm] + [18 * mm] * 7),
+             Paragraph(t("report.channels"), style["h2"]),
+             Paragraph(t("report.channel_rule"), style["muted"]),
+             _table(font, [t("grid")] + [label("channel", c) for c in weekly.CHANNELS],
+                    [[grids.get(r["grid"], r["grid"])]
+                     + [r["channels"][c] for c in weekly.CHANNELS]
+                     for r in f["channels"]["grids"]]
+                    + [[t("report.total")]
+                       + [f["channels"]["total"][c] for c in weekly.CHANNELS]],
+                    [40 * mm] + [25 * mm] * 4),
              Paragraph(t("report.by_worker"), style["h2"]),
              _table(font, [t("grid"), t("worker"), t("report.visits"), label("outcome", "met")],
                     [[grids.get(r["grid"], r["grid"]), names.get(r["worker"], r["worker"] or ""),

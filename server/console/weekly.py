@@ -12,6 +12,8 @@ time zone.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from rules.vocabulary import CHANNELS
+
 from . import queries
 from .common import grid_clause
 
@@ -70,6 +72,30 @@ def coverage(conn, grids, span):
                       "share": round(100 * done / total) if total else 0,
                       "outcomes": {o: outcomes.get(grid, {}).get(o, 0) for o in OUTCOMES}})
     return found
+
+
+def channel_coverage(conn, grids, span):
+    """Per grid and in total: households covered within the span by each
+    contact channel (入户 / 电话 / 微信 / 视频), counting only visits that met
+    the household and were not rejected, as ``coverage`` does.
+
+    A household reached by phone and at the door counts under both channels,
+    so a row's channels may add up to more than its covered households. Visits
+    recorded before channels existed count as door visits.
+    """
+    args = [span.start.isoformat(), span.end.isoformat()]
+    where = grid_clause("grid", grids, args)
+    rows, total = {}, dict.fromkeys(CHANNELS, 0)
+    for grid, channel, n in conn.execute(
+            "SELECT grid, COALESCE(channel, 'door'), COUNT(DISTINCT household) FROM visits "
+            "WHERE day BETWEEN ? AND ? AND outcome = 'met' AND review != 'rejected' AND "
+            f"{where} GROUP BY grid, COALESCE(channel, 'door')", args):
+        if channel not in total:
+            continue                  # a value the vocabulary does not know: not a channel
+        rows.setdefault(grid, dict.fromkeys(CHANNELS, 0))[channel] = n
+        total[channel] += n           # a household lives in one grid: grids add up
+    return {"grids": [{"grid": g, "channels": rows[g]} for g in sorted(rows)],
+            "total": total}
 
 
 def colours(conn, grids, span):

@@ -123,5 +123,10 @@ WORDS = {
     "report.sla": ("诉求时限（期间内受理）", "Requests by SLA (opened in the dates)"),
     "report.running": ("计时中", "running"),
     "report.referrals": ("转诊（按状态）", "Referrals by status"),
+    "report.channels": ("按联系方式覆盖（户）", "Coverage by channel (households)"),
+    "report.channel_rule": ("只计期间内见到本人且未被驳回的走访；同一户经多种方式联系的，每种方式各计一次",
+                            "met visits that were not rejected only; a household reached "
+                            "several ways counts once under each channel"),
+    "report.total": ("合计", "Total"),
     "report.view_pdf": ("在浏览器中打开 PDF", "Open the PDF in the browser"),
 }

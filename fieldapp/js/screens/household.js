@@ -58,14 +58,14 @@ export async function household(view, { id, from }) {
           ${hh.phone ? `<a class="phone" href="tel:${esc(hh.phone.replace(/\s/g, ''))}" data-phone>${esc(hh.phone)}</a>` : ''}</div>
           <a class="btn" href="${link('hh', id, 'edit')}" id="edit">${esc(t('edit'))}</a></div>
         ${hh.status === 'moved_out' ? `<p class="flag flag-overdue" id="moved-out">${esc(t('movedOutFlag'))}</p>` : ''}
-        ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}：</span>${esc(hh.colour_reason)}</p>` : ''}
+        ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}${esc(t('colon'))}</span>${esc(hh.colour_reason)}</p>` : ''}
         ${hh.address ? `<p class="muted">${esc(hh.address)}</p>` : ''}
         ${s.overdue ? `<p class="flag flag-overdue">⚠ ${esc(t('overdue', { n: s.overdue }))}</p>` : ''}
         ${dueWarnings(hh).map((w) => `<p class="flag flag-overdue due-visit" data-rule="${esc(w.rule)}">⚠ ${esc(w.reason?.[currentLang()] || w.reason?.zh || w.rule)}</p>`).join('')}
         ${hh.notes ? `<p>${esc(hh.notes)}</p>` : ''}
       </section>
       ${draftsCard(kept, id)}
-      <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">${kept[id] ? esc(t('resumeVisit')) : `＋ ${esc(t('newVisit'))}`}</a>
+      <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">${kept[id] ? esc(t('resumeVisit')) : `${esc(t('plus'))} ${esc(t('newVisit'))}`}</a>
       <div class="two-col">
         <section class="card"><h2>${esc(t('members'))} (${(hh.members || []).length})</h2>
           <ul class="members">${(hh.members || []).map(member).join('') || `<li class="muted">${esc(t('noMembers'))}</li>`}</ul></section>

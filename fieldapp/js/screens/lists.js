@@ -130,7 +130,7 @@ export async function grid(view, { grid: id }) {
     const total = buildings.reduce((n, b) => n + b.count, 0);
     $('#cards', view).innerHTML = `<div class="row wrap"><a class="btn btn-wide" href="${link('grid', id, 'all')}" id="all">
         ${esc(t('allHouseholds'))} (${total})</a>
-        <a class="btn" href="${link('grid', id, 'new')}" id="new-household">＋ ${esc(t('newHousehold'))}</a></div>
+        <a class="btn" href="${link('grid', id, 'new')}" id="new-household">${esc(t('plus'))} ${esc(t('newHousehold'))}</a></div>
       <h2>${esc(t('buildings'))}</h2><div class="cards">${buildings.map((b) => `
         <a class="card building-card" href="${link('grid', id, 'b', b.building)}" data-building="${esc(b.building)}">
           <strong>${esc(b.building)}</strong><span class="counts">${b.count} ${esc(t('households'))}</span>
@@ -150,7 +150,7 @@ export async function households(view, { grid: id, building = null }) {
   setTitle(building ? `${gridName} · ${building}` : `${gridName} · ${t('allHouseholds')}`, link('grid', id));
   const add = building ? link('grid', id, 'b', building, 'new') : link('grid', id, 'new');
   view.innerHTML = `${searchBox(t('search'))}<div class="row between"><p class="count" id="count"></p>
-    <a class="btn" href="${add}" id="new-household">＋ ${esc(t('newHousehold'))}</a></div><div id="cards" class="list"></div>`;
+    <a class="btn" href="${add}" id="new-household">${esc(t('plus'))} ${esc(t('newHousehold'))}</a></div><div id="cards" class="list"></div>`;
   const draw = () => {
     const list = householdsOf(id, building);
     $('#count', view).textContent = `${list.length} ${t('households')}`;

@@ -1,7 +1,7 @@
 // Sign in once, online; the device token is kept for offline days.
 
 import { login as signIn, session } from '../api.js';
-import { t } from '../i18n.js';
+import { said, t } from '../i18n.js';
 import { $, esc, setTitle } from '../ui.js';
 import { begin } from '../start.js';
 
@@ -32,7 +32,7 @@ export async function login(view, params = {}) {
       await begin();
       location.hash = '#/';
     } catch (err) {
-      error.textContent = err.status === 0 ? t('offlineLogin') : `${t('loginFailed')}：${err.message}`;
+      error.textContent = err.status === 0 ? t('offlineLogin') : `${t('loginFailed')}${t('colon')}${said(err.message)}`;
       error.hidden = false;
     } finally {
       button.disabled = false;

@@ -35,7 +35,7 @@ export async function syncScreen(view) {
       <section class="card"><h2>${esc(t('refusedList'))} (${Object.keys(refused).length})</h2>
         ${Object.keys(refused).length ? `<p class="muted">${esc(t('refusedHelp'))}</p>` : ''}
         <ul class="doc-list" id="refused">${Object.entries(refused).map(([id, r]) => item(id,
-    `<span class="muted">${esc(shortTime(r.at))}</span><p class="error" data-reason>${esc(explain(docs[id], r.reason).map((p) => p.text).join('；'))}</p>`)).join('')
+    `<span class="muted">${esc(shortTime(r.at))}</span><p class="error" data-reason>${esc(explain(docs[id], r.reason).map((p) => p.text).join(t('clauseSep')))}</p>`)).join('')
     || `<li class="muted">${esc(t('nothingRefused'))}</li>`}</ul></section>`;
     $('#sync-now', view).onclick = syncNow;
   };

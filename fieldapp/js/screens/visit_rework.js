@@ -71,7 +71,7 @@ export async function visitAmend(view, { id }) {
   const review = index.reviews.get(id);
   setTitle(`${t('amendVisit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('visit', id));
   view.innerHTML = `<div class="card review-card review-needs_fix" id="sent-back-comment">
-      <strong>${esc(t('review'))}：${esc(v('needs_fix'))}</strong><p>${esc(review?.comment || '')}</p>
+      <strong>${esc(t('review'))}${esc(t('colon'))}${esc(v('needs_fix'))}</strong><p>${esc(review?.comment || '')}</p>
       <span class="muted">${esc(review?.reviewer || '')} ${review?.reviewed_at ? esc(shortTime(review.reviewed_at)) : ''}
         · ${esc(t('amendHelp'))}</span></div>${html(hh)}`;
   const form = $('#visit-form', view);

@@ -21,8 +21,8 @@ function checkHtml(c, names) {
     c.bp_systolic !== undefined ? `${esc(c.bp_systolic)}/${esc(c.bp_diastolic ?? '–')} mmHg` : '',
     c.spo2 !== undefined ? `SpO2 ${esc(c.spo2)}%` : '',
     c.antigen ? `${esc(t('antigen'))} ${esc(v(c.antigen))}` : '',
-    (c.symptoms || []).map((s) => esc(v(s))).join('、'),
-    c.medication_on_hand === undefined ? '' : `${esc(t('medication'))}：${esc(c.medication_on_hand ? t('yes') : t('no'))}`,
+    (c.symptoms || []).map((s) => esc(v(s))).join(esc(t('listSep'))),
+    c.medication_on_hand === undefined ? '' : `${esc(t('medication'))}${esc(t('colon'))}${esc(c.medication_on_hand ? t('yes') : t('no'))}`,
   ].filter(Boolean);
   return `<li><strong>${esc(names.get(c.member) || c.member)}</strong> ${parts.join(' · ')}</li>`;
 }
@@ -35,7 +35,7 @@ function warningsHtml(visit, names) {
     ${w.referral ? `<span class="pill pill-warn">${esc(t('suggestReferral', { r: v(w.referral) }))}</span>` : ''}
     <p class="warn-reason">${esc(w.reason)}</p>
     <strong>${esc(w.decision === 'accepted' ? t('decisionAccepted') : t('decisionOverridden'))}</strong>
-    ${w.override_reason ? `<span>：${esc(w.override_reason)}</span>` : ''}</li>`);
+    ${w.override_reason ? `<span>${esc(t('colon'))}${esc(w.override_reason)}</span>` : ''}</li>`);
   if (!items.length) return '';
   const version = visit.rules_version ? ` <span class="muted">${esc(t('rulesVersion', { n: visit.rules_version }))}</span>` : '';
   return `<section class="card" id="visit-warnings"><h2>${esc(t('warnings'))}${version}</h2>
@@ -63,12 +63,12 @@ export async function visitView(view, { id }) {
   const names = new Map((hh?.members || []).filter(Boolean).map((m) => [m.id, m.name]));
   const standing = refusedDocs()[id];
   const refused = standing && standing.rev === visit._rev ? standing : null;
-  const words = refused ? explain(visit, refused.reason).map((p) => p.text).join('；') : '';
+  const words = refused ? explain(visit, refused.reason).map((p) => p.text).join(t('clauseSep')) : '';
   const verdict = index.reviews.get(id);
   view.innerHTML = `${refused ? `<div class="errors" data-refused-reason>${esc(t('refusedBanner', { r: words }))}
       <a class="btn" href="${link('refused', id)}" id="open-refused">${esc(t('fixRefused'))}</a></div>` : ''}
     ${verdict ? `<div class="card review-card review-${esc(verdict.state)}" data-review="${esc(verdict.state)}">
-      <strong>${esc(t('review'))}：${esc(v(verdict.state))}</strong>
+      <strong>${esc(t('review'))}${esc(t('colon'))}${esc(v(verdict.state))}</strong>
       ${verdict.comment ? `<p>${esc(verdict.comment)}</p>` : ''}
       <span class="muted">${esc(verdict.reviewer || '')} ${verdict.reviewed_at ? esc(shortTime(verdict.reviewed_at)) : ''}</span>
       ${sentBackLine(visit, verdict)}</div>` : ''}
@@ -81,7 +81,7 @@ export async function visitView(view, { id }) {
       ${line(t('colourAfter'), badge(visit.colour_after))}
       ${line(t('reason'), esc(visit.colour_reason))}
       ${line(t('followUpOn'), esc(visit.follow_up_on))}
-      ${line(t('services'), esc((visit.services || []).map(serviceLabel).join('、')))}
+      ${line(t('services'), esc((visit.services || []).map(serviceLabel).join(t('listSep'))))}
       ${line(t('notes'), esc(visit.notes))}
       ${line(t('status'), esc(v(visit.status)))}
     </section>

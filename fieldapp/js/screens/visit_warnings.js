@@ -7,7 +7,7 @@
 // until every warning is decided. Accepting is undone when the warning goes
 // (its reading was corrected) or is overridden, so a typo leaves no trace.
 
-import { both, currentLang, t, v } from '../i18n.js';
+import { both, currentLang, said, t, v } from '../i18n.js';
 import { SEVERITY } from '../rules/vocabulary.js';
 import { RuleError, evaluate } from '../rules/warnings.js';
 import { validate } from '../rules/validate.js';
@@ -164,7 +164,7 @@ export function wireWarnings(form, hh, readVisit) {
       } catch (err) {
         if (!(err instanceof RuleError)) throw err;
         note.hidden = false;
-        note.textContent = `${t('rulesBroken')}: ${err.message}`;
+        note.textContent = `${t('rulesBroken')}${t('colon')}${said(err.message)}`;
       }
     }
     const keys = new Set(found.map(keyOf));
