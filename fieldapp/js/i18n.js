@@ -82,6 +82,9 @@ const ZH = {
   amendHelp: '修改后保存为一次新的走访，原记录保留', leaveAmend: '离开将丢失本次修改。确定离开？',
   amendedBy: '已修改', amendsVisit: '修改自 {d} 的走访', amendedAt: '已于 {d} 修改，等待审核',
   reviewClosed: '已关闭：修改已通过审核', todoSummaryBack: '退回 {n}',
+  mergeNoticeTitle: '你录入的内容在合并时被改动', mergeBy: '保留了 {who} 的修改', mergeRule: '规则：{rule}',
+  mergeRule_most_severe: '取最严重颜色', mergeRule_newest_stamp: '最新修改', mergeRule_winner: '取胜出版本',
+  mergeCleared: '（空）', mergeNoticeHelp: '如有不对，请编辑本户更正；下次编辑后此提示消失',
 };
 
 const EN = {
@@ -157,6 +160,9 @@ const EN = {
   amendHelp: 'Saving records a new visit; the original is kept', leaveAmend: 'Leaving loses this amendment. Leave?',
   amendedBy: 'amended', amendsVisit: 'Amends the visit of {d}', amendedAt: 'Amended {d}, waiting for review',
   reviewClosed: 'Closed: the amendment was approved', todoSummaryBack: '{n} sent back',
+  mergeNoticeTitle: 'A merge changed what you entered', mergeBy: 'kept the edit of {who}', mergeRule: 'rule: {rule}',
+  mergeRule_most_severe: 'most severe colour', mergeRule_newest_stamp: 'newest edit', mergeRule_winner: 'winning revision',
+  mergeCleared: '(empty)', mergeNoticeHelp: 'If it is wrong, edit the household; the notice goes away after the next edit',
 };
 
 const VALUE_EN = {
