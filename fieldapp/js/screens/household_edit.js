@@ -1,7 +1,9 @@
 // Edit a household: address (building, unit, room, address), head, phone, members (with key-population tags), colour and
-// reason, notes. Saved as a stamped edit, so concurrent edits merge.
+// reason, notes. Saved as a stamped edit, so concurrent edits merge. Every
+// change is kept as a draft (`edit:{id}`) until it is saved.
 
 import { db } from '../db.js';
+import { draftOf } from '../drafts.js';
 import { clearErrors, showErrors } from '../formerrors.js';
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
@@ -9,7 +11,10 @@ import { saveHousehold } from '../records.js';
 import {
   COLOURS, GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES, TAGS,
 } from '../rules/schema/docs.js';
-import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
+import {
+  $, $$, choices, chosen, esc, setTitle, shortTime, toast, uuid, wireChoices,
+} from '../ui.js';
+import { restore, wireFormDraft } from './household_draft.js';
 
 /** A member's block on a household form. */
 export function memberBlock(m, removable = false) {
@@ -56,6 +61,11 @@ export function readMember(block, old, i) {
 export async function householdEdit(view, { id }) {
   let hh;
   try { hh = await db().get(id); } catch { location.hash = '#/'; return null; }
+  const key = `edit:${id}`;
+  const draft = await draftOf(key);
+  // A resumed draft edits the household as it was when the draft began, so
+  // what a sync changed meanwhile in fields the worker left alone is kept.
+  if (draft?.form.base?._id === id) hh = draft.form.base;
   setTitle(`${t('edit')} · ${hh.building} ${hh.unit || ''} ${hh.room}`, link('hh', id));
   const old = new Map((hh.members || []).filter(Boolean).map((m) => [m.id, m]));
   view.innerHTML = `<form class="form" id="hh-form" novalidate>
@@ -77,12 +87,20 @@ export async function householdEdit(view, { id }) {
     <h2 data-path="members">${esc(t('members'))}</h2>
     <div id="members">${[...old.values()].map((m) => memberBlock(m)).join('')}</div>
     <button type="button" class="btn btn-wide" id="add-member">${esc(t('addMember'))}</button>
+    <p class="muted" id="draft-state"></p>
     <div class="actions"><a class="btn btn-big" href="${link('hh', id)}">${esc(t('cancel'))}</a>
       <button type="submit" class="btn btn-primary btn-big" id="save">${esc(t('save'))}</button></div>
   </form>`;
   const form = $('#hh-form', view);
+  if (draft) {
+    restore(form, draft.form);
+    $('#draft-state', form).textContent = t('draftSavedAt', { t: shortTime(draft.saved_at) });
+    toast(t('formDraftResumed', { t: shortTime(draft.saved_at) }));
+  }
   wireChoices(form);
   wireMembers(form);
+  const state = { dirty: Boolean(draft), saved: false };
+  const kept = wireFormDraft(form, key, state, { base: hh });
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -103,6 +121,7 @@ export async function householdEdit(view, { id }) {
     if (status !== 'active' || hh.status) changes.status = status;
     const errors = await saveHousehold(hh, changes);
     if (errors.length) { showErrors(form, errors); return; }
+    await kept.done();
     toast(t('saved'));
     location.hash = link('hh', id);
   };
