@@ -5,7 +5,7 @@ killed, are listed under 未完成 on the household page, the home screen and
 待办 with resume and discard, and ask before leaving with unsaved input.
 Real Chromium against a real demo-seeded server, offline."""
 
-from tests.tablet_work import draft_kept, eventually, households, ready_tablet, saved_docs
+from tests.tablet_work import draft_kept, eventually, households, ready_tablet
 
 
 def offline_tablet(tablets):
@@ -30,16 +30,19 @@ def test_a_household_edit_survives_a_restart_and_is_resumed_from_the_lists(serve
     page.fill(".member-edit:last-of-type [name=name]", "赵秀兰")
     page.click(".member-edit:last-of-type [data-name=tags] [data-value=over65]")
     eventually(lambda: (d := draft_kept(tablet, f"edit:{hid}"))
-               and d["form"]["members"][-1]["fields"]["name"] == "赵秀兰", what="the edit's draft")
+               and d["form"]["members"][-1]["fields"]["name"] == "赵秀兰",
+               what="the edit's draft")
 
     tablet.open(f"/hh/{hid}/edit")                              # the app killed and opened again
     page.wait_for_selector("#hh-form")
     assert page.input_value("#hh-fields [name=phone]") == "139 2222 3333"
     assert page.input_value("#hh-fields [name=colour_reason]") == "独居老人，腿脚不便"
-    assert page.get_attribute("#hh-fields [data-name=colour] [data-value=yellow]", "aria-pressed") == "true"
+    yellow = "#hh-fields [data-name=colour] [data-value=yellow]"
+    assert page.get_attribute(yellow, "aria-pressed") == "true"
     added = page.locator(".member-edit:last-of-type")
     assert added.locator("[name=name]").input_value() == "赵秀兰"
-    assert added.locator("[data-name=tags] [data-value=over65]").get_attribute("aria-pressed") == "true"
+    over65 = added.locator("[data-name=tags] [data-value=over65]")
+    assert over65.get_attribute("aria-pressed") == "true"
 
     page.click("#hh-form .actions a.btn")                       # 取消: asks first; stay
     page.click("#dialog [data-answer=stay]")
@@ -73,8 +76,8 @@ def test_a_new_household_draft_is_kept_discarded_after_a_confirm_and_saved_whole
     page.fill("#hh-fields [name=building]", "9号楼")
     page.fill("#hh-fields [name=room]", "902")
     page.fill("#hh-fields [name=head]", "钱大爷")
-    eventually(lambda: (d := draft_kept(tablet, "new:g1")) and d["form"]["fields"]["head"] == "钱大爷",
-               what="the new household's draft")
+    eventually(lambda: (d := draft_kept(tablet, "new:g1"))
+               and d["form"]["fields"]["head"] == "钱大爷", what="the new household's draft")
     tablet.open("/grid/g1/new")                                  # reloaded: back as typed
     page.wait_for_selector("#hh-new")
     assert page.input_value("#hh-fields [name=head]") == "钱大爷"
@@ -99,6 +102,6 @@ def test_a_new_household_draft_is_kept_discarded_after_a_confirm_and_saved_whole
     page.fill("#hh-fields [name=head]", "孙阿姨")
     eventually(lambda: draft_kept(tablet, "new:g1"), what="the draft")
     page.click("#save")
-    page.wait_for_selector("[data-household]")
+    page.locator("[data-household]").filter(has_text="孙阿姨").wait_for()
     assert draft_kept(tablet, "new:g1") is None
     assert page.locator("#drafts").count() == 0
