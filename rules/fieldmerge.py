@@ -277,6 +277,7 @@ def _entries(ranked, result, decisions):
     """A merged field per decision whose value replaced what another leaf wrote
     after the leaves parted (its stamp is newer than their newest shared one)."""
     bodies = dict(ranked)
+    forks = {(r1, r2): _fork(b1, b2) for r1, b1 in ranked for r2, b2 in ranked if r1 != r2}
     entries = []
     for decision in decisions:
         field, rev = decision["field"], decision.get("rev")
@@ -287,7 +288,7 @@ def _entries(ranked, result, decisions):
         for other_rev, other in ranked:
             if other_rev == rev or json_key(other.get(field)) == json_key(value):
                 continue
-            stamp, fork = _stamp(other, field), _fork(holder, other)
+            stamp, fork = _stamp(other, field), forks[(rev, other_rev)]
             if stamp is None or (fork is not None and stamp <= fork):
                 continue                         # not written since the leaves parted
             lost.append(dict(_author(other, field),
