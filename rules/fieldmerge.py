@@ -33,7 +33,7 @@ from rules.hlc import format_hlc, parse_hlc
 from rules.vocabulary import SEVERITY, lifecycle
 
 META = {"_id", "_rev", "_revisions", "_deleted", "_conflicts", "_attachments", "stamps",
-        "type", "schema", "grid", "updated_at", "updated_by", "device"}
+        "type", "schema", "grid", "updated_at", "updated_by", "device", "merge"}
 MISSING = object()
 MERGE_DEVICE = "merge"
 
@@ -226,7 +226,8 @@ def merge(leaves):
     or what else it has seen, so every server makes the same revision.
     """
     ranked = sorted(leaves, key=lambda item: revtree.sort_key(item[0]), reverse=True)
-    result = {k: copy.deepcopy(v) for k, v in ranked[0][1].items() if k not in ("stamps",)}
+    result = {k: copy.deepcopy(v) for k, v in ranked[0][1].items()
+              if k not in ("stamps", "merge")}
     decisions = []
     _top_level(ranked, result, decisions)
     flagged = False
@@ -248,10 +249,86 @@ def merge(leaves):
     for key in ("updated_at", "updated_by", "device"):
         if key in newest:
             result[key] = newest[key]
+    if result.get("type") == "household":
+        record = merge_record(ranked, result, decisions)
+        if record is not None:
+            result["merge"] = record
     return result, decisions, flagged
 
 
 MERGED_KINDS = ("household", "request")
+
+
+def _fork(one, other):
+    """The newest stamp two leaves share: about when they parted."""
+    ones, others = one.get("stamps") or {}, other.get("stamps") or {}
+    shared = [tuple(v) for k, v in ones.items()
+              if isinstance(v, list) and len(v) == 2 and others.get(k) == v]
+    return max(shared, default=None)
+
+
+def _author(body, field):
+    stamp = _stamp(body, field)
+    author = {"user": body.get("updated_by"), "device": stamp[1] if stamp else body.get("device")}
+    return {k: v for k, v in author.items() if isinstance(v, str) and v}
+
+
+def _entries(ranked, result, decisions):
+    """A merged field per decision whose value replaced what another leaf wrote
+    after the leaves parted (its stamp is newer than their newest shared one)."""
+    bodies = dict(ranked)
+    forks = {(r1, r2): _fork(b1, b2) for r1, b1 in ranked for r2, b2 in ranked if r1 != r2}
+    entries = []
+    for decision in decisions:
+        field, rev = decision["field"], decision.get("rev")
+        if "." in field or rev not in bodies:
+            continue                             # members are left out of the record
+        holder, value = bodies[rev], result.get(field)
+        lost = []
+        for other_rev, other in ranked:
+            if other_rev == rev or json_key(other.get(field)) == json_key(value):
+                continue
+            stamp, fork = _stamp(other, field), forks[(rev, other_rev)]
+            if stamp is None or (fork is not None and stamp <= fork):
+                continue                         # not written since the leaves parted
+            lost.append(dict(_author(other, field),
+                             **({"value": other[field]} if field in other else {})))
+        if lost:
+            entry = dict(field=field, rule=decision["rule"], **_author(holder, field))
+            if value is not None:
+                entry["value"] = value
+            entry["lost"] = sorted(lost, key=json_key)
+            entries.append(entry)
+    return entries
+
+
+def _covered(entries, record):
+    """Whether ``record`` already tells every loss in ``entries``."""
+    told = {(e.get("field"), json_key(e.get("value")), json_key(lost.get("value")))
+            for e in (record or {}).get("fields") or [] for lost in e.get("lost") or []}
+    return all((e["field"], json_key(e.get("value")), json_key(lost.get("value"))) in told
+               for e in entries for lost in e["lost"])
+
+
+def merge_record(ranked, result, decisions):
+    """The household's ``merge`` record: the latest merge's replaced values.
+
+    ``{"at": hlc, "fields": [{field, rule, value, user, device, lost: [{value,
+    user, device}]}]}``. A merge that replaced nothing new keeps the newest
+    record a leaf carries, so merging a merged body with one of its inputs
+    changes nothing and the tablet still sees what the first merge did.
+    """
+    carried = max((body["merge"] for _rev, body in ranked if isinstance(body.get("merge"), dict)),
+                  key=json_key, default=None)
+    entries = _entries(ranked, result, decisions)
+    if not entries or _covered(entries, carried):
+        return copy.deepcopy(carried) if carried is not None else None
+    newest = max((tuple(v) for _rev, body in ranked for v in (body.get("stamps") or {}).values()
+                  if isinstance(v, list) and len(v) == 2), default=None)
+    record = {"fields": entries}
+    if newest is not None:
+        record["at"] = newest[0]
+    return record
 
 
 def _version(body):

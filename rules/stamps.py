@@ -17,7 +17,7 @@ __all__ = ["UNSTAMPED", "changed_keys", "json_equal", "newer", "compare",
 
 # Top-level fields no edit stamps: identity and bookkeeping. `members` is
 # stamped per member instead; `_`-prefixed fields are CouchDB's.
-UNSTAMPED = frozenset({"stamps", "type", "schema", "grid", "updated_at",
+UNSTAMPED = frozenset({"stamps", "type", "schema", "grid", "updated_at", "merge",
                        "updated_by", "device", "ext", "members"})
 MEMBER_UNSTAMPED = frozenset({"id", "tags"})
 # Fields whose merge must tell a later change from a concurrent one: an edit

@@ -2,11 +2,13 @@
 server resolving conflicts on write (rules/fieldmerge.py, sync/resolve.py)."""
 
 import itertools
+from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import Store
 from rules import ids, fieldmerge as merging
+from rules.schemas import validate
 from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.merge_support import BASE, clock_at, edit
@@ -268,3 +270,63 @@ def test_conflicting_rule_sets_settle_on_the_higher_version(tmp_path):
     same = [dict(base, version=4, rules=[{"id": name}]) for name in ("x", "y")]
     body, decisions, flagged = merging.newest_rule_set([("5-aaaa", same[0]), ("5-bbbb", same[1])])
     assert flagged is True and body["rules"] == [{"id": "y"}] and decisions[0]["rev"] == "5-bbbb"
+
+
+def test_the_merged_household_tells_what_it_replaced_and_who_wrote_it():
+    a = edit(dict(BASE, updated_by="wangfang"), clock_at("tab-a", 1_796_000_000_000),
+             colour="yellow", colour_reason="血压偏高")
+    b = edit(dict(BASE, updated_by="lina"), clock_at("tab-b", 1_795_000_000_000),
+             colour="red", colour_reason="高烧不退", phone="139 0000 0002")
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)])
+    by_field = {e["field"]: e for e in body["merge"]["fields"]}
+    assert set(by_field) == {"colour", "colour_reason"}        # phone replaced nothing a wrote
+    colour = by_field["colour"]
+    assert (colour["rule"], colour["value"], colour["user"], colour["device"]) == (
+        "most_severe", "red", "lina", "tab-b")
+    assert colour["lost"] == [{"value": "yellow", "user": "wangfang", "device": "tab-a"}]
+    assert by_field["colour_reason"]["lost"][0]["value"] == "血压偏高"
+    validate(dict(body, updated_at="2026-11-24T09:15:00+08:00"),
+             datetime.fromisoformat("2026-11-24T12:00:00+08:00"))      # raises if invalid
+
+
+def test_a_merge_of_edits_to_different_fields_records_nothing():
+    a = edit(BASE, clock_at("A"), phone="139 0000 0001")
+    b = edit(BASE, clock_at("B"), notes="门口有台阶")
+    assert "merge" not in merging.merge([("2-a", a), ("2-b", b)])[0]
+
+
+def test_the_newest_edit_of_one_field_records_the_older_value_it_replaced():
+    a = edit(BASE, clock_at("A", 1_795_000_000_000), phone="111111")
+    b = edit(BASE, clock_at("B", 1_796_000_000_000), phone="222222")
+    record = merging.merge([("2-a", a), ("2-b", b)])[0]["merge"]
+    assert record["fields"] == [{"field": "phone", "rule": "newest_stamp", "value": "222222",
+                                 "user": b["updated_by"], "device": "B",
+                                 "lost": [{"value": "111111", "user": a["updated_by"],
+                                           "device": "A"}]}]
+
+
+def test_the_record_is_the_latest_merge_only_and_an_edit_after_it_drops_it():
+    a = edit(BASE, clock_at("A"), colour="yellow", colour_reason="x")
+    b = edit(BASE, clock_at("B"), colour="red", colour_reason="y")
+    merged = merging.merge([("2-a", a), ("2-b", b)])[0]
+    assert merging.merge([("3-m", merged), ("2-a", a)])[0]["merge"] == merged["merge"]
+    later = edit(merged, clock_at("C", 1_797_000_000_000), notes="n")
+    assert "merge" not in later["stamps"]
+    c = edit(merged, clock_at("D", 1_797_500_000_000), phone="333333")
+    c.pop("merge")                                   # a tablet's edit drops the record
+    again = merging.merge([("4-c", c), ("4-d", dict(merged, phone="555555", stamps=dict(
+        merged["stamps"], phone=["1797600000000-0000", "F"])))])[0]
+    assert [e["field"] for e in again["merge"]["fields"]] == ["phone"]   # colour's is gone
+
+
+def test_two_servers_make_the_same_merged_revision_with_its_record(tmp_path):
+    a = edit(BASE, clock_at("A", 1_796_000_000_000), colour="yellow", colour_reason="血压偏高")
+    b = edit(BASE, clock_at("B", 1_795_000_000_000), colour="red", colour_reason="高烧不退")
+    revs = []
+    for name in ("one", "two"):
+        db = Store(tmp_path / name, ids.grid_of, merging.resolve_field_doc).create("field")
+        _conflict(db, a, b)
+        doc = db.get(BASE["_id"])
+        assert doc["merge"]["fields"][0]["lost"][0]["value"] == "yellow"
+        revs.append(doc["_rev"])
+    assert revs[0] == revs[1]

@@ -1,5 +1,7 @@
-// Unfinished visits (未完成走访): what a worker has typed on a visit form and
-// not yet saved, one draft per household, kept on this tablet only.
+// Unfinished work (未完成): what a worker has typed on a form and not yet
+// saved, kept on this tablet only. A visit form's draft is keyed by its
+// household id; a household edit's by `edit:{household id}`; a new
+// household's by `new:{grid}` (draftKind, draftHref tell them apart).
 //
 // Drafts live in one PouchDB local document (`_local/drafts`), which never
 // replicates, never appears in the changes feed (so it is never counted as
@@ -12,6 +14,7 @@
 // when it is saved.
 
 import { db } from './db.js';
+import { link } from './router.js';
 
 const ID = '_local/drafts';
 let queue = Promise.resolve();
@@ -60,6 +63,24 @@ export function keepDraft(id, form) {
 /** Forget the draft of household id (saved as a visit, or discarded). */
 export function dropDraft(id) {
   return persist((all) => { delete all[id]; });
+}
+
+/** The kind of the draft under key: 'visit', 'edit' (a household) or 'new' (a household). */
+export function draftKind(key) {
+  if (key.startsWith('edit:')) return 'edit';
+  if (key.startsWith('new:')) return 'new';
+  return 'visit';
+}
+
+/** The household id (visit, edit) or grid (new) the draft under key belongs to. */
+export const draftSubject = (key) => (draftKind(key) === 'visit' ? key : key.slice(key.indexOf(':') + 1));
+
+/** Where the draft under key is resumed. */
+export function draftHref(key) {
+  const kind = draftKind(key);
+  if (kind === 'edit') return link('hh', draftSubject(key), 'edit');
+  if (kind === 'new') return link('grid', draftSubject(key), 'new');
+  return link('hh', key, 'visit');
 }
 
 /** How many drafts wait (for the home screen and the sign-out warning). */

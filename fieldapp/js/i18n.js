@@ -85,6 +85,13 @@ const ZH = {
   // punctuation between words: full-width in Chinese, ASCII in English
   colon: '：', listSep: '、', clauseSep: '；', plus: '＋', loading: '正在加载…',
   syncRetryingWith: '同步出错，将自动重试（{what}；{when}）',
+  mergeNoticeTitle: '你录入的内容在合并时被改动', mergeBy: '保留了 {who} 的修改', mergeRule: '规则：{rule}',
+  mergeRule_most_severe: '取最严重颜色', mergeRule_newest_stamp: '最新修改', mergeRule_winner: '取胜出版本',
+  draftKind_visit: '未完成走访', draftKind_edit: '未保存的住户修改', draftKind_new: '未保存的新住户',
+  leaveFormDraft: '住户信息还没有保存。已填写的内容已存为草稿，可以稍后在住户页或首页继续填写。',
+  formDraftResumed: '已恢复未保存的填写（{t}）',
+  discardFormDraftConfirm: '放弃这份未保存的住户信息？已填写的内容将被删除，无法恢复。',
+  mergeCleared: '（空）', mergeNoticeHelp: '如有不对，请编辑本户更正；下次编辑后此提示消失',
 };
 
 const EN = {
@@ -162,6 +169,13 @@ const EN = {
   reviewClosed: 'Closed: the amendment was approved', todoSummaryBack: '{n} sent back',
   colon: ': ', listSep: ', ', clauseSep: '; ', plus: '+', loading: 'Loading…',
   syncRetryingWith: 'Sync failed; retrying automatically ({what}; {when})',
+  mergeNoticeTitle: 'A merge changed what you entered', mergeBy: 'kept the edit of {who}', mergeRule: 'rule: {rule}',
+  mergeRule_most_severe: 'most severe colour', mergeRule_newest_stamp: 'newest edit', mergeRule_winner: 'winning revision',
+  draftKind_visit: 'Unfinished visit', draftKind_edit: 'Unsaved household edit', draftKind_new: 'Unsaved new household',
+  leaveFormDraft: 'The household is not saved yet. What you typed is kept as a draft: resume it from the household or the home screen.',
+  formDraftResumed: 'Unsaved input restored ({t})',
+  discardFormDraftConfirm: 'Discard this unsaved household input? What was typed is deleted for good.',
+  mergeCleared: '(empty)', mergeNoticeHelp: 'If it is wrong, edit the household; the notice goes away after the next edit',
 };
 
 const VALUE_EN = {

@@ -35,6 +35,7 @@ async function write(docs) {
 /** A household or request edited: fields replaced by changes, stamped against the stored one. */
 export function edited(old, changes, now = localIso()) {
   const next = { ...structuredClone(old), ...changes, ...common(old.type, old.grid, now) };
+  delete next.merge;          // it tells the latest merge only: an edit after it supersedes it
   for (const [key, value] of Object.entries(next)) {
     if (value === undefined || value === '' || value === null) delete next[key];
   }

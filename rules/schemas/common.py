@@ -277,7 +277,7 @@ def same_grid_id(prefix, fmt):
 
 
 # Fields a stamp may not name: they identify the document and no edit changes them.
-UNSTAMPED = {"type", "schema", "grid", "stamps"}
+UNSTAMPED = {"type", "schema", "grid", "stamps", "merge"}
 
 
 class Stamps(Value):

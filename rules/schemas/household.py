@@ -27,6 +27,35 @@ class MemberSchema(Strict):
     status = Choice(MEMBER_STATUSES)
 
 
+MERGE_RULES = ("newest_stamp", "most_severe", "winner")
+
+
+class LostValueSchema(Strict):
+    """A value a merge replaced, and who had written it."""
+
+    value = Text(max=2000)
+    user = Text(min=1, max=64)
+    device = Text(min=1, max=64)
+
+
+class MergedFieldSchema(Strict):
+    """One field a merge decided against what another edit wrote."""
+
+    field = Text(required=True, min=1, max=64)
+    rule = Choice(MERGE_RULES, required=True)
+    value = Text(max=2000)
+    user = Text(min=1, max=64)
+    device = Text(min=1, max=64)
+    lost = ListOf(Obj(LostValueSchema), required=True, max=20)
+
+
+class MergeRecordSchema(Strict):
+    """What the latest merge of this household replaced (written by the server)."""
+
+    at = Text(max=64)
+    fields = ListOf(Obj(MergedFieldSchema), required=True, max=20)
+
+
 class HouseholdSchema(DocumentSchema):
     """A household document."""
 
@@ -42,6 +71,7 @@ class HouseholdSchema(DocumentSchema):
     colour_reason = Text(max=500)
     notes = Text(max=2000)
     status = Choice(HOUSEHOLD_STATUSES)
+    merge = Obj(MergeRecordSchema)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _colour_needs_reason(self, data, raw, **kwargs):

@@ -9,7 +9,7 @@ export { StampError, compare, newer };
 
 // Top-level fields no edit stamps: identity and bookkeeping. `members` is
 // stamped per member instead; `_`-prefixed fields are CouchDB's.
-export const UNSTAMPED = new Set(['stamps', 'type', 'schema', 'grid', 'updated_at',
+export const UNSTAMPED = new Set(['stamps', 'type', 'schema', 'grid', 'updated_at', 'merge',
   'updated_by', 'device', 'ext', 'members']);
 const MEMBER_UNSTAMPED = new Set(['id', 'tags']);
 // Fields whose merge must tell a later change from a concurrent one: an edit

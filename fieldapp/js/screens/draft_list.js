@@ -1,20 +1,34 @@
-// Unfinished visits where the worker looks for their work: a card per draft
-// on the home screen and on its household's page, each resumed with one tap
-// or discarded after a confirm.
+// Unfinished work where the worker looks for it: a card per draft (a visit, a
+// household edit, a new household) on the home screen and on its household's
+// page, each resumed with one tap or discarded after a confirm.
 
-import { drafts, dropDraft } from '../drafts.js';
+import {
+  draftHref, draftKind, draftSubject, drafts, dropDraft,
+} from '../drafts.js';
 import { t } from '../i18n.js';
-import { link } from '../router.js';
 import { index } from '../store.js';
 import { $$, confirmDialog, esc, shortTime, toast } from '../ui.js';
 
+/** Where the draft under key is (address, or grid and what was typed), as text. */
+export function draftWhere(key, draft) {
+  const kind = draftKind(key);
+  if (kind === 'new') {
+    const f = draft.form?.fields || {};
+    const typed = [f.building, f.unit, f.room].filter(Boolean).join(' ');
+    return `${index.grids.get(draftSubject(key))?.name || draftSubject(key)}${typed ? ` · ${typed}` : ''}`;
+  }
+  const hh = index.households.get(draftSubject(key));
+  return hh ? `${hh.building} ${hh.unit || ''} ${hh.room} · ${hh.head || ''}` : draftSubject(key);
+}
+
+/** A pill naming what the draft is (a visit, a household edit, a new household). */
+export const draftPill = (key) => `<span class="pill pill-warn" data-draft-kind="${esc(draftKind(key))}">${esc(t(`draftKind_${draftKind(key)}`))}</span>`;
+
 function row(id, draft, withAddress) {
-  const hh = index.households.get(id);
-  const where = hh ? `${hh.building} ${hh.unit || ''} ${hh.room} · ${hh.head || ''}` : id;
-  return `<div class="draft-row row between wrap" data-draft="${esc(id)}">
-    <span>${withAddress ? `<strong>${esc(where)}</strong> ` : ''}<span class="muted">${esc(t('draftOf', { t: shortTime(draft.saved_at) }))}</span></span>
+  return `<div class="draft-row row between wrap" data-draft="${esc(id)}" data-draft-kind="${esc(draftKind(id))}">
+    <span>${withAddress ? `<strong>${esc(draftWhere(id, draft))}</strong> ` : ''}${draftPill(id)} <span class="muted">${esc(t('draftOf', { t: shortTime(draft.saved_at) }))}</span></span>
     <span class="row"><button type="button" class="btn discard-draft">${esc(t('discardDraft'))}</button>
-      <a class="btn btn-primary resume-draft" href="${link('hh', id, 'visit')}">${esc(t('resumeDraft'))}</a></span></div>`;
+      <a class="btn btn-primary resume-draft" href="${draftHref(id)}">${esc(t('resumeDraft'))}</a></span></div>`;
 }
 
 /**
@@ -22,7 +36,8 @@ function row(id, draft, withAddress) {
  * household (home, with addresses). list is drafts() as read.
  */
 export function draftsCard(list, household = null) {
-  const ids = Object.keys(list).filter((id) => !household || id === household)
+  const ids = Object.keys(list)
+    .filter((id) => !household || (draftKind(id) !== 'new' && draftSubject(id) === household))
     .sort((a, b) => (list[a].saved_at < list[b].saved_at ? 1 : -1));
   if (!ids.length) return '';
   return `<section class="card draft-card" id="drafts" data-count="${ids.length}">
@@ -33,9 +48,11 @@ export function draftsCard(list, household = null) {
 export function wireDrafts(root, redraw) {
   for (const button of $$('.discard-draft', root)) {
     button.onclick = async () => {
-      const ok = await confirmDialog({ text: t('discardDraftConfirm'), ok: t('discardDraft'), danger: true });
+      const key = button.closest('[data-draft]').dataset.draft;
+      const text = draftKind(key) === 'visit' ? t('discardDraftConfirm') : t('discardFormDraftConfirm');
+      const ok = await confirmDialog({ text, ok: t('discardDraft'), danger: true });
       if (!ok) return;
-      await dropDraft(button.closest('[data-draft]').dataset.draft);
+      await dropDraft(key);
       toast(t('draftDiscarded'));
       redraw();
     };

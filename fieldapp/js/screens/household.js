@@ -9,6 +9,7 @@ import { db } from '../db.js';
 import { amendmentOf, dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
+import { mergeNotice } from './merge_notice.js';
 import { requestsSection, wireRequests } from './requests.js';
 
 const thisYear = () => new Date().getFullYear();
@@ -64,6 +65,7 @@ export async function household(view, { id, from }) {
         ${dueWarnings(hh).map((w) => `<p class="flag flag-overdue due-visit" data-rule="${esc(w.rule)}">⚠ ${esc(w.reason?.[currentLang()] || w.reason?.zh || w.rule)}</p>`).join('')}
         ${hh.notes ? `<p>${esc(hh.notes)}</p>` : ''}
       </section>
+      ${mergeNotice(hh)}
       ${draftsCard(kept, id)}
       <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">${kept[id] ? esc(t('resumeVisit')) : `${esc(t('plus'))} ${esc(t('newVisit'))}`}</a>
       <div class="two-col">

@@ -1,16 +1,21 @@
 // A household added at the door (offline too): address, head, phone,
 // colour and members. Its id is `household:{grid}:n-{random}` — random, so a
 // household added on another tablet can never take the same id — and the
-// document is stamped as new, so later edits merge field by field.
+// document is stamped as new, so later edits merge field by field. Every
+// change is kept as the grid's new-household draft (`new:{grid}`) until saved.
 
 import { clearErrors, showErrors } from '../formerrors.js';
 import { t, v } from '../i18n.js';
 import { link } from '../router.js';
+import { draftOf } from '../drafts.js';
 import { addHousehold } from '../records.js';
 import { COLOURS } from '../rules/schema/docs.js';
 import { index } from '../store.js';
-import { $, $$, choices, chosen, esc, setTitle, toast, uuid, wireChoices } from '../ui.js';
-import { memberBlock, readMember, typed, wireMembers } from './household_edit.js';
+import {
+  $, $$, choices, chosen, esc, setTitle, shortTime, toast, uuid, wireChoices,
+} from '../ui.js';
+import { restore, wireFormDraft } from './household_draft.js';
+import { memberBlock, readMember, typed, wireMembers } from './household_members.js';
 
 /** A new household id in grid: random, so no two tablets make the same one. */
 export const newHouseholdId = (grid) => `household:${grid}:n-${uuid().replace(/-/g, '').slice(0, 20)}`;
@@ -35,12 +40,22 @@ export async function householdNew(view, { grid, building = '' }) {
     <h2 data-path="members">${esc(t('members'))}</h2>
     <div id="members"></div>
     <button type="button" class="btn btn-wide" id="add-member">${esc(t('addMember'))}</button>
+    <p class="muted" id="draft-state"></p>
     <div class="actions"><a class="btn btn-big" href="${back}">${esc(t('cancel'))}</a>
       <button type="submit" class="btn btn-primary btn-big" id="save">${esc(t('save'))}</button></div>
   </form>`;
   const form = $('#hh-new', view);
+  const key = `new:${grid}`;
+  const draft = await draftOf(key);
+  if (draft) {
+    restore(form, draft.form);
+    $('#draft-state', form).textContent = t('draftSavedAt', { t: shortTime(draft.saved_at) });
+    toast(t('formDraftResumed', { t: shortTime(draft.saved_at) }));
+  }
   wireChoices(form);
   wireMembers(form);
+  const state = { dirty: Boolean(draft), saved: false };
+  const kept = wireFormDraft(form, key, state);
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -53,6 +68,7 @@ export async function householdNew(view, { grid, building = '' }) {
     };
     const errors = await addHousehold(grid, doc);
     if (errors.length) { showErrors(form, errors); return; }
+    await kept.done();
     toast(t('householdAdded'));
     location.hash = link('hh', doc._id);
   };

@@ -9,11 +9,12 @@ import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { session } from '../api.js';
 import { db } from '../db.js';
-import { drafts } from '../drafts.js';
+import { draftHref, draftKind, draftSubject, drafts } from '../drafts.js';
 import { standingRefusals } from '../outbox.js';
 import {
   followUps, householdAlerts, index, openItems, sentBack,
 } from '../store.js';
+import { draftPill, draftWhere } from './draft_list.js';
 import { visitAge } from './lists.js';
 import { describeDoc } from './refused.js';
 import { badge, esc, setTitle, shortTime } from '../ui.js';
@@ -133,8 +134,8 @@ export async function todo(view) {
       label: describeDoc(id, docs[id]), what: `<span class="pill pill-bad">${esc(t('refusedFlag'))}</span>`,
     }));
     const unfinished = Object.entries(kept).map(([id, d]) => ({
-      id, href: link('hh', id, 'visit'), attr: 'data-draft-of', since: d.saved_at,
-      label: hhLabel(id), what: `<span class="pill pill-warn">${esc(t('drafts'))}</span>`,
+      id, href: draftHref(id), attr: 'data-draft-of', since: d.saved_at,
+      label: draftKind(id) === 'new' ? esc(draftWhere(id, d)) : hhLabel(draftSubject(id)), what: draftPill(id),
     }));
     const referrals = items.filter((i) => i.request.kind === 'referral');
     const others = items.filter((i) => i.request.kind !== 'referral');

@@ -81,7 +81,7 @@ const COMMON = {
   device: Text({ min: 1, max: 64 }),
   ext: Ext(),
 };
-const UNSTAMPED = ['type', 'schema', 'grid', 'stamps'];
+const UNSTAMPED = ['type', 'schema', 'grid', 'stamps', 'merge'];
 
 // A document schema: the common fields, its own, and stamps naming any of them.
 function documentSchema(own, { stamped = false, cross = null } = {}) {
@@ -105,6 +105,29 @@ const MEMBER = {
   },
 };
 
+// What the latest merge replaced (rules/schemas/household.py MergeRecordSchema).
+const LOST_VALUE = {
+  fields: {
+    value: Text({ max: 2000 }), user: Text({ min: 1, max: 64 }), device: Text({ min: 1, max: 64 }),
+  },
+};
+const MERGED_FIELD = {
+  fields: {
+    field: Text({ required: true, min: 1, max: 64 }),
+    rule: Choice(['newest_stamp', 'most_severe', 'winner'], { required: true }),
+    value: Text({ max: 2000 }),
+    user: Text({ min: 1, max: 64 }),
+    device: Text({ min: 1, max: 64 }),
+    lost: ListOf(Obj(LOST_VALUE), { required: true, max: 20 }),
+  },
+};
+const MERGE_RECORD = {
+  fields: {
+    at: Text({ max: 64 }),
+    fields: ListOf(Obj(MERGED_FIELD), { required: true, max: 20 }),
+  },
+};
+
 const household = documentSchema({
   building: Text({ required: true, min: 1, max: 32 }),
   unit: Text({ max: 16 }),
@@ -117,6 +140,7 @@ const household = documentSchema({
   colour_reason: Text({ max: 500 }),
   notes: Text({ max: 2000 }),
   status: Choice(HOUSEHOLD_STATUSES),
+  merge: Obj(MERGE_RECORD),
 }, { stamped: true, cross: colourReason('colour') });
 
 const schema2Only = (v, ctx) => (ctx.version < 2 ? ['version', {}] : null);
