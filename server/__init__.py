@@ -8,8 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from rules import fieldmerge, ids, warning_rules
-from server import (capage, console, couch, cors, errors, fieldapp, health, jsonbody, metrics,
-                    requestlog, settings)
+from server import console, couch, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -17,14 +16,14 @@ from server.accounts.directory import Directory
 from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
 from server.accounts.users import Accounts
-from server.api import endpoints as api
-from server.api import quarantine as api_quarantine
+from server.api import endpoints as api, quarantine as api_quarantine
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
 from server.jobs.runs import ReplicationRuns
+from server.ops import capage, health, metrics, requestlog
 from server.serverdb import ServerDB
 from server.services import Services, install
-from server.transport import Transport
+from server.ops.transport import Transport
 from server.version import __version__
 from sync import Store
 

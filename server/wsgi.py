@@ -97,7 +97,7 @@ def serve(factory, host, port, workers, threads, changes_timeout, tls=None, plai
         "loglevel": "warning",
         "proc_name": "gridvisit",
     }
-    from server.metrics import worker_exited
+    from server.ops.metrics import worker_exited
     options["child_exit"] = worker_exited
     if tls:
         options.update(certfile=str(tls[0]), keyfile=str(tls[1]))

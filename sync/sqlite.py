@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS local_docs (
 
 
 # The layout of a database file, in its ``PRAGMA user_version``; the server's
-# migrations (server/migrations.py) bring older files to it.
+# migrations (server/ops/migrations.py) bring older files to it.
 LAYOUT_VERSION = 1
 
 

@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from server import backup, create_app
+from server import create_app
+from server.ops import backup
 from server.services import services
 from tests.api import basic
 from tests.peers import gridvisit_cli, run_node, start_gridvisit

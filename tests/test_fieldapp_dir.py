@@ -28,7 +28,7 @@ def test_the_app_and_its_version_come_from_fieldapp_dir(tmp_path):
     assert f"'{changed}'" in worker and '"js/extra.js"' in worker
     assert _get(client, "/app/")[1] == "<!doctype html><title>B</title>"
     assert _get(client, "/app/js/extra.js")[0] == 200
-    assert _get(client, "/app/../server/tls.py")[0] == 404
+    assert _get(client, "/app/../server/ops/tls.py")[0] == 404
 
 
 def test_without_the_setting_the_shipped_app_is_served(tmp_path):

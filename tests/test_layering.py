@@ -20,6 +20,8 @@ FORBIDDEN = [
     ("server.accounts", ("server.couch", "server.console", "server.api", "server.jobs",
                          "server.cli")),
     ("server.jobs", ("server.couch", "server.console", "server.api", "server.cli")),
+    ("server.ops", ("server.couch", "server.console", "server.api", "server.jobs", "server.cli",
+                    "server.access")),
     ("server.api", ("server.console", "server.cli")),
     ("server.console", ("server.api", "server.cli")),
 ]

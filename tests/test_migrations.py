@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app, migrations, serverdb
+from server import create_app
+from server.ops import migrations
+from server import serverdb
 from server.services import services
 from sync import sqlite as engine_sqlite
 from tests.peers import gridvisit_cli

@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from server import tls
+from server.ops import tls
 from tests.peers import gridvisit_cli
 from tests.tls_support import ca_context, start_https
 

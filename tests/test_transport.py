@@ -3,7 +3,8 @@ Secure cookies over HTTPS, the plain listener's redirect, and the CA page."""
 
 import pytest
 
-from server import create_app, tls
+from server import create_app
+from server.ops import tls
 from tests.api import ADMIN, make_app
 
 LOGIN = {"name": ADMIN[0], "password": ADMIN[1]}

@@ -24,7 +24,7 @@ from rules import ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
-from server import metrics
+from server.ops import metrics
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services

@@ -48,11 +48,12 @@ def _first_admin(app, data_dir):
 @data_dir_option
 def serve(host, port, http_port, workers, threads, data_dir):
     """Run the server (gunicorn, threaded workers; HTTPS when it has a certificate)."""
-    from server import create_app, metrics, tls
+    from server import create_app
+    from server.ops import metrics, tls
     from server.wsgi import serve as run
     # Before any app: prometheus-client reads this once, when first imported.
     metrics.prepare_multiprocess(data_dir)
-    from server import migrations
+    from server.ops import migrations
     if Path(data_dir).is_dir():
         for rel, old, new in migrations.migrate(data_dir):
             click.echo(f"migrated {rel}: {old} → {new}")
@@ -79,7 +80,7 @@ def serve(host, port, http_port, workers, threads, data_dir):
         start_scheduler(lambda: create_app({"DATA_DIR": str(data_dir)}), app.config["NIGHTLY_AT"])
         click.echo(f"nightly replication at {app.config['NIGHTLY_AT']} to the hub")
     if app.config["BACKUP_AT"]:
-        from server import backup
+        from server.ops import backup
         folder = backup.backup_folder(app.config["DATA_DIR"], app.config["BACKUP_DIR"])
         backup.start_schedule(app.config["DATA_DIR"], app.config["BACKUP_AT"], folder,
                               app.config["BACKUP_KEEP"])

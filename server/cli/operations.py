@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from server import tls
+from server.ops import tls
 from server.cli.base import data_dir_option, main
 
 
@@ -56,7 +56,7 @@ def tls_show(data_dir):
 @data_dir_option
 def doctor(data_dir):
     """Check the install (TLS, clock, disk, permissions, hub) and say what to fix."""
-    from server import doctor as checks
+    from server.ops import doctor as checks
     from server.settings import load
     config = load({"DATA_DIR": str(Path(data_dir).resolve())})
     if not Path(config["DATA_DIR"]).is_dir():
@@ -75,7 +75,7 @@ def doctor(data_dir):
 @data_dir_option
 def backup_command(dest, data_dir):
     """Back up every database and the keys into the new folder DEST, while serving."""
-    from server import backup
+    from server.ops import backup
     manifest = backup.backup(data_dir, dest)
     click.echo(f"备份完成 / backed up {len(manifest['files'])} files to {dest} "
                f"({manifest['created']})")
@@ -88,7 +88,7 @@ def backup_command(dest, data_dir):
 @data_dir_option
 def restore_command(source, replace, data_dir):
     """Restore the backup SOURCE as the data folder (stop the server first)."""
-    from server import backup
+    from server.ops import backup
     aside = backup.restore(source, data_dir, replace=replace)
     if aside:
         click.echo(f"原数据目录已移到 / the old data folder is now {aside}")
@@ -101,7 +101,7 @@ def restore_command(source, replace, data_dir):
 @data_dir_option
 def migrate(check, data_dir):
     """Bring the data folder's files to this version's layout (serve does it too)."""
-    from server import migrations
+    from server.ops import migrations
     if check:
         todo = migrations.pending(data_dir)
         for rel, kind, version, target in todo:

@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from server import metrics
+from server.ops import metrics
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS replication_runs (

@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from server import tls
+from server.ops import tls
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Tablet
 from tests.browser.tablet_support import record_visit
 from tests.peers import gridvisit_cli

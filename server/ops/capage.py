@@ -7,7 +7,7 @@ import io
 import segno
 from flask import Blueprint, current_app, render_template, request, send_file
 
-from server import tls
+from server.ops import tls
 
 bp = Blueprint("capage", __name__, url_prefix="/ca")
 CERT_NAME = "gridvisit-ca.crt"

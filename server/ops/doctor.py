@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from server import tls
+from server.ops import tls
 
 MIN_FREE_BYTES = 1 << 30          # below 1 GiB a day of photos may not fit
 CERT_WARN_DAYS = 30

@@ -15,7 +15,7 @@ import time
 
 from flask import g, request
 
-from server import metrics
+from server.ops import metrics
 
 LOGGER = "gridvisit.requests"
 
