@@ -117,7 +117,7 @@ def console_as(browser, server, name="zhangwei"):
     context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page = context.new_page()
-    page.set_default_timeout(20000)
+    page.set_default_timeout(45000)   # generous: a loaded 2-core machine is slow, a pass is not
     page.goto(server.base + "/console/login")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", f"demo-{name}")

@@ -89,7 +89,7 @@ class Tablet:
         self.page = self.context.new_page()
         self.errors = []
         self.page.on("pageerror", lambda err: self.errors.append(str(err)))
-        self.page.set_default_timeout(20000)
+        self.page.set_default_timeout(45000)   # generous: a loaded 2-core machine is slow, a pass is not
 
     def open(self, route=""):
         """Start the app afresh (at ``#route``), as after a tablet restart."""

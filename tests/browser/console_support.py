@@ -31,7 +31,7 @@ def page(browser, console_server):
     context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20000)
+    page.set_default_timeout(45000)   # generous: a loaded 2-core machine is slow, a pass is not
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     # Anything the Content-Security-Policy blocked (an inline script, a style).
