@@ -2,6 +2,9 @@
 gunicorn's several), and the JSON line per request without secrets."""
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -11,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests import fielddocs as fd
 from server import create_app
 from tests.api import ADMIN, PASSWORD, Couch, basic, make_app, make_field_app
-from tests.peers import free_port, gridvisit_cli, start_gridvisit
+from tests.peers import ROOT, free_port, gridvisit_cli, start_gridvisit
 
 
 def _samples(text):
@@ -164,3 +167,26 @@ def test_doctor_checks_the_hub_and_the_clock_against_it(tmp_path, gridvisit):
     refused = gridvisit_cli(data, "doctor", env=env, check=False)
     assert refused.returncode == 1 and "检查 HUB_USER 与 HUB_PASSWORD" in refused.stdout
     assert "wrong" not in refused.stdout
+
+
+def test_the_first_requests_of_a_worker_make_the_metrics_once(tmp_path):
+    """A worker's first requests arrive together on its threads; the metrics
+    must be made once, not raise DuplicateTimeseries for the slower thread
+    (a 500 on whichever file of the field app lost the race)."""
+    code = ("import threading\n"
+            "from server.ops import metrics\n"
+            "errors, start = [], threading.Barrier(16)\n"
+            "def first():\n"
+            "    start.wait()\n"
+            "    try:\n"
+            "        metrics.observe('/app/<path:name>', 'GET', 200, 0.001)\n"
+            "    except Exception as err:\n"
+            "        errors.append(repr(err))\n"
+            "threads = [threading.Thread(target=first) for _ in range(16)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "print(errors)\n")
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                             text=True, env=dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path)))
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "[]"

@@ -50,8 +50,9 @@ def _own_receipt(user, doc, body):
 class Policy:
     """Read and write rules for one user in one database."""
 
-    def __init__(self, user, grids, field=True):
+    def __init__(self, user, grids, field=True, directory=None):
         self.user = user
+        self.directory = directory           # who may take a request (assignees)
         # None: every grid (admins); others also see the shared partition.
         self.grids = scope.with_shared(grids)
         self.field = field                   # False: an admin's other database
@@ -95,6 +96,20 @@ class Policy:
                 raise Forbidden("走访记录已提交，不能再修改 / "
                                 "a submitted visit cannot be changed")
         validate(doc)
+        if kind == "request" and not self.user.is_admin and self.directory is not None:
+            self._check_assignee(doc, body)
+
+    def _check_assignee(self, doc, body):
+        """Refuse a request handed to someone who cannot see it (the console's rule).
+
+        :raises Forbidden: naming the assignee.
+        """
+        assignee = doc.get("assignee")
+        if doc.get("_deleted") is True or not assignee or assignee == (body or {}).get("assignee"):
+            return
+        if assignee not in self.directory.people_for_grid(doc.get("grid")):
+            raise Forbidden(f"assignee: “{assignee}”看不到这条诉求，不能承办 / {assignee} "
+                            "cannot see this request and may not be its assignee")
 
     def local_id(self, doc_id):
         """The stored id of the user's ``_local`` document ``doc_id``."""
@@ -281,5 +296,5 @@ def view_for(user, name):
                         "is open to your account.")
     db = ext.store.get(name)
     grids = ext.directory.grids_of(user) if field else None
-    return DatabaseView(db, Policy(user, grids, field), ext.quarantine,
+    return DatabaseView(db, Policy(user, grids, field, ext.directory), ext.quarantine,
                         ext.directory)

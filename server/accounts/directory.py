@@ -181,6 +181,17 @@ class Directory:
                     "ON uc.community = g.community WHERE uc.user_id = ?", (user.id,)).fetchall()
         return frozenset(row[0] for row in rows)
 
+    def people_for_grid(self, grid):
+        """``{name: display name}`` of the active workers and supervisors who can
+        see ``grid``'s documents: the only possible assignees of its requests."""
+        found = {}
+        for account in self.accounts.list():
+            if account.is_active and account.role in ("worker", "supervisor"):
+                grids = self.grids_of(account)
+                if grids is None or grid in grids:
+                    found[account.name] = account.display_name or account.name
+        return found
+
     def workers_overseen(self, user):
         """The workers ``user`` oversees: those holding a grid ``user`` sees (all, for admins)."""
         grids = self.grids_of(user)

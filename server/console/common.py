@@ -108,13 +108,7 @@ def grids_in_scope():
 def people_for_grid(grid):
     """``{name: display name}`` of the active workers and supervisors who can
     see ``grid``'s documents: the only possible assignees of its requests."""
-    directory, found = services().directory, {}
-    for user in services().accounts.list():
-        if user.is_active and user.role in ("worker", "supervisor"):
-            grids = directory.grids_of(user)
-            if grids is None or grid in grids:
-                found[user.name] = user.display_name or user.name
-    return found
+    return services().directory.people_for_grid(grid)
 
 
 def workers_in_scope():

@@ -12,6 +12,7 @@ it reads that variable once, when it is imported.
 import ipaddress
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, request
@@ -20,11 +21,21 @@ from werkzeug.wsgi import ClosingIterator
 bp = Blueprint("metrics", __name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _made = {}
+_making = threading.Lock()
 
 
 def _m():
-    """The metric objects, made once per process on first use."""
-    if not _made:
+    """The metric objects, made once per process on first use.
+
+    Under a lock: the first requests of a worker arrive together on its
+    threads, and a metric registered twice is an error (a 500 for whichever
+    request lost the race, once a precached file of the field app).
+    """
+    if _made:
+        return _made
+    with _making:
+        if _made:
+            return _made
         from prometheus_client import Counter, Gauge, Histogram
         _made.update(
             requests=Counter("gridvisit_http_requests_total", "HTTP requests by route and status",
