@@ -1,7 +1,7 @@
 """A worker's day on the tablet, as the issue-14 browser tests drive it: a
 signed-in tablet holding the rule set, the demo households it visits, the
 new-visit form and what the tablet stored. Used by tests/browser/test_*.py of
-issue 14 (the older browser tests keep their own copies)."""
+issue 14 and, through tests/browser/care_support.py, the care-loop tests."""
 
 import base64
 import uuid
