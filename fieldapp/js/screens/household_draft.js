@@ -1,16 +1,11 @@
 // The household forms (edit, new) as drafts: every input and choice read off
 // the form as it stands, put back onto a freshly drawn form, kept a moment
-// after each change (drafts.js) and asked about before leaving unsaved.
+// after each change and asked about before leaving unsaved (form_draft.js).
 
-import { dropDraft, keepDraft } from '../drafts.js';
 import { t } from '../i18n.js';
-import { guardLeaving } from '../router.js';
-import { $, $$, askDialog, chosen, shortTime } from '../ui.js';
+import { $, $$, chosen } from '../ui.js';
+import { wireFormDraft } from './form_draft.js';
 import { memberBlock } from './household_members.js';
-
-let flushDraft = () => {};
-window.addEventListener('pagehide', () => flushDraft());
-document.addEventListener('visibilitychange', () => flushDraft());
 
 const inputs = (root) => Object.fromEntries($$('input[name], textarea[name]', root)
   .map((el) => [el.name, el.value]));
@@ -58,37 +53,6 @@ export function restore(form, d) {
   }
 }
 
-/**
- * Keep form as the draft under key a moment after each change (with extra,
- * e.g. the household as it was when editing began); ask before leaving it
- * unsaved. state = {dirty, saved}; the caller sets saved before it leaves.
- */
-export function wireFormDraft(form, key, state, extra = {}) {
-  let timer = null;
-  const keep = () => {
-    clearTimeout(timer);
-    timer = null;
-    if (state.saved) return null;
-    state.dirty = true;
-    $('#draft-state', form).textContent = t('draftSavedAt', { t: shortTime(new Date().toISOString()) });
-    return keepDraft(key, { ...snapshot(form), ...extra });
-  };
-  const soon = () => { clearTimeout(timer); timer = setTimeout(keep, 250); };
-  form.addEventListener('input', soon);
-  form.addEventListener('change', soon);
-  form.addEventListener('click', (e) => { if (e.target.closest('button:not([type=submit])')) soon(); });
-  const flush = () => { if (timer) keep(); };
-  flushDraft = flush;
-  guardLeaving(async () => {
-    flush();
-    if (!state.dirty || state.saved) return true;
-    const answer = await askDialog({
-      text: t('leaveFormDraft'),
-      answers: [['stay', t('stayOnForm'), ''], ['discard', t('discardDraft'), 'btn-danger'],
-        ['keep', t('keepDraftLeave'), 'btn-primary']],
-    });
-    if (answer === 'discard') await dropDraft(key);
-    return answer !== 'stay';
-  });
-  return { flush, async done() { clearTimeout(timer); timer = null; state.saved = true; await dropDraft(key); } };
-}
+/** Keep a household form as the draft under key (with extra, e.g. the household as editing began). */
+export const wireHouseholdDraft = (form, key, state, extra = {}) =>
+  wireFormDraft(form, key, state, () => ({ ...snapshot(form), ...extra }), t('leaveFormDraft'));

@@ -12,7 +12,7 @@ import { COLOURS, HOUSEHOLD_STATUSES } from '../rules/schema/docs.js';
 import {
   $, $$, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
 } from '../ui.js';
-import { restore, wireFormDraft } from './household_draft.js';
+import { restore, wireHouseholdDraft } from './household_draft.js';
 import { memberBlock, readMember, typed, wireMembers } from './household_members.js';
 
 /** The household edit form. */
@@ -58,7 +58,7 @@ export async function householdEdit(view, { id }) {
   wireChoices(form);
   wireMembers(form);
   const state = { dirty: Boolean(draft), saved: false };
-  const kept = wireFormDraft(form, key, state, { base: hh });
+  const kept = wireHouseholdDraft(form, key, state, { base: hh });
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);

@@ -14,7 +14,7 @@ import { index } from '../store.js';
 import {
   $, $$, choices, chosen, esc, setTitle, shortTime, toast, uuid, wireChoices,
 } from '../ui.js';
-import { restore, wireFormDraft } from './household_draft.js';
+import { restore, wireHouseholdDraft } from './household_draft.js';
 import { memberBlock, readMember, typed, wireMembers } from './household_members.js';
 
 /** A new household id in grid: random, so no two tablets make the same one. */
@@ -55,7 +55,7 @@ export async function householdNew(view, { grid, building = '' }) {
   wireChoices(form);
   wireMembers(form);
   const state = { dirty: Boolean(draft), saved: false };
-  const kept = wireFormDraft(form, key, state);
+  const kept = wireHouseholdDraft(form, key, state);
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);

@@ -6,17 +6,18 @@
 // the form resumes; leaving it with input not saved as a visit asks first.
 
 import { db } from '../db.js';
-import { draftOf, dropDraft, keepDraft } from '../drafts.js';
+import { draftOf, dropDraft } from '../drafts.js';
 import { clearErrors, showErrors, showFieldErrors } from '../formerrors.js';
 import { validate } from '../rules/validate.js';
 import { t, v } from '../i18n.js';
 import { compressPhoto } from '../photo.js';
-import { guardLeaving, link } from '../router.js';
+import { link } from '../router.js';
 import { saveVisit, visitDocs } from '../records.js';
 import { CHANNELS, COLOURS, OUTCOMES } from '../rules/schema/docs.js';
 import {
-  $, $$, addDays, askDialog, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
+  $, $$, addDays, choices, chosen, esc, setTitle, shortTime, toast, wireChoices,
 } from '../ui.js';
+import { wireFormDraft } from './form_draft.js';
 import { restore, snapshot } from './visit_draft.js';
 import {
   addService, checkBlock, needBlock, readCheck, readNeed, servicesBlock, wireNeed,
@@ -107,10 +108,6 @@ function collect(form, photo, decided) {
   };
 }
 
-// A killed app gets no later chance: the pending draft is written when it is hidden.
-let flushDraft = () => {};
-window.addEventListener('pagehide', () => flushDraft());
-document.addEventListener('visibilitychange', () => flushDraft());
 
 /** Show photo ({data, width, height, bytes}) under the form's photo button. */
 export function showPhoto(form, photo) {
@@ -123,33 +120,10 @@ export function showPhoto(form, photo) {
 // Keep the form as the household's draft a moment after each change (and at
 // once when the app is hidden or closed); ask before leaving it unsaved.
 function wireDraft(form, hh, state, warnings) {
-  let timer = null;
-  const keep = () => {
-    clearTimeout(timer);
-    timer = null;
-    if (state.saved) return null;
-    state.dirty = true;
-    $('#draft-state', form).textContent = t('draftSavedAt', { t: shortTime(new Date().toISOString()) });
-    return keepDraft(hh._id, snapshot(form, state.photo, warnings.decided()));
-  };
-  const soon = () => { clearTimeout(timer); timer = setTimeout(keep, 250); };
-  state.keep = keep;
-  form.addEventListener('input', soon);
-  form.addEventListener('change', soon);
-  form.addEventListener('click', (e) => { if (e.target.closest('button')) soon(); });
-  const flush = () => { if (timer) keep(); };
-  flushDraft = flush;
-  guardLeaving(async () => {
-    flush();
-    if (!state.dirty || state.saved) return true;
-    const answer = await askDialog({
-      text: t('leaveDraft'),
-      answers: [['stay', t('stayOnForm'), ''], ['discard', t('discardDraft'), 'btn-danger'],
-        ['keep', t('keepDraftLeave'), 'btn-primary']],
-    });
-    if (answer === 'discard') await dropDraft(hh._id);
-    return answer !== 'stay';
-  });
+  const draft = wireFormDraft(form, hh._id, state,
+    () => snapshot(form, state.photo, warnings.decided()), t('leaveDraft'));
+  state.keep = draft.keep;
+  return draft;
 }
 
 /**
