@@ -184,13 +184,16 @@ class Directory:
     def people_for_grid(self, grid):
         """``{name: display name}`` of the active workers and supervisors who can
         see ``grid``'s documents: the only possible assignees of its requests."""
-        found = {}
-        for account in self.accounts.list():
-            if account.is_active and account.role in ("worker", "supervisor"):
-                grids = self.grids_of(account)
-                if grids is None or grid in grids:
-                    found[account.name] = account.display_name or account.name
-        return found
+        with self.db.connect() as conn:       # one query, not one per account
+            rows = conn.execute(
+                "SELECT u.name, u.display_name FROM users u WHERE u.active = 1 AND ("
+                " (u.role = 'worker' AND EXISTS (SELECT 1 FROM user_grids ug"
+                "   WHERE ug.user_id = u.id AND ug.grid = ?))"
+                " OR (u.role = 'supervisor' AND EXISTS (SELECT 1 FROM user_communities uc"
+                "   JOIN grids g ON g.community = uc.community"
+                "   WHERE uc.user_id = u.id AND g.id = ?))) ORDER BY u.name",
+                (grid, grid)).fetchall()
+        return {name: display or name for name, display in rows}
 
     def workers_overseen(self, user):
         """The workers ``user`` oversees: those holding a grid ``user`` sees (all, for admins)."""
