@@ -1,5 +1,6 @@
 """The CouchDB protocol under ``/couch``: server and database endpoints
-(:mod:`.databases`), documents and attachments (:mod:`.documents`),
+(:mod:`.databases`), compaction, purge and ``_local_docs``
+(:mod:`.maintenance`), documents and attachments (:mod:`.documents`),
 cookie sessions (:mod:`.session`), ``_changes`` responses (:mod:`.feeds`),
 request parameters and bodies (:mod:`.params`), multipart documents
 (:mod:`.multipart`), compressed request bodies (:mod:`.encoding`) and
@@ -8,10 +9,10 @@ route asks :mod:`server.access` for the user's view."""
 
 from flask import Blueprint
 
-from server.couch import databases, documents, rawpath, session
+from server.couch import databases, documents, maintenance, rawpath, session
 
 # The one /couch blueprint; one child per module, as the console's pages.
 bp = Blueprint("couch", __name__, url_prefix="/couch")
 rawpath.init_blueprint(bp)      # ids and names with `/` in them (see rawpath)
-for _module in (session, databases, documents):
+for _module in (session, databases, maintenance, documents):
     bp.register_blueprint(_module.bp)
