@@ -234,3 +234,30 @@ def test_a_worker_pulls_no_purged_document(tmp_path):
     Couch(app).post("field/_purge", json={visit["_id"]: [rev_]})
     assert visit["_id"] not in [r["id"] for r in w1.get("field/_changes").get_json()["results"]]
     assert w1.get(f"field/{visit['_id']}").status_code == 404
+
+
+def test_purge_takes_the_purged_bodies_out_of_the_resolutions_log(tmp_path):
+    """A merge on write keeps each leaf's body in the resolutions log; a
+    purged revision's body must go from there too (issue 21's erasure)."""
+    app = make_field_app(tmp_path)
+    admin = Couch(app)
+    household = fd.household("g1", "h9")
+    leaves = [dict(household, phone=phone, _rev=f"2-{mark * 32}",
+                   _revisions={"start": 2, "ids": [mark * 32, "0" * 32]})
+              for mark, phone in (("a", "139 1111 1111"), ("b", "139 2222 2222"))]
+    assert admin.post("field/_bulk_docs", json={"docs": leaves, "new_edits": False}
+                      ).get_json() == []
+    db = services(app).store.get("field")
+    doc_id = household["_id"]
+    assert set(db.resolutions(doc_id)[0]["leaf_bodies"]) == {"2-" + "a" * 32, "2-" + "b" * 32}
+    found = admin.get(f"field/{doc_id}?open_revs=all", headers={"Accept": "application/json"})
+    tombstone = next(row["ok"]["_rev"] for row in found.get_json() if row["ok"].get("_deleted"))
+    assert admin.post("field/_purge", json={doc_id: [tombstone]}).get_json()["purged"] == {
+        doc_id: [tombstone]}
+    assert set(db.resolutions(doc_id)[0]["leaf_bodies"]) == {"2-" + "b" * 32}
+    for path in glob.glob(str(tmp_path / "dbs" / "field.sqlite*")):
+        with open(path, "rb") as handle:
+            assert b"139 1111 1111" not in handle.read(), path
+    winner = admin.get(f"field/{doc_id}").get_json()["_rev"]
+    admin.post("field/_purge", json={doc_id: [winner]})
+    assert db.resolutions(doc_id) == []
