@@ -4,8 +4,9 @@
 cookie sessions (:mod:`.session`), ``_changes`` responses (:mod:`.feeds`),
 request parameters and bodies (:mod:`.params`), multipart documents
 (:mod:`.multipart`), compressed request bodies (:mod:`.encoding`) and
-routing on the raw path, so ids may hold ``/`` (:mod:`.rawpath`). Nothing here knows grids or roles: each
-route asks :mod:`server.access` for the user's view."""
+routing on the raw path, so ids may hold ``/`` (:mod:`.rawpath`). Nothing
+here knows grids or roles: each route asks :mod:`server.access` for the
+user's view."""
 
 from flask import Blueprint
 
