@@ -6,6 +6,7 @@ rows, partition function and change watcher. The rules live in
 :mod:`.purge` and :mod:`.compact`; this module runs them in transactions.
 """
 
+import sqlite3
 import threading
 
 from . import compact, purge, writes
@@ -96,10 +97,16 @@ class Upkeep:
         return None
 
     def _compact(self, result):
-        with self.file.write() as conn:
-            result.update(compact.prune(conn, int(self._meta(conn, "revs_limit"))))
-        with self.file.maintenance() as conn:
-            compact.vacuum(conn)
+        # A background thread: a failure is kept in the result, never raised
+        # into the void (the next _compact tries again).
+        try:
+            with self.file.write() as conn:
+                result.update(compact.prune(conn, int(self._meta(conn, "revs_limit"))))
+            with self.file.maintenance() as conn:
+                compact.vacuum(conn)
+            result["vacuum"] = "done"
+        except sqlite3.Error as err:          # e.g. another process holds the file busy
+            result["error"] = str(err)
 
     def compacting(self):
         """Whether a compaction runs now (``compact_running``)."""
