@@ -19,6 +19,7 @@ from server.accounts.users import Accounts
 from server.api import endpoints as api, quarantine as api_quarantine
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
+from server.couch.rawpath import RawPath
 from server.jobs.runs import ReplicationRuns
 from server.ops import capage, health, metrics, requestlog
 from server.serverdb import ServerDB
@@ -99,6 +100,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     requestlog.init_app(app)
     metrics.init_app(app)
+    app.wsgi_app = RawPath(app.wsgi_app)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     # Outermost: the scheme and client address must be settled before anything reads them.
     app.wsgi_app = Transport(app.wsgi_app, config["TRUSTED_PROXIES"], config["HSTS_SECONDS"],
