@@ -21,6 +21,7 @@ Non-admins use only the field database.
 from flask import current_app, g
 
 from rules import ids, scope
+from sync.docs import replicated_rev
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
@@ -91,7 +92,7 @@ class Policy:
         if kind == "receipt" and not self.user.is_admin:
             _own_receipt(self.user, doc, body)
         if kind == "visit" and body is not None and body.get("status") == "submitted":
-            replay = not new_edits and doc.get("_rev") in tree   # a revision it already has
+            replay = not new_edits and replicated_rev(doc) in tree   # a revision it has
             if not replay:
                 raise Forbidden("走访记录已提交，不能再修改 / "
                                 "a submitted visit cannot be changed")
