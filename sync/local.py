@@ -8,6 +8,7 @@ like CouchDB's: ``0-N``, and they have no history (no ``_revisions``).
 import json
 
 from .alldocs import AllDocsQuery
+from .docs import SPECIAL_IN
 from .errors import Conflict, NotFound
 
 PREFIX = "_local/"
@@ -55,7 +56,9 @@ def put(conn, doc_id, doc):
     _check_rev(current, doc.get("_rev"))
     if doc.get("_deleted"):
         return delete(conn, doc_id, doc.get("_rev"))
-    body = {k: v for k, v in doc.items() if k not in ("_id", "_rev")}
+    # CouchDB keeps no special member of a local document (``_revisions``
+    # included: PouchDB sends one back and expects not to read it again).
+    body = {k: v for k, v in doc.items() if k not in SPECIAL_IN}
     new = (current or 0) + 1
     conn.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
                  (key, new, json.dumps(body, ensure_ascii=False, allow_nan=False)))

@@ -37,6 +37,13 @@ STEPS = [
      {"ok": True, "id": "_local/cp", "rev": "0-1"}),
     ("deleted by a _deleted put", "PUT", "_local/cp", {"_rev": "0-1", "_deleted": True}, 200,
      {"ok": True, "id": "_local/cp", "rev": "0-0"}),
+    ("a sent-back history is not kept", "PUT", "_local/h",
+     {"n": 5, "_revisions": {"start": 1, "ids": ["abc"]}}, 201,
+     {"ok": True, "id": "_local/h", "rev": "0-1"}),
+    ("nor read again", "GET", "_local/h?revs=true", None, 200,
+     {"_id": "_local/h", "_rev": "0-1", "n": 5}),
+    ("gone again", "DELETE", "_local/h?rev=0-1", None, 200,
+     {"ok": True, "id": "_local/h", "rev": "0-0"}),
     ("not in _all_docs", "GET", "_all_docs", None, 200,
      {"total_rows": 0, "offset": 0, "rows": []}),
 ]
