@@ -91,6 +91,7 @@ const ZH = {
   leaveFormDraft: '住户信息还没有保存。已填写的内容已存为草稿，可以稍后在住户页或首页继续填写。',
   formDraftResumed: '已恢复未保存的填写（{t}）',
   discardFormDraftConfirm: '放弃这份未保存的住户信息？已填写的内容将被删除，无法恢复。',
+  mergeMemberField: '{who}的{field}', mergeMemberName: '姓名',
   mergeCleared: '（空）', mergeNoticeHelp: '如有不对，请编辑本户更正；下次编辑后此提示消失',
 };
 
@@ -175,6 +176,7 @@ const EN = {
   leaveFormDraft: 'The household is not saved yet. What you typed is kept as a draft: resume it from the household or the home screen.',
   formDraftResumed: 'Unsaved input restored ({t})',
   discardFormDraftConfirm: 'Discard this unsaved household input? What was typed is deleted for good.',
+  mergeMemberField: "{who}'s {field}", mergeMemberName: 'name',
   mergeCleared: '(empty)', mergeNoticeHelp: 'If it is wrong, edit the household; the notice goes away after the next edit',
 };
 
