@@ -151,11 +151,10 @@ def find(db, query, parts=None):
     q = FindQuery(query)
     indexes, plan = _plan(db, q)
     special = plan.index.type == "special"
-    idx = None
-    if not special:
-        ids, _ = mango_index.refresh(db.file, indexes, db.update_seq(),
-                                     {(plan.index.ddoc, plan.index.name)})
-        idx = ids[(plan.index.ddoc, plan.index.name)]
+    # also drops the rows of indexes whose design documents are gone
+    chosen = set() if special else {(plan.index.ddoc, plan.index.name)}
+    ids, _ = mango_index.refresh(db.file, indexes, db.update_seq(), chosen)
+    idx = None if special else ids[(plan.index.ddoc, plan.index.name)]
     docs, stats, last = [], {"keys": 0, "docs": 0}, None
     opts = reads.ReadOptions(conflicts=q.conflicts)
     with db.file.read() as conn:
@@ -302,10 +301,10 @@ def design_with(current, index):
 
     :raises QueryError: when the design document is not a query one.
     """
-    doc = dict(current or {"_id": index.ddoc})
-    if doc.get("language", "query") != "query":
+    doc = dict(current or {"_id": index.ddoc, "language": "query"})
+    if doc.get("language", "javascript") != "query":
         raise QueryError("invalid_ddoc_lang", f"设计文档 {index.ddoc} 不是查询索引文档 / Existing "
-                         f"design doc has an invalid language: {json.dumps(doc['language'])}")
+                         f"design doc has an invalid language: {json.dumps(doc.get('language'))}")
     definition = {"fields": [{name: way} for name, way in index.fields]}
     if index.partial is not None:
         definition["partial_filter_selector"] = index.partial

@@ -165,6 +165,8 @@ def refresh(file, indexes, update_seq, build):
     wanted = {(ix.ddoc, ix.name, ix.signature): ix for ix in indexes}
     with file.read() as conn:
         stored = _stored(conn) if _has_tables(conn) else None
+    if not wanted and not stored:
+        return {}, 0
     if stored is not None and set(stored) == set(wanted) and all(
             seq >= update_seq for key, (_, seq) in stored.items() if key[:2] in build):
         return {(k[0], k[1]): v[0] for k, v in stored.items()}, 0
