@@ -20,7 +20,6 @@ limit and a selector must not stall a server thread.
 import functools
 import json
 import re
-from re import _parser as sre_parse
 
 from .collate import compare, sort_key
 from .errors import QueryError
@@ -77,36 +76,58 @@ def _regex(field, pattern):
         raise _bad(field, "$regex", f"正则表达式不能超过 {MAX_REGEX} 个字符",
                    f"a pattern is at most {MAX_REGEX} characters")
     try:
-        tree = sre_parse.parse(pattern)
         compiled = re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as err:
         raise _bad(field, "$regex", f"不是有效的正则表达式（{err}）",
                    f"not a valid regular expression ({err})") from None
-    if _nested_repeat(tree, False):
+    if _nested_repeat(pattern):
         raise _bad(field, "$regex", "重复的分组内不能再有重复（如 (a+)+），会无限回溯",
                    "a repeated group may not repeat inside (like (a+)+): it backtracks "
                    "without end")
     return compiled
 
 
-def _nested_repeat(tree, inside):
-    for op, arg in tree:
-        if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT):
-            low, high, sub = arg
-            many = high is sre_parse.MAXREPEAT or high > 1
-            if many and inside:
-                return True
-            if _nested_repeat(sub, inside or many):
-                return True
-        elif op == sre_parse.SUBPATTERN:
-            if _nested_repeat(arg[-1], inside):
-                return True
-        elif op == sre_parse.BRANCH:
-            if any(_nested_repeat(branch, inside) for branch in arg[1]):
-                return True
-        elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT, sre_parse.ATOMIC_GROUP):
-            if _nested_repeat(arg[-1], inside):
-                return True
+_REPEAT = re.compile(r"[*+]|\{\d*,\d*\}|\{\d+\}")
+
+
+def _repeats(text, at):
+    """Whether a quantifier that repeats more than once starts at ``text[at]``."""
+    found = _REPEAT.match(text, at)
+    if found is None:
+        return False
+    digits = re.findall(r"\d+", found.group())
+    return found.group() in "*+" or "," in found.group() or int(digits[0]) > 1
+
+
+def _nested_repeat(pattern):
+    """Whether a group that repeats holds a repetition: ``(a+)+``, ``(\\d*x){2,}``."""
+    stack, at, inside_class = [False], 0, False
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            if not inside_class and _repeats(pattern, at):
+                stack[-1] = True
+            continue
+        if inside_class:
+            inside_class = char != "]"
+        elif char == "[":
+            inside_class = True
+            at += 1 + (pattern[at + 1:at + 2] == "]")
+            continue
+        elif char == "(":
+            stack.append(False)
+        elif char == ")" and len(stack) > 1:
+            held = stack.pop()
+            if _repeats(pattern, at + 1):
+                if held:
+                    return True
+                stack[-1] = True
+            else:
+                stack[-1] = stack[-1] or held
+        elif _repeats(pattern, at):
+            stack[-1] = True
+        at += 1
     return False
 
 
