@@ -331,3 +331,24 @@ def test_index_keys_sort_as_couchdb_collates(a, b):
     order = collate.compare(a, b)
     ea, eb = collate.encode(a), collate.encode(b)
     assert (ea > eb) - (ea < eb) == order
+
+
+SELECTOR_KEYS = st.sampled_from(["colour", "members", "members.tags", "_id", "$and", "$or",
+                                 "$nor", "$not", "$eq", "$gt", "$in", "$nin", "$size", "$mod",
+                                 "$regex", "$type", "$exists", "$all", "$elemMatch",
+                                 "$allMatch", "$keyMapMatch", "$beginsWith", "$bogus", ""])
+SELECTORS = st.recursive(JSON, lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(SELECTOR_KEYS, inner, max_size=3), max_leaves=12)
+
+
+@given(selector=SELECTORS, sort=st.sampled_from([None, ["colour"], [{"_id": "desc"}], "x"]))
+def test_no_selector_is_a_500(read_only_field, selector, sort):
+    body = {"selector": selector, "limit": 5}
+    if sort is not None:
+        body["sort"] = sort
+    resp = client(read_only_field, "w1").post("field/_find", json=body)
+    assert resp.status_code in (200, 400), resp.get_json()
+    if resp.status_code == 400:
+        assert resp.get_json()["error"] != "unknown_error"
+    else:
+        assert {ids.grid_of(doc["_id"]) for doc in resp.get_json()["docs"]} <= {"g1", ids.SHARED}
