@@ -166,23 +166,20 @@ def find(db, query, parts=None):
             chunk = rows.fetchmany(200)
             if not chunk:
                 break
-            bodies = _bodies(conn, [doc_id for _, doc_id in chunk])
-            for key, doc_id in chunk:
+            for key, doc_id, winner, body in chunk:
                 stats["keys"] += 1
-                found = bodies.get(doc_id)
-                if found is None:
-                    continue
                 stats["docs"] += 1
-                doc = json.loads(found[1])
-                doc["_id"], doc["_rev"] = doc_id, found[0]
+                doc = {"_id": doc_id, "_rev": winner}
+                doc.update(json.loads(body))
                 if not q.match(doc):
                     continue
                 last = (key, doc_id)
                 if skipped < q.skip:
                     skipped += 1
                     continue
-                full = reads.get(conn, doc_id, None, opts, db.attachment_data)
-                docs.append(project(full, q.fields))
+                if q.conflicts or "_attachments" in doc:    # rendered as a GET renders them
+                    doc = reads.get(conn, doc_id, None, opts, db.attachment_data)
+                docs.append(project(doc, q.fields))
                 if len(docs) >= q.limit:
                     break
     answer = {"docs": docs, "bookmark": _write_bookmark(last if docs else None, special)}
@@ -194,14 +191,6 @@ def find(db, query, parts=None):
             "total_quorum_docs_examined": 0, "results_returned": len(docs),
             "execution_time_ms": round((time.perf_counter() - started) * 1000, 3)}
     return answer
-
-
-def _bodies(conn, doc_ids):
-    """``{id: (winner, body)}`` of the live documents among ``doc_ids``."""
-    marks = ",".join("?" * len(doc_ids))
-    return {doc_id: (winner, body) for doc_id, winner, body in conn.execute(
-        "SELECT d.id, d.winner, r.body FROM docs d JOIN revs r ON r.doc_id = d.id "
-        f"AND r.rev = d.winner WHERE d.deleted = 0 AND d.id IN ({marks})", doc_ids)}
 
 
 def normalize(selector):

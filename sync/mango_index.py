@@ -35,6 +35,7 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS mango_rows_doc ON mango_rows (idx, doc_id)",
 )
 DESIGN_LOW, DESIGN_HIGH = "_design/", "_design0"      # every design id sorts between
+BATCH = 5000                       # changes applied in one write transaction
 
 
 @dataclass
@@ -181,38 +182,48 @@ def refresh(file, indexes, update_seq, build):
             cur = conn.execute("INSERT INTO mango_indexes (ddoc, name, sig, seq) "
                                "VALUES (?, ?, ?, 0)", key)
             stored[key] = (cur.lastrowid, 0)
-        seq = int(conn.execute("SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
-        stale = [(stored[key][0], stored[key][1], ix) for key, ix in wanted.items()
-                 if stored[key][1] < seq and key[:2] in build]
-        read = _apply(conn, stale) if stale else 0
-        for idx, _, _ in stale:
-            conn.execute("UPDATE mango_indexes SET seq = ? WHERE id = ?", (seq, idx))
-    return {(k[0], k[1]): stored[k][0] for k in wanted}, read
+    ids = {(k[0], k[1]): stored[k][0] for k in wanted}
+    read = 0
+    while True:         # in batches, so that writers wait for one batch at most
+        with file.write() as conn:
+            seq = int(conn.execute(
+                "SELECT value FROM meta WHERE key = 'update_seq'").fetchone()[0])
+            stored = _stored(conn)
+            stale = [(stored[key][0], stored[key][1], ix) for key, ix in wanted.items()
+                     if key in stored and stored[key][1] < seq and key[:2] in build]
+            if not stale:
+                return ids, read
+            count, last = _apply(conn, stale, BATCH)
+            read += count
+            upto = seq if count < BATCH else last
+            conn.executemany("UPDATE mango_indexes SET seq = ? WHERE id = ?",
+                             [(max(old, upto), idx) for idx, old, _ in stale])
 
 
-def _apply(conn, stale):
-    """Apply the changes after each stale index's seq; return how many were read."""
+def _apply(conn, stale, limit):
+    """Apply up to ``limit`` changes after the stalest index's seq to each stale
+    index; ``(changes read, seq of the last one)``."""
     since = min(seq for _, seq, _ in stale)
     tests = [(idx, seq, ix, compile_selector(ix.partial) if ix.partial else None)
              for idx, seq, ix in stale]
     cursor = conn.execute(
         "SELECT d.id, d.seq, d.deleted, d.part, d.winner, r.body FROM docs d "
-        "JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner WHERE d.seq > ? ORDER BY d.seq",
-        (since,))
-    read, removals, inserts = 0, [], []
+        "LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner WHERE d.seq > ? "
+        "ORDER BY d.seq LIMIT ?", (since, limit))
+    read, last, removals, inserts = 0, since, [], []
     while True:
         chunk = cursor.fetchmany(500)
         if not chunk:
             break
         for doc_id, doc_seq, deleted, part, winner, body in chunk:
-            read += 1
+            read, last = read + 1, doc_seq
             doc = None
             for idx, seq, ix, partial in tests:
                 if doc_seq <= seq:
                     continue
                 if seq:
                     removals.append((idx, doc_id))
-                if deleted or doc_id.startswith(DESIGN_LOW):
+                if deleted or body is None or doc_id.startswith(DESIGN_LOW):
                     continue
                 if doc is None:
                     doc = json.loads(body)
@@ -224,55 +235,58 @@ def _apply(conn, stale):
         conn.executemany("INSERT OR REPLACE INTO mango_rows (idx, key, doc_id, part) "
                          "VALUES (?, ?, ?, ?)", inserts)
         removals, inserts = [], []
-    return read
+    return read, last
 
 
 def scan(conn, idx, bounds, descending=False, parts=None, after=None):
-    """``(key, doc_id)`` rows of index row id ``idx`` within ``bounds``
+    """``(key, doc_id, winner, body)`` rows of index row id ``idx`` within ``bounds``
     (``(low, high)``, each ``(bytes, inclusive)`` or None), in key order,
     after the bookmark ``after`` (a ``(key, doc_id)``), of ``parts`` only."""
-    where, args = ["idx = ?"], [idx]
+    where, args = ["m.idx = ?", "d.deleted = 0"], [idx]
     low, high = bounds
     if low is not None:
-        where.append("key >= ?" if low[1] else "key > ?")
+        where.append("m.key >= ?" if low[1] else "m.key > ?")
         args.append(low[0])
     if high is not None:
-        where.append("key <= ?" if high[1] else "key < ?")
+        where.append("m.key <= ?" if high[1] else "m.key < ?")
         args.append(high[0])
     if after is not None:
         cmp = "<" if descending else ">"
-        where.append(f"(key {cmp} ? OR (key = ? AND doc_id {cmp} ?))")
+        where.append(f"(m.key {cmp} ? OR (m.key = ? AND m.doc_id {cmp} ?))")
         args += [after[0], after[0], after[1]]
     if parts is not None:
         parts = sorted(parts)
-        where.append(f"part IN ({','.join('?' * len(parts))})")
+        where.append(f"m.part IN ({','.join('?' * len(parts))})")
         args += parts
     order = "DESC" if descending else "ASC"
-    return conn.execute(f"SELECT key, doc_id FROM mango_rows WHERE {' AND '.join(where)} "
-                        f"ORDER BY key {order}, doc_id {order}", args)
+    return conn.execute(
+        "SELECT m.key, m.doc_id, d.winner, r.body FROM mango_rows m "
+        "JOIN docs d ON d.id = m.doc_id JOIN revs r ON r.doc_id = d.id AND r.rev = d.winner "
+        f"WHERE {' AND '.join(where)} ORDER BY m.key {order}, m.doc_id {order}", args)
 
 
 def scan_ids(conn, bounds, descending=False, parts=None, after=None):
-    """``(id, id)`` rows of live, non-design documents by id: the ``_all_docs`` index."""
-    where = ["deleted = 0", "NOT (id >= ? AND id < ?)"]
+    """``(id, id, winner, body)`` of live, non-design documents by id: the ``_all_docs`` index."""
+    where = ["d.deleted = 0", "NOT (d.id >= ? AND d.id < ?)"]
     args = [DESIGN_LOW, DESIGN_HIGH]
     low, high = bounds
     if low is not None:
-        where.append("id >= ?" if low[1] else "id > ?")
+        where.append("d.id >= ?" if low[1] else "d.id > ?")
         args.append(low[0])
     if high is not None:
-        where.append("id <= ?" if high[1] else "id < ?")
+        where.append("d.id <= ?" if high[1] else "d.id < ?")
         args.append(high[0])
     if after is not None:
-        where.append("id < ?" if descending else "id > ?")
+        where.append("d.id < ?" if descending else "d.id > ?")
         args.append(after[1])
     if parts is not None:
         parts = sorted(parts)
-        where.append(f"part IN ({','.join('?' * len(parts))})")
+        where.append(f"d.part IN ({','.join('?' * len(parts))})")
         args += parts
     order = "DESC" if descending else "ASC"
-    return conn.execute(f"SELECT id, id FROM docs WHERE {' AND '.join(where)} ORDER BY id "
-                        f"{order}", args)
+    return conn.execute(
+        f"SELECT d.id, d.id, d.winner, r.body FROM docs d JOIN revs r ON r.doc_id = d.id "
+        f"AND r.rev = d.winner WHERE {' AND '.join(where)} ORDER BY d.id {order}", args)
 
 
 __all__ = ["Index", "ALL_DOCS", "HIGH", "parse_fields", "design_id", "from_design",

@@ -270,6 +270,19 @@ def test_an_index_keeps_its_place_across_a_restart(tmp_path):
     assert read == 0 and len(_rows(again)) == 50
 
 
+def test_an_index_is_built_in_batches_that_let_writers_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(mango_index, "BATCH", 7)
+    db = _db(tmp_path)
+    db.bulk_docs([{"_id": f"d{n:02d}", "n": n % 10} for n in range(50)])
+    db.bulk_docs([{"_id": "_design/other", "views": {}}, {"_id": "tail", "n": 3}])
+    _create(db, ["n"], ddoc="n", name="n")
+    got = mango.find(db, {"selector": {"n": 3}, "fields": ["_id"], "limit": 100})
+    assert [d["_id"] for d in got["docs"]] == ["d03", "d13", "d23", "d33", "d43", "tail"]
+    assert len(_rows(db)) == 51
+    with db.file.read() as conn:
+        assert conn.execute("SELECT seq FROM mango_indexes").fetchone()[0] == db.update_seq()
+
+
 def test_a_partial_index_holds_only_its_documents_and_is_used_when_named(tmp_path):
     db = _db(tmp_path)
     db.bulk_docs([{"_id": f"d{n}", "n": n, "red": n % 2 == 0} for n in range(6)])
@@ -352,3 +365,10 @@ def test_no_selector_is_a_500(read_only_field, selector, sort):
         assert resp.get_json()["error"] != "unknown_error"
     else:
         assert {ids.grid_of(doc["_id"]) for doc in resp.get_json()["docs"]} <= {"g1", ids.SHARED}
+
+
+def test_a_found_document_is_the_document_a_get_returns(field):
+    admin = client(field, "admin")
+    for doc_id in ("household:g1:h1", "household:g1:x0"):       # with and without a photo
+        found = admin.post("field/_find", json={"selector": {"_id": doc_id}}).get_json()
+        assert found["docs"] == [admin.get(f"field/{doc_id}").get_json()]
