@@ -372,3 +372,15 @@ def test_a_found_document_is_the_document_a_get_returns(field):
     for doc_id in ("household:g1:h1", "household:g1:x0"):       # with and without a photo
         found = admin.post("field/_find", json={"selector": {"_id": doc_id}}).get_json()
         assert found["docs"] == [admin.get(f"field/{doc_id}").get_json()]
+
+
+def test_an_unusable_use_index_falls_back_with_a_warning_naming_it(tmp_path):
+    db = _db(tmp_path)
+    db.bulk_docs([{"_id": f"d{n}", "n": n} for n in range(3)])
+    _create(db, ["n"], ddoc="n", name="n")
+    got = mango.find(db, {"selector": {"_id": "d1"}, "use_index": ["n", "n"]})
+    assert [d["_id"] for d in got["docs"]] == ["d1"]
+    assert got["warning"].startswith("_design/n, n was not used because")
+    assert "No matching index found" in got["warning"]
+    made = mango.index_request({"index": {"fields": ["n"]}})
+    assert made.ddoc == "_design/" + made.name and len(made.name) == 40   # named by its definition
