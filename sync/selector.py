@@ -201,7 +201,7 @@ def _operator(field, op, arg, depth):
             if not isinstance(v, list):
                 return False
             have = {sort_key(item) for item in v}
-            return keys <= have or (whole is not None and sort_key(v) == whole)
+            return bool(keys) and keys <= have or (whole is not None and sort_key(v) == whole)
         return all_in
     if op in ("$elemMatch", "$allMatch", "$keyMapMatch"):
         if not isinstance(arg, dict):
@@ -220,6 +220,8 @@ def _operator(field, op, arg, depth):
             return lambda v: not tests or any(t(v) for t in tests)
         return lambda v: not any(t(v) for t in tests)
     if op == "$not":
+        if not isinstance(arg, dict):
+            raise _bad(field, op, "需要对象（一个条件）", "needs an object (a condition)")
         test = _condition(field, arg, depth + 1)
         return lambda v: not test(v)
     raise QueryError("invalid_operator", f"选择器字段 {field} 使用了未知的操作符 {op} / "
@@ -278,6 +280,8 @@ def _selector(selector, depth, where):
             else:
                 tests.append(lambda d, s=subs: not any(t(d) for t in s))
         elif key == "$not":
+            if not isinstance(cond, dict):
+                raise _bad(where, key, "需要对象（一个选择器）", "needs an object (a selector)")
             sub = _selector(cond, depth + 1, f"{where}.$not")
             tests.append(lambda d, s=sub: not s(d))
         elif key.startswith("$"):

@@ -142,6 +142,8 @@ HOSTILE = [
     ({"selector": {"room": {"$type": "date"}}}, "bad_arg", ["room", "$type", "number"]),
     ({"selector": {"room": {"$exists": "yes"}}}, "bad_arg", ["room", "$exists", "true"]),
     ({"selector": {"members": {"$elemMatch": 3}}}, "bad_arg", ["members", "$elemMatch"]),
+    ({"selector": {"colour": {"$not": "red"}}}, "bad_arg", ["colour", "$not", "object"]),
+    ({"selector": {"$not": ["red"]}}, "bad_arg", ["$not", "object"]),
     ({"selector": {"": 1}}, "invalid_selector", ["field name"]),
     ({"selector": {"a..b": 1}}, "invalid_selector", ["a..b"]),
     ({"selector": {}, "limit": -1}, "invalid_non_neg_integer", ["limit"]),

@@ -1,9 +1,11 @@
 """Mango ``_find`` / ``_index`` / ``_explain``: gridvisit beside pouchdb-server (pouchdb-find).
 
-The cases are the examples of docs.couchdb.org "api/database/find" (3.5):
-the movie documents its selectors are written against (``year``,
-``title``, ``director``, ``imdb.rating``, ``genre``), each selector with
-the ids CouchDB's rules give. Both servers get the same documents with the
+The cases follow the examples of docs.couchdb.org "api/database/find"
+(3.5): the same operators and shapes, over movie documents like those its
+selectors are written against (``year``, ``title``, ``director``,
+``imdb.rating``, ``genre``), each selector with the ids CouchDB's rules
+give (``src/mango/src/mango_selector.erl``: a missing field matches only
+``$exists: false``, ``$all: []`` nothing, ``$in`` on an array any element). Both servers get the same documents with the
 same revisions (``new_edits=false``); each case runs on both in the same
 test and must give the expected ids on gridvisit and, where pouchdb-find
 implements the operator as CouchDB does, the same answer on pouchdb-server.
@@ -75,6 +77,9 @@ CASES = [
     ("$regex", {"title": {"$regex": "^Gold"}}, ["m03", "m07"], None),
     ("$regex unanchored", {"title": {"$regex": "Die"}}, ["m01", "m09"], None),
     ("$all", {"genre": {"$all": ["action", "spy"]}}, ["m02", "m03", "m04"], None),
+    ("$all of nothing matches nothing", {"genre": {"$all": []}}, [],
+     "pouchdb-find matches every array with $all: []"),
+    ("$in of nothing matches nothing", {"genre": {"$in": []}}, [], None),
     ("$elemMatch", {"genre": {"$elemMatch": {"$eq": "thriller"}}}, ["m01"], None),
     ("$allMatch", {"genre": {"$allMatch": {"$in": ["spy", "action"]}}},
      ["m02", "m04", "m05", "m08"], None),
