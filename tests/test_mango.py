@@ -386,3 +386,25 @@ def test_an_unusable_use_index_falls_back_with_a_warning_naming_it(tmp_path):
     assert "No matching index found" in got["warning"]
     made = mango.index_request({"index": {"fields": ["n"]}})
     assert made.ddoc == "_design/" + made.name and len(made.name) == 40   # named by its definition
+
+
+def test_queries_at_once_build_an_index_once(tmp_path, monkeypatch):
+    import threading
+    monkeypatch.setattr(mango_index, "BATCH", 100)
+    db = _db(tmp_path)
+    db.bulk_docs([{"_id": f"d{n:04d}", "n": n % 50} for n in range(1000)])
+    _create(db, ["n"], ddoc="n", name="n")
+    answers, errors = [], []
+
+    def query():
+        try:
+            answers.append(len(mango.find(db, {"selector": {"n": 7}, "limit": 100})["docs"]))
+        except Exception as err:          # reported below, not lost in the thread
+            errors.append(err)
+    threads = [threading.Thread(target=query) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and answers == [20] * 4
+    assert len(_rows(db)) == 1000
