@@ -2,24 +2,25 @@
 
 ``Database`` is the interface the server and the replicator drive: info,
 changes, revs_diff, bulk_get, bulk_docs (new_edits true and false), single
-document reads and writes, all_docs, attachments and ``_local`` docs. An
+document reads and writes, all_docs, attachments and ``_local`` docs; purge
+and compaction come from :class:`.upkeep.Upkeep`. An
 Apache CouchDB backend implements the same methods over HTTP.
 """
 
-import json
 import secrets
 import time
 import uuid
 
-from . import alldocs, changes, local, reads, resolve, revtree, writes
+from . import alldocs, changes, local, purge, reads, resolve, revtree, writes
 from .errors import BadRequest, Conflict, NotFound, GridvisitError, error_from_row
 from .integers import parse_int
 from .sqlite import SQLiteFile, connect
 from .selector import matches
+from .upkeep import Upkeep
 from .watch import ChangeWatcher
 
 
-class Database:
+class Database(Upkeep):
     """A CouchDB-style database stored in one SQLite file."""
 
     def __init__(self, name, path, partition=None, resolver=None):
@@ -69,13 +70,16 @@ class Database:
             seq = int(self._meta(conn, "update_seq"))
             counts = {0: int(self._meta(conn, "doc_count")),
                       1: int(self._meta(conn, "doc_del_count"))}
-            size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), "
-                                "pragma_page_size()").fetchone()[0]
+            size, active = conn.execute(
+                "SELECT page_count * page_size, (page_count - freelist_count) * page_size "
+                "FROM pragma_page_count(), pragma_page_size(), pragma_freelist_count()"
+            ).fetchone()
+            purge_seq = purge.purge_seq(conn)
         return {"db_name": self.name, "doc_count": counts.get(0, 0),
                 "doc_del_count": counts.get(1, 0), "update_seq": self.seq_text(seq),
-                "purge_seq": 0, "compact_running": False,
-                "sizes": {"file": size, "active": size, "external": size},
-                "disk_size": size, "data_size": size,
+                "purge_seq": self.seq_text(purge_seq), "compact_running": self.compacting(),
+                "sizes": {"file": size, "active": active, "external": active},
+                "disk_size": size, "data_size": active,
                 "instance_start_time": "0", "disk_format_version": 8,
                 "committed_update_seq": self.seq_text(seq)}
 
@@ -421,3 +425,9 @@ class Database:
         """Delete a ``_local`` document. :raises NotFound, Conflict:."""
         with self.file.write() as conn:
             return local.delete(conn, doc_id, rev)
+
+    def local_docs(self, key_prefix="", **params):
+        """``_local_docs`` rows (see :func:`local.listing`); ``key_prefix``
+        keeps those stored under it (the server's per-user prefix)."""
+        with self.file.read() as conn:
+            return local.listing(conn, key_prefix, **params)

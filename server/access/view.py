@@ -147,6 +147,10 @@ class DatabaseView:
         """Set the revisions limit (the route lets only admins)."""
         self.db.set_revs_limit(limit)
 
+    def purged_infos_limit(self):
+        """How many purge requests the purge log keeps."""
+        return self.db.purged_infos_limit()
+
     def wait_for_change(self, since_seq, timeout):
         """Block until the database changes after ``since_seq`` or ``timeout`` ends;
         the caller then reads the user's own changes."""
@@ -322,6 +326,21 @@ class DatabaseView:
         """Delete the user's own ``_local`` document."""
         result = self.db.delete_local(self.policy.local_id(doc_id), rev)
         return dict(result, id=doc_id)
+
+    def local_docs(self, **params):
+        """The user's own ``_local`` documents (``_local_docs``), by their ids."""
+        prefix = self.policy.local_id("_local/")[len("_local/"):]
+        return self.db.local_docs(key_prefix=prefix, **params)
+
+    def maintained(self):
+        """The database itself, for purge and compaction: admins only, as CouchDB.
+
+        :raises Forbidden: for anyone else.
+        """
+        if not self.policy.user.is_admin:
+            raise Forbidden("只有管理员可以清除或压缩数据库 / only server admins may purge "
+                            "or compact a database")
+        return self.db
 
 
 def view_for(user, name):

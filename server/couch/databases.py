@@ -6,6 +6,7 @@ endpoints: ``_changes``, ``_revs_diff``, ``_bulk_get``, ``_bulk_docs``,
 reached through the user's view (``access.view_for``), never directly.
 """
 
+import urllib.parse
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
@@ -69,7 +70,8 @@ def db_create(db):
     store().create(db)
     response = jsonify(ok=True)
     response.status_code = 201
-    response.headers["Location"] = request.url
+    response.headers["Location"] = (request.root_url + "couch/"
+                                    + urllib.parse.quote(db, safe=""))
     return response
 
 
