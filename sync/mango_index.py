@@ -17,19 +17,24 @@ the document id. Each index remembers the seq it has read the changes feed
 to; a query first brings the indexes up to the database's seq (lazily, as
 CouchDB updates views when read), in one write transaction, so two
 requests never apply a change twice. Design documents are never indexed.
+A document purged for good leaves no change behind, so each index also
+reads the purge log (``sync.purge``) from where it last looked and drops
+those documents' rows.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass, field
 
+from . import purge
 from .collate import HIGH, encode
 from .errors import QueryError
 from .selector import MISSING, compile_selector, get_field, split_path
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS mango_indexes (id INTEGER PRIMARY KEY, ddoc TEXT NOT NULL,"
-    " name TEXT NOT NULL, sig TEXT NOT NULL, seq INTEGER NOT NULL, UNIQUE (ddoc, name, sig))",
+    " name TEXT NOT NULL, sig TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " purge_seq INTEGER NOT NULL DEFAULT 0, UNIQUE (ddoc, name, sig))",
     "CREATE TABLE IF NOT EXISTS mango_rows (idx INTEGER NOT NULL, key BLOB NOT NULL,"
     " doc_id TEXT NOT NULL, part TEXT, PRIMARY KEY (idx, key, doc_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS mango_rows_doc ON mango_rows (idx, doc_id)",
@@ -155,6 +160,34 @@ def _stored(conn):
         "SELECT id, ddoc, name, sig, seq FROM mango_indexes")}
 
 
+def _behind_purges(conn):
+    """Whether an index has not yet dropped the rows of purged documents."""
+    return conn.execute("SELECT 1 FROM mango_indexes WHERE purge_seq < ?",
+                        (purge.purge_seq(conn),)).fetchone() is not None
+
+
+def _apply_purges(conn):
+    """Drop the rows of documents purged since each index last looked (with
+    ``secure_delete``: index keys hold field values, and a purge is an
+    erasure). A log trimmed past an index's place empties it, to be rebuilt."""
+    current = purge.purge_seq(conn)
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        for idx, done in conn.execute(
+                "SELECT id, purge_seq FROM mango_indexes WHERE purge_seq < ?",
+                (current,)).fetchall():
+            entries = purge.since(conn, done)
+            if not entries or entries[0][0] != done + 1:
+                conn.execute("DELETE FROM mango_rows WHERE idx = ?", (idx,))
+                conn.execute("UPDATE mango_indexes SET seq = 0 WHERE id = ?", (idx,))
+            else:
+                conn.executemany("DELETE FROM mango_rows WHERE idx = ? AND doc_id = ?",
+                                 [(idx, doc_id) for _, ids in entries for doc_id in ids])
+            conn.execute("UPDATE mango_indexes SET purge_seq = ? WHERE id = ?", (current, idx))
+    finally:
+        conn.execute("PRAGMA secure_delete = OFF")
+
+
 def _has_tables(conn):
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'mango_rows'").fetchone()
 
@@ -170,7 +203,10 @@ def refresh(file, indexes, update_seq, build):
         return {}, 0
     if stored is not None and set(stored) == set(wanted) and all(
             seq >= update_seq for key, (_, seq) in stored.items() if key[:2] in build):
-        return {(k[0], k[1]): v[0] for k, v in stored.items()}, 0
+        with file.read() as conn:
+            fresh = not _behind_purges(conn)
+        if fresh:
+            return {(k[0], k[1]): v[0] for k, v in stored.items()}, 0
     with file.write() as conn:
         for sql in TABLES:
             conn.execute(sql)
@@ -179,9 +215,10 @@ def refresh(file, indexes, update_seq, build):
             conn.execute("DELETE FROM mango_rows WHERE idx = ?", (stored[key][0],))
             conn.execute("DELETE FROM mango_indexes WHERE id = ?", (stored[key][0],))
         for key in set(wanted) - set(stored):
-            cur = conn.execute("INSERT INTO mango_indexes (ddoc, name, sig, seq) "
-                               "VALUES (?, ?, ?, 0)", key)
+            cur = conn.execute("INSERT INTO mango_indexes (ddoc, name, sig, seq, purge_seq) "
+                               "VALUES (?, ?, ?, 0, ?)", key + (purge.purge_seq(conn),))
             stored[key] = (cur.lastrowid, 0)
+        _apply_purges(conn)
     ids = {(k[0], k[1]): stored[k][0] for k in wanted}
     read = 0
     while True:         # in batches, so that writers wait for one batch at most

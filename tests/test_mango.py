@@ -14,7 +14,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from rules import ids
+from rules import ids, warning_rules
 from sync import collate, mango, mango_index
 from sync.database import Database
 from sync.errors import QueryError
@@ -29,7 +29,8 @@ def _field_app(tmp_path):
     more = [fd.household(grid, f"x{n}", colour=colour)
             for n, (grid, colour) in enumerate([("g1", "red"), ("g1", "yellow"), ("g2", "red"),
                                                 ("g3", "red"), ("g3", "green")] * 3)]
-    assert all("ok" in row for row in db.bulk_docs(more))
+    shared = dict(warning_rules.shipped_rules(), _id="rules:warning")   # a saved rule set
+    assert all("ok" in row for row in db.bulk_docs(more + [shared]))
     return app
 
 
@@ -408,3 +409,30 @@ def test_queries_at_once_build_an_index_once(tmp_path, monkeypatch):
         thread.join()
     assert errors == [] and answers == [20] * 4
     assert len(_rows(db)) == 1000
+
+
+def test_a_purged_document_leaves_no_row_in_any_index(tmp_path):
+    db = _db(tmp_path)
+    db.bulk_docs([{"_id": f"d{n}", "head": f"张{n}"} for n in range(4)])
+    _create(db, ["head"], ddoc="h", name="h")
+    assert len(mango.find(db, {"selector": {"head": {"$gt": ""}}})["docs"]) == 4
+    db.purge({"d1": [db.get("d1")["_rev"]]})
+    got = mango.find(db, {"selector": {"head": {"$gt": ""}}, "execution_stats": True})
+    assert [d["_id"] for d in got["docs"]] == ["d0", "d2", "d3"]
+    assert ("d1",) not in _rows(db) and got["execution_stats"]["total_keys_examined"] == 3
+    with db.file.read() as conn:                     # the erased name is in no index key
+        assert conn.execute("SELECT COUNT(*) FROM mango_rows WHERE instr(key, ?) > 0",
+                            ("张1".encode(),)).fetchone()[0] == 0
+
+
+def test_an_index_whose_purge_log_was_trimmed_is_rebuilt(tmp_path):
+    db = _db(tmp_path)
+    db.bulk_docs([{"_id": f"d{n}", "n": n} for n in range(5)])
+    _create(db, ["n"], ddoc="n", name="n")
+    mango.find(db, {"selector": {"n": {"$gt": -1}}})
+    db.set_purged_infos_limit(1)
+    for doc_id in ("d0", "d1"):                       # the log keeps only the last one
+        db.purge({doc_id: [db.get(doc_id)["_rev"]]})
+    got = mango.find(db, {"selector": {"n": {"$gt": -1}}, "fields": ["_id"]})
+    assert [d["_id"] for d in got["docs"]] == ["d2", "d3", "d4"]
+    assert _rows(db) == [("d2",), ("d3",), ("d4",)]
