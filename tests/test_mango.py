@@ -217,6 +217,17 @@ def test_deleting_an_index_that_is_not_there_is_a_404(field):
     assert resp.status_code == 404
 
 
+@pytest.mark.parametrize("ddoc", ["colour", "_design/colour", "_design%2Fcolour"])
+def test_an_index_is_deleted_by_its_ddoc_with_or_without_the_prefix(field, ddoc):
+    admin = client(field, "admin")
+    admin.post("field/_index", json={"index": {"fields": ["colour"]}, "ddoc": "colour",
+                                     "name": "c"})
+    resp = admin.delete(f"field/_index/{ddoc}/json/c")
+    assert (resp.status_code, resp.get_json()) == (200, {"ok": True})
+    assert [ix["name"] for ix in admin.get("field/_index").get_json()["indexes"]] == [
+        "_all_docs"]
+
+
 def test_a_design_document_in_another_language_is_left_to_views(field):
     admin = client(field, "admin")
     assert admin.put("field/_design/report", json={
