@@ -234,6 +234,10 @@ class Database(Upkeep):
             raise NotFound(f"attachment data {digest} is missing")
         return bytes(row[0])
 
+    def attachment_data(self, digest):
+        """The bytes of the attachment with ``digest``. :raises NotFound: when absent."""
+        return self._load_blob(digest)
+
     def get(self, doc_id, rev=None, **options):
         """One revision as a client sees it (see :class:`reads.ReadOptions`).
 

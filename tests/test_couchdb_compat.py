@@ -142,8 +142,11 @@ def test_selector_filter_on_changes(couch):
     page = couch.post("db/_changes?filter=_selector&limit=1", json={
         "selector": {"type": "household"}}).get_json()
     assert [r["id"] for r in page["results"]] == ["a"]
-    bad = couch.post("db/_changes?filter=_selector", json={"selector": {"x": {"$regex": "."}}})
-    assert bad.status_code == 400 and "$regex" in bad.get_json()["reason"]
+    regex = couch.post("db/_changes?filter=_selector", json={"selector": {
+        "colour": {"$regex": "^gr"}}}).get_json()["results"]
+    assert [r["id"] for r in regex] == ["b"]                     # the selector of _find
+    bad = couch.post("db/_changes?filter=_selector", json={"selector": {"x": {"$where": "."}}})
+    assert bad.status_code == 400 and "$where" in bad.get_json()["reason"]
 
 
 def test_continuous_feed_with_heartbeat_ends_with_last_seq(couch):

@@ -15,14 +15,17 @@ requests, reviews, notices and send-backs; hub accounts see their communities' g
 and write grid documents and the rule set. A visit is immutable once
 submitted. Every view also includes the shared partition ``ids.SHARED``
 (the ``rules:*`` rule sets), which only admins and the district hub write.
-Non-admins use only the field database.
+Non-admins use only the field database. Mango queries (``_find``) read
+only the user's partitions too; index definitions carry no document
+content, so anyone may list them, and only admins change them.
 """
 
 from flask import current_app, g
 
 from rules import ids, scope
+from sync import mango, mango_index
 from sync.docs import replicated_rev
-from sync.errors import Forbidden, NotFound
+from sync.errors import Forbidden, NotFound, error_from_row
 
 from rules.schemas import ValidationFailed, validate
 from server.ops import metrics
@@ -241,6 +244,45 @@ class DatabaseView:
         if self.policy.filters_reads:
             params["parts"] = self.policy.grids
         return self.db.all_docs(**params)
+
+    def find(self, query):
+        """``_find`` over the user's grids only (see :mod:`sync.mango`)."""
+        return mango.find(self.db, query, self.policy.grids if self.policy.filters_reads
+                          else None)
+
+    def explain(self, query):
+        """``_explain``: which index a query reads (no document content)."""
+        return mango.explain(self.db, query)
+
+    def indexes(self):
+        """``GET _index``: the index definitions (no document content)."""
+        return mango.list_indexes(self.db)
+
+    def create_index(self, body):
+        """Add a json index to its design document, written under the user's rules."""
+        index = mango.index_request(body)
+        try:
+            current = self.db.get(index.ddoc)
+        except NotFound:
+            current = None
+        doc, result = mango.design_with(current, index)
+        if doc is not None:
+            row = self.bulk_docs([doc])[0]
+            if "error" in row:
+                raise error_from_row(row)
+        return {"result": result, "id": index.ddoc, "name": index.name}
+
+    def delete_index(self, ddoc, name):
+        """Remove a json index from its design document (the last one deletes it)."""
+        ddoc = mango_index.design_id(ddoc)
+        try:
+            current = self.db.get(ddoc)
+        except NotFound:
+            current = None
+        row = self.bulk_docs([mango.design_without(current, ddoc, name)])[0]
+        if "error" in row:
+            raise error_from_row(row)
+        return {"ok": True}
 
     def bulk_docs(self, docs, new_edits=True):
         """``_bulk_docs`` with the user's rules; refusals go to quarantine."""

@@ -1,7 +1,8 @@
 """The CouchDB protocol under ``/couch``: server and database endpoints
 (:mod:`.databases`), compaction, purge and ``_local_docs``
 (:mod:`.maintenance`), documents and attachments (:mod:`.documents`),
-cookie sessions (:mod:`.session`), ``_changes`` responses (:mod:`.feeds`),
+cookie sessions (:mod:`.session`), Mango queries and indexes
+(:mod:`.mango`), ``_changes`` responses (:mod:`.feeds`),
 request parameters and bodies (:mod:`.params`), multipart documents
 (:mod:`.multipart`), compressed request bodies (:mod:`.encoding`) and
 routing on the raw path, so ids may hold ``/`` (:mod:`.rawpath`). Nothing
@@ -10,10 +11,10 @@ user's view."""
 
 from flask import Blueprint
 
-from server.couch import databases, documents, maintenance, rawpath, session
+from server.couch import databases, documents, maintenance, mango, rawpath, session
 
 # The one /couch blueprint; one child per module, as the console's pages.
 bp = Blueprint("couch", __name__, url_prefix="/couch")
 rawpath.init_blueprint(bp)      # ids and names with `/` in them (see rawpath)
-for _module in (session, databases, maintenance, documents):
+for _module in (session, databases, maintenance, mango, documents):
     bp.register_blueprint(_module.bp)

@@ -213,8 +213,6 @@ def revs_limit(db):
 
 
 @bp.route("/<db>/_design/<name>/_view/<view_name>")
-@bp.route("/<db>/_find", methods=["POST"])
-@bp.route("/<db>/_index", methods=["GET", "POST"])
 def not_supported(db, **_kwargs):
     """Query features gridvisit does not offer; a clear 404, not a 500."""
     _view(db)
