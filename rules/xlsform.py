@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 from sync.errors import BadRequest
 
 from rules import ids
+from rules.xforms_xpath import XPathProblem, compile_xpath
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -293,6 +294,17 @@ def _model(survey, binds, where):
                 walk(node.get("children", []), entry["path"])
 
     walk(survey.get("children", []), None)
+    for entry in questions:
+        for field in ("relevant", "constraint", "calculation"):
+            try:
+                if entry.get(field):
+                    compile_xpath(entry[field])
+            except XPathProblem as err:
+                problems.append(problem("survey", where.get(entry["name"]), field,
+                                        f"表达式无法识别（gridvisit 支持的函数见 "
+                                        f"docs/campaign-forms.md）：{err}",
+                                        f"the expression is not understood (the functions "
+                                        f"gridvisit supports are in docs/campaign-forms.md): {err}"))
     if problems:
         raise XLSFormError(problems)
     return questions

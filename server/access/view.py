@@ -22,7 +22,9 @@ Non-admins use only the field database.
 
 from flask import current_app, g
 
-from rules import ids, scope
+from datetime import date
+
+from rules import answers, ids, scope
 from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
@@ -88,6 +90,7 @@ class Policy:
         # and the places (community, street) their campaigns belong to.
         self.grids = scope.with_shared(grids, places)
         self.field = field                   # False: an admin's other database
+        self.forms = lambda form_id: None    # the form version an answer names (the view's)
 
     @property
     def filters_reads(self):
@@ -134,8 +137,26 @@ class Policy:
         if kind in IMMUTABLE and body is not None and not replay and not erasure:
             raise Forbidden(IMMUTABLE[kind])
         validate(doc)
+        if kind == "answer" and doc.get("_deleted") is not True:
+            self._check_answer(doc)
         if kind == "request" and not self.user.is_admin and self.directory is not None:
             self._check_assignee(doc, body)
+
+    def _check_answer(self, doc):
+        """Refuse an answer its form version does not accept (``rules.answers``).
+
+        :raises ValidationFailed: listing each question and rule.
+        """
+        form = self.forms(doc["form"])
+        if form is None:
+            raise ValidationFailed([{"field": "form", "rule": "missing",
+                                     "zh": f"问卷版本“{doc['form']}”不存在或不可见",
+                                     "en": f"the form version {doc['form']} does not exist "
+                                           "or is not visible to you"}])
+        problems = answers.check(doc.get("values"), form,
+                                 today=date.fromisoformat(doc["answered_at"][:10]))
+        if problems:
+            raise ValidationFailed(problems)
 
     def _check_assignee(self, doc, body):
         """Refuse a request handed to someone who cannot see it (the console's rule).
@@ -162,6 +183,7 @@ class DatabaseView:
         self.policy = policy
         self.quarantine = quarantine
         self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
+        policy.forms = self._form
 
     # What passes through unfiltered: nothing here carries document content.
     @property
@@ -197,6 +219,15 @@ class DatabaseView:
             for key in ("sizes", "disk_size", "data_size"):
                 info.pop(key, None)
         return info
+
+    def _form(self, form_id):
+        """The form version ``form_id`` if the user may read it, else None."""
+        if not self.policy.can_read(form_id):
+            return None
+        try:
+            return self.db.get(form_id)
+        except NotFound:
+            return None
 
     def _check_read(self, doc_id):
         if not self.policy.can_read(doc_id):
