@@ -5,6 +5,7 @@ the server refusing a bad answer into quarantine with the form's own
 messages, each answer judged by the version it was given under."""
 
 import json
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from tests.api import ADMIN, PASSWORD, Couch, make_field_app
 from tests.fielddocs import stamp_time
 from tests.xlsforms import EVERYTHING, book, q
 
-VECTORS = json.loads((Path(__file__).parent / "vectors" / "campaign_cases.json")
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = json.loads((ROOT / "tests" / "vectors" / "campaign_cases.json")
                      .read_text(encoding="utf-8"))
 TODAY = date.fromisoformat(VECTORS["today"])
 
@@ -34,6 +36,14 @@ def test_the_server_finds_exactly_the_problems_of_each_vector(case):
     assert [{"field": p["field"], "rule": p["rule"]} for p in found] == case["errors"]
     for problem in found:
         assert problem["zh"] and problem["en"]
+
+
+def test_the_tablets_form_engine_finds_the_same_problems():
+    proc = subprocess.run(["node", "--test", "tests/js/campaign_answers.test.mjs"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    engine_cases = [c for c in VECTORS["cases"] if c["engine"]]
+    assert len(engine_cases) >= 14 and f"# pass {len(engine_cases)}" in proc.stdout
 
 
 def test_a_broken_constraint_speaks_with_the_forms_own_message():
