@@ -182,3 +182,11 @@ def test_answers_that_break_the_schema_are_refused_naming_the_field(
     assert row["error"] == "forbidden"
     entry = [e for e in services(field).quarantine.list() if e["doc_id"] == doc["_id"]][-1]
     assert (field_path, rule) in {(e["field"], e["rule"]) for e in entry["errors"]}
+
+
+def test_the_nightly_job_pulls_campaigns_and_their_forms_with_the_rule_set():
+    from server.jobs.nightly import REFERENCE_FILTERS
+    pull = ids.IdFilter.parse(REFERENCE_FILTERS)
+    assert pull.accept("campaign:street:s:winter") and pull.accept("form:all:winter:3")
+    assert pull.accept("rules:warning") and pull.accept("grid:g1")
+    assert not pull.accept("answer:g1:abc") and not pull.accept("household:g1:h1")
