@@ -26,6 +26,7 @@ from server.services import Services, install
 from server.ops.transport import Transport
 from server.version import __version__
 from sync import Store
+from sync.design import engine as js_engine
 
 __all__ = ["create_app", "__version__"]
 
@@ -68,6 +69,7 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     jsonbody.init_app(app)
     app.url_map.converters["id64"] = ID64Converter
+    js_engine.configure(time_limit=config["JS_TIMEOUT"])
 
     def seed_field_db(db):
         if db.name == config["FIELD_DB"]:

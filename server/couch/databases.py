@@ -210,10 +210,9 @@ def revs_limit(db):
     return jsonify(ok=True)
 
 
-@bp.route("/<db>/_design/<name>/_view/<view_name>")
 @bp.route("/<db>/_find", methods=["POST"])
 @bp.route("/<db>/_index", methods=["GET", "POST"])
 def not_supported(db, **_kwargs):
     """Query features gridvisit does not offer; a clear 404, not a 500."""
     _view(db)
-    raise NotFound("gridvisit serves replication, not views or Mango queries")
+    raise NotFound("gridvisit serves replication and views, not Mango queries")
