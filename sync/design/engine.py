@@ -183,8 +183,11 @@ class Sandbox:
                 self._context = self._fresh()
             try:
                 out = self._context.get(entry)(*args)
-                self.logs.extend(json.loads(self._context.get("__logs")())[-100:])
-                del self.logs[:-100]
+                if "out of memory" in out:
+                    self._context = None      # caught inside, but the context is spent
+                if self._context is not None:
+                    self.logs.extend(json.loads(self._context.get("__logs")())[-100:])
+                    del self.logs[:-100]
                 return json.loads(out)
             except quickjs.JSException as err:
                 # Timed out, out of memory or a broken context: start a new one.

@@ -50,9 +50,9 @@ def _add(a, b):
 
 def _check_sum(value):
     """``value`` itself, checked all the way down to be summable."""
-    empty = 0 if _is_number(value) else [] if isinstance(value, list) else \
-        {} if isinstance(value, dict) else value
-    return _add(value, empty)
+    if isinstance(value, dict):
+        return {key: _check_sum(item) for key, item in value.items()}
+    return _add(value, 0 if _is_number(value) else [] if isinstance(value, list) else value)
 
 
 def builtin_sum(_keys, values, _rereduce=False):
