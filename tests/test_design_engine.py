@@ -152,3 +152,27 @@ def test_a_runaway_function_is_stopped_and_the_sandbox_works_again(runaway):
     assert time.monotonic() - started < 10        # half a second of CPU, on a busy machine
     assert "timed out" in reason or "out of memory" in reason
     assert box.call("ok", 1) == {"ok": 2}         # a fresh context, functions compiled again
+
+
+# -- the index -----------------------------------------------------------------
+
+def test_two_processes_indexing_at_once_never_write_a_stale_page(tmp_path):
+    """Each gunicorn worker has its own ViewIndex over the one file: a page
+    mapped from a seq the index has since left is dropped, not written."""
+    from sync.design.index import ViewIndex
+    from sync.store import Store
+    db = Store(tmp_path).create("db")
+    ddoc = {"_id": "_design/t", "views": {"v": {"map": "function (d) { emit(d.n); }"}}}
+    db.bulk_docs([{"_id": f"d{i}", "n": i} for i in range(5)])
+    first, second = ViewIndex(db, ddoc, Sandbox(ddoc)), ViewIndex(db, ddoc, Sandbox(ddoc))
+    assert first.path == second.path
+    old = db.changes(since=0, include_docs=True)
+    seq = first.update()
+    db.put({"_id": "d0", "_rev": db.get("d0")["_rev"], "n": 100})
+    with second.read() as conn:        # mapped from seq 0, which the index has left
+        assert second._apply(conn, "0", old["results"], old["last_seq"]) is False
+    assert second.seq() == seq
+    assert second.update() != seq
+    with second.read() as conn:
+        keys = [json.loads(k) for (k,) in conn.execute("SELECT key FROM rows ORDER BY kenc")]
+    assert keys == [1, 2, 3, 4, 100]

@@ -59,6 +59,16 @@ def test_post_takes_keys_and_options_in_the_body(views):
     assert grouped == {"rows": [{"key": "b", "value": 22}]}
 
 
+@pytest.mark.parametrize("body, status", [
+    ({"keys": [1], "self": 1, "foo": "bar"}, 200),           # unknown members are ignored
+    ({"limit": "2"}, 400), ({"descending": "yes"}, 400), ({"keys": {"a": 1}}, 400),
+    ({"startkey_docid": 5}, 400), ({"group_level": True}, 400),
+])
+def test_post_bodies_are_checked_member_by_member(views, body, status):
+    resp = views.post("db/_design/t/_view/by_n", json=body)
+    assert resp.status_code == status, resp.get_json()
+
+
 def test_queries_answer_each_query_in_turn(views):
     body = views.post("db/_design/t/_view/by_n/queries", json={"queries": [
         {"keys": [3]}, {"startkey": 10, "descending": False}, {"limit": 1, "skip": 5}]}).get_json()
@@ -159,6 +169,17 @@ def test_the_index_is_kept_on_disk_and_rebuilt_when_the_views_change(views, app)
     rows = views.get("db/_design/t/_view/by_n?key=2").get_json()["rows"]
     assert rows == [{"id": "d02", "key": 2, "value": -1}]
     assert len(set(p.name for p in folder.glob("*.sqlite")) - first) == 1
+
+
+def test_a_mango_index_definition_is_kept_but_not_run_as_javascript(couch):
+    mango = {"language": "query", "views": {"by_a": {
+        "map": {"fields": {"a": "asc"}, "partial_filter_selector": {}}, "reduce": "_count",
+        "options": {"def": {"fields": ["a"]}}}}}
+    assert couch.put("db/_design/m", json=mango).status_code == 201
+    resp = couch.get("db/_design/m/_view/by_a")
+    assert resp.status_code == 400 and "JavaScript" in resp.get_json()["reason"]
+    assert couch.get("db/_design/m/_info").get_json()["view_index"]["language"] == "query"
+    assert couch.put("db/after", json={"a": 1}).status_code == 201
 
 
 def test_a_design_document_that_does_not_compile_is_refused(couch):

@@ -26,6 +26,7 @@ TEXT_PARAMS = {"startkey_docid": "startkey_docid", "start_key_doc_id": "startkey
 BOOL_PARAMS = ("descending", "include_docs", "inclusive_end", "reduce", "group", "conflicts",
                "update_seq", "sorted", "stable", "attachments", "att_encoding_info")
 INT_PARAMS = ("limit", "skip", "group_level")
+KNOWN = {*JSON_PARAMS.values(), *TEXT_PARAMS.values(), *BOOL_PARAMS, *INT_PARAMS}
 
 
 def _bool(name, text):
@@ -64,7 +65,9 @@ def query_from_body(body):
     out = {}
     for name, value in body.items():
         name = JSON_PARAMS.get(name) or TEXT_PARAMS.get(name) or name
-        if name in ("update",) and isinstance(value, bool):
+        if name not in KNOWN:
+            continue                      # unknown members are ignored, as CouchDB does
+        if name == "update" and isinstance(value, bool):
             value = "true" if value else "false"
         out[name] = value
     for name in INT_PARAMS:

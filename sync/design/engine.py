@@ -34,7 +34,9 @@ _PRELUDE = r"""
 var __emitted = null, __log = [], __fns = {}, __ddoc = {}, __modules = {};
 function emit(key, value) {
   if (__emitted === null) throw new Error('emit() is only available in map functions');
-  __emitted.push([key === undefined ? null : key, value === undefined ? null : value]);
+  // Kept as JSON text: Python stores it as it is (and parses keys only).
+  __emitted.push([JSON.stringify(key === undefined ? null : key) || 'null',
+                  JSON.stringify(value === undefined ? null : value) || 'null']);
 }
 function log(message) {
   __log.push(typeof message === 'string' ? message : JSON.stringify(message));
@@ -197,9 +199,15 @@ class Sandbox:
                     message = f"function timed out after {self.time_limit:g} s"
                 raise FunctionError(f"{entry.strip('_')}: {message}") from None
 
-    def map(self, names, docs_json):
-        """``[[[ [key, value], ... ] per function] per document]`` for a JSON array of docs."""
+    def map_text(self, names, docs_json):
+        """``[[[ [key, value], ... ] per function] per document]`` for a JSON array
+        of docs, each key and value as JSON text."""
         return self._run("__map", json.dumps(names), docs_json)
+
+    def map(self, names, docs_json):
+        """:meth:`map_text` with keys and values decoded."""
+        return [[[[json.loads(k), json.loads(v)] for k, v in emitted] for emitted in per_doc]
+                for per_doc in self.map_text(names, docs_json)]
 
     def reduce(self, name, keys, values, rereduce):
         """``{"ok": result}`` or ``{"error": {...}}`` of reduce function ``name``."""

@@ -16,11 +16,13 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections import Counter
 from pathlib import Path
 
+from ..errors import NotFound
 from . import keys
 
-PAGE = 500
+PAGE = 1000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -34,6 +36,13 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE INDEX IF NOT EXISTS rows_order ON rows (view, kenc, id);
 CREATE INDEX IF NOT EXISTS rows_id ON rows (id);
+-- Rows per view and partition ('' for none), kept on each write: total_rows in O(1).
+CREATE TABLE IF NOT EXISTS counts (
+    view INTEGER NOT NULL,
+    part TEXT NOT NULL,
+    n    INTEGER NOT NULL,
+    PRIMARY KEY (view, part)
+) WITHOUT ROWID;
 """
 
 
@@ -55,24 +64,29 @@ class ViewIndex:
         self.sandbox = sandbox
         self.signature = signature(ddoc)
         views = ddoc.get("views") or {}
+        javascript = ddoc.get("language", "javascript") == "javascript"
         self.names = sorted(n for n, v in views.items()
-                            if n != "lib" and isinstance(v, dict) and "map" in v)
+                            if javascript and n != "lib" and isinstance(v, dict) and "map" in v)
         for name in self.names:
             sandbox.compile("map:" + name, views[name]["map"])
         folder = Path(str(db.file.path) + ".views")
         folder.mkdir(exist_ok=True)
         self.path = folder / f"{self.signature}.sqlite"
         self._lock = threading.Lock()
+        self._local = threading.local()
         self.updating = False
         with self._connect() as conn:
             conn.executescript(SCHEMA)
 
     def _connect(self):
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return _Closing(conn)
+        """This thread's connection to the index file (autocommit; kept open)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return _Kept(conn)
 
     def number(self, view):
         """The row number of ``view`` in this index, or None."""
@@ -106,6 +120,7 @@ class ViewIndex:
             if meta.get("epoch") != self.db.epoch:      # a new incarnation of the database
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("DELETE FROM rows")
+                conn.execute("DELETE FROM counts")
                 conn.execute("DELETE FROM meta")
                 conn.execute("INSERT INTO meta VALUES ('epoch', ?), ('seq', '0')",
                              (self.db.epoch,))
@@ -113,49 +128,82 @@ class ViewIndex:
                 meta = {"epoch": self.db.epoch, "seq": "0"}
             seq = meta.get("seq", "0")
             while True:
-                page = self.db.changes(since=seq, limit=PAGE, include_docs=True, conflicts=True)
-                if page["results"]:
-                    self._apply(conn, page["results"], page["last_seq"])
-                elif page["last_seq"] != seq:
-                    conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'",
-                                 (page["last_seq"],))
+                page = self.db.changes(since=seq, limit=PAGE, style="all_docs")
+                if not self._apply(conn, seq, page["results"], page["last_seq"]):
+                    # Another process moved the index on meanwhile: go on from there.
+                    seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
+                    continue
                 seq = page["last_seq"]
                 if not page["pending"]:
                     return seq
 
-    def _apply(self, conn, results, last_seq):
-        docs = [row["doc"] for row in results
-                if not row.get("deleted") and not row["id"].startswith("_design/")]
-        mapped = self.sandbox.map(["map:" + n for n in self.names],
-                                  json.dumps(docs, ensure_ascii=False)) if docs else []
+    def _apply(self, conn, since, results, last_seq):
+        """Write one page's rows if the index is still at ``since``; False if not."""
+        ids, texts = self._documents(results)
+        mapped = self.sandbox.map_text(["map:" + n for n in self.names],
+                                       "[" + ",".join(texts) + "]") if ids else []
         part_of = self.db.partition or (lambda _id: None)
         inserts = []
-        for doc, per_view in zip(docs, mapped):
-            part = part_of(doc["_id"])
+        for doc_id, per_view in zip(ids, mapped):
+            part = part_of(doc_id)
             for number, emitted in enumerate(per_view):
                 for key, value in emitted:
-                    inserts.append((number, keys.encode(key), doc["_id"],
-                                    json.dumps(key, ensure_ascii=False),
-                                    json.dumps(value, ensure_ascii=False), part))
+                    inserts.append((number, keys.encode(json.loads(key)), doc_id, key, value,
+                                    part))
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("DELETE FROM rows WHERE id = ?", [(row["id"],) for row in results])
+            if conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0] != since:
+                conn.execute("ROLLBACK")
+                return False
+            _remove(conn, [row["id"] for row in results])
             conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", inserts)
+            _count(conn, Counter((row[0], row[5] or "") for row in inserts))
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (last_seq,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        return True
+
+    def _documents(self, results):
+        """``(ids, JSON texts)`` of the live documents of a changes page, in order.
+
+        Bodies come as stored text (``_bulk_get``'s fast path); a document
+        with several leaves is read with its ``_conflicts``, as maps see it.
+        """
+        live = [row for row in results
+                if not row.get("deleted") and not row["id"].startswith("_design/")]
+        simple = [row for row in live if len(row["changes"]) == 1]
+        found = self.db.bulk_get([{"id": row["id"], "rev": row["changes"][0]["rev"]}
+                                  for row in simple], raw=True)
+        texts = {}
+        for result in found:
+            doc = result["docs"][0].get("ok")
+            if doc is not None:
+                texts[result["id"]] = doc if isinstance(doc, str) else json.dumps(
+                    doc, ensure_ascii=False)
+        for row in live:
+            if row["id"] not in texts:
+                try:
+                    texts[row["id"]] = json.dumps(self.db.get(row["id"], conflicts=True),
+                                                  ensure_ascii=False)
+                except NotFound:
+                    pass
+        ids = [row["id"] for row in live if row["id"] in texts]
+        return ids, [texts[i] for i in ids]
 
     def forget(self, doc_ids):
         """Drop the rows of ``doc_ids`` (purged documents leave no change to follow)."""
         with self._lock, self._connect() as conn:
-            conn.executemany("DELETE FROM rows WHERE id = ?", [(i,) for i in doc_ids])
+            conn.execute("BEGIN IMMEDIATE")
+            _remove(conn, list(doc_ids))
+            conn.execute("COMMIT")
 
     def reset(self):
         """Empty the index; the next query rebuilds it from the start."""
         with self._lock, self._connect() as conn:
             conn.execute("DELETE FROM rows")
+            conn.execute("DELETE FROM counts")
             conn.execute("UPDATE meta SET value = '0' WHERE key = 'seq'")
 
     def size(self):
@@ -163,8 +211,25 @@ class ViewIndex:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))
 
 
-class _Closing:
-    """A connection closed at the end of a ``with`` block."""
+def _remove(conn, doc_ids):
+    """Delete the rows of ``doc_ids`` and take them off the counts."""
+    for start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        gone = conn.execute(f"SELECT view, COALESCE(part, ''), COUNT(*) FROM rows "
+                            f"WHERE id IN ({marks}) GROUP BY 1, 2", chunk).fetchall()
+        conn.execute(f"DELETE FROM rows WHERE id IN ({marks})", chunk)
+        _count(conn, {(view, part): -n for view, part, n in gone})
+
+
+def _count(conn, deltas):
+    conn.executemany("INSERT INTO counts (view, part, n) VALUES (?, ?, ?) "
+                     "ON CONFLICT (view, part) DO UPDATE SET n = n + excluded.n",
+                     [(view, part, n) for (view, part), n in deltas.items() if n])
+
+
+class _Kept:
+    """A kept connection in a ``with`` block: an open transaction is rolled back."""
 
     def __init__(self, conn):
         self.conn = conn
@@ -173,4 +238,5 @@ class _Closing:
         return self.conn
 
     def __exit__(self, *exc):
-        self.conn.close()
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")

@@ -152,7 +152,7 @@ def _decoded(cursor):
 def total_rows(conn, number, parts):
     """How many rows the view holds (of ``parts`` only, when given)."""
     part_sql, part_args = _parts_sql(parts)
-    return conn.execute(f"SELECT COUNT(*) FROM rows WHERE view = ?{part_sql}",
+    return conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM counts WHERE view = ?{part_sql}",
                         [number, *part_args]).fetchone()[0]
 
 

@@ -7,7 +7,7 @@ import itertools
 import threading
 import weakref
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 from .engine import CompileError, FunctionError, Sandbox
 from .index import ViewIndex
 from .query import offset_of, reduce_rows, rows_in, total_rows
@@ -27,13 +27,18 @@ def design_docs(db):
         return registry
 
 
+def is_javascript(ddoc):
+    """Whether ``ddoc``'s functions are JavaScript (the default language)."""
+    return ddoc.get("language", "javascript") == "javascript"
+
+
 def check_ddoc(doc):
     """Refuse a design document whose functions are malformed.
 
     :raises CompileError: naming the function and what is wrong.
     """
-    if doc.get("_deleted") is True:
-        return
+    if doc.get("_deleted") is True or not is_javascript(doc):
+        return        # Mango's index definitions (language "query") are not JavaScript
     views = doc.get("views", {})
     if not isinstance(views, dict):
         raise CompileError("`views` 必须是对象 / `views` must be an object")
@@ -129,6 +134,9 @@ class DesignDocs:
         :raises FunctionError: when a function fails or runs out of time.
         """
         ddoc = self.get(name)
+        if not is_javascript(ddoc):
+            raise BadRequest(f"只支持 JavaScript 视图 / only JavaScript views are served here, "
+                             f"not language {ddoc.get('language')!r}")
         spec = (ddoc.get("views") or {}).get(view)
         if view == "lib" or not isinstance(spec, dict) or "map" not in spec:
             raise NotFound("missing_named_view")

@@ -10,7 +10,7 @@ admins write those), nor are ``_local`` documents.
 
 from ..errors import Forbidden, Unauthorized
 from .engine import FunctionError
-from .registry import design_docs
+from .registry import design_docs, is_javascript
 
 SECURITY = {"admins": {"names": [], "roles": []}, "members": {"names": [], "roles": []}}
 
@@ -18,7 +18,7 @@ SECURITY = {"admins": {"names": [], "roles": []}, "members": {"names": [], "role
 def validators(db):
     """The design documents of ``db`` that carry ``validate_doc_update``."""
     return [ddoc for _id, ddoc in sorted(design_docs(db).all().items())
-            if isinstance(ddoc.get("validate_doc_update"), str)]
+            if isinstance(ddoc.get("validate_doc_update"), str) and is_javascript(ddoc)]
 
 
 def validate(db, ddocs, new_doc, old_doc, user_ctx, sec_obj=None):
