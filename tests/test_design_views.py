@@ -129,6 +129,16 @@ def test_the_index_follows_writes_and_deletions(views):
     assert views.get("db/_design/t/_view/sum?key=\"a\"").get_json()["rows"][0]["value"] == 15
 
 
+def test_the_purge_hook_drops_documents_from_every_index(views, app):
+    from server.services import services
+    from sync.design.registry import design_docs
+    views.get("db/_design/t/_view/by_n")
+    design_docs(services(app).store.get("db")).forget(["d01", "d02"])
+    ids = [row["id"] for row in views.get("db/_design/t/_view/by_n?limit=3").get_json()["rows"]]
+    assert ids == ["d00", "d03", "d04"]
+    assert views.get("db/_design/t/_view/by_n?limit=0").get_json()["total_rows"] == 10
+
+
 def test_update_false_answers_from_the_index_as_it_is(views):
     views.get("db/_design/t/_view/by_n")
     views.put("db/d60", json={"n": 60})
@@ -366,3 +376,67 @@ def test_a_refused_write_in_the_field_database_is_kept_in_quarantine(field):
     assert kept["total"] == 1 and kept["rows"][0]["doc"]["_id"] == "household:g1:h1"
     assert Couch(field, auth=("s1", PASSWORD)).put(
         "field/household:g1:h1", json=doc).status_code == 201     # a supervisor may
+
+
+# -- _show and _update -----------------------------------------------------------
+
+HANDLERS = {
+    "shows": {
+        "card": "function (doc, req) { return doc ? '<h1>' + doc.name + '</h1>' : 'none'; }",
+        "json": "function (doc, req) { return {json: {id: req.id, q: req.query.q, "
+                "who: req.userCtx.name}, headers: {'X-Seen': 'yes'}}; }",
+        "gone": "function (doc) { return {code: 404, body: 'no ' + (doc === null)}; }",
+        "throws": "function () { throw({forbidden: 'nope'}); }",
+        "bad": "function () { return {code: 'x'}; }"},
+    "updates": {
+        "bump": "function (doc, req) { if (!doc) return [null, {code: 404, body: 'missing'}];"
+                " doc.n = (doc.n || 0) + Number(req.query.by || 1); return [doc, 'bumped']; }",
+        "make": "function (doc, req) { var body = JSON.parse(req.body);"
+                " return [{_id: req.uuid || body.id, n: body.n}, {json: {made: body.id}}]; }",
+        "negative": "function (doc) { doc.n = -1; return [doc, 'ok']; }"},
+    "validate_doc_update": "function (n) { if (n.n < 0) throw({forbidden: 'n < 0'}); }",
+}
+
+
+@pytest.mark.parametrize("path, status, body, header", [
+    ("card/p1", 200, b"<h1>\xe7\x8e\x8b</h1>", ("Content-Type", "text/html; charset=utf-8")),
+    ("card", 200, b"none", None),
+    ("json/p1?q=2", 200, b'{"id": "p1", "q": "2", "who": "admin"}', ("X-Seen", "yes")),
+    ("gone/nothing-here", 404, b"no true", None),
+    ("nope/p1", 404, None, None),
+    ("throws/p1", 400, None, None),
+    ("bad/p1", 400, None, None),
+])
+def test_show_functions_answer_what_they_return(couch, path, status, body, header):
+    couch.put("db/_design/h", json=HANDLERS)
+    couch.put("db/p1", json={"name": "王"})
+    resp = couch.get(f"db/_design/h/_show/{path}")
+    assert resp.status_code == status
+    if body is not None:
+        assert resp.data == body
+    if header:
+        assert resp.headers[header[0]] == header[1]
+
+
+def test_update_functions_write_through_the_users_rules(couch):
+    couch.put("db/_design/h", json=HANDLERS)
+    couch.put("db/p1", json={"n": 1})
+    resp = couch.call("PUT", "db/_design/h/_update/bump/p1?by=5")
+    assert resp.status_code == 201 and resp.data == b"bumped"
+    assert resp.headers["X-Couch-Id"] == "p1"
+    assert couch.get("db/p1").get_json()["n"] == 6
+    assert couch.get("db/p1").get_json()["_rev"] == resp.headers["X-Couch-Update-NewRev"]
+    assert couch.post("db/_design/h/_update/bump/absent").status_code == 404
+    made = couch.post("db/_design/h/_update/make", data='{"id": "p2", "n": 3}')
+    assert made.status_code == 201 and made.get_json() == {"made": "p2"}
+    assert couch.get("db/p2").get_json()["n"] == 3
+    refused = couch.post("db/_design/h/_update/negative/p1")
+    assert refused.status_code == 403 and refused.get_json()["reason"] == "n < 0"
+    assert couch.get("db/p1").get_json()["n"] == 6
+
+
+def test_a_worker_cannot_reach_show_or_update_functions_they_cannot_see(field):
+    Couch(field).put("field/_design/h", json=HANDLERS)
+    worker = Couch(field, auth=("w1", PASSWORD))
+    assert worker.get("field/_design/h/_show/card/household:g1:h1").status_code == 404
+    assert worker.post("field/_design/h/_update/bump/household:g1:h1").status_code == 404

@@ -8,7 +8,7 @@ ids belong to no grid), and then queries rows of their grids only, reduced
 over those rows alone, so nothing of another grid leaks through a count.
 """
 
-from sync.design import filters, validation
+from sync.design import filters, handlers, validation
 from sync.design.registry import check_ddoc, design_docs
 from sync.errors import BadRequest, Forbidden, NotFound
 from sync import revtree
@@ -39,6 +39,19 @@ def info(view, name):
     """``_info`` of a design document the user can see."""
     _readable(view, name)
     return design_docs(view.db).info(name)
+
+
+def show(view, name, func, doc, req):
+    """A show function of a design document the user can see."""
+    _readable(view, name)
+    return handlers.show(view.db, name, func, doc, req)
+
+
+def update(view, name, func, doc, req):
+    """An update function of a design document the user can see; the caller
+    writes what it returns through ``view`` (the user's own rules)."""
+    _readable(view, name)
+    return handlers.update(view.db, name, func, doc, req)
 
 
 def user_ctx(view):

@@ -1,18 +1,20 @@
 """Design-document queries under ``/couch/<db>/_design/<name>``: views
-(``_view/<view>``, ``GET`` and ``POST``, and ``_view/<view>/queries``) and
-``_info``. Parameters are CouchDB's (docs.couchdb.org
+(``_view/<view>``, ``GET`` and ``POST``, and ``_view/<view>/queries``),
+``_info``, ``_show/<func>[/<docid>]`` and ``_update/<func>[/<docid>]``. Parameters are CouchDB's (docs.couchdb.org
 "/{db}/_design/{ddoc}/_view/{view}"); the engine is :mod:`sync.design`,
 reached through the user's view (:mod:`server.access.design`).
 """
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from sync.design.query import ViewQuery
-from sync.errors import BadRequest
+from sync.errors import BadRequest, NotFound
 
 from server.access import design as access_design
 from server.access.view import view_for
 from server.accounts.auth import require_user
+from server.couch.databases import write_one
+from server.couch.feeds import filter_request
 from server.couch.params import json_body
 from server.jsonbody import InvalidJSON, loads
 
@@ -104,3 +106,56 @@ def view_queries(db, name, view_name):
 def info(db, name):
     """What the design document's view index holds (``view_index``)."""
     return jsonify(access_design.info(view_for(require_user(), db), name))
+
+
+def _handler_request(user_view, doc_id):
+    req = filter_request(user_view)
+    req["id"] = doc_id
+    if request.mimetype == "application/x-www-form-urlencoded":
+        req["form"] = request.form.to_dict()
+    return req
+
+
+def _answer(status, headers, body):
+    return Response(body, status=status, headers=headers)
+
+
+@bp.route("/<db>/_design/<name>/_show/<func>", methods=["GET", "POST"])
+@bp.route("/<db>/_design/<name>/_show/<func>/<path:docid>", methods=["GET", "POST"])
+def show(db, name, func, docid=None):
+    """A show function over a document the user can see (or none)."""
+    user_view = view_for(require_user(), db)
+    doc = None
+    if docid is not None:
+        try:
+            doc = user_view.get(docid, request.args.get("rev"))
+        except NotFound:
+            doc = None                     # CouchDB calls the function with null
+    return _answer(*access_design.show(user_view, name, func, doc,
+                                       _handler_request(user_view, docid)))
+
+
+@bp.route("/<db>/_design/<name>/_update/<func>", methods=["POST"])
+@bp.route("/<db>/_design/<name>/_update/<func>/<path:docid>", methods=["PUT", "POST"])
+def update(db, name, func, docid=None):
+    """An update function: it may write a document, through the user's own rules."""
+    user_view = view_for(require_user(), db)
+    doc = None
+    if docid is not None:
+        try:
+            doc = user_view.get(docid)
+        except NotFound:
+            doc = None
+    new_doc, (status, headers, body) = access_design.update(
+        user_view, name, func, doc, _handler_request(user_view, docid))
+    if new_doc is not None:
+        if docid is not None:
+            new_doc.setdefault("_id", docid)
+        if not isinstance(new_doc.get("_id"), str):
+            raise BadRequest("更新函数返回的文档须有 _id / the document an update function "
+                             "returns needs an `_id`")
+        result = write_one(user_view, new_doc, True)
+        headers = dict(headers, **{"X-Couch-Id": result["id"],
+                                   "X-Couch-Update-NewRev": result["rev"]})
+        status = 201 if status == 200 else status
+    return _answer(status, headers, body)
