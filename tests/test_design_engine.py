@@ -176,3 +176,25 @@ def test_two_processes_indexing_at_once_never_write_a_stale_page(tmp_path):
     with second.read() as conn:
         keys = [json.loads(k) for (k,) in conn.execute("SELECT key FROM rows ORDER BY kenc")]
     assert keys == [1, 2, 3, 4, 100]
+
+
+def test_a_per_user_query_lists_and_reduces_only_the_users_partitions(tmp_path):
+    """What the per-user view asks (``parts``): rows, total_rows, include_docs
+    and reductions of the user's grids only, linked documents too."""
+    from sync.design.query import ViewQuery
+    from sync.design.registry import design_docs
+    from sync.store import Store
+    db = Store(tmp_path, partition=lambda doc_id: doc_id.split(":")[1]
+               if doc_id.count(":") == 2 else None).create("db")
+    db.bulk_docs([{"_id": f"household:{g}:h{i}", "n": i, "link": f"household:g2:h{i}"}
+                  for g in ("g1", "g2") for i in range(3)])
+    db.put({"_id": "_design/t", "views": {
+        "n": {"map": "function (d) { emit(d.n, {_id: d.link}); }", "reduce": "_count"}}})
+    registry = design_docs(db)
+    mine = registry.query("t", "n", ViewQuery(reduce=False, include_docs=True), {"g1"})
+    assert [row["id"] for row in mine["rows"]] == [f"household:g1:h{i}" for i in range(3)]
+    assert mine["total_rows"] == 3
+    assert all(row["doc"] is None for row in mine["rows"])       # linked into g2: hidden
+    assert registry.query("t", "n", ViewQuery(), {"g1"})["rows"] == [{"key": None, "value": 3}]
+    assert registry.query("t", "n", ViewQuery(), None)["rows"] == [{"key": None, "value": 6}]
+    assert registry.query("t", "n", ViewQuery(reduce=False), {"g3"})["total_rows"] == 0
