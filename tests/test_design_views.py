@@ -440,3 +440,26 @@ def test_a_worker_cannot_reach_show_or_update_functions_they_cannot_see(field):
     worker = Couch(field, auth=("w1", PASSWORD))
     assert worker.get("field/_design/h/_show/card/household:g1:h1").status_code == 404
     assert worker.post("field/_design/h/_update/bump/household:g1:h1").status_code == 404
+
+
+LISTS = {"lists": {
+    "csv": "function (head, req) { start({headers: {'Content-Type': 'text/csv'}});"
+           " send('total=' + head.total_rows + '\\n'); var row;"
+           " while ((row = getRow())) { send(row.id + ',' + row.key + '\\n'); } return 'end'; }",
+    "code": "function (head) { start({code: 202}); return 'rows=' + (getRow() ? 'yes' : 'no'); }",
+    "throws": "function () { throw({forbidden: 'not today'}); }"}}
+
+
+@pytest.mark.parametrize("path, status, body, ctype", [
+    ("csv/by_n?limit=2", 200, "total=12\nd00,0\nd01,1\nend", "text/csv"),
+    ("csv/t/by_n?startkey=10", 200, "total=12\nd10,10\nd11,11\nend", "text/csv"),
+    ("code/by_n?key=99", 202, "rows=no", "text/html; charset=utf-8"),
+    ("csv/nope", 404, None, None),
+    ("throws/by_n", 400, None, None),
+])
+def test_list_functions_read_a_views_rows(views, path, status, body, ctype):
+    views.put("db/_design/l", json=dict(LISTS, views=DDOC["views"]))
+    resp = views.get(f"db/_design/l/_list/{path}")
+    assert resp.status_code == status, resp.data
+    if body is not None:
+        assert resp.data.decode() == body and resp.headers["Content-Type"] == ctype

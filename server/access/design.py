@@ -47,6 +47,15 @@ def show(view, name, func, doc, req):
     return handlers.show(view.db, name, func, doc, req)
 
 
+def list_view(view, name, func, view_ddoc, view_name, q, req):
+    """A list function of one design document over a view (of the same or
+    another design document), both visible to the user."""
+    _readable(view, name)
+    result = query(view, view_ddoc, view_name, q)
+    head = {key: result[key] for key in ("total_rows", "offset") if key in result}
+    return handlers.list_view(view.db, name, func, head, result["rows"], req)
+
+
 def update(view, name, func, doc, req):
     """An update function of a design document the user can see; the caller
     writes what it returns through ``view`` (the user's own rules)."""

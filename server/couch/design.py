@@ -1,6 +1,7 @@
 """Design-document queries under ``/couch/<db>/_design/<name>``: views
 (``_view/<view>``, ``GET`` and ``POST``, and ``_view/<view>/queries``),
-``_info``, ``_show/<func>[/<docid>]`` and ``_update/<func>[/<docid>]``. Parameters are CouchDB's (docs.couchdb.org
+``_info``, ``_show/<func>[/<docid>]``, ``_list/<func>[/<ddoc>]/<view>`` and
+``_update/<func>[/<docid>]``. Parameters are CouchDB's (docs.couchdb.org
 "/{db}/_design/{ddoc}/_view/{view}"); the engine is :mod:`sync.design`,
 reached through the user's view (:mod:`server.access.design`).
 """
@@ -133,6 +134,19 @@ def show(db, name, func, docid=None):
             doc = None                     # CouchDB calls the function with null
     return _answer(*access_design.show(user_view, name, func, doc,
                                        _handler_request(user_view, docid)))
+
+
+@bp.route("/<db>/_design/<name>/_list/<func>/<view_name>", methods=["GET", "POST"])
+@bp.route("/<db>/_design/<name>/_list/<func>/<other>/<view_name>", methods=["GET", "POST"])
+def list_view(db, name, func, view_name, other=None):
+    """A list function over a view's rows (the view of this or another design document)."""
+    options = query_from_args(request.args)
+    if request.method == "POST" and request.get_data(cache=True):
+        options.update(query_from_body(json_body(dict, "list query body")))
+    user_view = view_for(require_user(), db)
+    return _answer(*access_design.list_view(user_view, name, func, other or name, view_name,
+                                            ViewQuery(**options),
+                                            _handler_request(user_view, None)))
 
 
 @bp.route("/<db>/_design/<name>/_update/<func>", methods=["POST"])

@@ -8,8 +8,9 @@ that runs out of either raises :class:`FunctionError` and the context is
 thrown away and made again, so a runaway ``while(true){}`` costs one time
 limit and never holds a worker thread. The sandbox offers what CouchDB's
 query server does (docs.couchdb.org "Query Server Protocol", "JavaScript"):
-``emit``, ``log``, ``sum``, ``toJSON``, ``isArray``, and ``require`` for
-CommonJS modules kept in the design document.
+``emit``, ``log``, ``sum``, ``toJSON``, ``isArray``, ``require`` for
+CommonJS modules kept in the design document, and ``start``, ``send`` and
+``getRow`` for list functions (the rows are handed in with the call).
 """
 
 import json
@@ -109,6 +110,19 @@ function __filter(name, docs, req) {
     try { out.push(!!__fns[name](docs[i], req)); } catch (e) { out.push(false); }
   }
   return JSON.stringify(out);
+}
+var __rows = [], __row = 0, __sent = [], __started = null;
+function start(response) { __started = response; }
+function send(chunk) { __sent.push(String(chunk)); }
+function getRow() { return __row < __rows.length ? __rows[__row++] : null; }
+function __list(name, head, rows, req) {
+  __rows = JSON.parse(rows); __row = 0; __sent = []; __started = null;
+  try {
+    var tail = __fns[name](JSON.parse(head), JSON.parse(req));
+    if (tail !== undefined && tail !== null) __sent.push(String(tail));
+    return JSON.stringify({ok: {start: __started, chunks: __sent}});
+  } catch (e) { return JSON.stringify({error: __error(e)}); }
+  finally { __rows = []; }
 }
 function __logs() { var l = __log; __log = []; return JSON.stringify(l); }
 """
@@ -216,6 +230,10 @@ class Sandbox:
     def call(self, name, *args):
         """``{"ok": result}`` or ``{"error": thrown}`` of function ``name`` on ``args``."""
         return self._run("__call", name, json.dumps(list(args)))
+
+    def list(self, name, head, rows, req):
+        """``{"ok": {"start", "chunks"}}`` or ``{"error"}`` of list function ``name``."""
+        return self._run("__list", name, json.dumps(head), json.dumps(rows), json.dumps(req))
 
     def filter(self, name, docs, req):
         """One boolean per document of filter function ``name``."""

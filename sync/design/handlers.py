@@ -1,6 +1,8 @@
-"""``_show`` and ``_update`` functions (docs.couchdb.org "Show Functions",
-"Update Functions"): ``show(doc, req)`` answers with a response;
-``update(doc, req)`` answers with ``[doc to save or null, response]``.
+"""``_show``, ``_list`` and ``_update`` functions (docs.couchdb.org "Show
+Functions", "List Functions", "Update Functions"): ``show(doc, req)``
+answers with a response; ``list(head, req)`` reads the view's rows with
+``getRow()``, sets status and headers with ``start()`` and writes with
+``send()``; ``update(doc, req)`` answers with ``[doc to save or null, response]``.
 
 A response is a string (the body) or an object with ``code``, ``headers``
 and one of ``body``, ``json`` or ``base64``; :func:`response` turns it into
@@ -44,6 +46,24 @@ def show(db, ddoc_name, name, doc, req):
     """
     sandbox, fn = _function(db, ddoc_name, "shows", name)
     return response(_called(sandbox, fn, doc, req))
+
+
+def list_view(db, ddoc_name, name, head, rows, req):
+    """``(status, headers, body)`` of list function ``name`` over a view's ``rows``.
+
+    :raises NotFound: when the design document or function is missing.
+    :raises FunctionError: when the function throws or runs too long.
+    """
+    sandbox, fn = _function(db, ddoc_name, "lists", name)
+    out = sandbox.list(fn, head, rows, req)
+    if "error" in out:
+        thrown = out["error"]
+        raise FunctionError(f"{name}: {thrown.get('reason', thrown)}")
+    started = out["ok"]["start"] or {}
+    if not isinstance(started, dict):
+        raise FunctionError("start() 须传入对象 / start() takes an object")
+    status, headers, _ = response(dict(started, body=""))
+    return status, headers, "".join(out["ok"]["chunks"]).encode()
 
 
 def update(db, ddoc_name, name, doc, req):
