@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
+from rules import ids
 from tests.api import ADMIN, PASSWORD, Couch, make_app, make_field_app
 from tests.design_cases import DDOC, DOCS, MAP_CASES, REDUCE_CASES
 
@@ -463,3 +464,37 @@ def test_list_functions_read_a_views_rows(views, path, status, body, ctype):
     assert resp.status_code == status, resp.data
     if body is not None:
         assert resp.data.decode() == body and resp.headers["Content-Type"] == ctype
+
+
+SHARED_DDOC = {
+    "views": {"by_type": {"map": "function (doc) { if (doc.type) emit(doc.type, 1); }",
+                          "reduce": "_count"},
+              "linked": {"map": "function (doc) { if (doc.type === 'household') "
+                                "emit(doc._id, {_id: 'household:g3:h3'}); }"}},
+    "filters": {"households": "function (doc) { return doc.type === 'household'; }"}}
+
+
+def test_a_shared_design_document_reaches_everyone_with_their_own_rows(field):
+    admin = Couch(field)
+    assert admin.put("field/_design/shared-forms", json=SHARED_DDOC).status_code == 201
+    worker = Couch(field, auth=("w1", PASSWORD))
+    assert worker.get("field/_design/shared-forms").status_code == 200
+    assert "_design/shared-forms" in [r["id"] for r in worker.get("field/_all_docs").get_json()[
+        "rows"]]
+    assert "_design/shared-forms" in [r["id"] for r in worker.get("field/_changes").get_json()[
+        "results"]]
+    assert "_design/app" not in [r["id"] for r in worker.get("field/_all_docs").get_json()["rows"]]
+    mine = worker.get("field/_design/shared-forms/_view/by_type?reduce=false").get_json()
+    assert {ids.grid_of(row["id"]) for row in mine["rows"]} == {"g1", ids.SHARED}
+    assert mine["total_rows"] == len(mine["rows"])
+    everyone = admin.get("field/_design/shared-forms/_view/by_type?group=true").get_json()
+    counted = worker.get("field/_design/shared-forms/_view/by_type?group=true").get_json()
+    assert dict((r["key"], r["value"]) for r in counted["rows"])["household"] == 1
+    assert dict((r["key"], r["value"]) for r in everyone["rows"])["household"] == 3
+    linked = worker.get("field/_design/shared-forms/_view/linked?include_docs=true").get_json()
+    assert [row["doc"] for row in linked["rows"]] == [None]             # g3 is not theirs
+    feed = worker.get("field/_changes?filter=shared-forms/households").get_json()["results"]
+    assert [row["id"] for row in feed] == ["household:g1:h1"]
+    rev = worker.get("field/_design/shared-forms").get_json()["_rev"]
+    changed = dict(SHARED_DDOC, _rev=rev, filters={})
+    assert worker.put("field/_design/shared-forms", json=changed).status_code == 403

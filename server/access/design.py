@@ -3,9 +3,10 @@ grids only, ``validate_doc_update`` with the user's ``userCtx``, and
 design-document filters behind the user's grid filter.
 
 Only admins write design documents. A non-admin sees a design document
-only when it lies in a partition they see (none does today: ``_design/``
-ids belong to no grid), and then queries rows of their grids only, reduced
-over those rows alone, so nothing of another grid leaks through a count.
+only when it lies in a partition they see (``_design/shared-*``, the
+shared partition, see :mod:`rules.ids`), and then queries rows of their
+grids only, reduced over those rows alone, so nothing of another grid
+leaks through a count.
 """
 
 from sync.design import filters, handlers, validation
