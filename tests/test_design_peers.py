@@ -2,7 +2,8 @@
 and pouchdb-server (npm) answer the same view queries
 (tests/design_cases.py) the same way, and real PouchDB (node) replicates
 through design-document filters and sees validate_doc_update's refusals
-as 'denied' events while the rest of its push goes through — on both."""
+as 'denied' events while the rest of its push goes through — on both; a
+worker's PouchDB uses a design document an admin shared, on its own grids."""
 
 import itertools
 from urllib.parse import quote
@@ -10,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.design_cases import DDOC, DOCS, MAP_CASES, REDUCE_CASES
+from tests.interop_access_support import PASSWORD, field  # noqa: F401  (fixture)
 from tests.peers import run_node
 
 _dbs = itertools.count()
@@ -69,3 +71,27 @@ def test_pouchdb_replicates_through_design_document_filters_and_is_denied_per_do
     assert all(d["name"] == "forbidden" or d.get("error") == "forbidden" for d in out["denied"])
     assert out["pushed"] == ["p1", "p3", "p5"]
     assert out["query"] == [["d1", 1], ["p1", 1], ["d3", 3]]
+
+
+SHARED = {
+    "views": {"by_type": {"map": "function (doc) { if (doc.type) emit(doc.type, 1); }",
+                          "reduce": "_count"},
+              "households_view": {"map": "function (doc) { if (doc.type === 'household') "
+                                         "emit(doc._id); }"}},
+    "filters": {"households": "function (doc) { return doc.type === 'household'; }"}}
+
+
+def test_a_workers_pouchdb_uses_a_shared_design_document_on_its_own_grids(field):
+    """A real PouchDB signed in as worker w1 (grid g1 of g1–g3) replicates
+    through the shared filter and view and queries the shared view."""
+    assert field.request("PUT", "field/_design/shared-forms", SHARED)[0] == 201
+    url = f"http://w1:{PASSWORD}@127.0.0.1:{field.extra['port']}/couch/field"
+    out = run_node("design_worker.js", {"remote": url})
+    households = ["household:g1:h0", "household:g1:h1", "household:g1:h2"]
+    assert out["by_filter"] == households and out["filter_run"]["ok"]
+    assert out["by_view"] == households and out["view_run"]["ok"]
+    counts = {row["key"]: row["value"] for row in out["counted"]}
+    assert counts["household"] == 3 and counts["visit"] == 3 and counts["request"] == 3
+    assert all(doc_id.split(":")[1] in ("g1", "warning") for doc_id in out["listed"])
+    assert out["total_rows"] == len(out["listed"])
+    assert out["refused"] == 403
