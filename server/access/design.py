@@ -99,8 +99,9 @@ def validator(view):
     return check
 
 
-def changes_predicate(view, params, req):
-    """The design-document filter of a ``_changes`` request, or None.
+def changes_predicate(view, params, make_req):
+    """The design-document filter of a ``_changes`` request, or None;
+    ``make_req()`` gives CouchDB's ``req`` object (made only for a filter function).
 
     :raises BadRequest: for ``filter=_view`` without ``view``.
     """
@@ -118,5 +119,5 @@ def changes_predicate(view, params, req):
         return filters.view_filter(view.db, spec)
     if name and "/" in name:
         _readable(view, name.split("/")[0])
-        return filters.filter_function(view.db, name, req)
+        return filters.filter_function(view.db, name, make_req())
     return None

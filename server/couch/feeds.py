@@ -122,7 +122,7 @@ def render_page(page):
 
 def respond(view, params):
     """The response for a ``_changes`` request."""
-    params["predicate"] = design.changes_predicate(view, params, filter_request(view))
+    params["predicate"] = design.changes_predicate(view, params, lambda: filter_request(view))
     if params["feed"] == "normal" or params["descending"]:
         page = _page(view, params, params["since"])
         return Response(render_page(page), mimetype="application/json")
