@@ -19,7 +19,10 @@ Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 
 ``rules:*`` documents belong to no grid but to the shared partition
 ``SHARED`` ("*"), which every account's view includes. A grid can never be
-called "*": segments exclude it.
+called "*": segments exclude it. So does a design document an admin shares
+with every account by its name, ``_design/shared-{name}`` (its views then
+list only the rows of each user's grids); other ``_design/`` ids belong to
+no partition, and only admins see them.
 
 A campaign (专项摸排) and the versions of its form belong to a *place*, the
 partition of everyone who works there: ``community:{id}`` (every grid of
@@ -113,9 +116,15 @@ def doc_type(doc_id):
     return parsed[0] if parsed else None
 
 
+SHARED_DESIGN = "_design/shared-"
+
+
 def grid_of(doc_id):
-    """The grid segment of ``doc_id`` (``SHARED`` for rules), or None if it is
-    not a field-document id."""
+    """The grid segment of ``doc_id`` (``SHARED`` for rules and shared design
+    documents), or None if it is not a field-document id."""
+    if isinstance(doc_id, str) and doc_id.startswith(SHARED_DESIGN) \
+            and len(doc_id) > len(SHARED_DESIGN):
+        return SHARED
     parsed = parse(doc_id)
     return parsed[1] if parsed else None
 

@@ -27,6 +27,7 @@ from server.services import Services, install
 from server.ops.transport import Transport
 from server.version import __version__
 from sync import Store
+from sync.design import engine as js_engine
 
 __all__ = ["create_app", "__version__"]
 
@@ -69,6 +70,7 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     jsonbody.init_app(app)
     app.url_map.converters["id64"] = ID64Converter
+    js_engine.configure(time_limit=config["JS_TIMEOUT"])
 
     # No rule set is written here: until an admin or the district saves one,
     # the shipped set is in force on the server (warning_rules.current_rules)

@@ -335,12 +335,14 @@ class Database(Upkeep):
 
     def changes(self, since=0, limit=None, style="main_only", doc_ids=None,
                 include_docs=False, conflicts=False, descending=False, parts=None,
-                until=None, selector=None):
+                until=None, selector=None, predicate=None):
         """One page of the changes feed after ``since``.
 
         ``parts`` keeps only documents of those partitions (the server's
         per-user view); ``until`` ends the page at that integer seq;
-        ``selector`` keeps only documents matching that Mango selector.
+        ``selector`` keeps only documents matching that Mango selector;
+        ``predicate(doc)`` keeps only documents it is true for (a design
+        document's filter, see :mod:`sync.design.filters`).
 
         :raises BadRequest: for a malformed ``since``, ``limit`` or ``style``.
         """
@@ -353,14 +355,15 @@ class Database(Upkeep):
             start = changes.decode_seq(since, self.epoch, update_seq)
             results, last = [], start
             for doc_id, seq, leaves, deleted in changes.query(
-                    conn, start, None if selector else limit, doc_ids, descending, parts,
-                    until):
+                    conn, start, None if selector or predicate else limit, doc_ids,
+                    descending, parts, until):
                 row = changes.change_row(doc_id, self.seq_text(seq), leaves, deleted,
                                          style == "all_docs")
-                if selector is not None or include_docs:
+                if selector is not None or include_docs or predicate is not None:
                     doc = reads.get(conn, doc_id, row["changes"][0]["rev"], opts,
                                     self._load_blob)
-                    if selector is not None and not matches(doc, selector):
+                    if (selector is not None and not matches(doc, selector)) or \
+                            (predicate is not None and not predicate(doc)):
                         last = seq
                         continue
                     if include_docs:

@@ -7,6 +7,7 @@ percent-encoding, so ``a/b`` and ``a%2Fb`` cannot collide.
 
 import os
 import re
+import shutil
 import threading
 import urllib.parse
 from pathlib import Path
@@ -121,6 +122,7 @@ class Store:
                     os.unlink(str(path) + extra)
                 except FileNotFoundError:
                     pass
+            shutil.rmtree(str(path) + ".views", ignore_errors=True)   # its view indexes
 
     def close(self):
         """Close every open database."""

@@ -29,10 +29,11 @@ from datetime import date
 from rules import answers, ids, scope
 from sync import mango, mango_index
 from sync.docs import replicated_rev
-from sync.errors import Forbidden, NotFound, error_from_row
+from sync.errors import Forbidden, NotFound, Unauthorized, error_from_row
 
 from rules.schemas import ValidationFailed, validate
 from server.ops import metrics
+from server.access import design
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
@@ -355,13 +356,17 @@ class DatabaseView:
 
     def bulk_docs(self, docs, new_edits=True):
         """``_bulk_docs`` with the user's rules; refusals go to quarantine."""
+        validate_doc_update = design.validator(self)
+
         def before_write(doc, current):
             try:
+                design.check_design_write(self.policy.user, doc)
                 self.policy.check_write(doc, current, new_edits)
+                validate_doc_update(doc, current)      # the design documents' own rules
             except ValidationFailed as err:
                 self._quarantine(doc, err.reason, err.errors)
                 raise Forbidden(err.reason)
-            except Forbidden as err:
+            except (Forbidden, Unauthorized) as err:
                 self._quarantine(doc, err.reason)
                 raise
         rows = self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)

@@ -210,10 +210,3 @@ def revs_limit(db):
     require_admin()
     view.set_revs_limit(json_body(int, "_revs_limit body"))
     return jsonify(ok=True)
-
-
-@bp.route("/<db>/_design/<name>/_view/<view_name>")
-def not_supported(db, **_kwargs):
-    """Query features gridvisit does not offer; a clear 404, not a 500."""
-    _view(db)
-    raise NotFound("gridvisit serves replication, not views or Mango queries")
