@@ -8,8 +8,11 @@ bytes (:mod:`.keys`) order them as CouchDB collates keys, ``part`` is the
 document's partition so per-user queries filter in SQL. The index catches
 up from the database's changes feed when queried (``update``), in pages,
 each page one transaction; a database made again (new epoch) starts it
-over. Purging documents must call :meth:`ViewIndex.forget` for them (or
-:meth:`ViewIndex.reset`), since a purge leaves no change behind.
+over. A purge leaves no change behind for a fully purged document, so the
+index also follows the database's purge log (``purged_since``): it drops
+the rows of every purged id first (a partly purged document comes back
+through the feed with a new seq), and starts over when the log was trimmed
+past it. Purges made by any process are seen this way.
 """
 
 import hashlib
@@ -127,6 +130,7 @@ class ViewIndex:
                 conn.execute("COMMIT")
                 meta = {"epoch": self.db.epoch, "seq": "0"}
             seq = meta.get("seq", "0")
+            seq = self._follow_purges(conn, meta, seq)
             while True:
                 page = self.db.changes(since=seq, limit=PAGE, style="all_docs")
                 if not self._apply(conn, seq, page["results"], page["last_seq"]):
@@ -136,6 +140,27 @@ class ViewIndex:
                 seq = page["last_seq"]
                 if not page["pending"]:
                     return seq
+
+    def _follow_purges(self, conn, meta, seq):
+        """Drop the rows of documents purged since the index last looked; the
+        seq to go on from ("0" when the purge log no longer reaches back)."""
+        known = int(meta.get("purge_seq", "0"))
+        log = self.db.purged_since(known)
+        if not log:
+            return seq
+        gone = sorted({doc_id for _n, ids in log for doc_id in ids})
+        trimmed = log[0][0] > known + 1
+        conn.execute("BEGIN IMMEDIATE")
+        if trimmed or seq == "0":
+            conn.execute("DELETE FROM rows")
+            conn.execute("DELETE FROM counts")
+            conn.execute("UPDATE meta SET value = '0' WHERE key = 'seq'")
+            seq = "0"
+        else:
+            _remove(conn, gone)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('purge_seq', ?)", (str(log[-1][0]),))
+        conn.execute("COMMIT")
+        return seq
 
     def _apply(self, conn, since, results, last_seq):
         """Write one page's rows if the index is still at ``since``; False if not."""
@@ -191,13 +216,6 @@ class ViewIndex:
                     pass
         ids = [row["id"] for row in live if row["id"] in texts]
         return ids, [texts[i] for i in ids]
-
-    def forget(self, doc_ids):
-        """Drop the rows of ``doc_ids`` (purged documents leave no change to follow)."""
-        with self._lock, self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            _remove(conn, list(doc_ids))
-            conn.execute("COMMIT")
 
     def reset(self):
         """Empty the index; the next query rebuilds it from the start."""

@@ -119,17 +119,6 @@ class DesignDocs:
                 index = self._indexes[key] = ViewIndex(self.db, ddoc, sandbox)
             return index
 
-    def forget(self, doc_ids):
-        """Drop ``doc_ids`` from every design document's view index.
-
-        The hook for purging: a purge leaves no change in the feed the
-        indexes follow, so the purger must call this (or the index would
-        keep the purged documents' rows).
-        """
-        for ddoc in self.all().values():
-            if is_javascript(ddoc) and isinstance(ddoc.get("views"), dict):
-                self.index(ddoc).forget(doc_ids)
-
     def query(self, name, view, q, parts=None):
         """The answer to view query ``q`` on ``_design/{name}/_view/{view}``.
 
