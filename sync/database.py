@@ -23,6 +23,8 @@ from .watch import ChangeWatcher
 class Database(Upkeep):
     """A CouchDB-style database stored in one SQLite file."""
 
+    partitioned_seqs = False      # one sequence: the per-user view narrows it (sync/backend.py)
+
     def __init__(self, name, path, partition=None, resolver=None):
         self.name = name
         self.partition = partition

@@ -1,0 +1,39 @@
+"""Both stores stand behind the one interface the server drives (``sync/backend.py``)."""
+
+import inspect
+
+import pytest
+
+from sync import backend
+from sync.database import Database
+from sync.store import Store
+
+
+def _methods(protocol):
+    return sorted(name for name, member in vars(protocol).items()
+                  if callable(member) and not name.startswith("_"))
+
+
+def _peer_and_database_methods():
+    return sorted(set(_methods(backend.Database)) | set(_methods(backend.Peer)))
+
+
+@pytest.mark.parametrize("name", _peer_and_database_methods())
+def test_the_sqlite_database_has_every_method_of_the_interface(name):
+    assert callable(getattr(Database, name, None)), name
+
+
+@pytest.mark.parametrize("name", _methods(backend.Store))
+def test_the_sqlite_store_has_every_method_of_the_interface(name):
+    assert callable(getattr(Store, name, None)), name
+
+
+def test_the_sqlite_database_says_its_seqs_are_one_sequence():
+    assert Database.partitioned_seqs is False
+
+
+def test_every_interface_method_has_a_one_line_docstring():
+    for protocol in (backend.Database, backend.Store):
+        for name in _methods(protocol):
+            doc = inspect.getdoc(getattr(protocol, name))
+            assert doc and doc.strip(), f"{protocol.__name__}.{name}"
