@@ -6,6 +6,7 @@ import pytest
 
 from sync import backend
 from sync.database import Database
+from sync.couch import CouchDatabase, CouchStore
 from sync.store import Store
 
 
@@ -18,18 +19,20 @@ def _peer_and_database_methods():
     return sorted(set(_methods(backend.Database)) | set(_methods(backend.Peer)))
 
 
+@pytest.mark.parametrize("cls", [Database, CouchDatabase], ids=["sqlite", "couch"])
 @pytest.mark.parametrize("name", _peer_and_database_methods())
-def test_the_sqlite_database_has_every_method_of_the_interface(name):
-    assert callable(getattr(Database, name, None)), name
+def test_each_database_has_every_method_of_the_interface(cls, name):
+    assert callable(getattr(cls, name, None)), name
 
 
+@pytest.mark.parametrize("cls", [Store, CouchStore], ids=["sqlite", "couch"])
 @pytest.mark.parametrize("name", _methods(backend.Store))
-def test_the_sqlite_store_has_every_method_of_the_interface(name):
-    assert callable(getattr(Store, name, None)), name
+def test_each_store_has_every_method_of_the_interface(cls, name):
+    assert callable(getattr(cls, name, None)), name
 
 
-def test_the_sqlite_database_says_its_seqs_are_one_sequence():
-    assert Database.partitioned_seqs is False
+def test_each_database_says_whether_its_seqs_name_every_partition():
+    assert Database.partitioned_seqs is False and CouchDatabase.partitioned_seqs is True
 
 
 def test_every_interface_method_has_a_one_line_docstring():

@@ -1,0 +1,114 @@
+"""Waiting for a change in some partitions, over CouchDB: one longpoll per partition.
+
+A process keeps at most one ``_changes`` longpoll per partition database
+that someone waits on, shared by all its waiters, and wakes only them
+(``docs/scaling.md``: 12 ms of CouchDB CPU per write, where a filtered
+longpoll per tablet costs 169 ms). A write through any server is in the
+partition's CouchDB feed, so it wakes the waiters of every server.
+
+A wait first starts (or joins) the partitions' feeds at their current
+seq, then checks whether anything came after the waiter's own position:
+a change before the feed started is found by the check, one after by the
+feed, so none falls between.
+"""
+
+import threading
+import time
+
+from ..errors import GridvisitError
+from .client import quote
+
+LONGPOLL_MS = 20000
+
+
+class PartitionWake:
+    """The waiters of one database, by partition."""
+
+    def __init__(self, db):
+        self.db = db
+        self._lock = threading.Lock()
+        self._waiters = {}          # partition key -> set of Events
+        self._feeds = {}            # partition key -> thread
+        self._closed = False
+
+    def waiting(self):
+        """How many waiters wait now."""
+        with self._lock:
+            return len({id(e) for events in self._waiters.values() for e in events})
+
+    def wait(self, position, timeout, parts=None):
+        """True when a change after ``position`` came in ``parts`` within ``timeout``."""
+        self.db.parts(refresh=True)
+        keys = self.db._wanted_parts(parts)
+        event = threading.Event()
+        with self._lock:
+            if self._closed:
+                return False
+            for key in keys:
+                self._waiters.setdefault(key, set()).add(event)
+        try:
+            for key in keys:
+                self._feed(key)
+            if any(self._has_after(key, position.get(key, 0)) for key in keys):
+                return True
+            return event.wait(max(timeout, 0)) and not self._closed
+        finally:
+            with self._lock:
+                for key in keys:
+                    events = self._waiters.get(key)
+                    if events is not None:
+                        events.discard(event)
+                        if not events:
+                            del self._waiters[key]
+
+    def _has_after(self, key, since):
+        page = self.db.server.request("GET", f"{quote(self.db.couch_name(key))}/_changes",
+                                      {"since": since, "limit": 1})
+        return bool(page["results"])
+
+    def _feed(self, key):
+        with self._lock:
+            if key in self._feeds:
+                return
+        start = self.db.server.request(
+            "GET", f"{quote(self.db.couch_name(key))}/_changes",
+            {"since": "now", "limit": 0})["last_seq"]
+        with self._lock:
+            if key in self._feeds:
+                return
+            thread = threading.Thread(target=self._follow, args=(key, start), daemon=True,
+                                      name=f"couch-wake-{key}")
+            self._feeds[key] = thread
+        thread.start()
+
+    def _follow(self, key, since):
+        path = f"{quote(self.db.couch_name(key))}/_changes"
+        try:
+            while True:
+                with self._lock:
+                    if self._closed or not self._waiters.get(key):
+                        return
+                try:
+                    page = self.db.server.request(
+                        "GET", path, {"feed": "longpoll", "since": since,
+                                      "timeout": LONGPOLL_MS},
+                        timeout=LONGPOLL_MS / 1000 + 10)
+                except GridvisitError:
+                    time.sleep(1.0)              # CouchDB away: retry, waiters time out
+                    continue
+                since = page["last_seq"]
+                if page["results"]:
+                    with self._lock:
+                        for event in self._waiters.get(key, ()):
+                            event.set()
+        finally:
+            with self._lock:
+                self._feeds.pop(key, None)
+
+    def close(self):
+        """Stop and release every waiter."""
+        with self._lock:
+            self._closed = True
+            for events in self._waiters.values():
+                for event in events:
+                    event.set()
