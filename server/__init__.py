@@ -27,6 +27,7 @@ from server.services import Services, install
 from server.ops.transport import Transport
 from server.version import __version__
 from sync import Store
+from sync.couch import CouchStore
 from sync.design import engine as js_engine
 
 __all__ = ["create_app", "__version__"]
@@ -76,8 +77,10 @@ def create_app(test_config=None):
     # the shipped set is in force on the server (warning_rules.current_rules)
     # and on the tablet (the field app ships it), and a tablet's first sync
     # carries its grids only.
-    store = Store(data_dir, partition=ids.grid_of,
-                  resolver=metrics.counting_merges(fieldmerge.resolve_field_doc))
+    resolver = metrics.counting_merges(fieldmerge.resolve_field_doc)
+    store = CouchStore(config["COUCHDB_URL"], ids.grid_of, resolver,
+                       prefix=config["COUCHDB_PREFIX"]) \
+        if config["COUCHDB_URL"] else Store(data_dir, partition=ids.grid_of, resolver=resolver)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
     install(app, Services(

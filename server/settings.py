@@ -40,6 +40,13 @@ SETTINGS = (
      "Account on the hub (or put it in HUB_URL); never printed or logged."),
     ("HUB_PASSWORD", "",
      "Password on the hub; set it in the environment, never printed or logged."),
+    ("COUCHDB_URL", "",
+     "Apache CouchDB 3.x (an admin URL) that keeps the field databases instead of SQLite "
+     "files in DATA_DIR (docs/scaling.md); empty: the embedded store. Its password is never "
+     "printed or logged."),
+    ("COUCHDB_PREFIX", "gv_",
+     "Prefix of gridvisit's database names in COUCHDB_URL, so several deployments can share "
+     "one CouchDB."),
     ("NIGHTLY_AT", "",
      "HH:MM to run the nightly jobs inside `gridvisit serve`; empty: use cron."),
     ("WORKERS", 2,

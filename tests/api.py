@@ -59,6 +59,21 @@ PASSWORD = "password-123"
 
 def make_field_app(tmp_path, **config):
     """An app with a field db, grids g1 g2 (c1) and g3 (c2), and users of each role."""
+    app = make_people_app(tmp_path, **config)
+    ext = services(app)
+    db = ext.store.create("field")
+    visit1 = fd.visit("g1", "h1", by="w1", vid="v1")
+    docs = [fd.grid_doc("g1"), fd.grid_doc("g3"), fd.household("g1", "h1"),
+            fd.household("g2", "h2"), fd.household("g3", "h3"), visit1,
+            fd.visit("g3", "h3", by="w3", vid="v3"), fd.review(visit1["_id"], by="s1")]
+    docs[2]["_attachments"] = {"door.png": {"content_type": "image/png",
+                                            "data": base64.b64encode(b"\x89PNG..").decode()}}
+    assert all("ok" in row for row in db.bulk_docs(docs))
+    return app
+
+
+def make_people_app(tmp_path, **config):
+    """An app with grids g1 g2 (c1) and g3 (c2) and users of each role, no database."""
     app = make_app(tmp_path, **config)
     ext = services(app)
     directory, accounts = ext.directory, ext.accounts
@@ -71,14 +86,6 @@ def make_field_app(tmp_path, **config):
         accounts.create(name, PASSWORD, role)
         directory.assign(name, **({"grid": place} if role == "worker" else {"community": place}))
     accounts.set_active("gone", False)
-    db = ext.store.create("field")
-    visit1 = fd.visit("g1", "h1", by="w1", vid="v1")
-    docs = [fd.grid_doc("g1"), fd.grid_doc("g3"), fd.household("g1", "h1"),
-            fd.household("g2", "h2"), fd.household("g3", "h3"), visit1,
-            fd.visit("g3", "h3", by="w3", vid="v3"), fd.review(visit1["_id"], by="s1")]
-    docs[2]["_attachments"] = {"door.png": {"content_type": "image/png",
-                                            "data": base64.b64encode(b"\x89PNG..").decode()}}
-    assert all("ok" in row for row in db.bulk_docs(docs))
     return app
 
 

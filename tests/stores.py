@@ -23,7 +23,8 @@ def couchdb_url():
     return os.environ.get("GRIDVISIT_TEST_COUCHDB") or os.environ.get("COUCHDB_URL")
 
 
-def _drop(url, prefix):
+def drop_prefixed(url, prefix):
+    """Delete every database of ``url`` whose name starts with ``prefix``."""
     with httpx.Client(timeout=60) as client:
         for name in client.get(url.rstrip("/") + "/_all_dbs").json():
             if name.startswith(prefix):
@@ -62,4 +63,4 @@ def make_store(request, tmp_path):
     for store in made:
         store.close()
     if url:
-        _drop(url, prefix)
+        drop_prefixed(url, prefix)

@@ -187,7 +187,10 @@ class DatabaseView:
         self.db = db
         self.policy = policy
         self.quarantine = quarantine
-        self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
+        # A store whose seqs name every partition (CouchDB's) filters and
+        # backfills by itself; a single-sequence store's feed is narrowed here.
+        self.feed = FilteredFeed(db, policy.grids, directory) \
+            if policy.filters_reads and not db.partitioned_seqs else None
         policy.forms = self._form
 
     # What passes through unfiltered: nothing here carries document content.
@@ -221,9 +224,9 @@ class DatabaseView:
     def info(self):
         """Database info; counts and seq of the user's grids only."""
         info = self.db.info()
-        if self.feed is not None:
+        if self.policy.filters_reads:
             info["doc_count"], info["doc_del_count"] = self.db.counts(self.policy.grids)
-            seq = self.feed.changes(since="now", limit=0)["last_seq"]
+            seq = self.changes(since="now", limit=0)["last_seq"]
             info["update_seq"] = info["committed_update_seq"] = seq
             for key in ("sizes", "disk_size", "data_size"):
                 info.pop(key, None)
@@ -293,9 +296,11 @@ class DatabaseView:
 
     def changes(self, **params):
         """The changes feed of the user's grids (see :mod:`server.seqs`)."""
-        if self.feed is None:
-            return self.db.changes(**params)
-        return self.feed.changes(**params)
+        if self.feed is not None:
+            return self.feed.changes(**params)
+        if self.policy.filters_reads:
+            params["parts"] = self.policy.grids
+        return self.db.changes(**params)
 
     def wait_for_change(self, since_seq, timeout):
         """Wait for a change the user can see after ``since_seq``; writes to

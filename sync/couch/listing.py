@@ -43,8 +43,11 @@ def changes(db, since, limit, style, doc_ids, include_docs, conflicts, parts, se
     if style not in ("main_only", "all_docs"):
         raise BadRequest('style must be "main_only" or "all_docs"')
     limit = None if limit is None else parse_int(limit, "limit")
-    old = db.decode_since(since)
     keys = db._wanted_parts(parts)
+    if since == "now":                       # only the partitions asked for are read
+        old = {k: db._db_info(k)["update_seq"] for k in keys}
+    else:
+        old = db.decode_since(since)
     positions = {k: old[k] for k in keys if k in old}     # a grid taken away drops out
     results, pending = [], 0
     for key in keys:
