@@ -3,6 +3,7 @@ over pouchdb-server (CI's CouchDB) and over a real Apache CouchDB.
 
 The real CouchDB runs only where ``GRIDVISIT_TEST_COUCHDB`` (or
 ``COUCHDB_URL``) names an admin URL of one; without it those cases skip.
+``GRIDVISIT_TEST_COUCHDB_OTHER`` may name another node of its cluster.
 Each test's CouchDB databases get their own prefix and are deleted after.
 """
 
@@ -21,6 +22,12 @@ STORES = ["sqlite", "pouchdb-server", "couchdb"]
 def couchdb_url():
     """The admin URL of a real Apache CouchDB to test against, or None."""
     return os.environ.get("GRIDVISIT_TEST_COUCHDB") or os.environ.get("COUCHDB_URL")
+
+
+def couchdb_other_node(url):
+    """Another node of the same cluster (``GRIDVISIT_TEST_COUCHDB_OTHER``), else ``url``:
+    the second gridvisit server of a test talks to it."""
+    return os.environ.get("GRIDVISIT_TEST_COUCHDB_OTHER") or url
 
 
 def drop_prefixed(url, prefix):

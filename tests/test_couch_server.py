@@ -15,7 +15,7 @@ from server.services import services
 from sync.couch import CouchStore
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app, make_people_app
-from tests.stores import drop_prefixed, couchdb_url
+from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
 
 G1_IDS = ["grid:g1", "household:g1:h1", "review:visit:g1:v1", "visit:g1:v1"]
 
@@ -31,7 +31,8 @@ def servers(request, tmp_path):
             pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
     prefix = f"gvs{uuid.uuid4().hex[:8]}_"
     one = make_field_app(tmp_path / "a", COUCHDB_URL=url, COUCHDB_PREFIX=prefix)
-    two = make_people_app(tmp_path / "b", COUCHDB_URL=url, COUCHDB_PREFIX=prefix)
+    two = make_people_app(tmp_path / "b", COUCHDB_URL=couchdb_other_node(url)
+                          if request.param == "couchdb" else url, COUCHDB_PREFIX=prefix)
     yield one, two
     for app in (one, two):
         services(app).store.close()
