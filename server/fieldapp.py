@@ -78,7 +78,10 @@ def cjs_bundle(name):
         path = NODE_MODULES / rel
         if not path.is_file():
             return None
-        parts.append(f"  defs[{json.dumps(module_id)}] = function (module, exports, require) {{")
+        # ``window`` is undefined inside: transform-pouch's own last line would
+        # register its (empty, CommonJS-shadowed) ``exports`` as a plugin, which
+        # PouchDB 9 refuses; seal.js registers the real exports instead.
+        parts.append(f"  defs[{json.dumps(module_id)}] = function (module, exports, require, window) {{")
         parts.append(path.read_text(encoding="utf-8"))
         parts.append("  };")
     for global_name, module_id in globals_.items():

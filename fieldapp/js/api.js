@@ -49,7 +49,7 @@ export async function login(name, password) {
   }
   if (!response.ok) throw await failure(response);
   const body = await response.json();
-  return keep({ token: body.token, user: body.user, field_db: body.field_db, device });
+  return keep({ token: body.token, user: body.user, field_db: body.field_db, device, tablet: body.tablet });
 }
 
 /** Headers that carry the device token. */
@@ -71,7 +71,7 @@ export async function refreshMe() {
   if (response.status === 401) throw await failure(response);
   if (!response.ok) return null;
   const user = await response.json();
-  keep({ ...s, user: { ...s.user, ...user } });
+  keep({ ...s, user: { ...s.user, ...user }, tablet: user.tablet || s.tablet });
   return user;
 }
 

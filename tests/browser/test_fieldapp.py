@@ -26,7 +26,7 @@ def test_offline_visits_reach_the_server(server, tablets):
     tablet = tablets()
     tablet.login("wangfang")
     tablet.offline()
-    tablet.page.reload()                                   # from the service worker's cache
+    tablet.reload()                                   # from the service worker's cache
     tablet.page.wait_for_selector(".grid-card[data-grid=g1]")
     tablet.page.wait_for_selector("#status [data-online=false]")
     colours = {hh: doc["colour"] for hh, doc in server.docs(G1_HOUSEHOLDS).items()}
@@ -299,4 +299,5 @@ def test_revoked_token_is_reported_and_signing_in_again_resumes(server, tablets)
     error.click()
     tablet.page.fill("input[name=password]", "demo-liqiang")
     tablet.page.click("#login-form button[type=submit]")
+    tablet.set_pin()
     tablet.wait_synced()
