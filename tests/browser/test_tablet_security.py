@@ -21,10 +21,9 @@ import urllib.request
 import pytest
 
 from tests import seal_reference as ref
-from tests.browser.conftest import PIN, Server
+from tests.browser.conftest import PIN, Server, Tablet
 from tests.browser.security_support import binaries, dump, personal_strings, text_of
-from tests.browser.test_fieldapp import big_png
-from tests.browser.tablet_support import record_visit
+from tests.browser.tablet_support import big_png, record_visit
 from tests.peers import gridvisit_cli, start_gridvisit
 
 HH = "household:g1:1-1-101"
@@ -83,7 +82,7 @@ def raw_record(tablet, doc_id):
     }""", doc_id)
 
 
-def assert_nothing_personal(tablet, personal):
+def assert_nothing_personal(tablet, personal, photo=True):
     """No personal string, no personal field name, no JPEG in clear in the tablet's storage."""
     data = dump(tablet)
     text = text_of(data)
@@ -93,7 +92,8 @@ def assert_nothing_personal(tablet, personal):
     assert '"/9j/' not in idb                                   # no base64 JPEG
     blobs = [base64.b64decode(b) for b in binaries(data["idb"])]
     assert [b[:3] for b in blobs if b[:3] == b"\xff\xd8\xff"] == []
-    assert any(b[:4] == b"GV1\0" for b in blobs) or '"R1YxA' in idb   # the photo, sealed
+    if photo:
+        assert any(b[:4] == b"GV1\0" for b in blobs) or '"R1YxA' in idb   # the photo, sealed
     assert '"sealed"' in idb and '"grid": "g1"' in idb          # sealed records, grid readable
     return data
 
@@ -154,7 +154,6 @@ def test_nothing_personal_in_clear_while_sync_carries_plaintext_both_ways(server
 @pytest.mark.parametrize("lock_server", [{"LOCK_IDLE_SECONDS": 5, "PIN_MAX_TRIES": 3,
                                           "PIN_LOCKOUT": "password"}], indirect=True)
 def test_idle_lock_unlocks_offline_and_wrong_pins_need_the_password_online(lock_server, browser):
-    from tests.browser.conftest import Tablet
     tablet = Tablet(browser, lock_server)
     try:
         page = tablet.page
@@ -213,7 +212,6 @@ def test_idle_lock_unlocks_offline_and_wrong_pins_need_the_password_online(lock_
 @pytest.mark.parametrize("lock_server", [{"PIN_MAX_TRIES": 2, "PIN_LOCKOUT": "wipe"}],
                          indirect=True)
 def test_too_many_wrong_pins_wipe_the_tablet_where_the_community_chose_it(lock_server, browser):
-    from tests.browser.conftest import Tablet
     tablet = Tablet(browser, lock_server)
     try:
         page = tablet.page
@@ -231,3 +229,62 @@ def test_too_many_wrong_pins_wipe_the_tablet_where_the_community_chose_it(lock_s
         assert [k for k in left if k.startswith(("gv.keys", "gv.session", "gv.pending"))] == []
     finally:
         tablet.close()
+
+
+# Runs in the page of a signed-out app: makes the state a tablet of the app
+# before sealing left — the session with its token in localStorage, the
+# plaintext database synced with the server, one visit not yet sent (marked
+# pending) and a draft. Written with PouchDB directly, as that app wrote them
+# (the app of before is not served here; its storage layout is what matters).
+OLD_TABLET = """async ([notes, draft]) => {
+  const r = await fetch('../api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'wangfang', password: 'demo-wangfang', device: 'tab-old' }) });
+  const body = await r.json();
+  localStorage.setItem('gv.device', 'tab-old');
+  localStorage.setItem('gv.session', JSON.stringify({ token: body.token, user: body.user,
+    field_db: body.field_db, device: 'tab-old' }));
+  const db = new PouchDB('gridvisit-wangfang', { adapter: 'indexeddb' });
+  const remote = new PouchDB(new URL('../couch/field', location.href).href, { fetch(url, opts) {
+    opts.headers.set('Authorization', `Bearer ${body.token}`); return PouchDB.fetch(url, opts); } });
+  await db.replicate.from(remote);
+  const { rows } = await db.allDocs({ include_docs: true, startkey: 'visit:g1:', endkey: 'visit:g1:\\uffff' });
+  const { _id, _rev, _attachments, ...old } = rows.find((x) => !x.doc._attachments).doc;
+  const visit = { ...old, _id: `visit:g1:${crypto.randomUUID()}`, notes, visited_at: new Date().toISOString() };
+  await db.put(visit);
+  localStorage.setItem('gv.pending.wangfang', JSON.stringify([visit._id]));
+  await db.put({ _id: '_local/drafts', drafts: { 'household:g1:1-1-102':
+    { saved_at: new Date().toISOString(), form: { notes: draft } } } });
+  return visit._id;
+}"""
+
+
+def test_a_plaintext_tablet_is_sealed_at_its_next_sign_in_with_unsent_work_kept(server, tablets):
+    tablet = tablets()
+    page = tablet.page
+    tablet.open("/login")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    visit_id = page.evaluate(OLD_TABLET, ["搬迁前的未上传走访：老人咳嗽", DRAFT_NOTES])
+    # Offline it works on as before (no password to seal with yet).
+    tablet.offline()
+    tablet.open()
+    page.wait_for_selector(".grid-card[data-grid=g1]")
+    assert tablet.local_doc(visit_id)["notes"].startswith("搬迁前")
+    # Online, it asks for the password once, then the PIN, and seals.
+    tablet.offline(False)
+    tablet.open()
+    page.wait_for_selector("#login-notice")
+    assert "加密" in page.inner_text("#login-notice")
+    page.fill("input[name=password]", "demo-wangfang")
+    page.click("#login-form button[type=submit]")
+    tablet.set_pin()
+    page.wait_for_selector(".grid-card[data-grid=g1]")
+    tablet.wait_synced()
+    assert server.docs([visit_id])[visit_id]["notes"].startswith("搬迁前")
+    names = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert [n for n in names if "wangfang" in n and "sealed" not in n] == [], names
+    drafts = page.evaluate("import('./js/drafts.js').then(m => m.drafts())")
+    assert drafts["household:g1:1-1-102"]["form"]["notes"] == DRAFT_NOTES
+    households = server.get("/couch/field/_all_docs?include_docs=true")["rows"]
+    personal = personal_strings([r["doc"] for r in households if r["id"].startswith("household:g1:")])
+    assert_nothing_personal(tablet, personal | {"搬迁前的未上传走访：老人咳嗽", DRAFT_NOTES},
+                            photo=False)
