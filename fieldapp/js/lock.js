@@ -6,7 +6,7 @@
 // chose (PIN_LOCKOUT). Also the key after an online sign-in: opened with the
 // password, made at the first one (with the PIN it is wrapped under too).
 
-import { login, logout, session } from './api.js';
+import { login, logout, openToken, sealToken, session } from './api.js';
 import { destroyLocal, migratePlain } from './db.js';
 import { t } from './i18n.js';
 import { clearOutbox, useOutbox } from './outbox.js';
@@ -40,7 +40,12 @@ function pinThenRewrap(container, user, password) {
       help: t('keyMismatch'),
       async submit(pin) {
         const tried = await tryPin(user, pin, policy, true);
-        if (tried.ok) { resolve(await establish(user, tried.key, password, pin)); return null; }
+        if (tried.ok) {
+          const key = await establish(user, tried.key, password, pin);
+          await sealToken(key);
+          resolve(key);
+          return null;
+        }
         if (tried.left) return t('pinWrong', { n: tried.left });
         if (tried.lockout === 'wipe') await wipe(user);
         return t('keyLost');
@@ -62,6 +67,7 @@ export async function keyAfterSignIn(container, user, password) {
   }
   const pin = await askNewPin(container);
   const usable = await establish(user, key, password, pin);
+  await sealToken(usable);
   if (fresh) await migratePlain(user, usable);
   return usable;
 }
@@ -91,7 +97,9 @@ export function lockApp() {
         await login(user, password);                     // online, or it throws
         const { key } = await keyFromPassword(user, password);
         if (!key) return t('keyLost');
-        finish(await establish(user, key, password, await askNewPin(cover)));
+        const usable = await establish(user, key, password, await askNewPin(cover));
+        await sealToken(usable);
+        finish(usable);
         return null;
       },
     });
@@ -99,7 +107,7 @@ export function lockApp() {
     pinForm(cover, {
       async submit(pin) {
         const tried = await tryPin(user, pin, policy);
-        if (tried.ok) { finish(tried.key); return null; }
+        if (tried.ok) { await openToken(tried.key); finish(tried.key); return null; }
         if (tried.left) return t('pinWrong', { n: tried.left });
         if (tried.lockout === 'wipe') { await wipe(user); return null; }
         byPassword(t('pinTooMany'));

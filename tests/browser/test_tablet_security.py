@@ -120,6 +120,11 @@ def test_nothing_personal_in_clear_while_sync_carries_plaintext_both_ways(server
     assert len(personal) > 20                                   # the check looks for something
     data = assert_nothing_personal(a, personal | {NOTES, DRAFT_NOTES})
 
+    # The device token is sealed too: a copy of the storage cannot sync the grid.
+    kept = json.loads(data["localStorage"]["gv.session"])
+    assert "token" not in kept and "gv_" not in text_of(data["localStorage"])
+    assert set(kept["token_sealed"]) == {"v", "iv", "ct"}
+
     # Python opens what Chromium sealed, with the key it derives from the password.
     keys = json.loads(data["localStorage"]["gv.keys.wangfang"])
     assert keys["password"]["iterations"] >= 600000 and keys["fails"] == 0
@@ -132,6 +137,10 @@ def test_nothing_personal_in_clear_while_sync_carries_plaintext_both_ways(server
         == {k: v for k, v in on_server.items() if not k.startswith("_")}
     assert opened["_rev"] == on_server["_rev"]                  # the same revision, not a new edit
     assert ref.open_bytes(data_key, visit_id, "photo-1.jpg", base64.b64decode(stored_photo)) == photo
+    token = ref.open_doc(data_key, {"_id": "gv.session", "sealed": kept["token_sealed"]})["token"]
+    req = urllib.request.Request(f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert json.loads(resp.read())["name"] == "wangfang"     # the sealed token is the live one
 
     # A second tablet of the same worker gets it whole, and keeps it sealed.
     b = tablets()
@@ -218,10 +227,13 @@ def test_too_many_wrong_pins_wipe_the_tablet_where_the_community_chose_it(lock_s
         tablet.login("wangfang")
         tablet.offline()
         page.reload()
-        for pin in ("000001", "000002"):
-            page.wait_for_selector("#lock-form")
-            page.fill("#lock-form input[name=pin]", pin)
-            page.click("#lock-form button[type=submit]")
+        page.wait_for_selector("#lock-form")
+        page.fill("#lock-form input[name=pin]", "000001")
+        page.click("#lock-form button[type=submit]")
+        page.wait_for_selector("#lock-error:not([hidden])")
+        assert "还可尝试 1 次" in page.inner_text("#lock-error")
+        page.fill("#lock-form input[name=pin]", "000002")
+        page.click("#lock-form button[type=submit]")
         page.wait_for_selector("#login-notice")
         assert "本机数据已清除" in page.inner_text("#login-notice")
         assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
