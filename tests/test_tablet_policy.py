@@ -32,3 +32,17 @@ def test_a_lock_setting_outside_its_rule_is_refused_naming_it(tmp_path, config, 
     with pytest.raises(ValueError) as err:
         make_field_app(tmp_path, **config)
     assert named in str(err.value)
+
+
+def test_answers_with_residents_data_are_never_stored_by_a_browser(tmp_path):
+    app = make_field_app(tmp_path)
+    client = app.test_client()
+    body = client.post("/api/login", json={"name": "w1", "password": PASSWORD,
+                                           "device": "平板-07"}).get_json()
+    bearer = {"Authorization": f"Bearer {body['token']}"}
+    answers = [client.get("/api/me", headers=bearer),
+               client.get("/couch/field/_all_docs?include_docs=true", headers=bearer),
+               client.get("/couch/field/household:g9:1", headers=bearer),      # a 404 too
+               client.post("/api/login", json={"name": "w1", "password": "wrong"})]
+    assert [a.headers.get("Cache-Control") for a in answers] == ["no-store"] * 4
+    assert [a.status_code for a in answers] == [200, 200, 404, 401]

@@ -25,6 +25,13 @@ from server.services import services
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.after_request
+def _not_stored(response):
+    """Nothing the API answers is kept in a browser's HTTP cache (issue 21)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 
 class LoginSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 64))

@@ -13,3 +13,13 @@ from server.couch import databases, documents, session
 bp = Blueprint("couch", __name__, url_prefix="/couch")
 for _module in (session, databases, documents):
     bp.register_blueprint(_module.bp)
+
+
+@bp.after_request
+def _not_stored(response):
+    """Residents' data never lands in a browser's HTTP cache on disk (issue 21):
+    ``no-store`` where CouchDB says ``must-revalidate``; the tablet keeps its
+    copy sealed in IndexedDB instead."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
