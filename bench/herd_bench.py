@@ -109,12 +109,12 @@ def tablets(urls, grids, pairs, args, creds):
         user = creds(worker, 1)
         writes = [fd.visit(grid, f"h{i % HOUSEHOLDS:03d}", by=worker)
                   for i in range(args.live * 1000 // args.write_every + 20)]
-        out.append(dict(url=urls(grid), **user, writer=grid in paired, second=False,
+        out.append(dict(url=urls(grid), grid=grid, **user, writer=grid in paired, second=False,
                         visits=[fd.visit(grid, f"h{i:03d}", by=worker) for i in range(10)],
                         writes=writes if grid in paired else []))
     for grid in grids[:pairs]:
         worker = f"w{grid}"
-        out.append(dict(url=urls(grid), **creds(worker, 2), writer=False, second=True,
+        out.append(dict(url=urls(grid), grid=grid, **creds(worker, 2), writer=False, second=True,
                         visits=[fd.visit(grid, f"h{i:03d}", by=worker) for i in range(10)],
                         writes=[]))
     return out
@@ -144,7 +144,7 @@ def run_one(name, n, args, tmp):
     try:
         payload = {"tablets": tablets(urls, grids, pairs, args, creds),
                    "live_seconds": args.live, "warmup_seconds": args.warmup,
-                   "write_every_ms": args.write_every,
+                   "write_every_ms": args.write_every, "drivers": args.drivers,
                    "replicate_options": ({"batch_size": args.batch_size}
                                          if args.batch_size else {}),
                    "cpu": {"pids": server_pids(peer.proc.pid),
@@ -197,6 +197,9 @@ def main(argv=None):
                         help="PouchDB batch_size of the first sync and push (default "
                              "PouchDB's, 100; the field app uses 250)")
     parser.add_argument("--servers", default="gridvisit,pouchdb-server")
+    parser.add_argument("--drivers", type=int, default=2,
+                        help="node worker threads the tablets are spread over (a grid's "
+                             "tablets in one), so one busy event loop is not timed as the server")
     parser.add_argument("--basic", action="store_true",
                         help="gridvisit tablets send name and password (Basic) instead of "
                              "a device token (Bearer), as the field app does")

@@ -273,33 +273,68 @@ def _author(body, field):
     return {k: v for k, v in author.items() if isinstance(v, str) and v}
 
 
+MEMBER_FIELDS = ("name", "birth_year", "gender", "notes", "status")
+RECORDED = 20
+
+
+def _value(body, field):
+    """``field``'s value in ``body`` (a top-level name or ``members.{id}.{name}``),
+    MISSING when it has none."""
+    if not field.startswith("members."):
+        return body.get(field, MISSING)
+    mid, name = field[len("members."):].rsplit(".", 1)
+    return _members_of(body).get(mid, {}).get(name, MISSING)
+
+
+def _shown(value):
+    """A recorded value: text as it is, a number (a birth year) as text."""
+    return value if value is None or isinstance(value, str) else json.dumps(value,
+                                                                          ensure_ascii=False)
+
+
+def _recorded(decision, bodies):
+    """Whether ``decision`` is of a field the record tells: a top-level one,
+    or one of a member's own fields (not their tags, nor their presence)."""
+    field = decision["field"]
+    if decision.get("rev") not in bodies:
+        return False
+    if "." not in field:
+        return True
+    parts = field.split(".")
+    return parts[0] == "members" and parts[-1] in MEMBER_FIELDS and len(parts) >= 3
+
+
 def _entries(ranked, result, decisions):
     """A merged field per decision whose value replaced what another leaf wrote
-    after the leaves parted (its stamp is newer than their newest shared one)."""
+    after the leaves parted (its stamp is newer than their newest shared one);
+    household fields first, then members', at most ``RECORDED``."""
     bodies = dict(ranked)
     forks = {(r1, r2): _fork(b1, b2) for r1, b1 in ranked for r2, b2 in ranked if r1 != r2}
     entries = []
     for decision in decisions:
-        field, rev = decision["field"], decision.get("rev")
-        if "." in field or rev not in bodies:
-            continue                             # members are left out of the record
-        holder, value = bodies[rev], result.get(field)
+        if not _recorded(decision, bodies):
+            continue
+        field, rev = decision["field"], decision["rev"]
+        holder, value = bodies[rev], _value(result, field)
         lost = []
         for other_rev, other in ranked:
-            if other_rev == rev or json_key(other.get(field)) == json_key(value):
+            theirs = _value(other, field)
+            if other_rev == rev or json_key(None if theirs is MISSING else theirs) == \
+                    json_key(None if value is MISSING else value):
                 continue
             stamp, fork = _stamp(other, field), forks[(rev, other_rev)]
             if stamp is None or (fork is not None and stamp <= fork):
                 continue                         # not written since the leaves parted
             lost.append(dict(_author(other, field),
-                             **({"value": other[field]} if field in other else {})))
+                             **({"value": _shown(theirs)} if theirs is not MISSING else {})))
         if lost:
             entry = dict(field=field, rule=decision["rule"], **_author(holder, field))
-            if value is not None:
-                entry["value"] = value
+            if value is not MISSING and value is not None:
+                entry["value"] = _shown(value)
             entry["lost"] = sorted(lost, key=json_key)
             entries.append(entry)
-    return entries
+    entries.sort(key=lambda e: e["field"].startswith("members."))
+    return entries[:RECORDED]
 
 
 def _covered(entries, record):

@@ -41,6 +41,9 @@ AUDIENCES = _WORDS["audiences"]
 REVIEW_STATES = _WORDS["review_states"]
 PHOTO_TYPES = _WORDS["photo_types"]
 ROLES = _WORDS["roles"]
+CAMPAIGN_STATUSES = _WORDS["campaign_statuses"]
+CAMPAIGN_TARGETS = _WORDS["campaign_targets"]
+QUESTION_TYPES = _WORDS["question_types"]
 
 # red > yellow > green: the order of COLOURS.
 SEVERITY = {colour: rank for rank, colour in enumerate(COLOURS)}

@@ -13,8 +13,9 @@ A rule::
      "when": {"all": [{"check": "spo2", "op": "<", "value": 93}]}}
 
 The set in force is ``current_rules(db)``: the field database's
-``rules:warning``, else the set shipped in ``rules/data/rules.json``;
-``seed_rules(db)`` writes the shipped set when the document is missing.
+``rules:warning``, else the set shipped in ``rules/data/rules.json`` (the
+field app ships the same file, so the document exists only once an admin or
+the district has saved a rule set of its own).
 
 Conditions: ``{"all": [...]}``, ``{"any": [...]}``, or a test of one
 operand — ``check`` (a member's reading on this visit: temperature, spo2,
@@ -36,7 +37,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sync.errors import BadRequest, Conflict, NotFound
+from sync.errors import BadRequest, NotFound
 from rules.vocabulary import SEVERITY
 
 RULES_ID = "rules:warning"
@@ -72,24 +73,6 @@ def current_rules(db):
         except NotFound:
             pass
     return shipped_rules()
-
-
-def seed_rules(db):
-    """Write the shipped set as ``rules:warning`` unless ``db`` has one; True if written.
-
-    Safe to run from every server process at once: a second writer gets a
-    conflict and leaves the first one's document alone.
-    """
-    try:
-        db.get(RULES_ID)
-        return False
-    except NotFound:
-        pass
-    try:
-        db.put(shipped_rules())
-    except Conflict:
-        return False
-    return True
 
 
 def _compare(value, op, expected):

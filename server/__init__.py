@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from rules import fieldmerge, ids, warning_rules
+from rules import fieldmerge, ids
 from server import console, couch, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
@@ -19,6 +19,7 @@ from server.accounts.users import Accounts
 from server.api import endpoints as api, quarantine as api_quarantine
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
+from server.couch.rawpath import RawPath
 from server.jobs.runs import ReplicationRuns
 from server.ops import capage, health, metrics, requestlog
 from server.serverdb import ServerDB
@@ -26,6 +27,7 @@ from server.services import Services, install
 from server.ops.transport import Transport
 from server.version import __version__
 from sync import Store
+from sync.design import engine as js_engine
 
 __all__ = ["create_app", "__version__"]
 
@@ -68,16 +70,14 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     jsonbody.init_app(app)
     app.url_map.converters["id64"] = ID64Converter
+    js_engine.configure(time_limit=config["JS_TIMEOUT"])
 
-    def seed_field_db(db):
-        if db.name == config["FIELD_DB"]:
-            warning_rules.seed_rules(db)
-
+    # No rule set is written here: until an admin or the district saves one,
+    # the shipped set is in force on the server (warning_rules.current_rules)
+    # and on the tablet (the field app ships it), and a tablet's first sync
+    # carries its grids only.
     store = Store(data_dir, partition=ids.grid_of,
-                  resolver=metrics.counting_merges(fieldmerge.resolve_field_doc),
-                  on_create=seed_field_db)
-    if store.exists(config["FIELD_DB"]):
-        seed_field_db(store.get(config["FIELD_DB"]))
+                  resolver=metrics.counting_merges(fieldmerge.resolve_field_doc))
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
     install(app, Services(
@@ -102,6 +102,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     requestlog.init_app(app)
     metrics.init_app(app)
+    app.wsgi_app = RawPath(app.wsgi_app)
     app.wsgi_app = InflateRequests(app.wsgi_app, config["MAX_REQUEST_BYTES"])
     # Outermost: the scheme and client address must be settled before anything reads them.
     app.wsgi_app = Transport(app.wsgi_app, config["TRUSTED_PROXIES"], config["HSTS_SECONDS"],

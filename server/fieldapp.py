@@ -1,8 +1,9 @@
 """The field app (``fieldapp/``), served under ``/app/`` for tablets.
 
 Everything the app needs at start-up comes from this server, never a CDN:
-the app shell, and the browser builds of PouchDB and pinyin-match (pinyin
-and initials search) straight from ``node_modules`` (installed from
+the app shell, and the browser builds of PouchDB, pinyin-match (pinyin
+and initials search) and ODK Web Forms with Vue (campaign forms) straight
+from ``node_modules`` (installed from
 ``package-lock.json``). The
 service worker (scope ``/app/``) precaches all of it under a cache name
 that carries a digest of the files, so a deployment with any changed file
@@ -23,11 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "fieldapp"
 NODE_MODULES = ROOT / "node_modules"
 # Served as /app/vendor/{name}: PouchDB's browser build and its IndexedDB
-# adapter (purge needs it); pinyin-match's UMD build (window.PinyinMatch).
+# adapter (purge needs it); pinyin-match's UMD build (window.PinyinMatch);
+# the campaign form engine, ODK Web Forms (ES modules, docs/campaign-forms.md)
+# and the Vue runtime it imports as "vue" (the import map in index.html).
+WEB_FORMS = "@getodk/web-forms/dist"
 VENDOR = {
     "pouchdb.min.js": "pouchdb/dist/pouchdb.min.js",
     "pouchdb.indexeddb.min.js": "pouchdb/dist/pouchdb.indexeddb.min.js",
     "pinyin-match.js": "pinyin-match/dist/main.js",
+    "vue.js": "vue/dist/vue.runtime.esm-browser.prod.js",
+    # The entry and the chunk it imports (its name carries the build's hash);
+    # the map widget's chunk is left out: gridvisit asks no geo questions.
+    **{f"web-forms/{path.name}": f"{WEB_FORMS}/{path.name}"
+       for path in sorted((NODE_MODULES / WEB_FORMS).glob("*.js"))
+       if not path.name.startswith("MapBlock")},
 }
 # CommonJS packages with no browser build, served as one classic script made
 # at serve time: each file runs in its own function scope with a small
@@ -140,7 +150,7 @@ def service_worker():
     return response
 
 
-@bp.get("/vendor/<name>")
+@bp.get("/vendor/<path:name>")
 def vendor(name):
     """A browser build from node_modules (``npm ci`` installs them)."""
     if name in CJS_BUNDLES:

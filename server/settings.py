@@ -20,6 +20,9 @@ SETTINGS = (
      "Comma-separated origins allowed to call /couch with credentials (CORS)."),
     ("CHANGES_TIMEOUT", 60,
      "Longest a longpoll or continuous _changes request waits, in seconds."),
+    ("JS_TIMEOUT", 5,
+     "Longest one call of a design document's JavaScript (map, reduce, filter, validation) "
+     "may run, in seconds; past it the call fails and the engine is reset."),
     ("LOGIN_LIMIT_ACCOUNT", 5,
      "Failed logins of one account from one address before each further try waits "
      "(1 s, doubling); four times this from all addresses slows the account everywhere."),

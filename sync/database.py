@@ -2,24 +2,25 @@
 
 ``Database`` is the interface the server and the replicator drive: info,
 changes, revs_diff, bulk_get, bulk_docs (new_edits true and false), single
-document reads and writes, all_docs, attachments and ``_local`` docs. An
+document reads and writes, all_docs, attachments and ``_local`` docs; purge
+and compaction come from :class:`.upkeep.Upkeep`. An
 Apache CouchDB backend implements the same methods over HTTP.
 """
 
-import json
 import secrets
 import time
 import uuid
 
-from . import alldocs, changes, local, reads, resolve, revtree, writes
+from . import alldocs, changes, local, purge, reads, resolve, revtree, writes
 from .errors import BadRequest, Conflict, NotFound, GridvisitError, error_from_row
 from .integers import parse_int
 from .sqlite import SQLiteFile, connect
 from .selector import matches
+from .upkeep import Upkeep
 from .watch import ChangeWatcher
 
 
-class Database:
+class Database(Upkeep):
     """A CouchDB-style database stored in one SQLite file."""
 
     def __init__(self, name, path, partition=None, resolver=None):
@@ -69,13 +70,16 @@ class Database:
             seq = int(self._meta(conn, "update_seq"))
             counts = {0: int(self._meta(conn, "doc_count")),
                       1: int(self._meta(conn, "doc_del_count"))}
-            size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), "
-                                "pragma_page_size()").fetchone()[0]
+            size, active = conn.execute(
+                "SELECT page_count * page_size, (page_count - freelist_count) * page_size "
+                "FROM pragma_page_count(), pragma_page_size(), pragma_freelist_count()"
+            ).fetchone()
+            purge_seq = purge.purge_seq(conn)
         return {"db_name": self.name, "doc_count": counts.get(0, 0),
                 "doc_del_count": counts.get(1, 0), "update_seq": self.seq_text(seq),
-                "purge_seq": 0, "compact_running": False,
-                "sizes": {"file": size, "active": size, "external": size},
-                "disk_size": size, "data_size": size,
+                "purge_seq": self.seq_text(purge_seq), "compact_running": self.compacting(),
+                "sizes": {"file": size, "active": active, "external": active},
+                "disk_size": size, "data_size": active,
                 "instance_start_time": "0", "disk_format_version": 8,
                 "committed_update_seq": self.seq_text(seq)}
 
@@ -230,6 +234,10 @@ class Database:
             raise NotFound(f"attachment data {digest} is missing")
         return bytes(row[0])
 
+    def attachment_data(self, digest):
+        """The bytes of the attachment with ``digest``. :raises NotFound: when absent."""
+        return self._load_blob(digest)
+
     def get(self, doc_id, rev=None, **options):
         """One revision as a client sees it (see :class:`reads.ReadOptions`).
 
@@ -327,12 +335,14 @@ class Database:
 
     def changes(self, since=0, limit=None, style="main_only", doc_ids=None,
                 include_docs=False, conflicts=False, descending=False, parts=None,
-                until=None, selector=None):
+                until=None, selector=None, predicate=None):
         """One page of the changes feed after ``since``.
 
         ``parts`` keeps only documents of those partitions (the server's
         per-user view); ``until`` ends the page at that integer seq;
-        ``selector`` keeps only documents matching that Mango selector.
+        ``selector`` keeps only documents matching that Mango selector;
+        ``predicate(doc)`` keeps only documents it is true for (a design
+        document's filter, see :mod:`sync.design.filters`).
 
         :raises BadRequest: for a malformed ``since``, ``limit`` or ``style``.
         """
@@ -345,14 +355,15 @@ class Database:
             start = changes.decode_seq(since, self.epoch, update_seq)
             results, last = [], start
             for doc_id, seq, leaves, deleted in changes.query(
-                    conn, start, None if selector else limit, doc_ids, descending, parts,
-                    until):
+                    conn, start, None if selector or predicate else limit, doc_ids,
+                    descending, parts, until):
                 row = changes.change_row(doc_id, self.seq_text(seq), leaves, deleted,
                                          style == "all_docs")
-                if selector is not None or include_docs:
+                if selector is not None or include_docs or predicate is not None:
                     doc = reads.get(conn, doc_id, row["changes"][0]["rev"], opts,
                                     self._load_blob)
-                    if selector is not None and not matches(doc, selector):
+                    if (selector is not None and not matches(doc, selector)) or \
+                            (predicate is not None and not predicate(doc)):
                         last = seq
                         continue
                     if include_docs:
@@ -417,3 +428,9 @@ class Database:
         """Delete a ``_local`` document. :raises NotFound, Conflict:."""
         with self.file.write() as conn:
             return local.delete(conn, doc_id, rev)
+
+    def local_docs(self, key_prefix="", **params):
+        """``_local_docs`` rows (see :func:`local.listing`); ``key_prefix``
+        keeps those stored under it (the server's per-user prefix)."""
+        with self.file.read() as conn:
+            return local.listing(conn, key_prefix, **params)

@@ -56,6 +56,20 @@ def split(doc):
     return doc.get("_id"), rev, deleted, body, doc.get("_attachments")
 
 
+def replicated_rev(doc):
+    """The rev a replicated (``new_edits=false``) document carries: the head
+    of its ``_revisions`` when it has a usable one (it wins over ``_rev``, as
+    in CouchDB), else its ``_rev``; None when neither is there."""
+    history = doc.get("_revisions") if isinstance(doc, dict) else None
+    if isinstance(history, dict):
+        start, ids = history.get("start"), history.get("ids")
+        if isinstance(start, int) and not isinstance(start, bool) and isinstance(ids, list) \
+                and ids and isinstance(ids[0], str):
+            return f"{start}-{ids[0]}"
+    rev = doc.get("_rev") if isinstance(doc, dict) else None
+    return rev if isinstance(rev, str) else None
+
+
 def assemble(doc_id, rev, deleted, body):
     """The client view of a stored revision (attachments rendered later)."""
     doc = {"_id": doc_id, "_rev": rev}

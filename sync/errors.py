@@ -9,6 +9,8 @@ defines the tree; the product's errors subclass it where they are raised
     ├── BadRequest                 400 bad_request
     │   ├── InvalidRev             400 bad_request   (malformed rev id)
     │   ├── InvalidDocId           400 illegal_docid
+    │   ├── QueryError             400 (Mango's name: bad_arg, invalid_operator,
+    │   │                               no_usable_index, invalid_index, ...)
     │   ├── StampError             400 bad_request   [rules.hlc: a malformed stamp]
     │   ├── RuleError              400 bad_request   [rules.warning_rules: a broken rule set]
     │   ├── AccountError           400 bad_request   [server.accounts.users: account or
@@ -32,7 +34,8 @@ Only ``server/errors.py`` turns them into responses (CouchDB JSON on ``/couch``
 and ``/api``, a page on the console); the command line prints the reason.
 """
 
-__all__ = ["GridvisitError", "BadRequest", "InvalidRev", "InvalidDocId", "Unauthorized",
+__all__ = ["GridvisitError", "BadRequest", "InvalidRev", "InvalidDocId", "QueryError",
+           "Unauthorized",
            "Forbidden", "NotFound", "Conflict", "FileExists", "PreconditionFailed",
            "PayloadTooLarge", "UnsupportedMediaType", "TransportError", "error_from_row"]
 
@@ -67,6 +70,15 @@ class InvalidDocId(BadRequest):
     """A document id that is empty, too long or reserved."""
 
     error = "illegal_docid"
+
+
+class QueryError(BadRequest):
+    """A Mango request CouchDB refuses, with CouchDB's error name for the case."""
+
+    def __init__(self, error: str, reason: str, status: int = 400):
+        super().__init__(reason)
+        self.error = error
+        self.status = status
 
 
 class Unauthorized(GridvisitError):

@@ -1,11 +1,14 @@
 """``_local`` documents: per-database, unversioned beyond a counter.
 
 They hold replication checkpoints. They never appear in changes or
-all_docs and are never replicated. Revs look like CouchDB's: ``0-N``.
+all_docs and are never replicated; ``_local_docs`` lists them. Revs look
+like CouchDB's: ``0-N``, and they have no history (no ``_revisions``).
 """
 
 import json
 
+from .alldocs import AllDocsQuery
+from .docs import SPECIAL_IN
 from .errors import Conflict, NotFound
 
 PREFIX = "_local/"
@@ -53,7 +56,9 @@ def put(conn, doc_id, doc):
     _check_rev(current, doc.get("_rev"))
     if doc.get("_deleted"):
         return delete(conn, doc_id, doc.get("_rev"))
-    body = {k: v for k, v in doc.items() if k not in ("_id", "_rev")}
+    # CouchDB keeps no special member of a local document (``_revisions``
+    # included: PouchDB sends one back and expects not to read it again).
+    body = {k: v for k, v in doc.items() if k not in SPECIAL_IN}
     new = (current or 0) + 1
     conn.execute("INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)",
                  (key, new, json.dumps(body, ensure_ascii=False, allow_nan=False)))
@@ -73,3 +78,44 @@ def delete(conn, doc_id, rev):
     _check_rev(current, rev)
     conn.execute("DELETE FROM local_docs WHERE id = ?", (key,))
     return {"ok": True, "id": PREFIX + key, "rev": "0-0"}
+
+
+def _row(key_prefix, key, rev, body, include_docs):
+    doc_id = PREFIX + key[len(key_prefix):]
+    row = {"id": doc_id, "key": doc_id, "value": {"rev": f"0-{rev}"}}
+    if include_docs:
+        row["doc"] = dict(json.loads(body), _id=doc_id, _rev=f"0-{rev}")
+    return row
+
+
+def _in_range(q, doc_id):
+    low, high = (q.endkey, q.startkey) if q.descending else (q.startkey, q.endkey)
+    low_inclusive = not q.descending or q.inclusive_end
+    high_inclusive = q.descending or q.inclusive_end
+    if low is not None and (doc_id < low or (doc_id == low and not low_inclusive)):
+        return False
+    return high is None or doc_id < high or (doc_id == high and high_inclusive)
+
+
+def listing(conn, key_prefix="", **params):
+    """``_local_docs`` as CouchDB answers it: ``total_rows`` and ``offset``
+    null, rows ``{id, key, value: {rev}}`` (``doc`` with ``include_docs``),
+    by id or by ``keys``; only documents stored under ``key_prefix``.
+
+    :raises BadRequest: for malformed parameters (see ``AllDocsQuery``).
+    """
+    q = AllDocsQuery(**params)
+    found = conn.execute(
+        "SELECT id, rev, body FROM local_docs WHERE substr(id, 1, ?) = ? ORDER BY id",
+        (len(key_prefix), key_prefix)).fetchall()
+    if q.keys is not None:
+        by_id = {PREFIX + key[len(key_prefix):]: (key, rev, body) for key, rev, body in found}
+        rows = [_row(key_prefix, *by_id[k], q.include_docs) if k in by_id
+                else {"key": k, "error": "not_found"} for k in q.keys]
+    else:
+        rows = [_row(key_prefix, key, rev, body, q.include_docs)
+                for key, rev, body in (reversed(found) if q.descending else found)]
+        rows = [row for row in rows if _in_range(q, row["id"])][q.skip:]
+    if q.limit is not None:
+        rows = rows[:q.limit]
+    return {"total_rows": None, "offset": None, "rows": rows}

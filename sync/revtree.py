@@ -126,10 +126,14 @@ def revisions(tree, rev, limit=None):
     return {"start": rev_pos(rev), "ids": [r.split("-", 1)[1] for r in path]}
 
 
-def path_from_revisions(revs_obj, rev):
+def path_from_revisions(revs_obj):
     """Rebuild a leaf-first rev path from a ``_revisions`` object.
 
-    :raises InvalidRev: when the object is malformed or disagrees with ``rev``.
+    The path's first rev is the document's: where ``_rev`` says otherwise,
+    ``_revisions`` wins, as in CouchDB (``couch_doc``) and PouchDB
+    (``parseDoc``), which read the history and ignore ``_rev``.
+
+    :raises InvalidRev: when the object is malformed.
     """
     if not isinstance(revs_obj, dict):
         raise InvalidRev("_revisions must be an object with start and ids")
@@ -140,8 +144,6 @@ def path_from_revisions(revs_obj, rev):
     path = [f"{start - i}-{h}" for i, h in enumerate(ids)]
     for item in path:
         parse_rev(item)
-    if rev is not None and path[0] != rev:
-        raise InvalidRev(f"_rev {rev} does not match _revisions")
     return path
 
 

@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS resolutions (
     override    TEXT
 );
 CREATE INDEX IF NOT EXISTS resolutions_doc ON resolutions (doc_id, at);
+-- The purge log (purge.py): one row per _purge request, ids and revs only.
+CREATE TABLE IF NOT EXISTS purged (
+    seq INTEGER PRIMARY KEY,
+    ids TEXT NOT NULL
+);
 -- _local documents: never in changes, never replicated.
 CREATE TABLE IF NOT EXISTS local_docs (
     id   TEXT PRIMARY KEY,
@@ -156,6 +161,13 @@ class SQLiteFile:
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def maintenance(self):
+        """A connection outside any transaction, holding this process's
+        write lock (for ``VACUUM`` and pragmas that refuse a transaction)."""
+        with self.write_lock, self._checkout() as conn:
+            yield conn
 
     def close(self):
         """Close the idle connections (those in use close when returned)."""

@@ -7,6 +7,7 @@ percent-encoding, so ``a/b`` and ``a%2Fb`` cannot collide.
 
 import os
 import re
+import shutil
 import threading
 import urllib.parse
 from pathlib import Path
@@ -38,14 +39,11 @@ class Store:
     ``partition(doc_id)`` names the partition a document belongs to (for
     gridvisit, its grid), kept beside each document for filtered feeds;
     ``resolver`` merges conflicting leaves on write (see ``resolve.py``).
-    ``on_create(db)`` runs once for each database this store creates (the
-    server seeds its field database's rule set there).
     """
 
-    def __init__(self, data_dir, partition=None, resolver=None, on_create=None):
+    def __init__(self, data_dir, partition=None, resolver=None):
         self.partition = partition
         self.resolver = resolver
-        self.on_create = on_create
         self.root = Path(data_dir) / "dbs"
         self.root.mkdir(parents=True, exist_ok=True)
         self._open = {}
@@ -73,10 +71,7 @@ class Store:
         with self._lock:
             if self._path(name).exists():
                 raise FileExists("The database could not be created, the file already exists.")
-            db = self._opened(name)
-        if self.on_create is not None:
-            self.on_create(db)
-        return db
+            return self._opened(name)
 
     def get(self, name):
         """The open database ``name``.
@@ -127,6 +122,7 @@ class Store:
                     os.unlink(str(path) + extra)
                 except FileNotFoundError:
                     pass
+            shutil.rmtree(str(path) + ".views", ignore_errors=True)   # its view indexes
 
     def close(self):
         """Close every open database."""

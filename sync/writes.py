@@ -112,10 +112,12 @@ def check_shape(index, doc, new_edits):
         if rev is not None:
             revtree.parse_rev(rev)
         if not new_edits:
-            if doc_id is None or rev is None:
-                raise BadRequest("new_edits=false needs both _id and _rev")
             if "_revisions" in doc:
-                revtree.path_from_revisions(doc["_revisions"], rev)
+                revtree.path_from_revisions(doc["_revisions"])
+            elif rev is None:
+                raise BadRequest("new_edits=false needs _rev or _revisions")
+            if doc_id is None:
+                raise BadRequest("new_edits=false needs _id")
     except BadRequest as err:
         where = f"docs[{index}]" + (f" ({doc.get('_id')!r})" if isinstance(doc, dict)
                                     and isinstance(doc.get("_id"), str) else "")
@@ -186,14 +188,17 @@ def replicate(batch, doc):
     :raises GridvisitError: (per document) for bad input.
     """
     doc_id, rev, deleted, body, atts = split(doc)
-    if doc_id is None or rev is None:
-        raise BadRequest("new_edits=false needs both _id and _rev")
-    check_id(doc_id)
-    revtree.parse_rev(rev)
-    if "_revisions" in doc:
-        path = revtree.path_from_revisions(doc["_revisions"], rev)
+    if "_revisions" in doc:                 # the history wins over _rev, as in CouchDB
+        path = revtree.path_from_revisions(doc["_revisions"])
+        rev = path[0]
+    elif rev is None:
+        raise BadRequest("new_edits=false needs _rev or _revisions")
     else:
         path = [rev]
+    if doc_id is None:
+        raise BadRequest("new_edits=false needs _id")
+    check_id(doc_id)
+    revtree.parse_rev(rev)
     meta = batch.load(doc_id)
     tree = meta[0] if meta else {}
     merged, status = revtree.merge_path(tree, path, deleted)

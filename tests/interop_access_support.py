@@ -27,7 +27,6 @@ FIELD = "field"
 PASSWORD = "password-123"
 GRIDS = {"g1": "c1", "g2": "c1", "g3": "c2"}
 WORKERS = {"w1": "g1", "w2": "g2"}
-SHARED_DOCS = {"rules:warning"}      # the shared partition: every account pulls it
 
 
 # -- the admin side -----------------------------------------------------------

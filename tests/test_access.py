@@ -19,7 +19,10 @@ from server.services import services
 
 @pytest.fixture
 def field(tmp_path):
-    return make_field_app(tmp_path)
+    """The field app, with a rule set an admin saved: the shared partition holds it."""
+    app = make_field_app(tmp_path)
+    services(app).store.get("field").put(dict(rules.shipped_rules(), version=2, updated_by="admin"))
+    return app
 
 
 def client(app, name):

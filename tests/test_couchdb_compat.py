@@ -142,8 +142,11 @@ def test_selector_filter_on_changes(couch):
     page = couch.post("db/_changes?filter=_selector&limit=1", json={
         "selector": {"type": "household"}}).get_json()
     assert [r["id"] for r in page["results"]] == ["a"]
-    bad = couch.post("db/_changes?filter=_selector", json={"selector": {"x": {"$regex": "."}}})
-    assert bad.status_code == 400 and "$regex" in bad.get_json()["reason"]
+    regex = couch.post("db/_changes?filter=_selector", json={"selector": {
+        "colour": {"$regex": "^gr"}}}).get_json()["results"]
+    assert [r["id"] for r in regex] == ["b"]                     # the selector of _find
+    bad = couch.post("db/_changes?filter=_selector", json={"selector": {"x": {"$where": "."}}})
+    assert bad.status_code == 400 and "$where" in bad.get_json()["reason"]
 
 
 def test_continuous_feed_with_heartbeat_ends_with_last_seq(couch):
@@ -160,3 +163,40 @@ def test_multipart_builder_escapes_quotes_in_names():
         'we"ird.txt': {"content_type": "text/plain", "data": base64.b64encode(b"x").decode()}}})
     parts = list(parse(ctype, body).iter_parts())
     assert parts[1].get_payload(decode=True) == b"x"
+
+
+# new_edits=false: the history in _revisions wins over _rev, as in CouchDB's
+# couch_doc and PouchDB's parseDoc (PouchDB's replication tests #468 and #789
+# send such documents after trees that reuse a rev hash at two positions).
+@pytest.mark.parametrize("doc, leaf, path", [
+    ({"_id": "foo", "_rev": "3-c", "_revisions": {"start": 2, "ids": ["c", "a"]}},
+     "2-c", ["c", "a"]),
+    ({"_id": "foo", "_revisions": {"start": 2, "ids": ["b", "a"]}}, "2-b", ["b", "a"]),
+    ({"_id": "foo", "_rev": "2-a", "_revisions": {"start": 1, "ids": ["a"]}}, "1-a", ["a"]),
+    ({"_id": "foo", "_rev": "2-b"}, "2-b", ["b"]),
+])
+def test_new_edits_false_takes_the_history_from_revisions(couch, doc, leaf, path):
+    resp = couch.post("db/_bulk_docs", json={"docs": [dict(doc, v=1)], "new_edits": False})
+    assert resp.status_code == 201 and resp.get_json() == [], resp.get_data(as_text=True)
+    got = couch.get(f"db/foo?rev={leaf}&revs=true").get_json()
+    assert got["_rev"] == leaf and got["_revisions"]["ids"] == path and got["v"] == 1
+
+
+def test_one_odd_document_does_not_cost_the_others_of_its_batch(couch):
+    docs = [{"_id": "789", "_rev": "2-b", "_revisions": {"start": 2, "ids": ["b", "a"]}},
+            {"_id": "789", "_rev": "2-c", "_revisions": {"start": 2, "ids": ["c", "a"]}},
+            {"_id": "789", "_rev": "2-a", "_revisions": {"start": 1, "ids": ["a"]}}]
+    assert couch.post("db/_bulk_docs", json={"docs": docs, "new_edits": False}).status_code == 201
+    leaves = couch.get("db/789?open_revs=all").get_json()
+    assert sorted(row["ok"]["_rev"] for row in leaves) == ["1-a", "2-b", "2-c"] or \
+        sorted(row["ok"]["_rev"] for row in leaves) == ["2-b", "2-c"]
+
+
+@pytest.mark.parametrize("doc, mentions", [
+    ({"_id": "foo"}, "_rev or _revisions"),
+    ({"_rev": "1-a"}, "_id"),
+    ({"_id": "foo", "_revisions": {"start": 0, "ids": ["a"]}}, "_revisions"),
+])
+def test_new_edits_false_without_a_revision_is_refused_by_name(couch, doc, mentions):
+    resp = couch.post("db/_bulk_docs", json={"docs": [doc], "new_edits": False})
+    assert resp.status_code == 400 and mentions in resp.get_json()["reason"], resp.get_json()

@@ -39,7 +39,7 @@ as with the token alone.
 
 
 from tests import fielddocs as fd
-from tests.interop_access_support import (FIELD, PASSWORD, SHARED_DOCS, admin_write, api,
+from tests.interop_access_support import (FIELD, PASSWORD, admin_write, api,
                                           api_base, assert_clean, changes_sinces, ok,
                                           server_ids, sign_in)
 from tests.interop_access_support import field, tablets  # noqa: F401  (fixtures)
@@ -55,9 +55,9 @@ def test_two_workers_pull_exactly_their_own_grids(field, tablets):
     rep1, rep2 = t1.call("pull"), t2.call("pull")
     assert_clean(rep1, "w1 pull")
     assert_clean(rep2, "w2 pull")
-    assert set(t1.call("ids")) == written["g1"] | SHARED_DOCS
-    assert set(t2.call("ids")) == written["g2"] | SHARED_DOCS
-    assert rep1["result"]["docs_written"] == len(written["g1"] | SHARED_DOCS)
+    assert set(t1.call("ids")) == written["g1"]
+    assert set(t2.call("ids")) == written["g2"]
+    assert rep1["result"]["docs_written"] == len(written["g1"])
     # every request carried the credentials it was meant to
     assert {r["auth"] for r in rep1["requests"] if "/_changes" in r["url"]} == {"Bearer"}
     assert {r["auth"] for r in rep2["requests"] if "/_changes" in r["url"]} == {"Basic"}
@@ -71,7 +71,7 @@ def test_two_workers_pull_exactly_their_own_grids(field, tablets):
     again = t1.call("pull")                    # nothing new, nothing leaked since
     assert_clean(again, "w1 second pull")
     assert again["result"]["docs_written"] == 0
-    assert set(t1.call("ids")) == written["g1"] | SHARED_DOCS
+    assert set(t1.call("ids")) == written["g1"]
 
 
 # -- 2. a forbidden write: denied, quarantined, the rest replicates -----------
@@ -135,7 +135,7 @@ def test_grid_assignment_backfills_and_removal_stops_the_flow(field, tablets):
     sign_in(field, t1, "w1")
     first = t1.call("pull")
     assert_clean(first, "first pull")
-    assert set(t1.call("ids")) == written["g1"] | SHARED_DOCS
+    assert set(t1.call("ids")) == written["g1"]
     checkpoint = first["result"]["last_seq"]
     assert isinstance(checkpoint, str) and checkpoint not in ("0", "")
 
@@ -147,7 +147,7 @@ def test_grid_assignment_backfills_and_removal_stops_the_flow(field, tablets):
     second = t1.call("pull")
     assert_clean(second, "pull after assignment")
     assert changes_sinces(second)[0] == checkpoint      # resumed, not restarted from 0
-    assert set(t1.call("ids")) == written["g1"] | set(newer_g1) | written["g3"] | SHARED_DOCS
+    assert set(t1.call("ids")) == written["g1"] | set(newer_g1) | written["g3"]
     assert second["result"]["docs_written"] == len(written["g3"]) + 1
 
     # Take g3 away; the admin then writes a new g3 document and a g1 one.
@@ -188,7 +188,7 @@ def test_live_sync_delivers_own_grid_only(field, tablets):
     # longpoll soon and stops quickly after the test)
     started = t1.call("live_start", retry=True, heartbeat=1000)
     assert started["idle"], started
-    assert set(t1.call("ids")) == field.extra["written"]["g1"] | SHARED_DOCS
+    assert set(t1.call("ids")) == field.extra["written"]["g1"]
 
     other = fd.household("g2", "live")
     mine = fd.household("g1", "live")

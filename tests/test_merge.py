@@ -289,6 +289,26 @@ def test_the_merged_household_tells_what_it_replaced_and_who_wrote_it():
              datetime.fromisoformat("2026-11-24T12:00:00+08:00"))      # raises if invalid
 
 
+def test_a_members_replaced_field_is_recorded_with_the_member_after_the_households():
+    member = dict(BASE["members"][0])
+    a = edit(dict(BASE, updated_by="wangfang"), clock_at("tab-a", 1_795_000_000_000),
+             phone="111111", members=[dict(member, birth_year=1950, notes="耳背")])
+    b = edit(dict(BASE, updated_by="lina"), clock_at("tab-b", 1_796_000_000_000),
+             phone="222222", members=[dict(member, birth_year=1951, gender="female")])
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)])
+    assert body["members"][0]["birth_year"] == 1951 and body["members"][0]["notes"] == "耳背"
+    fields = body["merge"]["fields"]
+    assert [e["field"] for e in fields] == ["phone", "members.m1.birth_year"]   # not notes
+    year = fields[1]
+    assert (year["rule"], year["value"], year["user"], year["device"]) == (
+        "newest_stamp", "1951", "lina", "tab-b")
+    assert year["lost"] == [{"value": "1950", "user": "wangfang", "device": "tab-a"}]
+    validate(dict(body, updated_at="2026-11-24T09:15:00+08:00"),
+             datetime.fromisoformat("2026-11-24T12:00:00+08:00"))
+    again, _d, _f = merging.merge([("3-m", body), ("2-a", a)])
+    assert again["merge"] == body["merge"]                      # told once, kept as it is
+
+
 def test_a_merge_of_edits_to_different_fields_records_nothing():
     a = edit(BASE, clock_at("A"), phone="139 0000 0001")
     b = edit(BASE, clock_at("B"), notes="门口有台阶")

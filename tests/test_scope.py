@@ -7,6 +7,7 @@ workers holding a grid of theirs, and no one else).
 
 import pytest
 
+from rules.warning_rules import shipped_rules
 from rules import scope
 from server.services import services
 from tests.api import ADMIN, PASSWORD, Couch, make_field_app
@@ -48,7 +49,10 @@ def test_oversees(grids, worker_grids, expected):
 
 @pytest.fixture
 def field(tmp_path):
-    return make_field_app(tmp_path)
+    """The field app, with a rule set an admin saved: the shared partition holds it."""
+    app = make_field_app(tmp_path)
+    services(app).store.get("field").put(dict(shipped_rules(), version=2, updated_by="admin"))
+    return app
 
 
 def test_the_sync_view_and_the_console_give_the_same_answer(field):

@@ -2,14 +2,20 @@
 // at start and kept current from its changes feed (writes here and documents
 // that sync brings). Visits are kept as summaries; a visit page reads the
 // whole document. Only the worker's grids are indexed, and the early-warning
-// rule set (rules:warning, shared by every account).
+// rule set: the rules:warning document once an admin or the district has saved
+// one (it replicates to every account), else the set shipped with the app
+// (rules/rules.json, the server's rules/data/rules.json), so a fresh tablet's
+// first sync carries its grid and nothing else.
 
+import SHIPPED from './rules/rules.json' with { type: 'json' };
 import { SEVERITY } from './rules/vocabulary.js';
 import { RuleError, evaluate } from './rules/warnings.js';
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
 import { parseId } from './rules/validate.js';
 
 const DONE = new Set(['resolved', 'closed']);
+/** The rule set shipped with the app, as the server's shipped_rules() gives it. */
+export const SHIPPED_RULES = Object.freeze({ ...SHIPPED, schema: 2, updated_by: 'system' });
 export const index = {
   grids: new Map(),        // grid id -> grid doc (or {_id} when only its households are here)
   households: new Map(),   // household id -> doc
@@ -18,7 +24,7 @@ export const index = {
   reviews: new Map(),      // visit id -> the supervisor's review doc
   notices: new Map(),      // notice id -> doc
   receipts: new Map(),     // notice id -> [receipt doc]
-  rules: null,             // the rules:warning doc, once it has replicated
+  rules: SHIPPED_RULES,    // the rule set in force: the rules:warning doc, else the shipped one
 };
 export const RULES_ID = 'rules:warning';
 const homeOf = new Map();  // visit or request id -> the household it is listed under
@@ -69,7 +75,7 @@ function dropFrom(map, id) {
 
 // Put one document (or its deletion) into the index.
 function apply(doc, deleted = false) {
-  if (doc._id === RULES_ID) { index.rules = deleted ? null : doc; return; }
+  if (doc._id === RULES_ID) { index.rules = deleted ? SHIPPED_RULES : doc; return; }
   const parsed = parseId(doc._id);
   if (!parsed || !allowed.has(parsed[1])) return;
   const [kind, grid] = parsed;
@@ -114,7 +120,7 @@ export async function loadIndex(db, grids) {
   if (feed) feed.cancel();
   allowed = new Set(grids);
   for (const map of [...Object.values(index), homeOf]) if (map instanceof Map) map.clear();
-  index.rules = null;
+  index.rules = SHIPPED_RULES;
   const { rows } = await db.allDocs({ include_docs: true });
   const visits = new Map();
   for (const { doc } of rows) {
@@ -223,7 +229,7 @@ export function daysSinceVisit(hh, today = dateStr()) {
  * says so).
  */
 export function dueWarnings(hh, now = new Date()) {
-  if (!index.rules || hh.status === 'moved_out') return [];      // nobody left to visit
+  if (hh.status === 'moved_out') return [];      // nobody left to visit
   try {
     return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now).warnings;
   } catch (err) {

@@ -19,6 +19,9 @@ from marshmallow import ValidationError
 from sync.errors import Forbidden
 
 from rules import ids
+from rules.schemas.answer import AnswerSchema
+from rules.schemas.campaign import CampaignSchema
+from rules.schemas.campaign_form import FormSchema
 from rules.schemas.common import Context, using
 from rules.schemas.grid import GridSchema
 from rules.schemas.household import HouseholdSchema
@@ -46,6 +49,9 @@ SCHEMAS = {
     "receipt": ReceiptSchema(),
     "sendback": SendbackSchema(),
     "rules": RulesSchema(),
+    "campaign": CampaignSchema(),
+    "form": FormSchema(),
+    "answer": AnswerSchema(),
 }
 
 

@@ -41,7 +41,7 @@ class LostValueSchema(Strict):
 class MergedFieldSchema(Strict):
     """One field a merge decided against what another edit wrote."""
 
-    field = Text(required=True, min=1, max=64)
+    field = Text(required=True, min=1, max=100)     # "phone", "members.{id}.name"
     rule = Choice(MERGE_RULES, required=True)
     value = Text(max=2000)
     user = Text(min=1, max=64)

@@ -11,6 +11,8 @@ not an object) are plain strings listed in ``PLAIN``.
 (list items as ``[i]``, object members as ``.name``).
 """
 
+from rules.schemas import campaign_words
+
 SCHEMA_KEY = "_schema"
 
 
@@ -244,9 +246,10 @@ OVERRIDES = {
     ("schema", "enum"): ("文档版本须为 2（当前版本）或 1（上一版本）",
                          "schema version must be 2 (current) or 1 (previous)"),
     ("_id", "kind"): ("文档编号须以 grid:、household:、visit:、request:、review:visit:、"
-                      "notice:、receipt: 或 rules: 开头",
+                      "notice:、receipt:、sendback:、rules:、campaign:、form: 或 answer: 开头",
                       "the document id must start with grid:, household:, visit:, "
-                      "request:, review:visit:, notice:, receipt: or rules:"),
+                      "request:, review:visit:, notice:, receipt:, sendback:, rules:, "
+                      "campaign:, form: or answer:"),
     ("decision", "enum"): ("处理决定须为 accepted（采纳）或 overridden（不采纳）",
                            "the decision must be accepted or overridden"),
     ("expires_at", "after_published"): ("截止时间须晚于发布时间",
@@ -261,6 +264,15 @@ OVERRIDES = {
                                        "photos must be image/jpeg or image/png"),
     ("_attachments", "file_size"): ("每张照片不能超过 5 MB", "each photo must be at most 5 MB"),
 }
+
+
+# The campaign documents' words join the tables; a word already there stays.
+for _table, _words in ((LABELS, campaign_words.LABELS), (FORMATS, campaign_words.FORMATS),
+                       (REQUIRED_WHEN, campaign_words.REQUIRED_WHEN),
+                       (ONLY_WHEN, campaign_words.ONLY_WHEN),
+                       (OVERRIDES, campaign_words.OVERRIDES)):
+    for _key, _value in _words.items():
+        _table.setdefault(_key, _value)
 
 
 def _choices(values):

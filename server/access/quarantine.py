@@ -19,6 +19,7 @@ import json
 import time
 
 from rules import ids
+from sync.docs import replicated_rev
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -86,7 +87,7 @@ class Quarantine:
         """Keep a refused document; the same document sent again is kept once."""
         doc_id = doc.get("_id") if isinstance(doc, dict) else None
         doc_id = doc_id if isinstance(doc_id, str) else None
-        rev = doc.get("_rev") if isinstance(doc, dict) else None
+        rev = replicated_rev(doc)
         body = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         with self.db.connect() as conn:

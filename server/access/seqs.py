@@ -74,7 +74,11 @@ class FilteredFeed:
         return int(seq_text.split("-", 1)[0])
 
     def changes(self, since=0, limit=None, descending=False, **params):
-        """One page of the user's feed (parameters as ``Database.changes``)."""
+        """One page of the user's feed (parameters as ``Database.changes``).
+
+        The grid filter comes first (``parts``, in SQL); a design document's
+        ``predicate`` then sees only the user's own documents.
+        """
         n, old, backfilled = self.parse(since)
         current = self.current_set()
         if descending:

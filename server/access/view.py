@@ -9,31 +9,46 @@ kept in quarantine, and replication goes on. ``_local`` documents are kept
 per user, so checkpoints never collide.
 
 Roles (see ``Policy``): admins see and write everything; workers see their
-grids and write households, visits, requests and read receipts (their own
-only) there; supervisors see their communities' grids and write households,
-requests, reviews, notices and send-backs; hub accounts see their communities' grids
-and write grid documents and the rule set. A visit is immutable once
-submitted. Every view also includes the shared partition ``ids.SHARED``
+grids and write households, visits, requests, read receipts and campaign
+answers (their own only) there; supervisors see their communities' grids
+and write households, requests, reviews, notices and send-backs, and
+campaigns with their form versions for their own communities; hub accounts
+see their communities' grids and write grid documents, the rule set and
+campaigns of any place they see. A visit is immutable once submitted; a
+form version and an answer once written. Every view also includes the shared partition ``ids.SHARED``
 (the ``rules:*`` rule sets), which only admins and the district hub write.
-Non-admins use only the field database.
+Non-admins use only the field database. Mango queries (``_find``) read
+only the user's partitions too; index definitions carry no document
+content, so anyone may list them, and only admins change them.
 """
 
 from flask import current_app, g
 
-from rules import ids, scope
-from sync.errors import Forbidden, NotFound
+from datetime import date
+
+from rules import answers, ids, scope
+from sync import mango, mango_index
+from sync.docs import replicated_rev
+from sync.errors import Forbidden, NotFound, Unauthorized, error_from_row
 
 from rules.schemas import ValidationFailed, validate
 from server.ops import metrics
+from server.access import design
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
 
 WRITABLE = {
-    "worker": {"household", "visit", "request", "receipt"},
-    "supervisor": {"household", "request", "review", "notice", "sendback"},
-    "hub": {"grid", "rules"},            # reference data from the district
+    "worker": {"household", "visit", "request", "receipt", "answer"},
+    "supervisor": {"household", "request", "review", "notice", "sendback", "campaign", "form"},
+    "hub": {"grid", "rules", "campaign", "form"},   # reference data from the district
 }
+# Written once, never changed: a new form version is a new document, and an
+# answer, like a submitted visit, is what was said on the day.
+IMMUTABLE = {"form": ("问卷版本一经发布不能修改，请上传新版本 / "
+                      "a published form version cannot be changed: upload a new version"),
+             "answer": ("摸排答卷已提交，不能再修改 / "
+                        "a submitted campaign answer cannot be changed")}
 
 
 def _own_receipt(user, doc, body):
@@ -47,15 +62,40 @@ def _own_receipt(user, doc, body):
                         f"you may only write your own read receipts, not {reader}'s")
 
 
+def _check_place(user, kind, doc_id):
+    """Refuse a supervisor's campaign (or form) for a street or for everyone.
+
+    :raises Forbidden: naming the rule.
+    """
+    if kind in ("campaign", "form") and user.role == "supervisor" \
+            and not ids.grid_of(doc_id).startswith("community:"):
+        raise Forbidden("督导只能为本社区发起专项摸排；街道或全区的摸排由管理员或区级数据中心发起 / "
+                        "a supervisor may start campaigns for their own communities only; "
+                        "street-wide and district-wide campaigns come from admins or the hub")
+
+
+def _own_answer(user, doc, body):
+    """Refuse an answer given in another worker's name.
+
+    :raises Forbidden: naming the worker.
+    """
+    worker = (body or {}).get("worker") if doc.get("_deleted") is True else doc.get("worker")
+    if worker is not None and worker != user.name:
+        raise Forbidden(f"worker: 只能提交本人的摸排答卷，不能代“{worker}”提交 / "
+                        f"you may only submit your own campaign answers, not {worker}'s")
+
+
 class Policy:
     """Read and write rules for one user in one database."""
 
-    def __init__(self, user, grids, field=True, directory=None):
+    def __init__(self, user, grids, field=True, directory=None, places=()):
         self.user = user
         self.directory = directory           # who may take a request (assignees)
-        # None: every grid (admins); others also see the shared partition.
-        self.grids = scope.with_shared(grids)
+        # None: every grid (admins); others also see the shared partition
+        # and the places (community, street) their campaigns belong to.
+        self.grids = scope.with_shared(grids, places)
         self.field = field                   # False: an admin's other database
+        self.forms = lambda form_id: None    # the form version an answer names (the view's)
 
     @property
     def filters_reads(self):
@@ -85,19 +125,43 @@ class Policy:
             if kind not in WRITABLE.get(self.user.role, ()):
                 raise Forbidden(f"您的角色不能写入此类文档 / a {self.user.role} "
                                 f"may not write {kind or 'this kind of'} documents")
+            _check_place(self.user, kind, doc_id)
         elif kind is None:
             return                                # admins may keep other documents
         tree, body = current()
+        replay = not new_edits and replicated_rev(doc) in tree   # a revision it already has
         if kind == "receipt" and not self.user.is_admin:
             _own_receipt(self.user, doc, body)
+        if kind == "answer" and not self.user.is_admin:
+            _own_answer(self.user, doc, body)
         if kind == "visit" and body is not None and body.get("status") == "submitted":
-            replay = not new_edits and doc.get("_rev") in tree   # a revision it already has
             if not replay:
                 raise Forbidden("走访记录已提交，不能再修改 / "
                                 "a submitted visit cannot be changed")
+        erasure = self.user.is_admin and doc.get("_deleted") is True   # a resident's data erased
+        if kind in IMMUTABLE and body is not None and not replay and not erasure:
+            raise Forbidden(IMMUTABLE[kind])
         validate(doc)
+        if kind == "answer" and doc.get("_deleted") is not True:
+            self._check_answer(doc)
         if kind == "request" and not self.user.is_admin and self.directory is not None:
             self._check_assignee(doc, body)
+
+    def _check_answer(self, doc):
+        """Refuse an answer its form version does not accept (``rules.answers``).
+
+        :raises ValidationFailed: listing each question and rule.
+        """
+        form = self.forms(doc["form"])
+        if form is None:
+            raise ValidationFailed([{"field": "form", "rule": "missing",
+                                     "zh": f"问卷版本“{doc['form']}”不存在或不可见",
+                                     "en": f"the form version {doc['form']} does not exist "
+                                           "or is not visible to you"}])
+        problems = answers.check(doc.get("values"), form,
+                                 today=date.fromisoformat(doc["answered_at"][:10]))
+        if problems:
+            raise ValidationFailed(problems)
 
     def _check_assignee(self, doc, body):
         """Refuse a request handed to someone who cannot see it (the console's rule).
@@ -124,6 +188,7 @@ class DatabaseView:
         self.policy = policy
         self.quarantine = quarantine
         self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
+        policy.forms = self._form
 
     # What passes through unfiltered: nothing here carries document content.
     @property
@@ -144,6 +209,10 @@ class DatabaseView:
         """Set the revisions limit (the route lets only admins)."""
         self.db.set_revs_limit(limit)
 
+    def purged_infos_limit(self):
+        """How many purge requests the purge log keeps."""
+        return self.db.purged_infos_limit()
+
     def wait_for_change(self, since_seq, timeout):
         """Block until the database changes after ``since_seq`` or ``timeout`` ends;
         the caller then reads the user's own changes."""
@@ -159,6 +228,15 @@ class DatabaseView:
             for key in ("sizes", "disk_size", "data_size"):
                 info.pop(key, None)
         return info
+
+    def _form(self, form_id):
+        """The form version ``form_id`` if the user may read it, else None."""
+        if not self.policy.can_read(form_id):
+            return None
+        try:
+            return self.db.get(form_id)
+        except NotFound:
+            return None
 
     def _check_read(self, doc_id):
         if not self.policy.can_read(doc_id):
@@ -237,15 +315,58 @@ class DatabaseView:
             params["parts"] = self.policy.grids
         return self.db.all_docs(**params)
 
+    def find(self, query):
+        """``_find`` over the user's grids only (see :mod:`sync.mango`)."""
+        return mango.find(self.db, query, self.policy.grids if self.policy.filters_reads
+                          else None)
+
+    def explain(self, query):
+        """``_explain``: which index a query reads (no document content)."""
+        return mango.explain(self.db, query)
+
+    def indexes(self):
+        """``GET _index``: the index definitions (no document content)."""
+        return mango.list_indexes(self.db)
+
+    def create_index(self, body):
+        """Add a json index to its design document, written under the user's rules."""
+        index = mango.index_request(body)
+        try:
+            current = self.db.get(index.ddoc)
+        except NotFound:
+            current = None
+        doc, result = mango.design_with(current, index)
+        if doc is not None:
+            row = self.bulk_docs([doc])[0]
+            if "error" in row:
+                raise error_from_row(row)
+        return {"result": result, "id": index.ddoc, "name": index.name}
+
+    def delete_index(self, ddoc, name):
+        """Remove a json index from its design document (the last one deletes it)."""
+        ddoc = mango_index.design_id(ddoc)
+        try:
+            current = self.db.get(ddoc)
+        except NotFound:
+            current = None
+        row = self.bulk_docs([mango.design_without(current, ddoc, name)])[0]
+        if "error" in row:
+            raise error_from_row(row)
+        return {"ok": True}
+
     def bulk_docs(self, docs, new_edits=True):
         """``_bulk_docs`` with the user's rules; refusals go to quarantine."""
+        validate_doc_update = design.validator(self)
+
         def before_write(doc, current):
             try:
+                design.check_design_write(self.policy.user, doc)
                 self.policy.check_write(doc, current, new_edits)
+                validate_doc_update(doc, current)      # the design documents' own rules
             except ValidationFailed as err:
                 self._quarantine(doc, err.reason, err.errors)
                 raise Forbidden(err.reason)
-            except Forbidden as err:
+            except (Forbidden, Unauthorized) as err:
                 self._quarantine(doc, err.reason)
                 raise
         rows = self.db.bulk_docs(docs, new_edits=new_edits, before_write=before_write)
@@ -281,6 +402,21 @@ class DatabaseView:
         result = self.db.delete_local(self.policy.local_id(doc_id), rev)
         return dict(result, id=doc_id)
 
+    def local_docs(self, **params):
+        """The user's own ``_local`` documents (``_local_docs``), by their ids."""
+        prefix = self.policy.local_id("_local/")[len("_local/"):]
+        return self.db.local_docs(key_prefix=prefix, **params)
+
+    def maintained(self):
+        """The database itself, for purge and compaction: admins only, as CouchDB.
+
+        :raises Forbidden: for anyone else.
+        """
+        if not self.policy.user.is_admin:
+            raise Forbidden("只有管理员可以清除或压缩数据库 / only server admins may purge "
+                            "or compact a database")
+        return self.db
+
 
 def view_for(user, name):
     """Database ``name`` as ``user`` sees it.
@@ -296,5 +432,6 @@ def view_for(user, name):
                         "is open to your account.")
     db = ext.store.get(name)
     grids = ext.directory.grids_of(user) if field else None
-    return DatabaseView(db, Policy(user, grids, field, ext.directory), ext.quarantine,
-                        ext.directory)
+    places = ext.directory.places_of(user, grids) if grids is not None else ()
+    return DatabaseView(db, Policy(user, grids, field, ext.directory, places),
+                        ext.quarantine, ext.directory)

@@ -181,6 +181,20 @@ class Directory:
                     "ON uc.community = g.community WHERE uc.user_id = ?", (user.id,)).fetchall()
         return frozenset(row[0] for row in rows)
 
+    def places_of(self, user, grids):
+        """The place partitions (``community:{id}``, ``street:{id}``) ``user``
+        works in: those of ``grids`` and of the communities they are given
+        (a supervisor of a community without grids yet still sees its campaigns)."""
+        grids = sorted(grids or ())
+        marks = ",".join("?" * len(grids))
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                "SELECT c.id, c.street FROM communities c WHERE c.id IN "
+                f"(SELECT community FROM grids WHERE id IN ({marks})) OR c.id IN "
+                "(SELECT community FROM user_communities WHERE user_id = ?)",
+                (*grids, user.id)).fetchall()
+        return scope.places_of({community: (community, street) for community, street in rows})
+
     def people_for_grid(self, grid):
         """``{name: display name}`` of the active workers and supervisors who can
         see ``grid``'s documents: the only possible assignees of its requests."""

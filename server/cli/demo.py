@@ -8,7 +8,8 @@ documents; a visit for every yellow or red household, and a request for the
 first red one of each grid. The care loop shows too: an elder whose SpO2
 was 91 % raised the early warning, the worker accepted it and the hospital
 has accepted the referral; the supervisor's notice to the community has
-been read by both workers. All of it happened yesterday, at fixed times
+been read by both workers; the community's winter campaign 冬季重点人群关爱摸排
+(``demo_campaign``, its XLSForm in ``docs/``) has its first answer. All of it happened yesterday, at fixed times
 of day — except the visit to each grid's second red household, three days
 ago, so the worker is behind on it and it is due a visit (待办 需走访, the
 dashboard's 需走访的预警住户) — from the device ``seed``, so two servers
@@ -25,6 +26,7 @@ from sync.errors import NotFound
 from rules import warning_rules as rules
 from server.accounts.users import AccountError
 from rules.schemas import validate
+from server.cli import demo_campaign
 from server.services import services
 
 STREET = ("chaoyangmen", "朝阳门街道")
@@ -233,7 +235,8 @@ def documents():
                     if visit.get("warnings"):
                         docs.append(_referral(grid, visit, worker, when))
                     at += timedelta(minutes=25)
-    return docs + _notices(workers)
+    return docs + _notices(workers) + demo_campaign.documents(
+        COMMUNITY[0], STAMPED_AT, "zhangwei", workers["g1"], DEVICE)
 
 
 @dataclass

@@ -9,6 +9,7 @@ request statuses, SLA clocks, need kinds) are keyed ``{group}.{value}``.
 
 from flask import session
 
+from .words_campaigns import WORDS as CAMPAIGN_WORDS
 from .words_desk import WORDS as DESK_WORDS
 
 LANGS = ("zh", "en")
@@ -367,6 +368,7 @@ WORDS = {
 }
 
 WORDS.update(DESK_WORDS)
+WORDS.update(CAMPAIGN_WORDS)
 
 
 def lang():

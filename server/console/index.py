@@ -10,7 +10,9 @@ a submitted visit recorded (``warnings``), a per-day aggregate of visits
 (``visit_days``) and each household's latest visit. It is *derived*: it
 holds nothing that is not in the field database, can be deleted at any
 time, and is rebuilt from seq 0 when it is missing or when the field
-database was re-created (another ``uuid``).
+database was re-created (another ``uuid``). Purged documents never come
+back in the changes feed, so each refresh first reads the database's
+purge log (``Database.purged_since``) and drops their rows.
 
 ``refresh(db)`` applies the changes since the seq it stored last, inside
 one write transaction of the index file, so several threads or gunicorn
@@ -160,7 +162,7 @@ class ConsoleIndex:
             conn.execute("BEGIN IMMEDIATE")
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")
-            conn.execute("DELETE FROM meta WHERE key IN ('uuid', 'pos')")
+            conn.execute("DELETE FROM meta WHERE key IN ('uuid', 'pos', 'purge_pos')")
             conn.execute("COMMIT")
 
     def _apply_page(self, conn, db):
@@ -169,12 +171,15 @@ class ConsoleIndex:
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                             [("uuid", db.uuid), ("pos", "0")])
+                             [("uuid", db.uuid), ("pos", "0"),
+                              ("purge_pos", str(db.purge_seq()))])
             meta = {"uuid": db.uuid, "pos": "0"}
+        households = set()
+        if not self._apply_purges(conn, db, households):
+            return self._apply_page(conn, db)      # the purge log moved on: rebuilt
         pos = int(meta["pos"])
         page = db.changes(since=pos, include_docs=True, limit=BATCH)
         rows = page["results"]
-        households = set()
         for row in rows:
             households.update(self._apply(conn, row))
         for household in households:
@@ -182,6 +187,27 @@ class ConsoleIndex:
         new_pos = db.decode_since(page["last_seq"]) if rows else pos
         conn.execute("UPDATE meta SET value = ? WHERE key = 'pos'", (str(max(pos, new_pos)),))
         return len(rows) < BATCH, len(rows)
+
+    def _apply_purges(self, conn, db, households):
+        """Drop the rows of documents purged since the last refresh: a purged
+        document never shows up in the changes feed again (``sync.purge``).
+        False when the purge log no longer reaches back that far: then the
+        index is emptied, to be rebuilt from seq 0."""
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        done = int(meta.get("purge_pos", 0))
+        entries = db.purged_since(done)
+        if entries and entries[0][0] != done + 1:
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM meta WHERE key = 'uuid'")
+            return False
+        for seq, purged in entries:
+            for doc_id in purged:
+                households.update(self._apply(conn, {"id": doc_id, "deleted": True}))
+            done = seq
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('purge_pos', ?)",
+                     (str(done),))
+        return True
 
     # -- one change -------------------------------------------------------
 

@@ -230,3 +230,18 @@ def save_rules(doc):
     :raises Conflict: when it changed since ``doc["_rev"]``.
     """
     return _save(_view(), doc)
+
+
+def save_doc(doc):
+    """Write a prepared document (a campaign, a form version) as the user; the new rev.
+
+    :raises Forbidden: when the user may not write it or it breaks its schema.
+    """
+    return _save(_view(), doc)
+
+
+def docs_of_kind(kind):
+    """Every current document of ``kind`` ("campaign", "form") the user may see, by id."""
+    rows = _view().all_docs(startkey=f"{kind}:", endkey=f"{kind}:\ufff0",
+                            include_docs=True)["rows"]
+    return [row["doc"] for row in rows if row.get("doc")]

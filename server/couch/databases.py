@@ -6,6 +6,7 @@ endpoints: ``_changes``, ``_revs_diff``, ``_bulk_get``, ``_bulk_docs``,
 reached through the user's view (``access.view_for``), never directly.
 """
 
+import urllib.parse
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
@@ -69,7 +70,8 @@ def db_create(db):
     store().create(db)
     response = jsonify(ok=True)
     response.status_code = 201
-    response.headers["Location"] = request.url
+    response.headers["Location"] = (request.root_url + "couch/"
+                                    + urllib.parse.quote(db, safe=""))
     return response
 
 
@@ -208,12 +210,3 @@ def revs_limit(db):
     require_admin()
     view.set_revs_limit(json_body(int, "_revs_limit body"))
     return jsonify(ok=True)
-
-
-@bp.route("/<db>/_design/<name>/_view/<view_name>")
-@bp.route("/<db>/_find", methods=["POST"])
-@bp.route("/<db>/_index", methods=["GET", "POST"])
-def not_supported(db, **_kwargs):
-    """Query features gridvisit does not offer; a clear 404, not a 500."""
-    _view(db)
-    raise NotFound("gridvisit serves replication, not views or Mango queries")

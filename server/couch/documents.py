@@ -96,6 +96,8 @@ def design_doc(db, name):
 @bp.route("/<db>/<docid>", methods=["GET", "PUT", "DELETE"])
 def document(db, docid):
     """Read, write or delete one document."""
+    if docid.startswith("_local/"):              # `_local%2Fid`: the same document
+        return local_doc(db, docid[len("_local/"):])
     if request.method in ("GET", "HEAD"):
         return _get_doc(db, docid)
     if request.method == "PUT":

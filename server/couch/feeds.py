@@ -13,6 +13,7 @@ from flask import Response, current_app, request, stream_with_context
 from sync.errors import BadRequest
 from sync.selector import check as check_selector
 
+from server.access import design
 from server.couch.params import body_int, qbool, qint, qjson
 from server.jsonbody import strict_dumps
 
@@ -48,8 +49,9 @@ def changes_params(body):
         if not isinstance(selector, dict):
             raise BadRequest("filter=_selector needs a `selector` object in the body")
         check_selector(selector)
-    elif filter_name:
-        raise BadRequest(f"Unsupported filter {filter_name!r}: use _doc_ids or _selector")
+    elif filter_name and filter_name not in ("_view", "_design") and "/" not in filter_name:
+        raise BadRequest(f"不支持的过滤器 {filter_name!r} / unsupported filter {filter_name!r}: "
+                         "use _doc_ids, _selector, _view, _design or ddoc/name")
     heartbeat = request.args.get("heartbeat")
     if heartbeat in (None, "false"):
         heartbeat_ms = None
@@ -62,15 +64,35 @@ def changes_params(body):
     timeout = cap if timeout_ms is None else min(timeout_ms / 1000, cap)
     style = request.args.get("style", "main_only")
     return dict(feed=feed, since=qjson("since", body.get("since", 0)),
+                filter=filter_name, view=request.args.get("view"),
                 limit=qint("limit", body_int(body, "limit")), style=style, doc_ids=doc_ids,
                 selector=selector,
                 include_docs=qbool("include_docs"), conflicts=qbool("conflicts"),
                 descending=qbool("descending"), heartbeat=heartbeat_ms, timeout=timeout)
 
 
+HIDDEN_HEADERS = ("authorization", "cookie")
+
+
+def filter_request(view):
+    """CouchDB's ``req`` object for a filter function (docs.couchdb.org "Request
+    Object"), without the caller's credentials."""
+    return {"info": view.info(), "id": None, "method": request.method,
+            "path": [p for p in request.path.split("/") if p][1:],
+            "requested_path": [p for p in request.path.split("/") if p][1:],
+            "raw_path": request.full_path.rstrip("?"), "query": request.args.to_dict(),
+            "headers": {k: v for k, v in request.headers.items()
+                        if k.lower() not in HIDDEN_HEADERS},
+            "body": request.get_data(as_text=True) or "undefined", "peer": request.remote_addr,
+            "form": {}, "cookie": {}, "userCtx": design.user_ctx(view),
+            "secObj": {"admins": {"names": [], "roles": []},
+                       "members": {"names": [], "roles": []}}}
+
+
 def _page(view, params, since):
     return view.changes(since=since, limit=params["limit"], style=params["style"],
                         doc_ids=params["doc_ids"], selector=params["selector"],
+                        predicate=params.get("predicate"),
                         include_docs=params["include_docs"],
                         conflicts=params["conflicts"], descending=params["descending"])
 
@@ -100,6 +122,7 @@ def render_page(page):
 
 def respond(view, params):
     """The response for a ``_changes`` request."""
+    params["predicate"] = design.changes_predicate(view, params, lambda: filter_request(view))
     if params["feed"] == "normal" or params["descending"]:
         page = _page(view, params, params["since"])
         return Response(render_page(page), mimetype="application/json")

@@ -2,8 +2,8 @@
 optional in-process scheduler for the single-process embedded mode.
 
 Each nightly run pushes the community's field data to the district hub
-(``HUB_URL``) and pulls reference data (grid documents and the
-early-warning rule set) back. Every run is
+(``HUB_URL``) and pulls reference data (grid documents, the
+early-warning rule set, and campaigns with their form versions) back. Every run is
 recorded in ``replication_runs``. Credentials come from the URL's user
 info or from ``HUB_USER``/``HUB_PASSWORD``, and never appear in a record,
 a message or a log: only ``safe_url`` forms do.
@@ -24,7 +24,7 @@ from rules import ids
 from server.jobs.runs import ReplicationRuns
 from server.services import services
 
-REFERENCE_FILTERS = ["type=grid,rules"]   # grids and the district's rule set
+REFERENCE_FILTERS = ["type=grid,rules,campaign,form"]   # grids, the rule set, campaigns
 
 
 def _auth_for(app, url):

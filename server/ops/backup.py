@@ -45,8 +45,11 @@ def _sha256(path):
 def database_files(data_dir):
     """Every SQLite database in ``data_dir`` (relative paths, sorted)."""
     root = Path(data_dir)
+    # View indexes (dbs/{db}.sqlite.views/) are left out: rebuilt from the
+    # database on the first query, never ahead of it.
     return sorted(p.relative_to(root) for p in root.rglob("*.sqlite")
-                  if p.is_file() and p.relative_to(root).parts[0] not in SKIPPED_DIRS)
+                  if p.is_file() and p.relative_to(root).parts[0] not in SKIPPED_DIRS
+                  and not p.parent.name.endswith(".views"))
 
 
 def _copy_database(source, target):

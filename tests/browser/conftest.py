@@ -162,12 +162,21 @@ class Tablet:
         """Airplane mode on (or off)."""
         self.context.set_offline(flag)
 
-    def shot(self, name, full_page=False):
-        """Save a screenshot as {name}.png in SCREENSHOTS."""
+    def shot(self, name, full_page=False, upright=True):
+        """Save a screenshot as {name}.png in SCREENSHOTS; a landscape tablet
+        also saves the same screen held upright as {name}-portrait.png
+        (``upright=False``: not that one)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.page.evaluate("document.querySelectorAll('.toast').forEach(t => t.remove())")
         self.page.screenshot(path=str(path), full_page=full_page)
+        size = self.page.viewport_size
+        if upright and size and size["width"] > size["height"] and not name.endswith("portrait"):
+            self.page.set_viewport_size(PORTRAIT)
+            self.page.evaluate("new Promise(r => requestAnimationFrame(() => r()))")
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-portrait.png"),
+                                 full_page=full_page)
+            self.page.set_viewport_size(size)
         return path
 
     def close(self):

@@ -2,15 +2,15 @@
 satisfaction, notices and read receipts.
 
 Debian's Chromium against a real gridvisit server seeded with the demo
-community, whose field database holds the ``rules:warning`` rule set every
-tablet replicates. Supervisors' documents (notices, a referral) are written
+community. No rule set has been saved there, so the tablet warns with the
+set shipped in the field app, the same file the server reads. Supervisors' documents (notices, a referral) are written
 over HTTP as the supervisor 张伟 would; nothing is faked.
 """
 
 import uuid
 from datetime import datetime, timedelta
 
-from rules.warning_rules import evaluate
+from rules.warning_rules import evaluate, shipped_rules
 from server.cli import demo
 from tests.browser.care_support import (CST, elder_at_home, eventually, open_visit, page_as,
                                          put_as, ready_tablet, saved_docs)
@@ -22,7 +22,8 @@ from tests.browser.conftest import PORTRAIT
 def test_offline_warning_is_accepted_and_the_referral_reaches_the_supervisor(server, tablets):
     tablet = ready_tablet(tablets, "wangfang")
     hh, elder = elder_at_home(server, "g1")
-    rules = server.docs(["rules:warning"])["rules:warning"]
+    assert server.docs(["rules:warning"])["rules:warning"] is None   # none saved: shipped set
+    rules = shipped_rules()
     page = tablet.page
     tablet.offline()
     tablet.reload()                                              # from the service worker's cache

@@ -1,16 +1,22 @@
 """The merge notice on the household page (issue 14, item 8): two tablets
-change one household's colour offline; the server merges them to the most
-severe colour, and the tablet whose yellow became red is told what changed,
-by whom and which rule decided. Real server, real Chromium."""
+change one household's colour and one member's birth year offline; the
+server merges the colours to the most severe and keeps the newer birth
+year, and the tablet whose yellow became red and whose birth year was
+replaced is told what changed (the member by name), by whom and which rule
+decided. Real server, real Chromium."""
 
 HH = "household:g1:1-2-101"
 
 
-def set_colour(tablet, colour, reason):
-    """Give the household a colour and reason on its edit screen and save."""
+def set_colour(tablet, colour, reason, member=None, birth_year=None):
+    """Give the household a colour and reason (and ``member`` a birth year)
+    on its edit screen and save."""
     tablet.go(f"/hh/{HH}/edit")
     tablet.page.click(f"[data-name=colour] [data-value={colour}]")
     tablet.page.fill("#hh-fields [name=colour_reason]", reason)
+    if member:
+        tablet.page.fill(f".member-edit[data-member='{member}'] [name=birth_year]",
+                         str(birth_year))
     tablet.page.click("#save")
     tablet.page.wait_for_selector(f"[data-household='{HH}']")
 
@@ -18,14 +24,16 @@ def set_colour(tablet, colour, reason):
 def test_the_tablet_whose_colour_lost_the_merge_sees_what_changed(server, tablets):
     server.cli("create-user", "zhaomin", "--role", "worker", stdin="demo-zhaomin\n")
     server.cli("assign", "zhaomin", "--grid", "g1")
-    assert server.docs([HH])[HH]["colour"] == "green"
+    before = server.docs([HH])[HH]
+    assert before["colour"] == "green"
+    member = before["members"][0]
     a, b = tablets(), tablets()
     a.login("wangfang")
     b.login("zhaomin")
     a.offline()
     b.offline()
-    set_colour(a, "yellow", "血压偏高，需要复查")
-    set_colour(b, "red", "高烧不退，独自在家")
+    set_colour(a, "yellow", "血压偏高，需要复查", member["id"], 1950)
+    set_colour(b, "red", "高烧不退，独自在家", member["id"], 1951)      # the later edit
     assert not a.page.query_selector("#merge-notice")
     a.offline(False)
     a.wait_synced()
@@ -46,7 +54,13 @@ def test_the_tablet_whose_colour_lost_the_merge_sees_what_changed(server, tablet
     reason = notice.locator("[data-merge-field=colour_reason]")
     assert reason.locator("[data-merge-lost]").inner_text() == "血压偏高，需要复查"
     assert reason.locator("[data-merge-kept]").inner_text() == "高烧不退，独自在家"
-    assert b.page.locator("#merge-notice").count() == 0        # zhaomin's red was kept
+    year = notice.locator(f"[data-merge-field='members.{member['id']}.birth_year']")
+    assert year.get_attribute("data-merge-rule") == "newest_stamp"
+    assert f"{member['name']}的出生年份" in year.inner_text()
+    assert year.locator("[data-merge-lost]").inner_text() == "1950"
+    assert year.locator("[data-merge-kept]").inner_text() == "1951"
+    assert server.docs([HH])[HH]["members"][0]["birth_year"] == 1951
+    assert b.page.locator("#merge-notice").count() == 0        # zhaomin's edits were kept
 
     a.page.evaluate("localStorage.setItem('gv.lang', 'en')")
     a.reload()

@@ -1,23 +1,30 @@
 // The notice on a household page when the server's latest merge replaced a
 // value this worker or this tablet had written (the household's `merge`
-// record, docs/documents.md): the field, their value → the kept one, whose
-// edit was kept and the rule that decided.
+// record, docs/documents.md): the field (a member's named with the member),
+// their value → the kept one, whose edit was kept and the rule that decided.
 
 import { session } from '../api.js';
 import { currentLang, t, v } from '../i18n.js';
 import { LABELS } from '../rules/schema/messages.js';
 import { esc } from '../ui.js';
 
-const ENUM_FIELDS = new Set(['colour', 'status']);
+const ENUM_FIELDS = new Set(['colour', 'status', 'gender']);
+const leafOf = (field) => field.slice(field.lastIndexOf('.') + 1);
 
 function shown(field, value) {
   if (value === undefined || value === null || value === '') return t('mergeCleared');
-  return ENUM_FIELDS.has(field) ? v(value) : String(value);
+  return ENUM_FIELDS.has(leafOf(field)) ? v(value) : String(value);
 }
 
-function label(field) {
-  const names = LABELS[field];
-  return names ? names[currentLang() === 'en' ? 1 : 0] : field;
+// "members.{id}.{name}": the member's name and the field's; else the field's.
+function label(field, hh) {
+  const lang = currentLang() === 'en' ? 1 : 0;
+  const named = (key) => (LABELS[key] ? LABELS[key][lang] : key);
+  if (!field.startsWith('members.')) return named(field);
+  const leaf = leafOf(field);
+  const id = field.slice('members.'.length, field.length - leaf.length - 1);
+  const who = (hh?.members || []).find((m) => m.id === id)?.name || id;
+  return t('mergeMemberField', { who, field: leaf === 'name' ? t('mergeMemberName') : named(leaf) });
 }
 
 /** The entries of hh.merge whose replaced values were this worker's or this tablet's. */
@@ -35,7 +42,7 @@ export function mergeNotice(hh) {
   if (!items.length) return '';
   const rows = items.map(({ entry, lost }) => {
     const who = [entry.user, entry.device].filter(Boolean).join(' · ');
-    return `<li data-merge-field="${esc(entry.field)}" data-merge-rule="${esc(entry.rule)}"><strong>${esc(label(entry.field))}</strong>${esc(t('colon'))}`
+    return `<li data-merge-field="${esc(entry.field)}" data-merge-rule="${esc(entry.rule)}"><strong>${esc(label(entry.field, hh))}</strong>${esc(t('colon'))}`
       + `<span data-merge-lost>${esc(lost.map((l) => shown(entry.field, l.value)).join(t('listSep')))}</span> → `
       + `<span data-merge-kept>${esc(shown(entry.field, entry.value))}</span>`
       + `<span class="muted"> · ${esc(t('mergeBy', { who: who || '?' }))} · ${esc(t('mergeRule', { rule: t(`mergeRule_${entry.rule}`) }))}</span></li>`;

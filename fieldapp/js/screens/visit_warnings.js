@@ -1,4 +1,4 @@
-// Early warnings on the new-visit form: the replicated rules:warning set is
+// Early warnings on the new-visit form: the rule set in force (store.js) is
 // evaluated (rules.js, the twin of rules/warning_rules.py) on every change to the
 // member checks, and each warning appears at once under its member's check.
 // The worker accepts one (its colour goes into colour after, its reason into
@@ -32,7 +32,7 @@ const reasonIn = (w, lang) => w.reason?.[lang] || w.reason?.zh || w.reason?.en |
 /** Where household-level warnings go (seen whatever the outcome). */
 export const householdWarnings = () => '<div id="hh-warnings" class="warn-list"></div>';
 
-/** A quiet line, at the top of the checks, when there are no rules to warn with. */
+/** A quiet line, at the top of the checks, when the rule set cannot be read. */
 export const rulesNote = () => '<p class="muted rules-note" id="rules-note" hidden></p>';
 
 /** Where a member's warnings go, inside their check block. */
@@ -152,20 +152,16 @@ export function wireWarnings(form, hh, readVisit) {
 
   function update() {
     const note = $('#rules-note', form);
-    const rules = index.rules;
     let found = [];
-    note.hidden = Boolean(rules);
-    note.textContent = t('noRules');
-    if (rules) {
-      try {
-        const now = new Date();           // this visit is the household's latest from now on
-        const visit = { ...readVisit(), visited_at: now.toISOString() };
-        found = evaluate(rules, { ...visit, checks: possible(visit.checks, hh) }, household, now).warnings;
-      } catch (err) {
-        if (!(err instanceof RuleError)) throw err;
-        note.hidden = false;
-        note.textContent = `${t('rulesBroken')}${t('colon')}${said(err.message)}`;
-      }
+    note.hidden = true;
+    try {
+      const now = new Date();           // this visit is the household's latest from now on
+      const visit = { ...readVisit(), visited_at: now.toISOString() };
+      found = evaluate(index.rules, { ...visit, checks: possible(visit.checks, hh) }, household, now).warnings;
+    } catch (err) {
+      if (!(err instanceof RuleError)) throw err;
+      note.hidden = false;
+      note.textContent = `${t('rulesBroken')}${t('colon')}${said(err.message)}`;
     }
     const keys = new Set(found.map(keyOf));
     for (const el of $$('.warning', form)) {

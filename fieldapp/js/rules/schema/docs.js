@@ -113,7 +113,7 @@ const LOST_VALUE = {
 };
 const MERGED_FIELD = {
   fields: {
-    field: Text({ required: true, min: 1, max: 64 }),
+    field: Text({ required: true, min: 1, max: 100 }),   // "phone", "members.{id}.name"
     rule: Choice(['newest_stamp', 'most_severe', 'winner'], { required: true }),
     value: Text({ max: 2000 }),
     user: Text({ min: 1, max: 64 }),

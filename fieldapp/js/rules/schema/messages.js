@@ -120,8 +120,8 @@ const ONLY_WHEN = {
 
 const OVERRIDES = {
   'schema/enum': ['文档版本须为 2（当前版本）或 1（上一版本）', 'schema version must be 2 (current) or 1 (previous)'],
-  '_id/kind': ['文档编号须以 grid:、household:、visit:、request:、review:visit:、notice:、receipt: 或 rules: 开头',
-    'the document id must start with grid:, household:, visit:, request:, review:visit:, notice:, receipt: or rules:'],
+  '_id/kind': ['文档编号须以 grid:、household:、visit:、request:、review:visit:、notice:、receipt:、sendback:、rules:、campaign:、form: 或 answer: 开头',
+    'the document id must start with grid:, household:, visit:, request:, review:visit:, notice:, receipt:, sendback:, rules:, campaign:, form: or answer:'],
   'decision/enum': ['处理决定须为 accepted（采纳）或 overridden（不采纳）', 'the decision must be accepted or overridden'],
   'expires_at/after_published': ['截止时间须晚于发布时间', 'the expiry time must be after the publication time'],
   'checks/only_when_met': ['只有走访结果为见面（met）时才能填写成员检查',
