@@ -9,14 +9,20 @@ import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
 import { refresh } from './router.js';
 import { loadIndex } from './store.js';
 import { authFailed, startSync } from './sync.js';
+import { watchIdle } from './lock.js';
 
 const grids = () => session()?.user?.grids || [];
 
-/** Open this account's data and start syncing; called at start and after login. */
-export async function begin() {
+/**
+ * Open this account's data (sealed with key; null: a tablet from before
+ * sealing, offline until its next sign-in) and start syncing; called at
+ * start and after login.
+ */
+export async function begin(key) {
   const s = session();
   useOutbox(s.user.name);
-  openLocal(s.user.name);
+  openLocal(s.user.name, key);
+  if (key) watchIdle();
   navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
   await loadIndex(db(), grids());
   startSync(db(), openRemote(s));

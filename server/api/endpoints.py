@@ -25,6 +25,13 @@ from server.services import services
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.after_request
+def _not_stored(response):
+    """Nothing the API answers is kept in a browser's HTTP cache (issue 21)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 
 class LoginSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 64))
@@ -99,7 +106,8 @@ def login():
     user = check_password(data["name"], data["password"])
     if user is None:
         raise Unauthorized("用户名或密码错误 / name or password is incorrect")
-    body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"]}
+    body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"],
+            "tablet": tablet_policy(current_app.config)}
     if data["device"]:
         # A tablet proves itself with its token only, so revoking the token
         # locks it out: no session cookie that would outlive it.
@@ -108,6 +116,13 @@ def login():
     else:
         login_user(user)
     return jsonify(body)
+
+
+def tablet_policy(config):
+    """The app lock a tablet applies (LOCK_IDLE_SECONDS, PIN_MAX_TRIES, PIN_LOCKOUT)."""
+    return {"lock_idle_seconds": int(config["LOCK_IDLE_SECONDS"]),
+            "pin_max_tries": int(config["PIN_MAX_TRIES"]),
+            "pin_lockout": config["PIN_LOCKOUT"]}
 
 
 @bp.post("/logout")
@@ -125,6 +140,7 @@ def me():
     """Who is signed in, with grids and communities."""
     body = describe(require_user())
     body["device"] = g.get("device")
+    body["tablet"] = tablet_policy(current_app.config)
     return jsonify(body)
 
 

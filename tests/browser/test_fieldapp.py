@@ -9,7 +9,7 @@ worker's cache and keep working on IndexedDB.
 import time
 
 from tests.browser.conftest import PORTRAIT
-from tests.browser.tablet_support import record_visit
+from tests.browser.tablet_support import big_png, record_visit
 
 G1_HOUSEHOLDS = ["household:g1:1-1-101", "household:g1:1-1-102", "household:g1:1-2-101",
                  "household:g1:2-1-101", "household:g1:3-2-202"]
@@ -26,7 +26,7 @@ def test_offline_visits_reach_the_server(server, tablets):
     tablet = tablets()
     tablet.login("wangfang")
     tablet.offline()
-    tablet.page.reload()                                   # from the service worker's cache
+    tablet.reload()                                   # from the service worker's cache
     tablet.page.wait_for_selector(".grid-card[data-grid=g1]")
     tablet.page.wait_for_selector("#status [data-online=false]")
     colours = {hh: doc["colour"] for hh, doc in server.docs(G1_HOUSEHOLDS).items()}
@@ -212,22 +212,6 @@ def test_logout_warns_about_unsynced_work_and_wipes(server, tablets):
 
 # -- a photo is compressed on the tablet and reaches the server as JPEG ------
 
-def big_png(width, height):
-    """A width×height PNG (RGB stripes), as a camera might hand one over."""
-    import struct
-    import zlib
-    row = b"".join(bytes((x * 7 % 256, (x * 3) % 256, 120)) for x in range(width))
-    raw = b"".join(b"\0" + row for _ in range(height))
-
-    def chunk(kind, data):
-        """One PNG chunk: length, kind, data, CRC."""
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-
-
 def test_photo_is_compressed_on_the_tablet(server, tablets):
     tablet = tablets()
     tablet.login("liqiang")
@@ -298,4 +282,5 @@ def test_revoked_token_is_reported_and_signing_in_again_resumes(server, tablets)
     error.click()
     tablet.page.fill("input[name=password]", "demo-liqiang")
     tablet.page.click("#login-form button[type=submit]")
+    tablet.set_pin()
     tablet.wait_synced()
