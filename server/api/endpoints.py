@@ -155,6 +155,19 @@ def revoke_device(token_id):
     return jsonify(ok=True, revoked=services().tokens.revoke(token_id))
 
 
+@bp.post("/device/wiped")
+def device_wiped():
+    """A revoked tablet reports that it erased its data; its token dies with it.
+
+    :raises Unauthorized: when the bearer token is not one awaiting a wipe.
+    """
+    cred = request.authorization
+    token = cred.token if cred is not None and cred.type == "bearer" else None
+    if not token or not services().tokens.wiped(token):
+        raise Unauthorized("no revoked device token awaiting a wipe")
+    return jsonify(ok=True, wiped=True)
+
+
 @bp.get("/users")
 def users():
     """Every account (admins only)."""

@@ -213,7 +213,11 @@ WORDS = {
     "devices.last_sync": ("最近同步", "Last sync"),
     "devices.revoke": ("吊销", "Revoke"),
     "devices.revoked": ("已吊销", "revoked"),
-    "devices.revoked_ok": ("设备已吊销，该平板将无法再同步", "Device revoked; the tablet can no longer sync"),
+    "devices.revoked_ok": ("设备已吊销：该平板下次联网时先上传未同步的记录，然后清除本机数据",
+                           "Device revoked: at its next contact the tablet uploads what it has "
+                           "not yet synced, then erases its local data"),
+    "devices.wiped": ("已清除", "wiped at"),
+    "devices.wipe_pending": ("等待平板清除数据", "waiting for the tablet to wipe itself"),
     "audit.title": ("操作日志", "Audit log"),
     "audit.at": ("时间", "Time"),
     "audit.user": ("操作人", "User"),
