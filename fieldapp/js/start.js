@@ -9,6 +9,7 @@ import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
 import { refresh } from './router.js';
 import { loadIndex } from './store.js';
 import { authFailed, startSync } from './sync.js';
+import { watchForWipe } from './wipe.js';
 
 const grids = () => session()?.user?.grids || [];
 
@@ -20,6 +21,7 @@ export async function begin() {
   navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
   await loadIndex(db(), grids());
   startSync(db(), openRemote(s));
+  watchForWipe();      // a revoked tablet pushes what is pending, then erases itself
   online();            // not awaited: the app works before the server answers
 }
 
