@@ -113,10 +113,10 @@ def init_app(app):
 
 
 # The pages, one blueprint per module (registered once, at import).
-from . import (admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
+from . import (accesslog, admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
                login, notices, quarantine, replication, report, requests as requests_pages,
                reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                exports, replication, admin, ruleset, auditlog, quarantine, report):
+                exports, replication, admin, ruleset, auditlog, accesslog, quarantine, report):
     bp.register_blueprint(_module.bp)

@@ -8,7 +8,7 @@ from sync.errors import NotFound
 
 from rules.warning_rules import RuleError
 from . import queries, stats, writes
-from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index,
+from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index, looked,
                      narrowed, tz)
 from .ruleset import current_rules
 from .times import epoch, today
@@ -57,6 +57,7 @@ def listing():
 def timeline(household_id):
     """One household: its record and everything that happened to it, newest first."""
     check_doc(household_id, "household")
+    looked("household.view", household_id)
     try:
         doc = writes.read(household_id)
     except NotFound:
