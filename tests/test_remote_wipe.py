@@ -6,7 +6,13 @@ import pytest
 
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
-from tests.test_access import OTHER, OWN, client
+from tests.api import ADMIN
+
+OWN, OTHER = "household:g1:h1", "household:g3:h3"
+
+
+def client(app, name):
+    return Couch(app, auth=ADMIN if name == "admin" else (name, PASSWORD))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from sync.errors import BadRequest, Forbidden
 
-from .auditlog import _span
+from .auditlog import day_span
 from .common import Pager, display_names
 from .i18n import t
 from server.accounts.accesslog import ACTIONS, access_log
@@ -31,7 +31,7 @@ def log():
     if f["action"] and f["action"] not in ACTIONS:
         raise BadRequest(f"{t('access.action')}: {t('access.bad_action')} "
                          f"({', '.join(ACTIONS)})")
-    since, until = _span(f["since"], f["until"])
+    since, until = day_span(f["since"], f["until"])
     filters = {"user": f["user"] or None, "action": f["action"] or None,
                "household": f["household"] or None, "since": since, "until": until}
     log_ = access_log(services().serverdb)

@@ -108,7 +108,21 @@ def run_nightly(app, echo=print):
         except GridvisitError as err:
             echo(f"{name}: FAILED: {err.reason}")
             ok = False
-    return ok
+    return carry_erasures(app, echo) and ok
+
+
+def carry_erasures(app, echo=print):
+    """Purge on the hub what erasures purged here (purges never replicate)."""
+    from server.jobs.erasure import carry
+    hub = app.config["HUB_URL"]
+    db, label = open_endpoint(app, hub)
+    try:
+        count = carry(app, db, label)
+    except GridvisitError as err:
+        echo(f"carry-erasures: FAILED: {err.reason}")
+        return False
+    echo(f"carry-erasures: {count} erasures carried to the hub")
+    return True
 
 
 def _next_run(at, now):
