@@ -61,3 +61,16 @@ def test_opening_a_household_and_exporting_are_recorded_and_shown_to_admins(cons
     text = json.dumps(logged, ensure_ascii=False)
     assert "赵大爷" not in text and "13812345678" not in text          # no personal data in it
     assert admin.get("/console/access?action=peek").status_code == 400
+
+
+def test_the_console_masks_a_phone_until_revealed_and_logs_the_reveal(console_app):  # noqa: F811
+    write(console_app, [fd.household("g1", "h8", phone="138 1234 5678")])
+    s1 = browser_for(console_app, "s1")
+    page = s1.text("/console/households/household:g1:h8")
+    assert "138****5678" in page and "138 1234 5678" not in page
+    revealed = s1.text("/console/households/household:g1:h8?reveal=phone")
+    assert "138 1234 5678" in revealed
+    from server.accounts.accesslog import access_log
+    rows = access_log(services(console_app).serverdb).list(household="household:g1:h8")
+    assert [(r["action"], r["detail"]) for r in rows] == [
+        ("reveal", {"field": "phone"}), ("household.view", {})]

@@ -232,6 +232,8 @@ WORDS = {
     "access.household.view": ("查看住户详情", "opened a household"),
     "access.reveal": ("显示号码", "revealed a number"),
     "access.export": ("导出", "exported"),
+    "access.reveal_link": ("显示", "show"),
+    "access.reveal_hint": ("显示完整号码（将记入访问记录）", "show the full number (recorded in the access log)"),
     "audit.at": ("时间", "Time"),
     "audit.user": ("操作人", "User"),
     "audit.action": ("操作", "Action"),
