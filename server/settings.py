@@ -77,6 +77,9 @@ SETTINGS = (
     ("FIELDAPP_DIR", "",
      "Folder the field app's files are served from under /app/; empty: the fieldapp/ "
      "folder shipped with the server."),
+    ("VISIT_RETENTION_YEARS", 0,
+     "Visits older than this many years are anonymised by the nightly jobs (household, "
+     "worker, checks, notes and photos removed, older revisions purged); 0: kept."),
     ("REQUEST_LOG", "-",
      "Where the JSON line per request goes: - for standard error, a file path, or empty for "
      "none."),

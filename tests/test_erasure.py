@@ -133,3 +133,26 @@ def test_the_nightly_job_carries_an_erasure_to_the_hub(tmp_path):
         assert NAME not in listed and PHONE not in listed and "hub-secret-1" not in listed
     finally:
         hub.stop()
+
+
+def test_visits_past_the_retention_years_are_anonymised_with_old_revisions_purged(tmp_path):
+    from datetime import datetime, timedelta
+    from server.jobs.retention import anonymise_old_visits
+    app = make_field_app(tmp_path, VISIT_RETENTION_YEARS=3)
+    admin = Couch(app)
+    old = dict(_visit(), visited_at=(datetime.now(fd.CST) - timedelta(days=4 * 365)).isoformat(
+        timespec="seconds"))
+    recent = _visit()
+    for doc in (old, recent):
+        assert admin.put(f"field/{doc['_id']}", json=doc).status_code == 201
+    before = admin.get(f"field/{old['_id']}").get_json()["_rev"]
+    assert anonymise_old_visits(app) == 1
+    assert anonymise_old_visits(app) == 0                           # once only
+    now = admin.get(f"field/{old['_id']}").get_json()
+    assert now["anonymised"] is True and now["outcome"] == "met" and now["grid"] == "g1"
+    for gone in ("household", "worker", "checks", "notes"):
+        assert gone not in now, gone
+    assert admin.get(f"field/{old['_id']}?rev={before}").status_code == 404
+    assert "notes" in admin.get(f"field/{recent['_id']}").get_json()     # a recent visit is kept
+    assert "欧阳阿姨血压偏高".encode() in _file_bytes(app)                 # (the recent one's)
+    assert make_field_app(tmp_path / "x").config["VISIT_RETENTION_YEARS"] == 0

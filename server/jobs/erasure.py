@@ -135,7 +135,7 @@ def _without_member(doc, member):
     return out
 
 
-def _rewrite(db, doc, body):
+def rewrite_as_child(db, doc, body):
     """Purge every leaf of ``doc`` and write ``body`` as the child of its revision."""
     history = db.get(doc["_id"], revs=True)["_revisions"]
     db.purge({doc["_id"]: _leaves(db, doc["_id"])})
@@ -166,12 +166,12 @@ def erase(app, by, household, member=None, reason=""):
         body = _without_member(doc, member)
         if body is None:
             raise NotFound(f"member: 该户没有成员 {member} / no such member in the household")
-        _rewrite(db, doc, body)
+        rewrite_as_child(db, doc, body)
         rewritten.append(household)
         for doc_id, other in naming.items():
             scrubbed = _without_member(other, member) if doc_id.startswith("visit:") else None
             if scrubbed is not None:
-                _rewrite(db, other, scrubbed)
+                rewrite_as_child(db, other, scrubbed)
                 rewritten.append(doc_id)
     db.compact(wait=True)
     _scrub_quarantine(ext.serverdb, app.config["FIELD_DB"], household, member,

@@ -94,6 +94,11 @@ def jobs(app):
 
 def run_nightly(app, echo=print):
     """Run every nightly job; return True when all succeeded."""
+    from server.jobs.retention import anonymise_old_visits
+    years = app.config["VISIT_RETENTION_YEARS"]
+    if years:
+        echo(f"anonymise-visits: {anonymise_old_visits(app)} visits older than {years} "
+             "years anonymised")
     configured = jobs(app)
     if not configured:
         echo("HUB_URL is not set: no nightly jobs / 未配置上级数据中心 (HUB_URL)")
