@@ -12,6 +12,7 @@ Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 | ``notice:{grid}:{uuid}`` | notice | 2nd |
 | ``receipt:{grid}:{uuid}`` | receipt | 2nd |
 | ``sendback:{grid}:{uuid}`` | sendback | 2nd |
+| ``erasure:{grid}:{uuid}`` | erasure | 2nd |
 | ``rules:{name}`` | rules | ``SHARED`` |
 
 ``rules:*`` documents belong to no grid but to the shared partition
@@ -35,12 +36,14 @@ PATTERNS = {
     "notice": re.compile(rf"notice:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "receipt": re.compile(rf"receipt:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "sendback": re.compile(rf"sendback:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "erasure": re.compile(rf"erasure:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "rules": re.compile(rf"rules:{SEGMENT}"),
 }
 
 PREFIXES = {"grid": "grid:", "household": "household:", "visit": "visit:",
             "request": "request:", "review": "review:", "notice": "notice:",
-            "receipt": "receipt:", "sendback": "sendback:", "rules": "rules:"}
+            "receipt": "receipt:", "sendback": "sendback:", "erasure": "erasure:",
+            "rules": "rules:"}
 
 
 def parse(doc_id):

@@ -126,6 +126,8 @@ def test_the_nightly_job_carries_an_erasure_to_the_hub(tmp_path):
             assert hub.request("GET", f"district/{doc_id}")[0] == 404
         status, infos = hub.request("GET", "district/_purged_infos")
         assert status == 200 and {hh["_id"], visit["_id"]} <= {i["id"] for i in infos["purged_infos"]}
+        status, notice = hub.request("GET", f"district/{record_notice(community)}")
+        assert status == 200 and notice["purged"] == sorted([hh["_id"], visit["_id"]])
         again = cli(community, "nightly", env=env).stdout
         assert "carry-erasures: 0 erasures carried" in again
         listed = cli(community, "erasures").stdout
@@ -156,3 +158,15 @@ def test_visits_past_the_retention_years_are_anonymised_with_old_revisions_purge
     assert "notes" in admin.get(f"field/{recent['_id']}").get_json()     # a recent visit is kept
     assert "欧阳阿姨血压偏高".encode() in _file_bytes(app)                 # (the recent one's)
     assert make_field_app(tmp_path / "x").config["VISIT_RETENTION_YEARS"] == 0
+
+
+def record_notice(community):
+    """The id of the erasure notice the community server wrote."""
+    from sync import Store
+    store = Store(community)
+    try:
+        rows = store.get("field").all_docs(startkey="erasure:", endkey="erasure:\ufff0")["rows"]
+    finally:
+        store.close()
+    [row] = rows
+    return row["id"]

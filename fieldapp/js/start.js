@@ -10,6 +10,7 @@ import { refresh } from './router.js';
 import { loadIndex } from './store.js';
 import { authFailed, startSync } from './sync.js';
 import { watchForWipe } from './wipe.js';
+import { watchErasures } from './erasure.js';
 
 const grids = () => session()?.user?.grids || [];
 
@@ -22,6 +23,7 @@ export async function begin() {
   await loadIndex(db(), grids());
   startSync(db(), openRemote(s));
   watchForWipe();      // a revoked tablet pushes what is pending, then erases itself
+  watchErasures(db(), () => loadIndex(db(), grids()).then(refresh));   // erased on request
   online();            // not awaited: the app works before the server answers
 }
 

@@ -12,6 +12,9 @@ An admin erases (PIPL's right to deletion) either
   revision is written as a child of the purged ones with ``new_edits=false``,
   so tablets and hubs holding the old revision take it as an ordinary edit).
 
+An erasure notice (``erasure:{grid}:{uuid}``, ids only) is written in the
+household's grid: it replicates to the grid's tablets, which purge those
+documents from their PouchDB (``fieldapp/js/erasure.js``), and to the hub.
 Then the field database is compacted (free pages holding old bodies are
 vacuumed), quarantine copies of the documents are deleted, the console index
 drops them (it follows the purge log), and an **erasure record** is kept that
@@ -24,6 +27,7 @@ replicate), and the rewritten documents replicate as new revisions.
 import json
 import time
 import uuid
+from datetime import datetime, timezone
 
 from rules import ids
 from sync.errors import BadRequest, NotFound
@@ -173,6 +177,7 @@ def erase(app, by, household, member=None, reason=""):
             if scrubbed is not None:
                 rewrite_as_child(db, other, scrubbed)
                 rewritten.append(doc_id)
+    notice = _notice(db, household, member, purged, rewritten)
     db.compact(wait=True)
     _scrub_quarantine(ext.serverdb, app.config["FIELD_DB"], household, member,
                       [household, *naming])
@@ -180,7 +185,20 @@ def erase(app, by, household, member=None, reason=""):
         ext.console_index.refresh(db)
     erasures = Erasures(ext.serverdb)
     erasure_id = erasures.add(by, household, member, reason.strip(), purged, rewritten)
-    return next(e for e in erasures.list() if e["id"] == erasure_id)
+    return dict(next(e for e in erasures.list() if e["id"] == erasure_id), notice=notice)
+
+
+def _notice(db, household, member, purged, rewritten):
+    """Write the erasure notice that tablets and hubs obey; its id."""
+    grid = ids.parse(household)[1]
+    now = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    doc = {"_id": f"erasure:{grid}:{uuid.uuid4()}", "type": "erasure", "schema": 2,
+           "grid": grid, "updated_at": now, "updated_by": "system", "household": household,
+           "purged": sorted(purged), "rewritten": sorted(rewritten), "erased_at": now}
+    if member is not None:
+        doc["member"] = member
+    db.put(doc)
+    return doc["_id"]
 
 
 def _scrub_quarantine(serverdb, dbname, household, member, doc_ids):
