@@ -170,3 +170,23 @@ def record_notice(community):
         store.close()
     [row] = rows
     return row["id"]
+
+
+def test_an_admin_erases_a_member_from_the_console_and_sees_the_record(erased_world):
+    from tests.console_client import browser_for
+    app, admin, hh, visit, _request, _bad = erased_world
+    s1 = browser_for(app, "s1")
+    assert "依申请删除个人信息" not in s1.text(f"/console/households/{hh['_id']}")
+    assert s1.post(f"/console/households/{hh['_id']}/erase",
+                   data={"member": "m2", "reason": "申请"}).status_code == 403
+    boss = browser_for(app, "admin")
+    assert "依申请删除个人信息" in boss.text(f"/console/households/{hh['_id']}")
+    refused = boss.post(f"/console/households/{hh['_id']}/erase", data={"member": "m2"})
+    assert refused.status_code == 400 and "reason" in refused.get_data(as_text=True)
+    done = boss.post(f"/console/households/{hh['_id']}/erase",
+                     data={"member": "m2", "reason": "家属书面申请"})
+    assert done.status_code == 302
+    assert [m["id"] for m in admin.get(f"field/{hh['_id']}").get_json()["members"]] == ["m1"]
+    page = boss.text("/console/erasures")
+    assert "家属书面申请" in page and hh["_id"] in page and OTHER_NAME not in page
+    assert any(r["action"] == "erasure" for r in services(app).audit.list())

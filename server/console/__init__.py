@@ -113,10 +113,11 @@ def init_app(app):
 
 
 # The pages, one blueprint per module (registered once, at import).
-from . import (accesslog, admin, auditlog, conflicts, dashboard, exports, households,  # noqa: E402
-               login, notices, quarantine, replication, report, requests as requests_pages,
-               reviews, ruleset)
+from . import (accesslog, admin, auditlog, conflicts, dashboard, erasure,  # noqa: E402
+               exports, households, login, notices, quarantine, replication, report,
+               requests as requests_pages, reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                exports, replication, admin, ruleset, auditlog, accesslog, quarantine, report):
+                exports, replication, admin, ruleset, auditlog, accesslog, erasure, quarantine,
+                report):
     bp.register_blueprint(_module.bp)
