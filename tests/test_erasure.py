@@ -190,3 +190,20 @@ def test_an_admin_erases_a_member_from_the_console_and_sees_the_record(erased_wo
     page = boss.text("/console/erasures")
     assert "家属书面申请" in page and hh["_id"] in page and OTHER_NAME not in page
     assert any(r["action"] == "erasure" for r in services(app).audit.list())
+
+
+def test_an_erased_household_never_comes_back_by_a_write_nor_waits_in_quarantine(erased_world):
+    app, admin, hh, _visit_doc, _request, _bad = erased_world
+    erase(app, "admin", hh["_id"], reason="居民本人申请")
+    before = services(app).quarantine.count()
+    worker = Couch(app, auth=("w1", "password-123"))
+    late = dict(_visit(), notes=f"{NAME}又说了一遍")                     # recorded offline
+    again = dict(_household(), _rev="3-" + "c" * 32, _revisions={"start": 3, "ids": ["c" * 32]})
+    rows = worker.post("field/_bulk_docs", json={"docs": [late]}).get_json()
+    assert rows[0]["error"] == "forbidden" and "依申请删除" in rows[0]["reason"]
+    rows = worker.post("field/_bulk_docs", json={"docs": [again], "new_edits": False}).get_json()
+    assert rows[0]["error"] == "forbidden"
+    assert admin.get(f"field/{hh['_id']}").status_code == 404
+    assert services(app).quarantine.count() == before                  # nothing of it kept
+    fresh = fd.visit("g1", "h1", by="w1")                               # other work goes on
+    assert worker.post("field/_bulk_docs", json={"docs": [fresh]}).get_json()[0].get("ok")

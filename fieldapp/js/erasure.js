@@ -5,7 +5,9 @@
 // document named in `purged` is purged from PouchDB (all its leaves: gone,
 // not a tombstone, and never pushed again), and the database is compacted so
 // the older revisions of those in `rewritten` (already replaced by the
-// server's new revision, pulled before the notice) keep no body.
+// server's new revision, pulled before the notice) keep no body. A whole
+// household's notice also takes what this tablet recorded there that the
+// server never got (the server refuses it: erased ids never come back).
 
 import { forget } from './outbox.js';
 
@@ -23,7 +25,12 @@ export async function obeyErasures(local) {
   let purged = 0;
   for (const { id, doc } of rows) {
     if (done.has(id) || !doc) continue;
-    for (const target of doc.purged || []) {
+    const targets = new Set(doc.purged || []);
+    if (!doc.member) {              // a whole household: also what this tablet recorded there since
+      const all = await local.allDocs({ include_docs: true });
+      for (const row of all.rows) if (row.doc?.household === doc.household) targets.add(row.id);
+    }
+    for (const target of targets) {
       let leaves = [];
       try { leaves = await local.get(target, { open_revs: 'all' }); } catch { /* not here */ }
       for (const leaf of leaves) {

@@ -25,6 +25,7 @@ from sync.errors import Forbidden, NotFound
 
 from rules.schemas import ValidationFailed, validate
 from server.ops import metrics
+from server.access import erased
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
@@ -119,10 +120,11 @@ class Policy:
 class DatabaseView:
     """A database as one user sees it."""
 
-    def __init__(self, db, policy, quarantine=None, directory=None):
+    def __init__(self, db, policy, quarantine=None, directory=None, erased_ids=None):
         self.db = db
         self.policy = policy
         self.quarantine = quarantine
+        self.erased = erased_ids
         self.feed = FilteredFeed(db, policy.grids, directory) if policy.filters_reads else None
 
     # What passes through unfiltered: nothing here carries document content.
@@ -244,6 +246,8 @@ class DatabaseView:
     def bulk_docs(self, docs, new_edits=True):
         """``_bulk_docs`` with the user's rules; refusals go to quarantine."""
         def before_write(doc, current):
+            if self.erased is not None and self.erased.erased(doc):
+                raise Forbidden(erased.REASON)        # not quarantined: that would keep it
             try:
                 self.policy.check_write(doc, current, new_edits)
             except ValidationFailed as err:
@@ -316,4 +320,4 @@ def view_for(user, name):
     db = ext.store.get(name)
     grids = ext.directory.grids_of(user) if field else None
     return DatabaseView(db, Policy(user, grids, field, ext.directory), ext.quarantine,
-                        ext.directory)
+                        ext.directory, erased.ErasedIds(ext.serverdb) if field else None)

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from rules import ids
 from sync.errors import BadRequest, NotFound
 
+from server.access.erased import ErasedIds
 from server.services import services
 
 SCHEMA = """
@@ -183,6 +184,8 @@ def erase(app, by, household, member=None, reason=""):
                       [household, *naming])
     if ext.console_index is not None:
         ext.console_index.refresh(db)
+    if purged:
+        ErasedIds(ext.serverdb).add(purged, time.time())
     erasures = Erasures(ext.serverdb)
     erasure_id = erasures.add(by, household, member, reason.strip(), purged, rewritten)
     return dict(next(e for e in erasures.list() if e["id"] == erasure_id), notice=notice)
