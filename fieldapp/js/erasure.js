@@ -28,7 +28,9 @@ export async function obeyErasures(local) {
     const targets = new Set(doc.purged || []);
     if (!doc.member) {              // a whole household: also what this tablet recorded there since
       const all = await local.allDocs({ include_docs: true });
-      for (const row of all.rows) if (row.doc?.household === doc.household) targets.add(row.id);
+      for (const row of all.rows) {
+        if (row.doc?.household === doc.household && !row.id.startsWith('erasure:')) targets.add(row.id);
+      }
     }
     for (const target of targets) {
       let leaves = [];

@@ -178,8 +178,10 @@ def erase(app, by, household, member=None, reason=""):
             if scrubbed is not None:
                 rewrite_as_child(db, other, scrubbed)
                 rewritten.append(doc_id)
-    notice = _notice(db, household, member, purged, rewritten)
     db.compact(wait=True)
+    # The notice last, after the file's compaction: a plain write is what
+    # wakes the tablets' waiting feeds, in every server process.
+    notice = _notice(db, household, member, purged, rewritten)
     _scrub_quarantine(ext.serverdb, app.config["FIELD_DB"], household, member,
                       [household, *naming])
     if ext.console_index is not None:

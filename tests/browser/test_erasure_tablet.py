@@ -25,6 +25,7 @@ def test_an_erased_household_leaves_the_tablet(server, tablets):
     assert record["notice"].startswith("erasure:g1:") and hh["_id"] in record["purged"]
     eventually(lambda: tablet.local_doc(record["notice"]), what="the notice on the tablet")
     eventually(lambda: tablet.local_doc(hh["_id"]) is None, what="the household purged")
+    assert tablet.local_doc(record["notice"]) is not None          # the notice itself stays
     for visit_id in visits:
         assert tablet.local_doc(visit_id) is None
     # purged, not deleted: not even a tombstone is left in the local database
