@@ -88,6 +88,9 @@ SETTINGS = (
     ("PIN_LOCKOUT", "password",
      "What too many wrong PINs do: password (sign in again online with the full password) "
      "or wipe (erase the tablet's data, keys and unsent work)."),
+    ("VISIT_RETENTION_YEARS", 0,
+     "Visits older than this many years are anonymised by the nightly jobs (household, "
+     "worker, checks, notes and photos removed, older revisions purged); 0: kept."),
     ("REQUEST_LOG", "-",
      "Where the JSON line per request goes: - for standard error, a file path, or empty for "
      "none."),

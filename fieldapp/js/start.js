@@ -10,6 +10,8 @@ import { refresh } from './router.js';
 import { loadIndex } from './store.js';
 import { authFailed, startSync } from './sync.js';
 import { watchIdle } from './lock.js';
+import { watchForWipe } from './wipe.js';
+import { watchErasures } from './erasure.js';
 
 const grids = () => session()?.user?.grids || [];
 
@@ -26,6 +28,8 @@ export async function begin(key) {
   navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
   await loadIndex(db(), grids());
   startSync(db(), openRemote(s));
+  watchForWipe();      // a revoked tablet pushes what is pending, then erases itself
+  watchErasures(db(), () => loadIndex(db(), grids()).then(refresh));   // erased on request
   online();            // not awaited: the app works before the server answers
 }
 

@@ -171,6 +171,33 @@ def revoke_device(token_id):
     return jsonify(ok=True, revoked=services().tokens.revoke(token_id))
 
 
+@bp.post("/erasures")
+def erasures():
+    """Erase a household's (or one member's) personal data everywhere (admins only):
+    ``{"household", "member"?, "reason"}``; answers the erasure record."""
+    from server.jobs.erasure import erase
+    user = require_admin()
+    body = loads(request.get_data()) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise BadRequest("body: 须为 JSON 对象 / must be a JSON object")
+    record = erase(current_app, user.name, body.get("household"), body.get("member"),
+                   body.get("reason", ""))
+    return jsonify(record), 201
+
+
+@bp.post("/device/wiped")
+def device_wiped():
+    """A revoked tablet reports that it erased its data; its token dies with it.
+
+    :raises Unauthorized: when the bearer token is not one awaiting a wipe.
+    """
+    cred = request.authorization
+    token = cred.token if cred is not None and cred.type == "bearer" else None
+    if not token or not services().tokens.wiped(token):
+        raise Unauthorized("no revoked device token awaiting a wipe")
+    return jsonify(ok=True, wiped=True)
+
+
 @bp.get("/users")
 def users():
     """Every account (admins only)."""
