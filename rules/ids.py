@@ -12,6 +12,7 @@ Each segment is 1–64 of ``A-Z a-z 0-9 _ -``:
 | ``notice:{grid}:{uuid}`` | notice | 2nd |
 | ``receipt:{grid}:{uuid}`` | receipt | 2nd |
 | ``sendback:{grid}:{uuid}`` | sendback | 2nd |
+| ``erasure:{grid}:{uuid}`` | erasure | 2nd |
 | ``rules:{name}`` | rules | ``SHARED`` |
 | ``campaign:{place}:{key}`` | campaign | the place |
 | ``form:{place}:{key}:{version}`` | form | the place |
@@ -51,6 +52,7 @@ PATTERNS = {
     "notice": re.compile(rf"notice:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "receipt": re.compile(rf"receipt:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "sendback": re.compile(rf"sendback:(?P<grid>{SEGMENT}):{SEGMENT}"),
+    "erasure": re.compile(rf"erasure:(?P<grid>{SEGMENT}):{SEGMENT}"),
     "rules": re.compile(rf"rules:{SEGMENT}"),
     "campaign": re.compile(rf"campaign:(?P<grid>{PLACE}):{SEGMENT}"),
     "form": re.compile(rf"form:(?P<grid>{PLACE}):{SEGMENT}:[1-9][0-9]{{0,5}}"),
@@ -59,8 +61,8 @@ PATTERNS = {
 
 PREFIXES = {"grid": "grid:", "household": "household:", "visit": "visit:",
             "request": "request:", "review": "review:", "notice": "notice:",
-            "receipt": "receipt:", "sendback": "sendback:", "rules": "rules:",
-            "campaign": "campaign:", "form": "form:", "answer": "answer:"}
+            "receipt": "receipt:", "sendback": "sendback:", "erasure": "erasure:",
+            "rules": "rules:", "campaign": "campaign:", "form": "form:", "answer": "answer:"}
 
 
 def parse(doc_id):

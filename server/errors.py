@@ -52,7 +52,9 @@ def _console_page(status, message):
 
 def _gridvisit_error(err):
     if not _on_console():
-        return couch_error(err.status, err.error, err.reason)
+        response = jsonify(err.to_json())
+        response.status_code = err.status
+        return response
     from server.console import i18n
     if isinstance(err, Unauthorized):
         return redirect(url_for("console.login.login"))

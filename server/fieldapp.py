@@ -39,6 +39,18 @@ VENDOR = {
        for path in sorted((NODE_MODULES / WEB_FORMS).glob("*.js"))
        if not path.name.startswith("MapBlock")},
 }
+# CommonJS packages with no browser build, served as one classic script made
+# at serve time: each file runs in its own function scope with a small
+# ``require`` that knows only the files listed; the named modules' exports
+# become globals. transform-pouch (and the pouchdb-wrappers it installs with)
+# seals the tablet's documents on their way into IndexedDB (fieldapp/js/seal.js).
+CJS_BUNDLES = {
+    "transform-pouch.js": ({"TransformPouch": "transform-pouch",
+                            "PouchDBWrappers": "pouchdb-wrappers"}, {
+        "transform-pouch": "transform-pouch/index.js",
+        "pouchdb-wrappers": "transform-pouch/node_modules/pouchdb-wrappers/index.js",
+    }),
+}
 SERVED = {".html": "text/html", ".js": "text/javascript", ".json": "application/json",
           ".css": "text/css",
           ".png": "image/png", ".svg": "image/svg+xml",
@@ -55,7 +67,7 @@ def shell_files(folder=APP_DIR):
     """Paths (relative to /app/) of every file the service worker precaches."""
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.suffix in SERVED and p.name != "sw.js")
-    return files + [f"vendor/{name}" for name in VENDOR]
+    return files + [f"vendor/{name}" for name in [*VENDOR, *CJS_BUNDLES]]
 
 
 def _path_of(folder, rel):
@@ -64,13 +76,45 @@ def _path_of(folder, rel):
     return folder / rel
 
 
+def cjs_bundle(name):
+    """The classic script of CJS_BUNDLES[name], or None when a file is missing."""
+    globals_, files = CJS_BUNDLES[name]
+    parts = ["(function () {", "  var defs = {}, cache = {};",
+             "  function require(id) {",
+             "    if (!cache[id]) { var module = { exports: {} }; cache[id] = module;"
+             " defs[id].call(module.exports, module, module.exports, require); }",
+             "    return cache[id].exports;", "  }"]
+    for module_id, rel in files.items():
+        path = NODE_MODULES / rel
+        if not path.is_file():
+            return None
+        # ``window`` is undefined inside: transform-pouch's own last line would
+        # register its (empty, CommonJS-shadowed) ``exports`` as a plugin, which
+        # PouchDB 9 refuses; seal.js registers the real exports instead.
+        parts.append(f"  defs[{json.dumps(module_id)}] = function (module, exports, require, window) {{")
+        parts.append(path.read_text(encoding="utf-8"))
+        parts.append("  };")
+    for global_name, module_id in globals_.items():
+        parts.append(f"  window[{json.dumps(global_name)}] = require({json.dumps(module_id)});")
+    parts.append("})();")
+    return "\n".join(parts) + "\n"
+
+
+def _bytes_of(folder, rel):
+    name = rel[len("vendor/"):]
+    if rel.startswith("vendor/") and name in CJS_BUNDLES:
+        text = cjs_bundle(name)
+        return b"missing" if text is None else text.encode()
+    path = _path_of(folder, rel)
+    return path.read_bytes() if path.is_file() else b"missing"
+
+
 def version(folder=APP_DIR):
     """A digest of every precached file: it changes whenever one does."""
     digest = hashlib.sha256()
     for rel in shell_files(folder):
-        path = _path_of(folder, rel)
         digest.update(rel.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"missing")
+        digest.update(_bytes_of(folder, rel))
     return digest.hexdigest()[:12]
 
 
@@ -109,6 +153,13 @@ def service_worker():
 @bp.get("/vendor/<path:name>")
 def vendor(name):
     """A browser build from node_modules (``npm ci`` installs them)."""
+    if name in CJS_BUNDLES:
+        text = cjs_bundle(name)
+        if text is None:
+            abort(404, description=f"{name}: a file under node_modules is missing: run `npm ci`")
+        response = current_app.response_class(text, mimetype="text/javascript")
+        response.headers["Cache-Control"] = NO_CACHE
+        return response
     if name not in VENDOR:
         abort(404)
     path = NODE_MODULES / VENDOR[name]

@@ -87,6 +87,17 @@ SETTINGS = (
     ("FIELDAPP_DIR", "",
      "Folder the field app's files are served from under /app/; empty: the fieldapp/ "
      "folder shipped with the server."),
+    ("LOCK_IDLE_SECONDS", 300,
+     "Seconds without a touch after which the field app locks behind the worker's PIN "
+     "(sent to tablets at sign-in and with /api/me)."),
+    ("PIN_MAX_TRIES", 5,
+     "Wrong PINs in a row a tablet allows before PIN_LOCKOUT applies."),
+    ("PIN_LOCKOUT", "password",
+     "What too many wrong PINs do: password (sign in again online with the full password) "
+     "or wipe (erase the tablet's data, keys and unsent work)."),
+    ("VISIT_RETENTION_YEARS", 0,
+     "Visits older than this many years are anonymised by the nightly jobs (household, "
+     "worker, checks, notes and photos removed, older revisions purged); 0: kept."),
     ("REQUEST_LOG", "-",
      "Where the JSON line per request goes: - for standard error, a file path, or empty for "
      "none."),
@@ -110,4 +121,23 @@ def load(overrides=None):
         env = os.environ.get(f"GRIDVISIT_{name}")
         values[name] = default if env is None else _coerce(default, env)
     values.update(overrides or {})
+    check(values)
     return values
+
+
+# Settings whose values are limited: (name, test, rule as said in the error).
+RULES = (
+    ("PIN_LOCKOUT", lambda v: v in ("password", "wipe"), "须为 password 或 wipe / must be "
+     "password or wipe"),
+    ("PIN_MAX_TRIES", lambda v: isinstance(v, int) and 1 <= v <= 100,
+     "须为 1–100 的整数 / must be a whole number from 1 to 100"),
+    ("LOCK_IDLE_SECONDS", lambda v: isinstance(v, int) and 5 <= v <= 86400,
+     "须为 5–86400 秒 / must be 5 to 86400 seconds"),
+)
+
+
+def check(values):
+    """Refuse a setting outside its rule. :raises ValueError: naming the setting and the rule."""
+    for name, test, rule in RULES:
+        if name in values and not test(values[name]):
+            raise ValueError(f"GRIDVISIT_{name}={values[name]!r}: {rule}")

@@ -18,6 +18,8 @@ defines the tree; the product's errors subclass it where they are raised
     │   └── RosterError            400 bad_request   [server.accounts.roster: .problems, a
     │                                                 row, field and rule each]
     ├── Unauthorized               401 unauthorized
+    │   └── DeviceRevoked          401 device_revoked [server.accounts.wipe: a revoked
+    │                                                 tablet, told to wipe]
     ├── Forbidden                  403 forbidden
     │   └── ValidationFailed       403 forbidden     [rules.schemas: .errors, a field and
     │                                                 rule each, in Chinese and English]

@@ -184,6 +184,19 @@ class RemoteDatabase:
             return []
         return self._request("POST", "_bulk_docs", body={"docs": docs, "new_edits": new_edits})
 
+    def leaf_revs(self, doc_id):
+        """The revisions of ``doc_id``'s leaves (``open_revs=all``); [] when it is absent."""
+        path = urllib.parse.quote(doc_id, safe="")
+        try:
+            found = self._request("GET", path, {"open_revs": "all"})
+        except NotFound:
+            return []
+        return [leaf["ok"]["_rev"] for leaf in found if "ok" in leaf]
+
+    def purge(self, request):
+        """``POST _purge`` of ``{id: [revs]}`` (CouchDB 2.3+ semantics)."""
+        return self._request("POST", "_purge", body=request)
+
     def get_local(self, doc_id):
         """A ``_local`` document. :raises NotFound:."""
         return self._request("GET", "_local/" + urllib.parse.quote(

@@ -78,10 +78,10 @@ def saved_docs(tablet, hh_id, prefix):
 
 
 def draft_kept(tablet, hh_id):
-    """The tablet's draft of hh_id (None when there is none)."""
+    """The tablet's draft of hh_id (None when there is none), read through the app's
+    drafts module: the stored document is sealed (docs/tablet_encryption.md)."""
     return tablet.page.evaluate(
-        "id => window.gridvisit.db().get('_local/drafts').then(d => d.drafts[id] || null, () => null)",
-        hh_id)
+        "id => import('./js/drafts.js').then(m => m.draftOf(id))", hh_id)
 
 
 def write_unchecked(tablet, doc):

@@ -94,3 +94,34 @@ def test_compact_running_is_true_while_compaction_runs(couch):
         assert couch.post("db/_compact", json={}).status_code == 202     # once, not twice
     db.compact(wait=True)
     assert couch.get("db").get_json()["compact_running"] is False
+
+
+def _index_files(couch):
+    folder = services(couch.app).store.get("db").file.path
+    return sorted({p.split("/")[-1].split(".")[0] for p in glob.glob(f"{folder}.views/*.sqlite")})
+
+
+def test_view_cleanup_removes_the_indexes_no_design_document_uses(couch):
+    couch.put("db/d1", json={"n": 1})
+    view = {"map": "function (doc) { emit(doc.n, 1); }"}
+    rev = couch.put("db/_design/v", json={"views": {"by_n": view}}).get_json()["rev"]
+    assert couch.get("db/_design/v/_view/by_n").get_json()["total_rows"] == 1
+    (old,) = _index_files(couch)
+    changed = {"map": "function (doc) { emit([doc.n], 1); }"}
+    couch.put("db/_design/v", json={"_rev": rev, "views": {"by_n": changed}})
+    assert couch.get("db/_design/v/_view/by_n").get_json()["rows"][0]["key"] == [1]
+    assert old in _index_files(couch) and len(_index_files(couch)) == 2
+    assert couch.post("db/_view_cleanup", json={}).status_code == 202
+    (kept,) = _index_files(couch)
+    assert kept != old                                  # the old signature's file is gone
+    assert couch.get("db/_design/v/_view/by_n").get_json()["rows"][0]["key"] == [1]
+
+
+def test_compacting_a_design_document_keeps_its_index_answering(couch):
+    for n in range(50):
+        couch.put(f"db/d{n}", json={"n": n, "pad": "x" * 2000})
+    couch.put("db/_design/v", json={"views": {"by_n": {
+        "map": "function (doc) { emit(doc.n, doc.pad); }"}}})
+    assert couch.get("db/_design/v/_view/by_n?limit=0").get_json()["total_rows"] == 50
+    assert couch.post("db/_compact/v", json={}).status_code == 202
+    assert couch.get("db/_design/v/_view/by_n?key=7").get_json()["rows"][0]["id"] == "d7"

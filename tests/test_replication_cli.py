@@ -20,6 +20,7 @@ import pytest
 
 from sync import Store
 from sync.remote import RemoteDatabase
+from rules.warning_rules import RULES_ID, shipped_rules
 from tests import fielddocs
 from tests.peers import start_gridvisit
 from tests.replication_support import (BATCH, HUB_PASSWORD, HUB_USER, add_hub_user,
@@ -41,7 +42,7 @@ def test_push_killed_midway_resumes_from_its_checkpoint(field_dir, hub):
     total = leaf_count(leaves)
     kinds = tree_kinds(db)
     store.close()
-    assert len(leaves) == 5000 + 1 and min(kinds.values()) >= 10, kinds    # + rules:warning
+    assert len(leaves) == 5000 and min(kinds.values()) >= 10, kinds
 
     url = f"{hub.base}/hub"
     with background_cli(field_dir, "replicate", "field", url, "--create-target") as proc:
@@ -185,6 +186,9 @@ def test_nightly_pushes_field_data_and_pulls_reference_data(tmp_path, hub):
     community = tmp_path / "community"
     mine = field_corpus(300, seed=5, grids=3)
     mine = [d for d in mine if not d["_id"].startswith("grid:")]   # grids come from the hub
+    # the community's admin saved its rule set (version 1) in the console
+    mine.append({"_id": RULES_ID, "_rev": "1-" + "5" * 32, **shipped_rules(), "version": 1,
+                 "updated_by": "admin"})
     load_local(community, mine)
     env = {"GRIDVISIT_HUB_URL": f"{hub.base}/district", "GRIDVISIT_HUB_USER": HUB_USER,
            "GRIDVISIT_HUB_PASSWORD": HUB_PASSWORD}
@@ -280,8 +284,7 @@ def test_gridvisit_to_gridvisit_over_http(tmp_path):
                      "--create-target")
         written, failed, checked = done_stats(result.stdout)
         mine = changes_ids(source, "field")
-        # the target's own seeded rules:warning has the source's revision already
-        assert failed == 0 and written + 1 == checked == leaf_count(mine)
+        assert failed == 0 and written == checked == leaf_count(mine)
         assert changes_ids(target, "field") == mine
         assert_same_trees(mine, lambda i: http_tree(source, "field", i),
                           lambda i: http_tree(target, "field", i), "gridvisit → gridvisit")
@@ -417,10 +420,9 @@ def test_a_target_database_made_again_receives_everything_again(tmp_path):
             written = done_stats(result.stdout)[0]
             after = [hub_info(hub, "field").get("doc_count") for _ in range(20)]
             seen.append((cycle, set(counts), written, set(after)))
-        # a new field database holds the seeded rules:warning, at the community's revision
-        assert all(c == {1} and w == total - 1 and a == {expect} for _, c, w, a in seen), (
+        assert all(c == {0} and w == total and a == {expect} for _, c, w, a in seen), (
             "after DELETE + PUT of the hub's database, (cycle, doc_count seen when empty, "
             f"revisions written, doc_count seen after the push) were {seen}; expected "
-            f"{{1}}, {total - 1}, {{{expect}}} every time")
+            f"{{0}}, {total}, {{{expect}}} every time")
     finally:
         hub.stop()

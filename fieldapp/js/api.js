@@ -1,8 +1,14 @@
 // The tablet's session: login once online (POST /api/login with the device id),
 // keep the device token, and ask /api/me who we are when a network is there.
+// Once the worker's data key exists the token is kept sealed with it (seal.js)
+// and is in clear only in memory, after an unlock: a copy of the tablet's
+// storage cannot sync the grid.
+
+import { openDoc, sealDoc } from './seal.js';
 
 const ROOT = new URL('../', new URL('./', location.href));   // the app lives at /app/
 const KEY = 'gv.session';
+let token = null;          // the device token in memory, while it is kept sealed
 
 /** The server URL of path ('api/me', 'couch/field'). */
 export const serverUrl = (path) => new URL(path, ROOT).href;
@@ -18,14 +24,36 @@ export function deviceId() {
   return id;
 }
 
-/** The kept session {token, user, field_db, device} or null. */
-export function session() {
+function stored() {
   try { return JSON.parse(localStorage.getItem(KEY) || 'null'); } catch { return null; }
 }
 
+/** The kept session {token, user, field_db, device, tablet} or null (token null while sealed and locked). */
+export function session() {
+  const s = stored();
+  if (s && s.token_sealed) s.token = token;
+  return s;
+}
+
 function keep(value) {
-  localStorage.setItem(KEY, JSON.stringify(value));
+  const { token: clear, ...rest } = value;
+  localStorage.setItem(KEY, JSON.stringify(value.token_sealed ? rest : value));
   return value;
+}
+
+/** Keep the token sealed with the data key from now on (after the key is made or opened by the password). */
+export async function sealToken(key) {
+  const s = session();
+  token = s.token;
+  const { sealed } = await sealDoc(key, { _id: KEY, token });
+  keep({ ...s, token_sealed: sealed });
+}
+
+/** Open the sealed token with the data key (after an unlock by PIN). */
+export async function openToken(key) {
+  const s = stored();
+  if (s?.token_sealed) token = (await openDoc(key, { _id: KEY, sealed: s.token_sealed })).token;
+  else if (s?.token) await sealToken(key);               // kept in clear before sealing existed
 }
 
 /** An Error with the server's reason and HTTP status. */
@@ -49,7 +77,7 @@ export async function login(name, password) {
   }
   if (!response.ok) throw await failure(response);
   const body = await response.json();
-  return keep({ token: body.token, user: body.user, field_db: body.field_db, device });
+  return keep({ token: body.token, user: body.user, field_db: body.field_db, device, tablet: body.tablet });
 }
 
 /** Headers that carry the device token. */
@@ -71,7 +99,7 @@ export async function refreshMe() {
   if (response.status === 401) throw await failure(response);
   if (!response.ok) return null;
   const user = await response.json();
-  keep({ ...s, user: { ...s.user, ...user } });
+  keep({ ...s, user: { ...s.user, ...user }, tablet: user.tablet || s.tablet });
   return user;
 }
 
@@ -79,6 +107,7 @@ export async function refreshMe() {
 export async function logout() {
   const s = session();
   localStorage.removeItem(KEY);
+  token = null;
   if (!s) return;
   try {
     await fetch(serverUrl('api/logout'), { method: 'POST', headers: authHeaders(s), credentials: 'omit' });

@@ -6,6 +6,8 @@ import { setLang, currentLang, t } from './i18n.js';
 import { explainInsecure } from './insecure.js';
 import { refresh, route, startRouter, rerender } from './router.js';
 import { begin } from './start.js';
+import { lockApp } from './lock.js';
+import { hasKeys } from './vault.js';
 import { index, onData } from './store.js';
 import { mountStatusBar } from './statusbar.js';
 import { recount } from './sync.js';
@@ -47,11 +49,18 @@ async function start() {
   mountStatusBar();
   mountNoticeBell();
   onData(() => { refresh(); recount(); });
-  if (!session()) {
+  const s = session();
+  if (!s) {
     document.body.classList.add('signed-out');
     if (!location.hash.startsWith('#/login')) location.hash = '#/login';
+  } else if (hasKeys(s.user.name)) {
+    await begin(await lockApp());        // the PIN, offline
+  } else if (navigator.onLine) {
+    // A tablet from before sealing: the password seals its data (migratePlain).
+    document.body.classList.add('signed-out');
+    location.hash = '#/login?again=1&seal=1';
   } else {
-    await begin();
+    await begin(null);                   // offline: work on as before, sealed at the next sign-in
   }
   await startRouter();
   window.gridvisit = { db, session, index, ready: true, rerender, t };

@@ -1,23 +1,62 @@
 // The tablet's database: PouchDB in IndexedDB (PouchDB's browser build, served
 // from node_modules by the server, loaded as a classic script before the
-// modules), the server's field database as the remote, and the stamped
-// writes every household and request edit goes through.
+// modules), sealed with the worker's data key (seal.js), the server's field
+// database as the remote, and the stamped writes every household and request
+// edit goes through. A tablet from before sealing has a plaintext database;
+// it is moved into the sealed one at the next sign-in (migratePlain).
 
 import { serverUrl } from './api.js';
 import { Clock, ZERO } from './rules/hlc.js';
 import { markPending } from './outbox.js';
 import { stampEdit } from './rules/stamps.js';
 import { parseId, validate } from './rules/validate.js';
+import { sealDatabase, sealDoc } from './seal.js';
 
 const { PouchDB } = window;
 let local = null;
+const plainName = (user) => `gridvisit-${user}`;
+const sealedName = (user) => `gridvisit-${user}-sealed`;
+const open = (name) => new PouchDB(name, { adapter: 'indexeddb', auto_compaction: true });
 
-/** The local database of account user (opened once). */
-export function openLocal(user) {
-  if (!local || local.name !== `gridvisit-${user}`) {
-    local = new PouchDB(`gridvisit-${user}`, { adapter: 'indexeddb', auto_compaction: true });
+/** The local database of account user (opened once): sealed with key, or the plaintext one of before. */
+export function openLocal(user, key = null) {
+  const name = key ? sealedName(user) : plainName(user);
+  if (!local || local.name !== name) {
+    local = open(name);
+    if (key) sealDatabase(local, key);
   }
   return local;
+}
+
+/**
+ * Move user's plaintext database (a tablet from before sealing) into the
+ * sealed one, revisions and conflicts as they are (replication with
+ * new_edits=false: nothing new for the server), drafts too; the plaintext
+ * one is destroyed only once every revision it held is in the sealed one.
+ * Returns how many documents moved. :throws: when one did not.
+ */
+export async function migratePlain(user, key) {
+  const plain = open(plainName(user));
+  const sealed = openLocal(user, key);
+  const info = await plain.info();
+  if (info.doc_count || info.update_seq) {
+    await plain.replicate.to(sealed, { batch_size: 100, style: 'all_docs' });
+    const revs = {};
+    const { rows } = await plain.allDocs();
+    for (const { id, value } of rows) revs[id] = [value.rev];
+    const missing = await sealed.revsDiff(revs);
+    if (Object.keys(missing).length) throw new Error(`not moved: ${Object.keys(missing).join(', ')}`);
+    try {
+      const { drafts } = await plain.get('_local/drafts');
+      let rev;
+      try { rev = (await sealed.get('_local/drafts'))._rev; } catch { rev = undefined; }
+      await sealed.put(await sealDoc(key, { _id: '_local/drafts', ...(rev ? { _rev: rev } : {}), drafts }));
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+  }
+  await plain.destroy();
+  return info.doc_count;
 }
 
 /** The open local database. */
@@ -54,10 +93,11 @@ export async function dropOutside(grids, keep = new Set()) {
   return dropped;
 }
 
-/** Delete the local database for good (logout). */
-export async function destroyLocal() {
+/** Delete the local database for good (logout); with user, also the one not open. */
+export async function destroyLocal(user = null) {
   if (local) await local.destroy();
   local = null;
+  if (user) for (const name of [plainName(user), sealedName(user)]) await open(name).destroy();
 }
 
 // -- writes: stamped, validated, and marked pending --------------------------

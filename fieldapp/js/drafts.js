@@ -15,6 +15,8 @@
 
 import { db } from './db.js';
 import { link } from './router.js';
+import { openDoc, sealDoc } from './seal.js';
+import { currentKey } from './vault.js';
 
 const ID = '_local/drafts';
 let queue = Promise.resolve();
@@ -24,7 +26,9 @@ let cachedFor = null;
 async function load() {
   if (cache && cachedFor === db()) return cache;
   try {
-    cache = (await db().get(ID)).drafts || {};
+    // transform-pouch leaves _local documents alone: what a worker typed is sealed here.
+    const kept = await db().get(ID);
+    cache = (currentKey() ? await openDoc(currentKey(), kept) : kept).drafts || {};
   } catch {
     cache = {};
   }
@@ -39,7 +43,8 @@ function persist(change) {
     change(drafts);
     let rev;
     try { rev = (await db().get(ID))._rev; } catch { rev = undefined; }
-    await db().put({ _id: ID, ...(rev ? { _rev: rev } : {}), drafts });
+    const doc = { _id: ID, ...(rev ? { _rev: rev } : {}), drafts };
+    await db().put(currentKey() ? await sealDoc(currentKey(), doc) : doc);
   }).catch((err) => { console.error('draft not kept', err); });
   return queue;
 }

@@ -93,6 +93,16 @@ const ZH = {
   discardFormDraftConfirm: '放弃这份未保存的住户信息？已填写的内容将被删除，无法恢复。',
   mergeMemberField: '{who}的{field}', mergeMemberName: '姓名',
   mergeCleared: '（空）', mergeNoticeHelp: '如有不对，请编辑本户更正；下次编辑后此提示消失',
+  locked: '已锁定', unlock: '解锁', pin: 'PIN 码', pinAgain: '再次输入 PIN 码',
+  pinSetTitle: '设置 PIN 码', pinSetHelp: '本机数据已加密。请设置 6 位数字 PIN 码：离开一段时间后或重新打开应用时，用它解锁（无需联网）。',
+  pinSetSave: '设置并开始使用', pinRule: 'PIN 码须为 6 位数字', pinMismatch: '两次输入的 PIN 码不一致',
+  pinWrong: 'PIN 码错误，还可尝试 {n} 次', pinHelp: '请输入 PIN 码解锁', pinChecking: '正在解锁…',
+  pinTooMany: 'PIN 码错误次数过多。请联网并输入完整密码登录，然后重新设置 PIN 码。',
+  pinWiped: 'PIN 码错误次数过多，按社区规定本机数据已清除。请联网重新登录。',
+  forgotPin: '忘记 PIN 码？用密码登录（需联网）',
+  sealing: '正在加密本机数据…', sealAgain: '为保护居民个人信息，本机数据需要加密：请联网输入密码重新登录。',
+  keyMismatch: '密码已更改：请先输入本机的 PIN 码，以便用新密码保护本机数据。',
+  keyLost: '本机数据由旧密码加密，且 PIN 码已停用，无法打开。请联系督导。',
 };
 
 const EN = {
@@ -178,6 +188,16 @@ const EN = {
   discardFormDraftConfirm: 'Discard this unsaved household input? What was typed is deleted for good.',
   mergeMemberField: "{who}'s {field}", mergeMemberName: 'name',
   mergeCleared: '(empty)', mergeNoticeHelp: 'If it is wrong, edit the household; the notice goes away after the next edit',
+  locked: 'Locked', unlock: 'Unlock', pin: 'PIN', pinAgain: 'PIN again',
+  pinSetTitle: 'Set a PIN', pinSetHelp: "This tablet's data is encrypted. Set a 6-digit PIN: it unlocks the app after a pause or a restart (no network needed).",
+  pinSetSave: 'Set and start', pinRule: 'The PIN must be 6 digits', pinMismatch: 'The two PINs differ',
+  pinWrong: 'Wrong PIN: {n} tries left', pinHelp: 'Enter your PIN to unlock', pinChecking: 'Unlocking…',
+  pinTooMany: 'Too many wrong PINs. Go online and sign in with your full password, then set a new PIN.',
+  pinWiped: "Too many wrong PINs: as the community decided, this tablet's data was erased. Sign in again online.",
+  forgotPin: 'Forgot the PIN? Sign in with the password (online)',
+  sealing: "Encrypting this tablet's data…", sealAgain: "To protect residents' personal data this tablet's data must be encrypted: go online and sign in again with your password.",
+  keyMismatch: "Your password changed: enter this tablet's PIN once so the new password can protect its data.",
+  keyLost: "This tablet's data is encrypted under the old password and its PIN is disabled: it cannot be opened. Ask your supervisor.",
 };
 
 const VALUE_EN = {

@@ -9,17 +9,27 @@ import { pendingIds, refusedDocs, useOutbox } from './outbox.js';
 import { refresh } from './router.js';
 import { loadIndex } from './store.js';
 import { authFailed, startSync } from './sync.js';
+import { watchIdle } from './lock.js';
+import { watchForWipe } from './wipe.js';
+import { watchErasures } from './erasure.js';
 
 const grids = () => session()?.user?.grids || [];
 
-/** Open this account's data and start syncing; called at start and after login. */
-export async function begin() {
+/**
+ * Open this account's data (sealed with key; null: a tablet from before
+ * sealing, offline until its next sign-in) and start syncing; called at
+ * start and after login.
+ */
+export async function begin(key) {
   const s = session();
   useOutbox(s.user.name);
-  openLocal(s.user.name);
+  openLocal(s.user.name, key);
+  if (key) watchIdle();
   navigator.storage?.persist?.().catch(() => {});   // ask the browser never to evict it
   await loadIndex(db(), grids());
   startSync(db(), openRemote(s));
+  watchForWipe();      // a revoked tablet pushes what is pending, then erases itself
+  watchErasures(db(), () => loadIndex(db(), grids()).then(refresh));   // erased on request
   online();            // not awaited: the app works before the server answers
 }
 

@@ -25,6 +25,7 @@ from rules.schemas.campaign_form import FormSchema
 from rules.schemas.common import Context, using
 from rules.schemas.grid import GridSchema
 from rules.schemas.household import HouseholdSchema
+from rules.schemas.erasure import ErasureSchema
 from rules.schemas.messages import error, flatten
 from rules.schemas.notice import NoticeSchema
 from rules.schemas.receipt import ReceiptSchema
@@ -48,6 +49,7 @@ SCHEMAS = {
     "notice": NoticeSchema(),
     "receipt": ReceiptSchema(),
     "sendback": SendbackSchema(),
+    "erasure": ErasureSchema(),
     "rules": RulesSchema(),
     "campaign": CampaignSchema(),
     "form": FormSchema(),

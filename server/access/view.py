@@ -33,7 +33,7 @@ from sync.errors import Forbidden, NotFound, Unauthorized, error_from_row
 
 from rules.schemas import ValidationFailed, validate
 from server.ops import metrics
-from server.access import design
+from server.access import design, erased
 from server.access.quarantine_desk import close_sendbacks
 from server.access.seqs import FilteredFeed
 from server.services import services
@@ -183,10 +183,11 @@ class Policy:
 class DatabaseView:
     """A database as one user sees it."""
 
-    def __init__(self, db, policy, quarantine=None, directory=None):
+    def __init__(self, db, policy, quarantine=None, directory=None, erased_ids=None):
         self.db = db
         self.policy = policy
         self.quarantine = quarantine
+        self.erased = erased_ids
         # A store whose seqs name every partition (CouchDB's) filters and
         # backfills by itself; a single-sequence store's feed is narrowed here.
         self.feed = FilteredFeed(db, policy.grids, directory) \
@@ -364,6 +365,8 @@ class DatabaseView:
         validate_doc_update = design.validator(self)
 
         def before_write(doc, current):
+            if self.erased is not None and self.erased.erased(doc):
+                raise Forbidden(erased.REASON)        # not quarantined: that would keep it
             try:
                 design.check_design_write(self.policy.user, doc)
                 self.policy.check_write(doc, current, new_edits)
@@ -439,4 +442,5 @@ def view_for(user, name):
     grids = ext.directory.grids_of(user) if field else None
     places = ext.directory.places_of(user, grids) if grids is not None else ()
     return DatabaseView(db, Policy(user, grids, field, ext.directory, places),
-                        ext.quarantine, ext.directory)
+                        ext.quarantine, ext.directory,
+                        erased.ErasedIds(ext.serverdb) if field else None)

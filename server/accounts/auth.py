@@ -12,6 +12,7 @@ from flask import g, request
 from flask_login import LoginManager, current_user, logout_user
 
 from sync.errors import Forbidden, Unauthorized
+from server.accounts.wipe import DeviceRevoked, may_push
 from server.services import services
 
 login_manager = LoginManager()
@@ -52,8 +53,14 @@ def check_password(name, password):
 def _from_token(token):
     found = services().tokens.check(token)
     if found is None:
-        g.bad_credentials = "This device token is unknown or was revoked."
-        return None
+        found = services().tokens.to_wipe(token)
+        if found is None:
+            g.bad_credentials = "This device token is unknown or was revoked."
+            return None
+        if not may_push():                # revoked, not yet wiped: push only
+            g.device_revoked = True
+            return None
+        g.device_revoked = True
     user = accounts().get(found[0])
     if user is None or not user.is_active:
         g.bad_credentials = "This account is deactivated."
@@ -89,6 +96,8 @@ def require_user():
     """
     if current_user.is_authenticated:
         return current_user
+    if g.get("device_revoked"):
+        raise DeviceRevoked()
     if g.get("bad_credentials"):
         raise Unauthorized(g.bad_credentials)
     raise Unauthorized("Authentication required.")

@@ -2,8 +2,10 @@
 
 A tablet signs in once with name and password and receives a token named
 for the device. Only a hash of the token is stored. A supervisor or admin
-(or the worker) can revoke it, e.g. for a lost tablet; from then on every
-request with it gets 401.
+(or the worker) can revoke it, e.g. for a lost tablet. A revoked token is
+marked for wiping: until the tablet reports it wiped (:meth:`Tokens.wiped`)
+it may still push its pending work (see :mod:`server.accounts.auth`) and is
+told to wipe everywhere else; once wiped it is dead, 401 everywhere.
 """
 
 import hashlib
@@ -20,7 +22,8 @@ CREATE TABLE IF NOT EXISTS device_tokens (
     token_hash  TEXT NOT NULL UNIQUE,
     created     REAL NOT NULL,
     last_seen   REAL,
-    revoked     REAL
+    revoked     REAL,
+    wiped       REAL
 );
 """
 SEEN_EVERY = 60          # seconds between last_seen writes for one token
@@ -37,6 +40,10 @@ class Tokens:
     def __init__(self, db):
         self.db = db
         db.ensure(SCHEMA)
+        with self.db.connect() as conn:            # tables made before remote wipe
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(device_tokens)")}
+            if "wiped" not in columns:
+                conn.execute("ALTER TABLE device_tokens ADD COLUMN wiped REAL")
 
     def issue(self, user, device):
         """A new token for ``user`` on ``device``; returns ``(token, id)``.
@@ -69,7 +76,7 @@ class Tokens:
 
     def list(self, user_ids=None):
         """Tokens (never their values) with owner, device and last use."""
-        sql = ("SELECT t.id, u.name, t.device, t.created, t.last_seen, t.revoked "
+        sql = ("SELECT t.id, u.name, t.device, t.created, t.last_seen, t.revoked, t.wiped "
                "FROM device_tokens t JOIN users u ON u.id = t.user_id")
         args = []
         if user_ids is not None:
@@ -78,7 +85,7 @@ class Tokens:
         with self.db.connect() as conn:
             rows = conn.execute(sql + " ORDER BY t.id", args).fetchall()
         return [{"id": r[0], "user": r[1], "device": r[2], "created": r[3],
-                 "last_seen": r[4], "revoked": r[5]} for r in rows]
+                 "last_seen": r[4], "revoked": r[5], "wiped": r[6]} for r in rows]
 
     def owner(self, token_id):
         """The user id owning token ``token_id``, or None."""
@@ -92,4 +99,20 @@ class Tokens:
         with self.db.connect() as conn:
             cur = conn.execute("UPDATE device_tokens SET revoked = ? WHERE id = ? "
                                "AND revoked IS NULL", (time.time(), token_id))
+        return cur.rowcount == 1
+
+    def to_wipe(self, token):
+        """``(user_id, token_id, device)`` of a revoked token not yet wiped, else None."""
+        with self.db.connect() as conn:
+            row = conn.execute(
+                "SELECT user_id, id, device FROM device_tokens WHERE token_hash = ? "
+                "AND revoked IS NOT NULL AND wiped IS NULL", (_hash(token),)).fetchone()
+        return None if row is None else tuple(row)
+
+    def wiped(self, token):
+        """Record that the tablet of a revoked ``token`` erased itself; True if it was due."""
+        with self.db.connect() as conn:
+            cur = conn.execute("UPDATE device_tokens SET wiped = ? WHERE token_hash = ? "
+                               "AND revoked IS NOT NULL AND wiped IS NULL",
+                               (time.time(), _hash(token)))
         return cur.rowcount == 1

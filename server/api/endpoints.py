@@ -25,6 +25,13 @@ from server.services import services
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.after_request
+def _not_stored(response):
+    """Nothing the API answers is kept in a browser's HTTP cache (issue 21)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 
 class LoginSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 64))
@@ -99,7 +106,8 @@ def login():
     user = check_password(data["name"], data["password"])
     if user is None:
         raise Unauthorized("用户名或密码错误 / name or password is incorrect")
-    body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"]}
+    body = {"ok": True, "user": describe(user), "field_db": current_app.config["FIELD_DB"],
+            "tablet": tablet_policy(current_app.config)}
     if data["device"]:
         # A tablet proves itself with its token only, so revoking the token
         # locks it out: no session cookie that would outlive it.
@@ -108,6 +116,13 @@ def login():
     else:
         login_user(user)
     return jsonify(body)
+
+
+def tablet_policy(config):
+    """The app lock a tablet applies (LOCK_IDLE_SECONDS, PIN_MAX_TRIES, PIN_LOCKOUT)."""
+    return {"lock_idle_seconds": int(config["LOCK_IDLE_SECONDS"]),
+            "pin_max_tries": int(config["PIN_MAX_TRIES"]),
+            "pin_lockout": config["PIN_LOCKOUT"]}
 
 
 @bp.post("/logout")
@@ -125,6 +140,7 @@ def me():
     """Who is signed in, with grids and communities."""
     body = describe(require_user())
     body["device"] = g.get("device")
+    body["tablet"] = tablet_policy(current_app.config)
     return jsonify(body)
 
 
@@ -153,6 +169,33 @@ def revoke_device(token_id):
     if owner is None or (scope is not None and owner not in scope):
         raise NotFound("no such device")
     return jsonify(ok=True, revoked=services().tokens.revoke(token_id))
+
+
+@bp.post("/erasures")
+def erasures():
+    """Erase a household's (or one member's) personal data everywhere (admins only):
+    ``{"household", "member"?, "reason"}``; answers the erasure record."""
+    from server.jobs.erasure import erase
+    user = require_admin()
+    body = loads(request.get_data()) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise BadRequest("body: 须为 JSON 对象 / must be a JSON object")
+    record = erase(current_app, user.name, body.get("household"), body.get("member"),
+                   body.get("reason", ""))
+    return jsonify(record), 201
+
+
+@bp.post("/device/wiped")
+def device_wiped():
+    """A revoked tablet reports that it erased its data; its token dies with it.
+
+    :raises Unauthorized: when the bearer token is not one awaiting a wipe.
+    """
+    cred = request.authorization
+    token = cred.token if cred is not None and cred.type == "bearer" else None
+    if not token or not services().tokens.wiped(token):
+        raise Unauthorized("no revoked device token awaiting a wipe")
+    return jsonify(ok=True, wiped=True)
 
 
 @bp.get("/users")

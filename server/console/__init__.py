@@ -113,10 +113,11 @@ def init_app(app):
 
 
 # The pages, one blueprint per module (registered once, at import).
-from . import (admin, auditlog, campaigns, conflicts, dashboard, exports,  # noqa: E402
-               households, login, notices, quarantine, replication, report,
-               requests as requests_pages, reviews, ruleset)
+from . import (accesslog, admin, auditlog, campaigns, conflicts, dashboard,  # noqa: E402
+               erasure, exports, households, login, notices, quarantine, replication,
+               report, requests as requests_pages, reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                campaigns, exports, replication, admin, ruleset, auditlog, quarantine, report):
+                campaigns, exports, replication, admin, ruleset, auditlog, accesslog, erasure,
+                quarantine, report):
     bp.register_blueprint(_module.bp)

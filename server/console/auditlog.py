@@ -51,7 +51,7 @@ def describe_target(row, names, grids, devices):
     return words, link
 
 
-def _span(since_text, until_text):
+def day_span(since_text, until_text):
     """Epoch bounds of local days ``since``..``until`` (both included).
 
     :raises BadRequest: for a date that is not year-month-day.
@@ -77,7 +77,7 @@ def log():
     action = request.args.get("action", "").strip()[:64]
     since_text = request.args.get("since", "").strip()[:10]
     until_text = request.args.get("until", "").strip()[:10]
-    since, until = _span(since_text, until_text)
+    since, until = day_span(since_text, until_text)
     audit = services().audit
     pager = Pager(audit.count(user, action, since, until))
     rows = audit.list(user, action, pager.size, pager.offset, since, until)

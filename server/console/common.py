@@ -130,6 +130,13 @@ def audit(action, target=None, **detail):
                         request.remote_addr)
 
 
+def looked(action, household=None, **detail):
+    """Record in the access log that the signed-in user saw personal data."""
+    from server.accounts.accesslog import access_log
+    access_log(services().serverdb).record(current_user.name, current_user.role, action,
+                                           household, detail, request.remote_addr)
+
+
 def now_iso():
     """The current time as ISO 8601 in the console's time zone."""
     return datetime.now(tz()).isoformat(timespec="seconds")

@@ -14,11 +14,12 @@ import json
 from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask_login import current_user
 
 from sync.errors import NotFound
 
 from . import queries
-from .common import audit, display_names, grids_in_scope, index, narrowed, tz
+from .common import audit, display_names, looked, grids_in_scope, index, narrowed, tz
 from .households import due_ids, household_filters
 from .i18n import label, t
 from .requests import board_filters, filtered
@@ -155,10 +156,16 @@ def export(kind, fmt):
         raise NotFound("no such export")
     columns, rows, filters = KINDS[kind]()
     audit("export", kind, format=fmt, filters=filters)
-    stamp = datetime.now(tz()).strftime("%Y%m%d-%H%M")
+    looked("export", None, kind=kind, format=fmt, filters=filters)
+    now = datetime.now(tz())
+    stamp = now.strftime("%Y%m%d-%H%M")
+    by = f"{display_names().get(current_user.name, current_user.name)} ({current_user.name})"
     body = (stream_with_context(csv_body(columns, rows)) if fmt == "csv"
-            else xlsx_body(kind, columns, rows))
+            else xlsx_body(kind, columns, rows, exported=(by, now)))
     response = Response(body, mimetype=FORMATS[fmt])
+    # Who exported it and when travel with the file: in its name, and in an
+    # XLSX's document properties (creator, created).
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="gridvisit-{kind}-{stamp}.{fmt}"')
+        f'attachment; filename="gridvisit-{kind}-{stamp}-{current_user.name}.{fmt}"')
+    response.headers["X-Gridvisit-Exported-By"] = current_user.name
     return response

@@ -8,7 +8,7 @@ from sync.errors import NotFound
 
 from rules.warning_rules import RuleError
 from . import queries, stats, writes
-from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index,
+from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index, looked,
                      narrowed, tz)
 from .ruleset import current_rules
 from .times import epoch, today
@@ -57,6 +57,9 @@ def listing():
 def timeline(household_id):
     """One household: its record and everything that happened to it, newest first."""
     check_doc(household_id, "household")
+    reveal = request.args.get("reveal") == "phone"
+    looked("reveal" if reveal else "household.view", household_id,
+           **({"field": "phone"} if reveal else {}))
     try:
         doc = writes.read(household_id)
     except NotFound:
@@ -81,4 +84,13 @@ def timeline(household_id):
     if doc is None and row is None:
         raise NotFound("no such household")
     return render_template("console/household.html", doc=doc, row=row, events=events,
-                           names=display_names(), today=today(tz()).isoformat())
+                           names=display_names(), today=today(tz()).isoformat(),
+                           reveal=reveal, mask_phone=mask_phone)
+
+
+def mask_phone(phone):
+    """A phone number masked for a list or page: first 3 and last 4 digits (138****5678)."""
+    digits = "".join(c for c in str(phone or "") if c.isdigit())
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

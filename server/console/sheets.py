@@ -84,14 +84,19 @@ def _cell(sheet, value):
     return cell
 
 
-def xlsx_body(title, columns, rows):
-    """The XLSX export: header frozen and filterable, widths set, dates as dates."""
-    return xlsx_book([(title, columns, rows)])
+def xlsx_body(title, columns, rows, exported=None):
+    """The XLSX export: header frozen and filterable, widths set, dates as dates;
+    ``exported`` = ``(who, when)`` goes into the document's creator and created."""
+    return xlsx_book([(title, columns, rows)], exported)
 
 
-def xlsx_book(sheets):
+def xlsx_book(sheets, exported=None):
     """An XLSX of several ``(title, columns, rows)`` sheets, each like :func:`xlsx_body`'s."""
     book = Workbook(write_only=True)
+    if exported is not None:
+        who, when = exported
+        book.properties.creator = book.properties.lastModifiedBy = who
+        book.properties.created = book.properties.modified = when.replace(tzinfo=None)
     for title, columns, rows in sheets:
         _write_sheet(book, title, columns, rows)
     out = io.BytesIO()

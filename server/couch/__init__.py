@@ -19,3 +19,13 @@ bp = Blueprint("couch", __name__, url_prefix="/couch")
 rawpath.init_blueprint(bp)      # ids and names with `/` in them (see rawpath)
 for _module in (session, databases, maintenance, mango, design, documents):
     bp.register_blueprint(_module.bp)
+
+
+@bp.after_request
+def _not_stored(response):
+    """Residents' data never lands in a browser's HTTP cache on disk (issue 21):
+    ``no-store`` where CouchDB says ``must-revalidate``; the tablet keeps its
+    copy sealed in IndexedDB instead."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+

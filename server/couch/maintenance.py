@@ -8,9 +8,12 @@ admins only (``DatabaseView.maintained``); ``_local_docs`` lists the
 user's own ``_local`` documents.
 """
 
+import threading
+
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
 
+from sync.design.registry import design_docs
 from sync.errors import UnsupportedMediaType
 
 from server.access.view import view_for
@@ -49,13 +52,15 @@ def compact(db):
 
 @bp.post("/<db>/_compact/<ddoc>")
 def compact_views(db, ddoc):
-    """Compact a design document's view indexes: the design document must
-    exist; its indexes are compacted with the database (admins only)."""
+    """Compact a design document's view index, in the background; the design
+    document must exist (admins only)."""
     view = _view(db)
     maintained = view.maintained()
     _json_content_type()
     view.get("_design/" + ddoc)
-    maintained.compact()
+    registry = design_docs(maintained)
+    threading.Thread(target=registry.compact, args=(ddoc,), daemon=True,
+                     name=f"compact-views-{db}").start()
     return _accepted()
 
 
@@ -63,8 +68,9 @@ def compact_views(db, ddoc):
 def view_cleanup(db):
     """Remove index files no design document uses (admins only)."""
     _post_only()
-    _view(db).maintained()
+    maintained = _view(db).maintained()
     _json_content_type()
+    design_docs(maintained).cleanup()
     return _accepted()
 
 

@@ -94,6 +94,11 @@ def jobs(app):
 
 def run_nightly(app, echo=print):
     """Run every nightly job; return True when all succeeded."""
+    from server.jobs.retention import anonymise_old_visits
+    years = app.config["VISIT_RETENTION_YEARS"]
+    if years:
+        echo(f"anonymise-visits: {anonymise_old_visits(app)} visits older than {years} "
+             "years anonymised")
     configured = jobs(app)
     if not configured:
         echo("HUB_URL is not set: no nightly jobs / 未配置上级数据中心 (HUB_URL)")
@@ -108,7 +113,21 @@ def run_nightly(app, echo=print):
         except GridvisitError as err:
             echo(f"{name}: FAILED: {err.reason}")
             ok = False
-    return ok
+    return carry_erasures(app, echo) and ok
+
+
+def carry_erasures(app, echo=print):
+    """Purge on the hub what erasures purged here (purges never replicate)."""
+    from server.jobs.erasure import carry
+    hub = app.config["HUB_URL"]
+    db, label = open_endpoint(app, hub)
+    try:
+        count = carry(app, db, label)
+    except GridvisitError as err:
+        echo(f"carry-erasures: FAILED: {err.reason}")
+        return False
+    echo(f"carry-erasures: {count} erasures carried to the hub")
+    return True
 
 
 def _next_run(at, now):

@@ -58,6 +58,23 @@ def signature(ddoc):
     return hashlib.md5(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
+def views_folder(db):
+    """Where ``db``'s view indexes live: ``{database file}.views/``."""
+    return Path(str(db.file.path) + ".views")
+
+
+def remove_unused(db, signatures):
+    """Delete the index files of ``db`` whose signature is not in
+    ``signatures`` (``_view_cleanup``); the signatures removed."""
+    removed = set()
+    for path in views_folder(db).glob("*.sqlite*"):
+        sig = path.name.split(".", 1)[0]
+        if sig not in signatures:
+            path.unlink(missing_ok=True)
+            removed.add(sig)
+    return sorted(removed)
+
+
 class ViewIndex:
     """The on-disk index of one design document's views in one database."""
 
@@ -72,7 +89,7 @@ class ViewIndex:
                             if javascript and n != "lib" and isinstance(v, dict) and "map" in v)
         for name in self.names:
             sandbox.compile("map:" + name, views[name]["map"])
-        folder = Path(str(db.file.path) + ".views")
+        folder = views_folder(db)
         folder.mkdir(exist_ok=True)
         self.path = folder / f"{self.signature}.sqlite"
         self._lock = threading.Lock()
@@ -223,6 +240,12 @@ class ViewIndex:
             conn.execute("DELETE FROM rows")
             conn.execute("DELETE FROM counts")
             conn.execute("UPDATE meta SET value = '0' WHERE key = 'seq'")
+
+    def compact(self):
+        """Give the index file's free pages back (``_compact/{ddoc}``)."""
+        with self._lock, self._connect() as conn:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def size(self):
         """Bytes on disk."""

@@ -9,7 +9,7 @@ import weakref
 
 from ..errors import BadRequest, NotFound
 from .engine import CompileError, FunctionError, Sandbox
-from .index import ViewIndex
+from .index import ViewIndex, remove_unused, signature
 from .query import offset_of, reduce_rows, rows_in, total_rows
 from .reduces import BUILTINS
 
@@ -118,6 +118,25 @@ class DesignDocs:
                     del self._indexes[old]
                 index = self._indexes[key] = ViewIndex(self.db, ddoc, sandbox)
             return index
+
+    def cleanup(self):
+        """Delete the index files no live design document uses (``_view_cleanup``);
+        the signatures removed."""
+        used = {signature(d) for d in self.all().values()
+                if is_javascript(d) and isinstance(d.get("views"), dict)}
+        with self._lock:
+            for key in [k for k, index in self._indexes.items() if index.signature not in used]:
+                del self._indexes[key]
+        return remove_unused(self.db, used)
+
+    def compact(self, name):
+        """Compact the view index of ``_design/{name}`` (``_compact/{ddoc}``).
+
+        :raises NotFound: for a missing design document.
+        """
+        ddoc = self.get(name)
+        if is_javascript(ddoc) and isinstance(ddoc.get("views"), dict):
+            self.index(ddoc).compact()
 
     def query(self, name, view, q, parts=None):
         """The answer to view query ``q`` on ``_design/{name}/_view/{view}``.

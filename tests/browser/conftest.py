@@ -79,11 +79,15 @@ def browser():
         chromium.close()
 
 
+PIN = "135790"      # the PIN every test worker sets at first sign-in
+
+
 class Tablet:
     """One tablet: a browser context (its own IndexedDB, cache, service worker)."""
 
     def __init__(self, browser, server, viewport=LANDSCAPE):
         self.server = server
+        self.pin = PIN
         self.context = browser.new_context(viewport=viewport, locale="zh-CN",
                                            timezone_id="Asia/Shanghai")
         self.page = self.context.new_page()
@@ -95,7 +99,33 @@ class Tablet:
         """Start the app afresh (at ``#route``), as after a tablet restart."""
         self.page.goto("about:blank")
         self.page.goto(self.server.app + (f"#{route}" if route else ""))
-        self.page.wait_for_function("window.gridvisit && window.gridvisit.ready")
+        self.wait_open()
+
+    def reload(self):
+        """Reload the app (a killed app opened again): the lock asks the PIN first."""
+        self.page.reload()
+        self.wait_open()
+
+    def wait_open(self):
+        """Wait until the app is ready, unlocking it with the PIN when it starts locked."""
+        self.page.wait_for_function(
+            "(window.gridvisit && window.gridvisit.ready) || document.querySelector('#lock-form')")
+        if self.page.evaluate("!(window.gridvisit && window.gridvisit.ready)"):
+            self.unlock()
+            self.page.wait_for_function("window.gridvisit && window.gridvisit.ready")
+
+    def unlock(self, pin=None):
+        """Type the PIN into the lock screen and wait until it is gone."""
+        self.page.fill("#lock-form input[name=pin]", pin or self.pin)
+        self.page.click("#lock-form button[type=submit]")
+        self.page.wait_for_selector("#lock", state="detached")
+
+    def set_pin(self, pin=None):
+        """The first sign-in's step: set the PIN (twice)."""
+        self.page.wait_for_selector("#pin-form")
+        self.page.fill("#pin-form input[name=pin]", pin or self.pin)
+        self.page.fill("#pin-form input[name=again]", pin or self.pin)
+        self.page.click("#pin-form button[type=submit]")
 
     def login(self, name, password=None):
         """Sign in online and wait until the first sync has brought the grids."""
@@ -103,6 +133,7 @@ class Tablet:
         self.page.fill("input[name=name]", name)
         self.page.fill("input[name=password]", password or f"demo-{name}")
         self.page.click("#login-form button[type=submit]")
+        self.set_pin()
         self.page.wait_for_selector(".grid-card", timeout=60000)   # a loaded machine is slow
         self.wait_synced()
         self.page.wait_for_function("navigator.serviceWorker.controller !== null")

@@ -35,3 +35,19 @@ def record_visit(tablet, hh_id, outcome="met", temperature=None, colour=None, re
         warning.locator("textarea").fill("复测正常，继续观察")
     page.click("#save-visit")
     page.wait_for_selector(f"[data-household='{hh_id}']")
+
+
+def big_png(width, height):
+    """A width×height PNG (RGB stripes), as a camera might hand one over."""
+    import struct
+    import zlib
+    row = b"".join(bytes((x * 7 % 256, (x * 3) % 256, 120)) for x in range(width))
+    raw = b"".join(b"\0" + row for _ in range(height))
+
+    def chunk(kind, data):
+        """One PNG chunk: length, kind, data, CRC."""
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))

@@ -113,7 +113,7 @@ def test_tablet_on_the_previous_version_keeps_syncing_then_updates(browser, depl
         # Accepting the update reloads into B; the visits are still on the tablet.
         with tablet.page.expect_navigation():
             tablet.page.click("#update-now")
-        tablet.page.wait_for_function("window.gridvisit && window.gridvisit.ready")
+        tablet.wait_open()
         assert tablet.page.evaluate(BUILD) == "B"
         tablet.page.wait_for_function(f"{CACHES}.then(k => k.length === 1)")
         assert tablet.page.evaluate(CACHES) == [f"gridvisit-app-{version_b}"]

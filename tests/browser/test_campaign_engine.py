@@ -32,7 +32,7 @@ def test_the_demo_campaign_form_renders_offline_from_the_precache(server, tablet
     page = tablet.page
     assert tablet.local_doc(FORM)["campaign"] == "campaign:community:shijia:winter2026"
     tablet.offline()
-    page.reload()
+    tablet.reload()
     page.wait_for_selector("#status [data-online=false]")
     assert page.evaluate(MOUNT, FORM) == 21
     page.get_by_text("家中取暖方式").first.wait_for()

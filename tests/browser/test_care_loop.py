@@ -26,7 +26,7 @@ def test_offline_warning_is_accepted_and_the_referral_reaches_the_supervisor(ser
     rules = shipped_rules()
     page = tablet.page
     tablet.offline()
-    page.reload()                                              # from the service worker's cache
+    tablet.reload()                                              # from the service worker's cache
     page.wait_for_selector("#status [data-online=false]")
     open_visit(tablet, hh["_id"])
     assert page.locator("#rules-note").is_hidden()             # the rules are here

@@ -16,7 +16,7 @@ def offline_tablet(tablets, viewport=None):
     """wangfang's tablet with the rule set, in airplane mode, restarted from its cache."""
     tablet = ready_tablet(tablets, "wangfang", viewport)
     tablet.offline()
-    tablet.page.reload()
+    tablet.reload()
     tablet.page.wait_for_selector("#status [data-online=false]")
     return tablet
 

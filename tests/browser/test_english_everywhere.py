@@ -79,7 +79,7 @@ def test_in_english_no_screen_shows_chinese_but_data(server, tablets):
     assert "设置" in not_data(page)                     # in Chinese, the check sees the words
     with page.expect_navigation():
         page.click("#lang")
-    page.wait_for_function("window.gridvisit && window.gridvisit.ready")
+    tablet.wait_open()
     page.wait_for_selector("#lang")
     assert page.inner_text("#lang").endswith("中文") and page.inner_text("#title") == "Settings"
     assert not_data(page) == [], "settings"
@@ -149,6 +149,9 @@ def test_in_english_signing_in_and_the_household_forms_show_no_chinese(server, t
     assert not_data(page) == [], "login refused"
     page.fill("input[name=password]", "demo-wangfang")
     page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#pin-form")
+    assert not_data(page) == [], "set a PIN"
+    tablet.set_pin()
     page.wait_for_selector(".grid-card")
     tablet.wait_synced()
     tablet.go("/grid/g1/new")

@@ -12,7 +12,7 @@ def offline_tablet(tablets):
     """wangfang's tablet in airplane mode, restarted from its cache."""
     tablet = ready_tablet(tablets, "wangfang")
     tablet.offline()
-    tablet.page.reload()
+    tablet.reload()
     tablet.page.wait_for_selector("#status [data-online=false]")
     return tablet
 

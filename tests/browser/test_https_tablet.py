@@ -93,7 +93,7 @@ def test_tablet_over_https_by_name_works_offline(browser, https_server):
         assert tablet.page.evaluate("[window.isSecureContext, location.hostname]") == \
             [True, NAME]
         tablet.offline()
-        tablet.page.reload()                     # from the service worker's cache
+        tablet.reload()                     # from the service worker's cache
         tablet.page.wait_for_selector(".grid-card[data-grid=g1]")
         tablet.page.wait_for_selector("#status [data-online=false]")
         record_visit(tablet, HOUSEHOLD, temperature=36.6, notes="离线走访 over HTTPS")

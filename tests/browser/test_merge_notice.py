@@ -63,7 +63,7 @@ def test_the_tablet_whose_colour_lost_the_merge_sees_what_changed(server, tablet
     assert b.page.locator("#merge-notice").count() == 0        # zhaomin's edits were kept
 
     a.page.evaluate("localStorage.setItem('gv.lang', 'en')")
-    a.page.reload()
+    a.reload()
     a.page.locator("#merge-notice [data-merge-field=colour]").filter(
         has_text="most severe colour").wait_for()
 

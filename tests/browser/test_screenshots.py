@@ -19,6 +19,7 @@ def test_main_screens(server, tablets):
     tablet.shot("01-login")
     page.fill("input[name=password]", "demo-wangfang")
     page.click("#login-form button[type=submit]")
+    tablet.set_pin()
     page.wait_for_selector(".grid-card")
     tablet.wait_synced()
     # The cards redraw a moment after the data lands: wait for the grids'

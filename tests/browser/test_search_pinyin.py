@@ -23,7 +23,7 @@ def test_pinyin_and_initials_find_people_offline_with_grid_and_building(server, 
     page = tablet.page
     assert tablet.local_doc(HH)["head"] == "郭德明"
     tablet.offline()
-    page.reload()
+    tablet.reload()
     page.wait_for_selector("#status [data-online=false]")
     assert HH in results(page, "gdm")
     assert HH in results(page, "guodeming")

@@ -41,7 +41,7 @@ def test_correcting_the_reading_takes_back_the_accepted_colour_and_reason(server
     tablet = ready_tablet(tablets, "wangfang")
     page = tablet.page
     tablet.offline()
-    page.reload()                                              # from the service worker's cache
+    tablet.reload()                                              # from the service worker's cache
     page.wait_for_selector("#status [data-online=false]")
     hh, elder, block = elder_check(tablet, server, "g1")
     assert pressed_colour(page) == ["green"]                   # the household's colour

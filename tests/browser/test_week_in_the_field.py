@@ -47,7 +47,7 @@ def test_a_week_in_the_field(server, tablets, browser):
     c, elder_c = elder_at_home(server, "g2")
     d, _ = elder_at_home(server, "g2", skip={c["_id"]})
     tablet.offline()
-    page.reload()
+    tablet.reload()
     page.wait_for_selector("#status [data-online=false]")
 
     # Monday, household A: interrupted (the app killed), resumed, saved.

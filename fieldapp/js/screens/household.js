@@ -2,6 +2,7 @@
 // history, requests and referrals (moved along here), and the way to a new
 // visit or an edit.
 
+import { revealable } from '../mask.js';
 import { currentLang, t, v } from '../i18n.js';
 import { link } from '../router.js';
 import { standingRefusals } from '../outbox.js';
@@ -56,7 +57,7 @@ export async function household(view, { id, from }) {
     const visits = index.visits.get(id) || [];
     view.innerHTML = `<section class="card hh-head c-edge-${esc(hh.colour)}" data-household="${esc(id)}">
         <div class="row between"><div>${badge(hh.colour)} <strong class="big">${esc(hh.head || '')}</strong>
-          ${hh.phone ? `<a class="phone" href="tel:${esc(hh.phone.replace(/\s/g, ''))}" data-phone>${esc(hh.phone)}</a>` : ''}</div>
+          ${hh.phone ? revealable(hh.phone, 'phone') : ''}</div>
           <a class="btn" href="${link('hh', id, 'edit')}" id="edit">${esc(t('edit'))}</a></div>
         ${hh.status === 'moved_out' ? `<p class="flag flag-overdue" id="moved-out">${esc(t('movedOutFlag'))}</p>` : ''}
         ${hh.colour_reason ? `<p class="reason"><span class="muted">${esc(t('reason'))}${esc(t('colon'))}</span>${esc(hh.colour_reason)}</p>` : ''}

@@ -1,6 +1,7 @@
 // My grids → buildings (楼栋) → households, with search by room, name or phone.
 
 import { t, v } from '../i18n.js';
+import { maskPhone } from '../mask.js';
 import { link } from '../router.js';
 import {
   buildingsOf, daysSinceVisit, followUps, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, sentBack, visitState,
@@ -35,7 +36,7 @@ export function row(hh, withGrid = false) {
   return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">
     ${badge(hh.colour)}
     <span class="hh-main"><strong class="hh-addr">${withGrid ? `<span class="muted hh-grid">${esc(index.grids.get(hh.grid)?.name || hh.grid)} · </span>` : ''}${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
-      <span class="hh-sub">${esc(hh.head || '')}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
+      <span class="hh-sub">${esc(hh.head || '')}${hh.phone ? ` · <span class="masked-phone" data-masked-phone>${esc(maskPhone(hh.phone))}</span>` : ''}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
       ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
     <span class="hh-side"><span class="hh-days ${daysSinceVisit(hh) === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
     <span class="chev" aria-hidden="true">›</span></a>`;

@@ -11,6 +11,7 @@ import { explain } from '../refusal.js';
 import { describeDoc } from './refused.js';
 import { link } from '../router.js';
 import { stopSync, syncNow, syncState } from '../sync.js';
+import { forgetKeys } from '../vault.js';
 import { $, confirmDialog, esc, setTitle, shortTime } from '../ui.js';
 
 const docLink = (id) => (id.startsWith('visit:') ? link('visit', id) : id.startsWith('household:') ? link('hh', id) : null);
@@ -69,7 +70,8 @@ export async function settings(view) {
     stopSync();
     await logout();
     clearOutbox();
-    if (db()) await destroyLocal();
+    await destroyLocal(s.user.name);
+    forgetKeys(s.user.name);
     location.hash = '#/login';
     location.reload();
   };

@@ -1,5 +1,5 @@
 // The schema of each field document: the twin of rules/schemas/{household,visit,
-// request,review,grid,notice,receipt,sendback,rules}.py, with the same rules, field paths
+// request,review,grid,notice,receipt,sendback,erasure,rules}.py, with the same rules, field paths
 // and rule names.
 
 import {
@@ -37,11 +37,12 @@ const ID_PATTERNS = {
   notice: new RegExp(`^notice:(${SEGMENT}):${SEGMENT}$`),
   receipt: new RegExp(`^receipt:(${SEGMENT}):${SEGMENT}$`),
   sendback: new RegExp(`^sendback:(${SEGMENT}):${SEGMENT}$`),
+  erasure: new RegExp(`^erasure:(${SEGMENT}):${SEGMENT}$`),
   rules: new RegExp(`^rules:${SEGMENT}$`),
 };
 const PREFIXES = {
   grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:',
-  notice: 'notice:', receipt: 'receipt:', sendback: 'sendback:', rules: 'rules:',
+  notice: 'notice:', receipt: 'receipt:', sendback: 'sendback:', erasure: 'erasure:', rules: 'rules:',
 };
 
 /** [type, grid] of a well-formed field-document id, else null (rules/ids.py); rules are in SHARED. */
@@ -375,6 +376,15 @@ const sendback = documentSchema({
   resolved_at: DateTime(),
 });
 
+// An erasure notice: what the tablet must purge (ids only, never a person).
+const erasure = documentSchema({
+  household: Text({ required: true, min: 1, max: 200 }),
+  member: Text({ max: 64 }),
+  purged: ListOf(Text({ min: 1, max: 200 }), { required: true, max: 5000 }),
+  rewritten: ListOf(Text({ min: 1, max: 200 }), { required: true, max: 5000 }),
+  erased_at: DateTime({ required: true }),
+});
+
 const RULE = {
   fields: {
     id: Text({ required: true, min: 1, max: 64 }),
@@ -397,4 +407,6 @@ const rules = {
   skipUnderscore: true,
 };
 
-export const SCHEMAS = { grid, household, visit, request, review, notice, receipt, sendback, rules };
+export const SCHEMAS = {
+  grid, household, visit, request, review, notice, receipt, sendback, erasure, rules,
+};

@@ -1,0 +1,152 @@
+// Remote wipe: a revoked tablet pushes what it has not yet uploaded, erases
+// everything it holds (its PouchDB databases, every IndexedDB database, the
+// service worker's caches, localStorage), says so on screen, and reports
+// "wiped" to the server, which then shows it on the console's 设备 page.
+//
+// The server tells a revoked tablet by 401 {"error": "device_revoked",
+// "wipe": true} on every read; a push (_revs_diff, _bulk_docs, _local) still
+// works until the tablet reports the wipe, so unsent visits are not lost.
+// The wipe waits until the server holds every pending revision: a push cut
+// short by the network is retried at the next contact, never erased.
+
+import { serverUrl, session } from './api.js';
+import { currentLang } from './i18n.js';
+import { counts, settle } from './outbox.js';
+import { db, openRemote } from './db.js';
+import { onSync, stopSync } from './sync.js';
+
+const REPORT_KEY = 'gv.wipe-report';     // a revoked token kept only until the server hears "wiped"
+const WORDS = {
+  zh: {
+    pushing: '此平板已被吊销，正在上传未同步的记录…',
+    title: '本机数据已清除',
+    body: '此平板已被督导吊销（例如丢失）。未上传的走访记录已先上传到服务器，本机上的住户、走访数据和登录信息已全部清除。',
+    again: '如需继续使用，请联系督导后重新登录。',
+  },
+  en: {
+    pushing: 'This tablet was revoked: uploading what has not been synced…',
+    title: 'This tablet’s data was erased',
+    body: 'A supervisor revoked this tablet (for example, it was lost). Its unsent visits were uploaded first; the households, visits and sign-in kept on it are all erased.',
+    again: 'To use it again, ask your supervisor and sign in again.',
+  },
+};
+const CHECK_EVERY = 20000;
+let running = null, watching = false;
+
+const words = () => (currentLang() === 'en' ? WORDS.en : WORDS.zh);
+
+/** True when the server says this tablet's token was revoked and it must wipe. */
+export async function mustWipe(s = session()) {
+  if (!s?.token) return false;
+  try {
+    const response = await fetch(serverUrl('api/me'), {
+      headers: { Authorization: `Bearer ${s.token}` }, credentials: 'omit',
+    });
+    if (response.status !== 401) return false;
+    const body = await response.json();
+    return body.error === 'device_revoked' && body.wipe === true;
+  } catch {
+    return false;                         // offline: ask again at the next contact
+  }
+}
+
+function show(text, done = false) {
+  const w = words();
+  const view = document.getElementById('view') || document.body;
+  document.body.classList.add('wiped');
+  view.innerHTML = '';
+  const main = document.createElement('section');
+  main.id = done ? 'wiped' : 'wiping';
+  const h1 = document.createElement('h1');
+  h1.textContent = done ? w.title : text;
+  main.append(h1);
+  if (done) {
+    for (const line of [w.body, w.again]) {
+      const p = document.createElement('p');
+      p.textContent = line;
+      main.append(p);
+    }
+  }
+  view.append(main);
+}
+
+// Everything the app keeps on the tablet, gone.
+async function erase() {
+  const local = db();
+  if (local) { try { await local.destroy(); } catch { /* deleted below anyway */ } }
+  if (indexedDB.databases) {
+    for (const { name } of await indexedDB.databases()) {
+      await new Promise((done) => {
+        const req = indexedDB.deleteDatabase(name);
+        req.onsuccess = req.onerror = req.onblocked = () => done();
+      });
+    }
+  }
+  if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
+  if (navigator.serviceWorker) {
+    for (const reg of await navigator.serviceWorker.getRegistrations()) await reg.unregister();
+  }
+  localStorage.clear();
+  sessionStorage.clear();
+}
+
+/** Tell the server this tablet is wiped; kept for the next start when offline. */
+export async function reportWiped(token = localStorage.getItem(REPORT_KEY)) {
+  if (!token) return;
+  try {
+    const response = await fetch(serverUrl('api/device/wiped'), {
+      method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'omit',
+    });
+    if (response.ok || response.status === 401) localStorage.removeItem(REPORT_KEY);
+    else localStorage.setItem(REPORT_KEY, token);
+  } catch {
+    localStorage.setItem(REPORT_KEY, token);
+  }
+}
+
+/** Push what is pending, then erase and report; false when the push did not finish. */
+export async function wipe(s = session()) {
+  stopSync();
+  show(words().pushing);
+  const local = db();
+  if (local) {
+    const remote = openRemote(s);
+    try {
+      await local.replicate.to(remote, { batch_size: 100 });
+      await settle(local, remote);
+    } catch { /* counted below */ }
+    if ((await counts(local)).pending > 0) return false;     // not all up yet: next contact
+  }
+  await erase();
+  await reportWiped(s.token);
+  show('', true);
+  return true;
+}
+
+/**
+ * Check now, and again at each contact: when sync is refused (401), when it
+ * changes phase (a live pull refused by a revoked token only backs off) and
+ * when the network comes back; at most once per CHECK_EVERY ms.
+ */
+export function watchForWipe() {
+  reportWiped();                                    // a wipe whose report did not get through
+  if (watching) return;
+  watching = true;
+  let last = 0, phase = null;
+  const check = async (force = false) => {
+    if (running || (!force && Date.now() - last < CHECK_EVERY)) return;
+    last = Date.now();
+    running = (async () => {
+      try {
+        if (await mustWipe()) await wipe();
+      } finally { running = null; }
+    })();
+  };
+  onSync((state) => {
+    if (state.auth) check(true);
+    else if (state.phase !== phase) check();
+    phase = state.phase;
+  });
+  window.addEventListener('online', () => check(true));
+  check(true);
+}
