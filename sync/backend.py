@@ -41,6 +41,7 @@ class Database(Peer, Protocol):
     uuid: str                 # stays for the database's life; a new one after re-creation
     instance_start_time: str
     partitioned_seqs: bool    # whether ``changes(parts=…)`` seqs name every partition's position
+    # ... and then ``info(parts=…)`` counts and positions those partitions only
 
     # -- info --------------------------------------------------------------
     def info(self) -> dict:

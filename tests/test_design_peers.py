@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.design_cases import DDOC, DOCS, MAP_CASES, REDUCE_CASES
-from tests.interop_access_support import PASSWORD, field  # noqa: F401  (fixture)
+from tests.interop_access_support import PASSWORD, embedded_field  # noqa: F401  (fixture)
 from tests.peers import run_node
 
 _dbs = itertools.count()
@@ -81,9 +81,10 @@ SHARED = {
     "filters": {"households": "function (doc) { return doc.type === 'household'; }"}}
 
 
-def test_a_workers_pouchdb_uses_a_shared_design_document_on_its_own_grids(field):
+def test_a_workers_pouchdb_uses_a_shared_design_document_on_its_own_grids(embedded_field):
     """A real PouchDB signed in as worker w1 (grid g1 of g1–g3) replicates
     through the shared filter and view and queries the shared view."""
+    field = embedded_field
     assert field.request("PUT", "field/_design/shared-forms", SHARED)[0] == 201
     url = f"http://w1:{PASSWORD}@127.0.0.1:{field.extra['port']}/couch/field"
     out = run_node("design_worker.js", {"remote": url})

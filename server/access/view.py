@@ -224,6 +224,11 @@ class DatabaseView:
 
     def info(self):
         """Database info; counts and seq of the user's grids only."""
+        if self.policy.filters_reads and self.db.partitioned_seqs:
+            info = self.db.info(parts=self.policy.grids)     # reads only the user's grids
+            for key in ("sizes", "disk_size", "data_size"):
+                info.pop(key, None)
+            return info
         info = self.db.info()
         if self.policy.filters_reads:
             info["doc_count"], info["doc_del_count"] = self.db.counts(self.policy.grids)

@@ -65,7 +65,13 @@ class CouchDatabase:
         return self.root if part in (None, ROOT) else names.part_db(self.prefix, self.name, part)
 
     def parts(self, refresh=False):
-        """Every partition that has a CouchDB database, sorted."""
+        """Every partition that has a CouchDB database, sorted.
+
+        Another gridvisit server may have made one since this process last
+        looked: reads of every partition refresh the list, and reads of
+        given partitions never rely on it (a partition with no database
+        reads as empty, :meth:`absent_is_empty`).
+        """
         if self._parts is None or refresh:
             start = self.root + names.SEP
             found = self.server.request("GET", "_all_dbs", {
@@ -74,20 +80,26 @@ class CouchDatabase:
                                  if n.startswith(start))
         return self._parts
 
-    def _ensure_part(self, part):
-        if part is None or part in self.parts():
+    def _ensure_part(self, part, known=True):
+        if part is None or (known and part in self.parts()):
             return
         # A grid of a few hundred households fits one shard (docs/scaling.md).
         self.server.request("PUT", quote(self.couch_name(part)), {"q": "1"},
                             ok=(201, 202, 412))
-        self._parts = sorted(set(self._parts) | {part})
+        self._parts = sorted(set(self._parts or ()) | {part})
 
     def _wanted_parts(self, parts):
         """The keys of the databases a read of ``parts`` (None: all) covers."""
-        have = self.parts()
         if parts is None:
-            return [ROOT] + have
-        return [p for p in sorted(set(parts)) if p in have]
+            return [ROOT] + self.parts(refresh=True)
+        return sorted(set(parts))
+
+    def absent_is_empty(self, read, empty):
+        """``read()``, or ``empty`` when its partition has no CouchDB database yet."""
+        try:
+            return read()
+        except NotFound:
+            return empty
 
     def _db(self, doc_id):
         return quote(self.couch_name(self.part_of(doc_id)))
@@ -97,12 +109,14 @@ class CouchDatabase:
     def _db_info(self, key):
         return self.server.request("GET", quote(self.couch_name(key)))
 
-    def info(self):
-        """Database info as ``GET /{db}``: counts over every partition."""
+    def info(self, parts=None):
+        """Database info as ``GET /{db}``: counts and seq over partitions
+        ``parts`` (None: every one), so a worker's costs only their grids."""
         live = deleted = 0
         positions = {}
-        for key in self._wanted_parts(None):
-            info = self._db_info(key)
+        for key in self._wanted_parts(parts):
+            info = self.absent_is_empty(lambda k=key: self._db_info(k),
+                                        {"doc_count": 0, "update_seq": 0})
             live += info["doc_count"]
             deleted += info.get("doc_del_count", 0)
             positions[key] = info["update_seq"]
@@ -116,7 +130,7 @@ class CouchDatabase:
         """``(live, deleted)`` document counts within partitions ``parts``."""
         live = deleted = 0
         for key in self._wanted_parts(parts):
-            info = self._db_info(key)
+            info = self.absent_is_empty(lambda k=key: self._db_info(k), {"doc_count": 0})
             live, deleted = live + info["doc_count"], deleted + info.get("doc_del_count", 0)
         return live, deleted
 
@@ -178,9 +192,13 @@ class CouchDatabase:
         touched = []
         for part, items in groups.items():
             self._ensure_part(part)
-            answer = self.server.request(
-                "POST", f"{quote(self.couch_name(part))}/_bulk_docs",
-                body={"docs": [doc for _i, doc in items], "new_edits": bool(new_edits)})
+            batch = {"docs": [doc for _i, doc in items], "new_edits": bool(new_edits)}
+            path = f"{quote(self.couch_name(part))}/_bulk_docs"
+            try:
+                answer = self.server.request("POST", path, body=batch)
+            except NotFound:                 # deleted through another server meanwhile
+                self._ensure_part(part, known=False)
+                answer = self.server.request("POST", path, body=batch)
             if new_edits:
                 for (index, doc), row in zip(items, answer):
                     rows[index] = row
@@ -255,15 +273,12 @@ class CouchDatabase:
                 continue
             groups.setdefault(self.part_of(item["id"]), []).append((index, item))
         for part, items in groups.items():
-            if part is not None and part not in self.parts():
-                for index, item in items:
-                    out[index] = {"id": item["id"], "docs": [{"error": {
-                        "id": item["id"], "rev": item.get("rev"), "error": "not_found",
-                        "reason": "missing"}}]}
-                continue
-            found = self.server.request(
-                "POST", f"{quote(self.couch_name(part))}/_bulk_get", params,
-                body={"docs": [item for _i, item in items]})["results"]
+            missing = [{"id": item["id"], "docs": [{"error": {
+                "id": item["id"], "rev": item.get("rev"), "error": "not_found",
+                "reason": "missing"}}]} for _index, item in items]
+            found = self.absent_is_empty(lambda p=part, i=items: self.server.request(
+                "POST", f"{quote(self.couch_name(p))}/_bulk_get", params,
+                body={"docs": [item for _i, item in i]})["results"], missing)
             for (index, _item), result in zip(items, found):
                 out[index] = result
         return out
@@ -282,11 +297,9 @@ class CouchDatabase:
             groups.setdefault(self.part_of(doc_id), {})[doc_id] = revs
         out = {}
         for part, asked in groups.items():
-            if part is not None and part not in self.parts():
-                out.update({d: {"missing": list(dict.fromkeys(r))} for d, r in asked.items()})
-                continue
-            out.update(self.server.request(
-                "POST", f"{quote(self.couch_name(part))}/_revs_diff", body=asked))
+            lacking = {d: {"missing": list(dict.fromkeys(r))} for d, r in asked.items()}
+            out.update(self.absent_is_empty(lambda p=part, a=asked: self.server.request(
+                "POST", f"{quote(self.couch_name(p))}/_revs_diff", body=a), lacking))
         return out
 
     def get_attachment(self, doc_id, name, rev=None):
@@ -360,7 +373,10 @@ class CouchDatabase:
 
     def put_local(self, doc_id, doc):
         """Write a ``_local`` document. :raises Conflict: on a stale rev."""
-        return self.server.request("PUT", self._local_path(doc_id), body=doc)
+        # The body names the id it is stored under: the view renames a
+        # user's checkpoint, and a body ``_id`` that disagrees with the URL
+        # is not something to leave to the server.
+        return self.server.request("PUT", self._local_path(doc_id), body=dict(doc, _id=doc_id))
 
     def delete_local(self, doc_id, rev):
         """Delete a ``_local`` document. :raises NotFound, Conflict:."""

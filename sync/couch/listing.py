@@ -25,13 +25,16 @@ def _page(db, key, since, limit, style, doc_ids, docs, conflicts, selector):
     if conflicts:
         params["conflicts"] = "true"
     path = f"{quote(db.couch_name(key))}/_changes"
+    empty = {"results": [], "last_seq": since, "pending": 0}
     if doc_ids is not None:
         params["filter"] = "_doc_ids"
-        return db.server.request("POST", path, params, body={"doc_ids": doc_ids})
+        return db.absent_is_empty(lambda: db.server.request(
+            "POST", path, params, body={"doc_ids": doc_ids}), empty)
     if selector is not None:
         params["filter"] = "_selector"
-        return db.server.request("POST", path, params, body={"selector": selector})
-    return db.server.request("GET", path, params)
+        return db.absent_is_empty(lambda: db.server.request(
+            "POST", path, params, body={"selector": selector}), empty)
+    return db.absent_is_empty(lambda: db.server.request("GET", path, params), empty)
 
 
 def changes(db, since, limit, style, doc_ids, include_docs, conflicts, parts, selector,
@@ -45,7 +48,8 @@ def changes(db, since, limit, style, doc_ids, include_docs, conflicts, parts, se
     limit = None if limit is None else parse_int(limit, "limit")
     keys = db._wanted_parts(parts)
     if since == "now":                       # only the partitions asked for are read
-        old = {k: db._db_info(k)["update_seq"] for k in keys}
+        old = {k: db.absent_is_empty(lambda k=k: db._db_info(k)["update_seq"], 0)
+               for k in keys}
     else:
         old = db.decode_since(since)
     positions = {k: old[k] for k in keys if k in old}     # a grid taken away drops out
@@ -97,8 +101,9 @@ def all_docs(db, parts=None, **params):
             if part in keys:
                 groups.setdefault(part, []).append(k)
         for part, wanted in groups.items():
-            found = db.server.request("POST", f"{quote(db.couch_name(part))}/_all_docs",
-                                      flags, body={"keys": wanted})
+            found = db.absent_is_empty(lambda p=part, w=wanted: db.server.request(
+                "POST", f"{quote(db.couch_name(p))}/_all_docs", flags, body={"keys": w}),
+                {"total_rows": 0, "rows": []})
             total += found["total_rows"]
             by_key.update((row["key"], row) for row in found["rows"])
         rows = [by_key.get(k, {"key": k, "error": "not_found"}) for k in q.keys]
@@ -112,7 +117,8 @@ def all_docs(db, parts=None, **params):
         query["limit"] = q.limit + q.skip
     rows = []
     for part in keys:
-        found = db.server.request("GET", f"{quote(db.couch_name(part))}/_all_docs", query)
+        found = db.absent_is_empty(lambda p=part: db.server.request(
+            "GET", f"{quote(db.couch_name(p))}/_all_docs", query), {"total_rows": 0, "rows": []})
         total += found["total_rows"]
         rows.extend(found["rows"])
     rows.sort(key=lambda row: row["id"], reverse=q.descending)

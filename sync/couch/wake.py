@@ -19,6 +19,7 @@ from ..errors import GridvisitError
 from .client import quote
 
 LONGPOLL_MS = 20000
+RETRY_SECONDS = 0.5
 
 
 class PartitionWake:
@@ -38,7 +39,6 @@ class PartitionWake:
 
     def wait(self, position, timeout, parts=None):
         """True when a change after ``position`` came in ``parts`` within ``timeout``."""
-        self.db.parts(refresh=True)
         keys = self.db._wanted_parts(parts)
         event = threading.Event()
         with self._lock:
@@ -62,17 +62,20 @@ class PartitionWake:
                             del self._waiters[key]
 
     def _has_after(self, key, since):
-        page = self.db.server.request("GET", f"{quote(self.db.couch_name(key))}/_changes",
-                                      {"since": since, "limit": 1})
+        page = self.db.absent_is_empty(lambda: self.db.server.request(
+            "GET", f"{quote(self.db.couch_name(key))}/_changes", {"since": since, "limit": 1}),
+            {"results": []})
         return bool(page["results"])
 
     def _feed(self, key):
         with self._lock:
             if key in self._feeds:
                 return
-        start = self.db.server.request(
+        # A partition with no database yet is followed from its beginning:
+        # its first write, through any server, creates it and wakes us.
+        start = self.db.absent_is_empty(lambda: self.db.server.request(
             "GET", f"{quote(self.db.couch_name(key))}/_changes",
-            {"since": "now", "limit": 0})["last_seq"]
+            {"since": "now", "limit": 0})["last_seq"], 0)
         with self._lock:
             if key in self._feeds:
                 return
@@ -94,7 +97,9 @@ class PartitionWake:
                                       "timeout": LONGPOLL_MS},
                         timeout=LONGPOLL_MS / 1000 + 10)
                 except GridvisitError:
-                    time.sleep(1.0)              # CouchDB away: retry, waiters time out
+                    # CouchDB away, or the partition not made yet: look again
+                    # soon; waiters time out meanwhile.
+                    time.sleep(RETRY_SECONDS)
                     continue
                 since = page["last_seq"]
                 if page["results"]:
