@@ -11,6 +11,7 @@ from rules.stamps import stamp_edit
 from tests import fielddocs as fd
 from tests.interop_access_support import FIELD, set_up_directory
 from tests.peers import start_gridvisit
+from tests.stores import STORES, store_env
 
 HH = "household:g1:h1"
 NEW_MEMBER = {"id": "m2", "name": "李小明", "birth_year": 2015, "gender": "male"}
@@ -47,11 +48,12 @@ def without(doc, *keys):
     return {k: v for k, v in doc.items() if k not in keys}
 
 
-@pytest.fixture
-def field(tmp_path):
+@pytest.fixture(params=STORES)
+def field(request, tmp_path):
     """A server with street s, community c1, grid g1, workers wa and wb on
-    g1, supervisor s1 of c1, and the seeded household."""
-    peer = start_gridvisit(tmp_path / "server")
+    g1, supervisor s1 of c1, and the seeded household, over each store
+    (``tests/stores.py``)."""
+    peer = start_gridvisit(tmp_path / "server", env=store_env(request))
     try:
         set_up_directory(peer, {"g1": "c1"}, {"wa": "g1", "wb": "g1"})
         base = seeded_household()
