@@ -1,0 +1,184 @@
+"""Two ``gridvisit serve`` processes, each on its own port and data folder,
+over one CouchDB (issue 22, "Any server answers any tablet"): a real
+PouchDB tablet (node) that reaches a different server on every request
+loses nothing and sees no other grid; a longpoll on one server wakes for a
+write through the other; the two merging one household at the same time
+write one merged revision.
+
+pouchdb-server is the CouchDB in CI; a real Apache CouchDB too where
+``GRIDVISIT_TEST_COUCHDB`` names one (``tests/stores.py``), the second
+server then on ``GRIDVISIT_TEST_COUCHDB_OTHER``, another node of its
+cluster, if named. Accounts still live in each server's own SQLite file
+(issue 22 moves them into CouchDB later), so both servers are given the
+same people, in the same order (the same user ids), and the tablet signs
+in with Basic credentials, which either server checks.
+"""
+
+import copy
+import json
+import threading
+import urllib.parse
+import uuid
+
+import pytest
+
+from tests import fielddocs as fd
+from tests.interop_access_support import (FIELD, GRIDS, PASSWORD, WORKERS, admin_write, api,
+                                          assert_clean, changes_sinces, grid_docs, ok,
+                                          set_up_directory)
+from tests.interop_access_support import tablets  # noqa: F401  (fixture)
+from tests.interop_merge_support import server_leaves
+from tests.peers import Peer, start_gridvisit
+from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
+from tests.test_interop_two_servers import conflicting_pair
+
+
+@pytest.fixture(params=["pouchdb-server", "couchdb"])
+def two_servers(request, tmp_path):
+    """Servers A and B over one CouchDB: the directory on both, data in g1–g3
+    written through A."""
+    if request.param == "pouchdb-server":
+        url = other = request.getfixturevalue("pouchdb_server").url()
+    else:
+        url = couchdb_url()
+        if not url:
+            pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
+        other = couchdb_other_node(url)
+    prefix = f"gv2{uuid.uuid4().hex[:8]}_"
+    peers = []
+    try:
+        for name, couch in (("a", url), ("b", other)):
+            peer = start_gridvisit(tmp_path / name, env={
+                "GRIDVISIT_COUCHDB_URL": couch, "GRIDVISIT_COUCHDB_PREFIX": prefix})
+            peers.append(peer)
+            set_up_directory(peer, GRIDS, WORKERS, create=(name == "a"))
+        one, two = peers
+        # (two households a grid: household:g1:h2 is the merge case's)
+        written = {grid: admin_write(one, grid_docs(grid, households=2)) for grid in GRIDS}
+        one.extra["written"] = {grid: set(revs) for grid, revs in written.items()}
+        yield one, two
+    finally:
+        for peer in peers:
+            peer.stop()
+        drop_prefixed(url, prefix)
+
+
+def as_user(peer, name):
+    return Peer(name, peer.base, name, PASSWORD)
+
+
+def ids_on(peer, name="admin"):
+    status, body = (peer if name == "admin" else as_user(peer, name)).request(
+        "GET", f"{FIELD}/_all_docs")
+    assert status == 200, body
+    return {row["id"] for row in body["rows"]}
+
+
+def open_hopping(tablet, one, two, name):
+    """Open the field db on ``one`` with Basic credentials; every request
+    goes to the next of ``one``, ``two`` in turn."""
+    parts = urllib.parse.urlsplit(one.base)
+    url = parts._replace(netloc=f"{name}:{PASSWORD}@{parts.netloc}").geturl()
+    other = urllib.parse.urlsplit(two.base)
+    tablet.call("open", url=f"{url}/{FIELD}", auth="url",
+                hop=[f"{other.scheme}://{other.netloc}"])
+
+
+def ports_of(rep):
+    return {urllib.parse.urlsplit(r["url"]).port for r in rep["requests"]}
+
+
+def test_a_tablet_hopping_between_two_servers_loses_nothing_and_sees_no_other_grid(
+        two_servers, tablets):
+    one, two = two_servers
+    written = one.extra["written"]
+    t1 = tablets("w1")
+    open_hopping(t1, one, two, "w1")
+    both = {one.extra["port"], two.extra["port"]}
+
+    first = t1.call("pull")
+    assert_clean(first, "first pull")
+    assert ports_of(first) == both, first["requests"]
+    assert set(t1.call("ids")) == written["g1"]
+
+    mine = [fd.household("g1", "n1", by="w1"), fd.visit("g1", "n1", by="w1"),
+            fd.request_doc("g1", "n1", by="w1")]
+    t1.call("put", docs=mine)
+    push = t1.call("push")
+    assert_clean(push, "push")
+    assert ports_of(push) == both, push["requests"]
+    for peer in (one, two):
+        assert {d["_id"] for d in mine} <= ids_on(peer)
+
+    # Later writes through B, to g1 and to g2: the next pull resumes from the
+    # checkpoint either server wrote, and brings g1's only.
+    late = admin_write(two, [fd.household("g1", "late"), fd.household("g2", "late")])
+    again = t1.call("pull")
+    assert_clean(again, "second pull")
+    assert all(since not in (0, "0") for since in changes_sinces(again)), \
+        changes_sinces(again)
+    assert again["result"]["docs_written"] == 1
+    expected = written["g1"] | {d["_id"] for d in mine} | {"household:g1:late"}
+    assert set(t1.call("ids")) == expected
+    assert "household:g2:late" in late
+    for peer in (one, two):
+        assert ids_on(peer, "w1") == expected
+
+
+def test_a_longpoll_on_one_server_wakes_for_a_write_through_the_other(two_servers):
+    one, two = two_servers
+    w1 = as_user(one, "w1")
+    status, page = w1.request("GET", f"{FIELD}/_changes")
+    assert status == 200, page
+    answer = {}
+
+    def poll():
+        answer["page"] = w1.request(
+            "GET", f"{FIELD}/_changes?feed=longpoll&timeout=20000&since={page['last_seq']}")
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    admin_write(two, [fd.household("g2", "other")])      # not w1's: no wake, no row
+    waiter.join(1.5)
+    assert waiter.is_alive(), answer
+    admin_write(two, [fd.household("g1", "woken")])
+    waiter.join(15)
+    assert not waiter.is_alive()
+    status, woken = answer["page"]
+    assert status == 200, woken
+    assert [row["id"] for row in woken["results"]] == ["household:g1:woken"]
+
+
+def test_two_servers_merging_one_household_at_once_write_one_merged_revision(two_servers):
+    one, two = two_servers
+    base, (a, b) = conflicting_pair()
+    for peer in (one, two):
+        status, rows = peer.request("POST", f"{FIELD}/_bulk_docs",
+                                    {"docs": [copy.deepcopy(base)], "new_edits": False})
+        assert status == 201 and rows == [], rows
+    go = threading.Barrier(2)
+    results = [None, None]
+
+    def push(index, peer, leaves):
+        go.wait()
+        results[index] = peer.request("POST", f"{FIELD}/_bulk_docs",
+                                      {"docs": leaves, "new_edits": False})
+
+    # Each server gets both leaves, in its own order, at the same moment.
+    threads = [threading.Thread(target=push, args=(0, one, [copy.deepcopy(a), copy.deepcopy(b)])),
+               threading.Thread(target=push, args=(1, two, [copy.deepcopy(b), copy.deepcopy(a)]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == [(201, []), (201, [])], results
+
+    seen = [server_leaves(peer, a["_id"]) for peer in (one, two)]
+    assert seen[0] == seen[1]
+    live = [leaf for leaf in seen[0] if not leaf["deleted"]]
+    assert len(live) == 1, json.dumps(seen[0])[:2000]          # no new conflict
+    assert live[0]["rev"].startswith("3-") and live[0]["doc"]["colour"] == "red"
+    for peer in (one, two):
+        records = ok(api(peer, "GET", "resolutions"))
+        assert [(sorted(r["leaves"]), r["merged_rev"]) for r in records] == [
+            (sorted([a["_rev"], b["_rev"]]), live[0]["rev"])], records   # recorded once
