@@ -16,6 +16,12 @@ def encode_seq(n, epoch):
     return f"{n}-{epoch}"
 
 
+# How a seq of the CouchDB store begins (sync/couch/seqs.py): a tablet that
+# synced with it before ``gridvisit migrate-store`` brought the community
+# back sends one, and starts again from the beginning (it skips what it has).
+COUCH_STORE_MARK = "p1-"
+
+
 def decode_seq(since, epoch, update_seq):
     """The integer position a ``since`` value stands for.
 
@@ -31,6 +37,8 @@ def decode_seq(since, epoch, update_seq):
         return parse_int(since, "since")
     if isinstance(since, list) and since and isinstance(since[0], int):
         return parse_int(since[0], "since")      # CouchDB 1.x clients send [n, "..."]
+    if isinstance(since, str) and since.startswith(COUCH_STORE_MARK):
+        return 0                     # a tablet that came over by migrate-store
     if isinstance(since, str):
         head, _, tail = since.partition("-")
         if head and head.isascii() and head.isdigit():

@@ -27,10 +27,9 @@ from tests.interop_access_support import (FIELD, GRIDS, PASSWORD, WORKERS, admin
                                           assert_clean, changes_sinces, grid_docs, ok,
                                           set_up_directory)
 from tests.interop_access_support import tablets  # noqa: F401  (fixture)
-from tests.interop_merge_support import server_leaves
+from tests.interop_merge_support import conflicting_pair, server_leaves
 from tests.peers import Peer, start_gridvisit
 from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
-from tests.test_interop_two_servers import conflicting_pair
 
 
 @pytest.fixture(params=["pouchdb-server", "couchdb"])

@@ -11,6 +11,7 @@ backfilled up to ``b``. Every row's seq works as ``since``. Grids taken
 away simply stop flowing.
 """
 
+from sync.changes import COUCH_STORE_MARK
 from sync.errors import BadRequest
 from sync.integers import is_int_text, parse_int
 
@@ -49,6 +50,8 @@ class FilteredFeed:
             return 0, self.grids, None
         if not isinstance(since, str):
             raise BadRequest(f"since must be a seq from this database, not {since!r}")
+        if since.startswith(COUCH_STORE_MARK):       # from before migrate-store
+            return 0, self.grids, None
         parts = since.split("-")
         if not (parts[0].isascii() and parts[0].isdigit()):
             raise BadRequest(f"since must be a seq from this database, not {since!r}")

@@ -1,6 +1,6 @@
 """Running a community's server: ``tls init`` (the community CA and the server
 certificate for the LAN names and addresses), ``tls show``, ``doctor``, ``backup``,
-``restore`` and ``migrate``."""
+``restore``, ``migrate`` and ``migrate-store`` (between the embedded store and CouchDB)."""
 
 from pathlib import Path
 
@@ -114,3 +114,32 @@ def migrate(check, data_dir):
     for rel, old, new in done:
         click.echo(f"{rel}: {old} → {new}")
     click.echo(f"已迁移 {len(done)} 步 / {len(done)} step(s) migrated")
+
+
+@main.command("migrate-store")
+@click.option("--to", "direction", type=click.Choice(["couchdb", "embedded"]), required=True,
+              help="couchdb: the data folder's databases into COUCHDB_URL; embedded: back.")
+@data_dir_option
+def migrate_store(direction, data_dir):
+    """Copy every database between the data folder and CouchDB (COUCHDB_URL) with
+    every revision tree, attachment and _local checkpoint (stop the servers first)."""
+    from rules import ids
+    from server.settings import load
+    from sync import Store
+    from sync.couch import CouchStore
+    from sync.migrate import copy_store
+    config = load({"DATA_DIR": str(Path(data_dir).resolve())})
+    if not config["COUCHDB_URL"]:
+        raise click.ClickException("COUCHDB_URL: 未设置 / not set (GRIDVISIT_COUCHDB_URL)")
+    # No resolver on either side: a conflict is copied as a conflict.
+    embedded = Store(Path(config["DATA_DIR"]), partition=ids.grid_of)
+    couch = CouchStore(config["COUCHDB_URL"], ids.grid_of, prefix=config["COUCHDB_PREFIX"])
+    shown = {embedded: config["DATA_DIR"], couch: couch.server.shown}   # no password
+    source, target = (embedded, couch) if direction == "couchdb" else (couch, embedded)
+    try:
+        copy_store(source, target, progress=lambda name, stats: click.echo(
+            f"{name}: {stats['docs_written']} 个修订 / revisions, {stats['locals']} _local "
+            f"({shown[source]} → {shown[target]})"))
+    finally:
+        embedded.close()
+        couch.close()

@@ -11,9 +11,8 @@ and a grid taken away simply drops out.
 import base64
 import json
 
+from ..changes import COUCH_STORE_MARK as MARK      # the embedded store knows it too
 from ..errors import BadRequest
-
-MARK = "p1-"
 
 
 def encode(positions):
