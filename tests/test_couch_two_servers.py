@@ -1,9 +1,10 @@
 """Two ``gridvisit serve`` processes, each on its own port and data folder,
 over one CouchDB (issue 22, "Any server answers any tablet"): a real
 PouchDB tablet (node) that reaches a different server on every request
-loses nothing and sees no other grid; a longpoll on one server wakes for a
-write through the other; the two merging one household at the same time
-write one merged revision.
+loses nothing and sees no other grid; when one server is lost the tablet
+goes on with the other, and the lost one comes back knowing everything; a
+longpoll on one server wakes for a write through the other; the two
+merging one household at the same time write one merged revision.
 
 pouchdb-server is the CouchDB in CI; a real Apache CouchDB too where
 ``GRIDVISIT_TEST_COUCHDB`` names one (``tests/stores.py``), the second
@@ -28,7 +29,7 @@ from tests.interop_access_support import (FIELD, GRIDS, PASSWORD, WORKERS, admin
                                           set_up_directory)
 from tests.interop_access_support import tablets  # noqa: F401  (fixture)
 from tests.interop_merge_support import conflicting_pair, server_leaves
-from tests.peers import Peer, start_gridvisit
+from tests.peers import Peer, serve_gridvisit, start_gridvisit
 from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
 
 
@@ -47,8 +48,9 @@ def two_servers(request, tmp_path):
     peers = []
     try:
         for name, couch in (("a", url), ("b", other)):
-            peer = start_gridvisit(tmp_path / name, env={
-                "GRIDVISIT_COUCHDB_URL": couch, "GRIDVISIT_COUCHDB_PREFIX": prefix})
+            env = {"GRIDVISIT_COUCHDB_URL": couch, "GRIDVISIT_COUCHDB_PREFIX": prefix}
+            peer = start_gridvisit(tmp_path / name, env=env)
+            peer.extra["env"] = env
             peers.append(peer)
             set_up_directory(peer, GRIDS, WORKERS, create=(name == "a"))
         one, two = peers
@@ -59,6 +61,7 @@ def two_servers(request, tmp_path):
     finally:
         for peer in peers:
             peer.stop()
+            peer.extra.get("again", peer).stop()
         drop_prefixed(url, prefix)
 
 
@@ -73,13 +76,17 @@ def ids_on(peer, name="admin"):
     return {row["id"] for row in body["rows"]}
 
 
+def field_url(peer, name):
+    """The field db on ``peer`` with ``name``'s Basic credentials in the URL."""
+    parts = urllib.parse.urlsplit(peer.base)
+    return parts._replace(netloc=f"{name}:{PASSWORD}@{parts.netloc}").geturl() + "/" + FIELD
+
+
 def open_hopping(tablet, one, two, name):
     """Open the field db on ``one`` with Basic credentials; every request
     goes to the next of ``one``, ``two`` in turn."""
-    parts = urllib.parse.urlsplit(one.base)
-    url = parts._replace(netloc=f"{name}:{PASSWORD}@{parts.netloc}").geturl()
     other = urllib.parse.urlsplit(two.base)
-    tablet.call("open", url=f"{url}/{FIELD}", auth="url",
+    tablet.call("open", url=field_url(one, name), auth="url",
                 hop=[f"{other.scheme}://{other.netloc}"])
 
 
@@ -122,6 +129,34 @@ def test_a_tablet_hopping_between_two_servers_loses_nothing_and_sees_no_other_gr
     assert "household:g2:late" in late
     for peer in (one, two):
         assert ids_on(peer, "w1") == expected
+
+
+def test_a_server_lost_mid_sync_loses_nothing_the_tablet_goes_on_with_the_other(
+        two_servers, tablets):
+    one, two = two_servers
+    t1 = tablets("w1")
+    open_hopping(t1, one, two, "w1")
+    assert_clean(t1.call("pull"), "first pull")
+    mine = [fd.household("g1", f"k{i}", by="w1") for i in range(30)]
+    t1.call("put", docs=mine)
+    two.stop()                                    # B is gone: its requests fail
+    failed = t1.call("push")
+    assert failed["error"] is not None, failed
+
+    t1.call("open", url=field_url(one, "w1"), auth="url")   # it goes on with A alone
+    assert_clean(t1.call("push"), "push through A")
+    assert {d["_id"] for d in mine} <= ids_on(one)
+
+    # B comes back on its data folder: it holds nothing of record, and
+    # answers the tablet with everything, its checkpoints included.
+    again = serve_gridvisit(two.extra["data_dir"], two.extra["port"], env=two.extra["env"])
+    two.extra["again"] = again
+    assert ids_on(again, "w1") == ids_on(one, "w1")
+    t1.call("open", url=field_url(again, "w1"), auth="url")
+    back = t1.call("pull")
+    assert_clean(back, "pull through B again")
+    assert back["result"]["docs_written"] == 0
+    assert all(since not in (0, "0") for since in changes_sinces(back)), changes_sinces(back)
 
 
 def test_a_longpoll_on_one_server_wakes_for_a_write_through_the_other(two_servers):
