@@ -12,6 +12,7 @@ from server import console, couch, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
+from server.accounts.couch_tokens import CouchTokens
 from server.accounts.directory import Directory
 from server.accounts.ratelimit import LoginLimiter
 from server.accounts.tokens import Tokens
@@ -55,6 +56,14 @@ def _kept_token(data_dir, name):
     raise RuntimeError(f"{path} is empty")
 
 
+def _name_of(accounts):
+    """user id -> account name (None when gone), for token listings."""
+    def name_of(user_id):
+        user = accounts.get(user_id)
+        return None if user is None else user.name
+    return name_of
+
+
 def create_app(test_config=None):
     """Build the app: settings, store, accounts, blueprints, error pages."""
     app = Flask(__name__)
@@ -83,9 +92,12 @@ def create_app(test_config=None):
         if config["COUCHDB_URL"] else Store(data_dir, partition=ids.grid_of, resolver=resolver)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     accounts = Accounts(serverdb, config["SECRET_KEY"])
+    # Over CouchDB the device tokens are shared by every server (issue 22).
+    tokens = CouchTokens(store.server, config["COUCHDB_PREFIX"], _name_of(accounts)) \
+        if config["COUCHDB_URL"] else Tokens(serverdb)
     install(app, Services(
         store=store, serverdb=serverdb, accounts=accounts,
-        directory=Directory(serverdb, accounts), tokens=Tokens(serverdb),
+        directory=Directory(serverdb, accounts), tokens=tokens,
         quarantine=Quarantine(serverdb), audit=AuditLog(serverdb),
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
                              config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],

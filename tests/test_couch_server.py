@@ -4,7 +4,8 @@ servers over one CouchDB answering one tablet. pouchdb-server is the CouchDB
 in CI; a real Apache CouchDB too where ``GRIDVISIT_TEST_COUCHDB`` names one.
 
 Accounts still live in each server's own SQLite file (issue 22 moves them
-into CouchDB later), so the second server is given the same people."""
+into CouchDB later), so the second server is given the same people; device
+tokens live in CouchDB and work on both."""
 
 import threading
 import uuid
@@ -97,3 +98,27 @@ def test_a_longpoll_on_one_server_wakes_for_a_write_through_the_other(servers):
     services(two).store.get("field").put({"_id": "household:g1:h5", "type": "household"})
     waiter.join(15)
     assert _ids(answer["page"]) == ["household:g1:h5"]
+
+
+def _bearer(app, token):
+    return Couch(app, auth=None), {"Authorization": f"Bearer {token}"}
+
+
+def test_a_device_token_from_one_server_works_on_the_other_and_a_revocation_on_either_holds(
+        servers):
+    one, two = servers
+    login = Couch(one, auth=None).post("/api/login", json={
+        "name": "w1", "password": PASSWORD, "device": "tablet-w1"}).get_json()
+    token = login["token"]
+    for app in (one, two):
+        client, headers = _bearer(app, token)
+        page = client.get("field/_changes", headers=headers)
+        assert page.status_code == 200 and _ids(page.get_json()) == G1_IDS
+    listed = Couch(two).get("/api/devices").get_json()
+    assert [(d["id"], d["user"], d["revoked"]) for d in listed] == [
+        (login["token_id"], "w1", None)]
+
+    assert Couch(two).delete(f"/api/devices/{login['token_id']}").get_json()["revoked"]
+    client, headers = _bearer(one, token)
+    refused = client.get("field/_changes", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["error"] == "device_revoked"

@@ -11,8 +11,9 @@ pouchdb-server is the CouchDB in CI; a real Apache CouchDB too where
 server then on ``GRIDVISIT_TEST_COUCHDB_OTHER``, another node of its
 cluster, if named. Accounts still live in each server's own SQLite file
 (issue 22 moves them into CouchDB later), so both servers are given the
-same people, in the same order (the same user ids), and the tablet signs
-in with Basic credentials, which either server checks.
+same people, in the same order (the same user ids). The tablet signs in
+with a device token (kept in CouchDB, so either server checks it) or with
+Basic credentials.
 """
 
 import copy
@@ -25,7 +26,7 @@ import pytest
 
 from tests import fielddocs as fd
 from tests.interop_access_support import (FIELD, GRIDS, PASSWORD, WORKERS, admin_write, api,
-                                          assert_clean, changes_sinces, grid_docs, ok,
+                                          api_base, assert_clean, changes_sinces, grid_docs, ok,
                                           set_up_directory)
 from tests.interop_access_support import tablets  # noqa: F401  (fixture)
 from tests.interop_merge_support import conflicting_pair, server_leaves
@@ -82,24 +83,32 @@ def field_url(peer, name):
     return parts._replace(netloc=f"{name}:{PASSWORD}@{parts.netloc}").geturl() + "/" + FIELD
 
 
-def open_hopping(tablet, one, two, name):
-    """Open the field db on ``one`` with Basic credentials; every request
-    goes to the next of ``one``, ``two`` in turn."""
+def open_hopping(tablet, one, two, name, auth="url"):
+    """Open the field db on ``one``, with Basic credentials or (``bearer``)
+    a device token issued by ``one``; every request goes to the next of
+    ``one``, ``two`` in turn."""
     other = urllib.parse.urlsplit(two.base)
-    tablet.call("open", url=field_url(one, name), auth="url",
-                hop=[f"{other.scheme}://{other.netloc}"])
+    if auth == "bearer":
+        login = tablet.call("login", api=api_base(one), name=name, password=PASSWORD,
+                            device=f"tablet-{name}")
+        assert login["has_token"], login
+        url = f"{one.base}/{FIELD}"
+    else:
+        url = field_url(one, name)
+    tablet.call("open", url=url, auth=auth, hop=[f"{other.scheme}://{other.netloc}"])
 
 
 def ports_of(rep):
     return {urllib.parse.urlsplit(r["url"]).port for r in rep["requests"]}
 
 
+@pytest.mark.parametrize("auth", ["bearer", "url"])
 def test_a_tablet_hopping_between_two_servers_loses_nothing_and_sees_no_other_grid(
-        two_servers, tablets):
+        two_servers, tablets, auth):
     one, two = two_servers
     written = one.extra["written"]
     t1 = tablets("w1")
-    open_hopping(t1, one, two, "w1")
+    open_hopping(t1, one, two, "w1", auth)
     both = {one.extra["port"], two.extra["port"]}
 
     first = t1.call("pull")
