@@ -1,7 +1,7 @@
 """``gridvisit migrate-store``: an embedded community copied into CouchDB and
 back (issue 22, item 6) keeps every revision tree (conflicts and deleted
 leaves with their histories), the winners, attachments, ``_local``
-checkpoints. (The revisions limit is copied too when not the default;
+checkpoints and the tablets' device tokens. (The revisions limit is copied too when not the default;
 pouchdb-server has no ``_revs_limit``, so it is not checked here.) pouchdb-server is the CouchDB in CI; a
 real Apache CouchDB too where ``GRIDVISIT_TEST_COUCHDB`` names one."""
 
@@ -14,6 +14,12 @@ from rules import ids
 from sync import Store
 from sync.couch import CouchStore
 from sync.migrate import copy_store
+from server import create_app
+from server.accounts.couch_tokens import CouchTokens
+from server.accounts.tokens import Tokens
+from server.serverdb import ServerDB
+from server.services import services
+from sync.couch.client import CouchServer
 from tests.peers import gridvisit_cli
 from tests.stores import couchdb_url, drop_prefixed
 
@@ -114,15 +120,40 @@ def test_an_embedded_store_copied_to_couchdb_and_back_keeps_every_tree(couch, tm
             store.close()
 
 
+def _tablet_token(data_dir):
+    """A worker w1 in ``data_dir`` with a device token; the token."""
+    app = create_app({"DATA_DIR": str(data_dir), "COUCHDB_URL": ""})
+    ext = services(app)
+    user = ext.accounts.create("w1", "password-123", "worker")
+    token, _id = ext.tokens.issue(user, "tablet-w1")
+    ext.store.close()
+    return token, user.id
+
+
 def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_path):
     url, prefix, kind = couch
     embedded = Store(tmp_path / "before", ids.grid_of)
     fill(embedded.create("field"))
     before = snapshot(embedded.get("field"), checkpoint=kind != "pouchdb-server")
     embedded.close()
+    token, user_id = _tablet_token(tmp_path / "before")
     env = {"GRIDVISIT_COUCHDB_URL": url, "GRIDVISIT_COUCHDB_PREFIX": prefix}
     out = gridvisit_cli(tmp_path / "before", "migrate-store", "--to", "couchdb", env=env)
     assert "field" in out.stdout
+
+    # The tablet's token works over CouchDB; revoked there, it is revoked
+    # in the data folder too once the community moves back.
+    server = CouchServer(url)
+    try:
+        shared = CouchTokens(server, prefix, lambda _id: None)
+        found = shared.check(token)
+        assert found is not None and (found[0], found[2]) == (user_id, "tablet-w1")
+        assert shared.revoke(found[1])
+    finally:
+        server.close()
+    gridvisit_cli(tmp_path / "before", "migrate-store", "--to", "embedded", env=env)
+    local = Tokens(ServerDB(tmp_path / "before" / "gridvisit.sqlite"))
+    assert local.check(token) is None and local.to_wipe(token)[0] == user_id
     out = gridvisit_cli(tmp_path / "after", "migrate-store", "--to", "embedded", env=env)
     assert "field" in out.stdout
     for folder in ("before", "after"):

@@ -21,7 +21,7 @@ import time
 from sync.couch.client import quote
 from sync.errors import Conflict, NotFound
 
-from server.accounts.tokens import DEVICE_MAX, SEEN_EVERY
+from server.accounts.tokens import DEVICE_MAX, SEEN_EVERY, Tokens
 from server.accounts.users import AccountError
 
 DB_SUFFIX = "gridvisit$tokens"
@@ -156,3 +156,31 @@ class CouchTokens:
             current["wiped"] = time.time()
             return True
         return self._update(doc["id"], change)
+
+    # -- moving between stores (gridvisit migrate-store) -----------------------
+
+    def export(self):
+        """Every token's record (its hash, never a token), for another store."""
+        found = self.server.request("GET", f"{self.db}/_all_docs", {"include_docs": "true"})
+        return [{k: row["doc"][k] for k in Tokens.FIELDS} for row in found["rows"]]
+
+    def absorb(self, records):
+        """Take tokens from another store: new ones added, known ones keep the
+        later of each time (a revocation or wipe there holds here); how many."""
+        for rec in records:
+            token_id = _id_of(rec["token_hash"])
+
+            def change(doc, rec=rec):
+                if doc["token_hash"] != rec["token_hash"]:
+                    return False         # (52 bits shared by two tokens: keep ours)
+                doc["last_seen"] = max(doc["last_seen"] or 0, rec["last_seen"] or 0) or None
+                doc["revoked"] = doc["revoked"] or rec["revoked"]
+                doc["wiped"] = doc["wiped"] or rec["wiped"]
+                return True
+            try:
+                self.server.request("PUT", self._path(token_id),
+                                    body=dict(rec, id=token_id))
+            except Conflict:
+                self._update(token_id, change)
+        return len(records)
+

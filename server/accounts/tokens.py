@@ -10,6 +10,7 @@ told to wipe everywhere else; once wiped it is dead, 401 everywhere.
 
 import hashlib
 import secrets
+import sqlite3
 import time
 
 from server.accounts.users import AccountError
@@ -116,3 +117,36 @@ class Tokens:
                                "AND revoked IS NOT NULL AND wiped IS NULL",
                                (time.time(), _hash(token)))
         return cur.rowcount == 1
+
+    # -- moving between stores (gridvisit migrate-store) -----------------------
+
+    FIELDS = ("user_id", "device", "token_hash", "created", "last_seen", "revoked", "wiped")
+
+    def export(self):
+        """Every token's record (its hash, never a token), for another store."""
+        with self.db.connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(self.FIELDS)} FROM device_tokens "
+                                "ORDER BY id").fetchall()
+        return [dict(zip(self.FIELDS, row)) for row in rows]
+
+    def absorb(self, records):
+        """Take tokens from another store: new ones added, known ones keep the
+        later of each time (a revocation or wipe there holds here); how many
+        were taken (a token of an account this server lacks is not)."""
+        taken = 0
+        with self.db.connect() as conn:
+            for rec in records:
+                try:
+                    conn.execute(
+                        f"INSERT INTO device_tokens ({', '.join(self.FIELDS)}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(token_hash) DO UPDATE SET "
+                        "last_seen = nullif(max(coalesce(last_seen, 0), "
+                        "coalesce(excluded.last_seen, 0)), 0), "
+                        "revoked = coalesce(revoked, excluded.revoked), "
+                        "wiped = coalesce(wiped, excluded.wiped)",
+                        tuple(rec[f] for f in self.FIELDS))
+                    taken += 1
+                except sqlite3.IntegrityError:   # no such account here
+                    continue
+        return taken
+
