@@ -242,13 +242,20 @@ def test_revoked_device_token_gets_401(field, tablets):
     revoked = ok(api(field, "DELETE", f"devices/{login['token_id']}", auth=supervisor))
     assert revoked == {"ok": True, "revoked": True}
 
-    # One-shot replications in both directions now fail with 401.
+    # Pulls now fail with 401 device_revoked; a push still goes through, so
+    # the lost tablet's unsent work is not lost by the revocation (remote wipe)
     pull = t1.call("pull")
     assert pull["result"] is None and pull["error"]["status"] == 401, pull
     t1.call("put", docs=[fd.household("g1", "lost")])
+    assert_clean(t1.call("push"), "the pending push of a revoked tablet")
+    assert "household:g1:lost" in server_ids(field)
+    # once the tablet reports it wiped itself, its token is dead: 401 both ways
+    assert t1.call("wiped", api=api_base(field))["status"] == 200
+    t1.call("put", docs=[fd.household("g1", "after-wipe")])
     push = t1.call("push")
     assert push["error"] and push["error"]["status"] == 401, push
-    assert "household:g1:lost" not in server_ids(field)
+    assert "household:g1:after-wipe" not in server_ids(field)
+    assert t1.call("wiped", api=api_base(field))["status"] == 401     # once only
 
     # The live sync learns it on its next request (a change wakes its
     # longpoll) and stops with the 401 instead of retrying forever.

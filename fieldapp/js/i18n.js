@@ -103,6 +103,9 @@ const ZH = {
   sealing: '正在加密本机数据…', sealAgain: '为保护居民个人信息，本机数据需要加密：请联网输入密码重新登录。',
   keyMismatch: '密码已更改：请先输入本机的 PIN 码，以便用新密码保护本机数据。',
   keyLost: '本机数据由旧密码加密，且 PIN 码已停用，无法打开。请联系督导。',
+  wipePushing: '此平板已被吊销，正在上传未同步的记录…', wipeTitle: '本机数据已清除',
+  wipeBody: '此平板已被督导吊销（例如丢失）。未上传的走访记录已先上传到服务器，本机上的住户、走访数据和登录信息已全部清除。',
+  wipeAgain: '如需继续使用，请联系督导后重新登录。', tapToShow: '点击显示',
 };
 
 const EN = {
@@ -198,6 +201,10 @@ const EN = {
   sealing: "Encrypting this tablet's data…", sealAgain: "To protect residents' personal data this tablet's data must be encrypted: go online and sign in again with your password.",
   keyMismatch: "Your password changed: enter this tablet's PIN once so the new password can protect its data.",
   keyLost: "This tablet's data is encrypted under the old password and its PIN is disabled: it cannot be opened. Ask your supervisor.",
+  wipePushing: 'This tablet was revoked: uploading what has not been synced…',
+  wipeTitle: 'This tablet’s data was erased',
+  wipeBody: 'A supervisor revoked this tablet (for example, it was lost). Its unsent visits were uploaded first; the households, visits and sign-in kept on it are all erased.',
+  wipeAgain: 'To use it again, ask your supervisor and sign in again.', tapToShow: 'tap to show',
 };
 
 const VALUE_EN = {
