@@ -3,7 +3,31 @@ by the questions' Chinese labels, counting the taps it takes: every click on
 an option or button and every text or number field focused is one tap
 (the keys typed into a field are not counted)."""
 
+from tests.tablet_work import households
+
 CAMPAIGN = "campaign:community:shijia:winter2026"
+TARGET_TAGS = {"over65", "elderly_alone", "chronic"}
+
+
+def targeted_by_tags(hh):
+    """Whether the demo campaign (key persons by tag) asks about hh."""
+    return bool({t for m in hh["members"] for t in m.get("tags", [])} & TARGET_TAGS)
+
+
+def household_of_two(server, grid="g1", skip=("household:g1:1-1-101",)):
+    """A targeted demo household of grid with exactly two members."""
+    for hh in households(server, grid):
+        if hh["_id"] not in skip and len(hh["members"]) == 2 and targeted_by_tags(hh):
+            return hh
+    raise AssertionError(f"no targeted household of two in {grid}")
+
+
+def targeted_single(server, grid="g1", skip=("household:g1:1-1-101",)):
+    """A targeted demo household of grid with one member."""
+    for hh in households(server, grid):
+        if hh["_id"] not in skip and len(hh["members"]) == 1 and targeted_by_tags(hh):
+            return hh
+    raise AssertionError(f"no targeted household of one in {grid}")
 
 
 class FormFiller:

@@ -7,24 +7,11 @@ server accepts; a phone contact is answered on its own. Real Chromium,
 demo-seeded server."""
 
 from tests.browser.campaign_support import (CAMPAIGN, FormFiller, answers_of,
-                                            fill_household_of_two, open_form)
+                                            fill_household_of_two, household_of_two, open_form,
+                                            targeted_by_tags)
 from tests.tablet_work import eventually, households, ready_tablet
 
-TARGET_TAGS = {"over65", "elderly_alone", "chronic"}
 FORM = "form:community:shijia:winter2026:1"
-
-
-def targeted_by_tags(hh):
-    """Whether the demo campaign (key persons by tag) asks about hh."""
-    return bool({t for m in hh["members"] for t in m.get("tags", [])} & TARGET_TAGS)
-
-
-def household_of_two(server, grid="g1", skip=("household:g1:1-1-101",)):
-    """A targeted demo household of grid with exactly two members."""
-    for hh in households(server, grid):
-        if hh["_id"] not in skip and len(hh["members"]) == 2 and targeted_by_tags(hh):
-            return hh
-    raise AssertionError(f"no targeted household of two in {grid}")
 
 
 def test_targeted_households_are_on_todo_with_progress_per_grid(server, tablets):
