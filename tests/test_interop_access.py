@@ -226,6 +226,15 @@ def test_live_sync_delivers_own_grid_only(field, tablets):
 
 # -- 5. a revoked device token ------------------------------------------------
 
+def wait_for_live_error(tablet, tries=100):
+    for _ in range(tries):
+        state = tablet.call("live_state")
+        if state["errors"]:
+            return state
+        tablet.call("sleep", ms=100)
+    return state
+
+
 def test_revoked_device_token_gets_401(field, tablets):
     t1 = tablets("w1")
     login = sign_in(field, t1, "w1")
@@ -240,22 +249,27 @@ def test_revoked_device_token_gets_401(field, tablets):
     revoked = ok(api(field, "DELETE", f"devices/{login['token_id']}", auth=supervisor))
     assert revoked == {"ok": True, "revoked": True}
 
-    # A pull now fails with 401; a push still hands in the tablet's pending
-    # work, which the remote wipe waits for (README, "Tablet security").
+    # Pulls now fail with 401 device_revoked; a push still goes through, so
+    # the lost tablet's unsent work is not lost by the revocation (remote wipe)
     pull = t1.call("pull")
     assert pull["result"] is None and pull["error"]["status"] == 401, pull
     t1.call("put", docs=[fd.household("g1", "lost")])
-    push = t1.call("push")                    # (or the live sync's push side did)
-    assert push["error"] is None and push["result"]["status"] == "complete", push
+    assert_clean(t1.call("push"), "the pending push of a revoked tablet")
     assert "household:g1:lost" in server_ids(field)
+    # once the tablet reports it wiped itself, its token is dead: 401 both ways
+    assert t1.call("wiped", api=api_base(field))["status"] == 200
+    t1.call("put", docs=[fd.household("g1", "after-wipe")])
+    push = t1.call("push")
+    assert push["error"] and push["error"]["status"] == 401, push
+    assert "household:g1:after-wipe" not in server_ids(field)
+    assert t1.call("wiped", api=api_base(field))["status"] == 401     # once only
 
-    # The live sync's pull is refused from then on: a change after the
-    # revocation never reaches the tablet. (PouchDB's retry backs off and
-    # asks again; the field app stops on ``device_revoked`` and wipes,
-    # tests/test_remote_wipe.py.)
+    # The live sync learns it on its next request (a change wakes its
+    # longpoll) and stops with the 401 instead of retrying forever.
     admin_write(field, [fd.household("g1", "wake")])
-    waited = t1.call("live_wait", id="household:g1:wake", timeout_ms=3_000, timeout=30)
-    assert not waited["arrived"], waited
+    state = wait_for_live_error(t1)
+    assert any(e.get("status") == 401 for e in state["errors"]), state
+    assert t1.call("get", id="household:g1:wake") is None
     stopped = t1.call("live_stop")
     assert stopped["finished"], stopped
 

@@ -57,7 +57,7 @@ def test_the_weekly_report_xlsx_opens_with_one_sheet_per_table(console_app):
     assert resp.status_code == 200 and "gridvisit-weekly-" in resp.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(resp.data))
     assert book.sheetnames == ["按网格和网格员的走访", "走访覆盖与结果", "按联系方式覆盖（户）",
-                               "红色住户及处置", "诉求时限（期间内受理）"]
+                               "红色住户及处置", "诉求时限（期间内受理）", "进行中的专项摸排"]
     rows = list(book["按网格和网格员的走访"].iter_rows(values_only=True))
     assert rows[0] == ("网格", "网格员", "走访次数", "见面") and ("一网格", "李娜", 2, 1) in rows
     assert book["走访覆盖与结果"].freeze_panes == "A2"

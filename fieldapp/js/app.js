@@ -37,6 +37,8 @@ route('/visit/:id/amend', screens.visitAmend);
 route('/refused/:id', screens.refusedDoc);
 route('/notices', screens.notices);
 route('/todo', screens.todo);
+route('/campaign/:id/hh/:hh', screens.campaignForm);
+route('/campaign/:id/contact/:grid', screens.campaignForm);
 route('/notice/:uuid', screens.notice);
 route('/sync', screens.syncScreen);
 route('/settings', screens.settings);

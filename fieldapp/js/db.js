@@ -77,7 +77,8 @@ export function openRemote(s) {
 /**
  * Remove (purge: nothing is replicated) every local document outside grids,
  * except the ids in keep (this tablet's own unsent or refused work) and the
- * shared rules:* documents every account holds. Returns how many were dropped.
+ * shared rules:* documents every account holds, and the campaigns and forms of
+ * the places the server sent. Returns how many were dropped.
  */
 export async function dropOutside(grids, keep = new Set()) {
   const allowed = new Set(grids);
@@ -86,6 +87,7 @@ export async function dropOutside(grids, keep = new Set()) {
   for (const { id } of rows) {
     const parsed = parseId(id);
     if (!parsed || allowed.has(parsed[1]) || keep.has(id) || id.startsWith('rules:')) continue;
+    if (parsed[0] === 'campaign' || parsed[0] === 'form') continue;   // a place's, sent by the server
     const leaves = await local.get(id, { open_revs: 'all' });
     for (const leaf of leaves) if (leaf.ok) await local.purge(id, leaf.ok._rev);
     dropped += 1;

@@ -1,7 +1,9 @@
 // Unfinished work (未完成): what a worker has typed on a form and not yet
 // saved, kept on this tablet only. A visit form's draft is keyed by its
 // household id; a household edit's by `edit:{household id}`; a new
-// household's by `new:{grid}` (draftKind, draftHref tell them apart).
+// household's by `new:{grid}`; a campaign answer's by
+// `answer|{campaign id}|{household id, or contact:{grid}}` (draftKind,
+// draftHref tell them apart).
 //
 // Drafts live in one PouchDB local document (`_local/drafts`), which never
 // replicates, never appears in the changes feed (so it is never counted as
@@ -70,21 +72,37 @@ export function dropDraft(id) {
   return persist((all) => { delete all[id]; });
 }
 
-/** The kind of the draft under key: 'visit', 'edit' (a household) or 'new' (a household). */
+/** The draft key of campaign's answer about subject (a household id, or contact:{grid}). */
+export const answerKey = (campaign, subject) => `answer|${campaign}|${subject}`;
+
+/** [campaign id, subject] of an answer draft's key. */
+export const answerParts = (key) => key.split('|').slice(1);
+
+/** The kind of the draft under key: 'visit', 'edit' (a household), 'new' (a household) or 'answer'. */
 export function draftKind(key) {
+  if (key.startsWith('answer|')) return 'answer';
   if (key.startsWith('edit:')) return 'edit';
   if (key.startsWith('new:')) return 'new';
   return 'visit';
 }
 
-/** The household id (visit, edit) or grid (new) the draft under key belongs to. */
-export const draftSubject = (key) => (draftKind(key) === 'visit' ? key : key.slice(key.indexOf(':') + 1));
+/** The household id (visit, edit, answer) or grid (new; contact:{grid} for an answer) the draft under key belongs to. */
+export function draftSubject(key) {
+  const kind = draftKind(key);
+  if (kind === 'answer') return answerParts(key)[1];
+  return kind === 'visit' ? key : key.slice(key.indexOf(':') + 1);
+}
 
 /** Where the draft under key is resumed. */
 export function draftHref(key) {
   const kind = draftKind(key);
   if (kind === 'edit') return link('hh', draftSubject(key), 'edit');
   if (kind === 'new') return link('grid', draftSubject(key), 'new');
+  if (kind === 'answer') {
+    const [campaign, subject] = answerParts(key);
+    return subject.startsWith('contact:') ? link('campaign', campaign, 'contact', subject.slice(8))
+      : link('campaign', campaign, 'hh', subject);
+  }
   return link('hh', key, 'visit');
 }
 

@@ -88,6 +88,14 @@ const ZH = {
   mergeNoticeTitle: '你录入的内容在合并时被改动', mergeBy: '保留了 {who} 的修改', mergeRule: '规则：{rule}',
   mergeRule_most_severe: '取最严重颜色', mergeRule_newest_stamp: '最新修改', mergeRule_winner: '取胜出版本',
   draftKind_visit: '未完成走访', draftKind_edit: '未保存的住户修改', draftKind_new: '未保存的新住户',
+  draftKind_answer: '未完成答卷', campaigns: '专项摸排', campaignProgress: '{name} {done}/{total} 户',
+  campaignUntil: '截止 {d}', campaignPending: '待摸排 {n} 户', contactAnswer: '电话/微信联系',
+  newContactAnswer: '＋ 电话/微信答卷', fillAnswer: '填写答卷', answeredAt: '已填写 {t}',
+  saveAnswer: '保存答卷', answerSaved: '答卷已保存，将在联网时自动上传', answerErrors: '还有 {n} 个题目需要修改',
+  answerChannel: '联系方式', answerGrid: '网格', answerFor: '摸排对象', leaveAnswerDraft: '答卷还没有保存。已填写的内容已存为草稿，可以稍后在待办或住户页继续填写。',
+  discardAnswerConfirm: '放弃这份未完成的答卷？已填写的内容将被删除，无法恢复。', answerResumed: '已恢复未完成的答卷（{t}）',
+  formVersion: '问卷第 {n} 版', campaignClosed: '该专项摸排已结束或问卷尚未同步到本机', formFailed: '问卷无法打开：{e}',
+  contactAnswers: '电话/微信答卷 {n} 份', campaignMore: '还有 {n} 户',
   leaveFormDraft: '住户信息还没有保存。已填写的内容已存为草稿，可以稍后在住户页或首页继续填写。',
   formDraftResumed: '已恢复未保存的填写（{t}）',
   discardFormDraftConfirm: '放弃这份未保存的住户信息？已填写的内容将被删除，无法恢复。',
@@ -103,6 +111,9 @@ const ZH = {
   sealing: '正在加密本机数据…', sealAgain: '为保护居民个人信息，本机数据需要加密：请联网输入密码重新登录。',
   keyMismatch: '密码已更改：请先输入本机的 PIN 码，以便用新密码保护本机数据。',
   keyLost: '本机数据由旧密码加密，且 PIN 码已停用，无法打开。请联系督导。',
+  wipePushing: '此平板已被吊销，正在上传未同步的记录…', wipeTitle: '本机数据已清除',
+  wipeBody: '此平板已被督导吊销（例如丢失）。未上传的走访记录已先上传到服务器，本机上的住户、走访数据和登录信息已全部清除。',
+  wipeAgain: '如需继续使用，请联系督导后重新登录。', tapToShow: '点击显示',
 };
 
 const EN = {
@@ -183,6 +194,14 @@ const EN = {
   mergeNoticeTitle: 'A merge changed what you entered', mergeBy: 'kept the edit of {who}', mergeRule: 'rule: {rule}',
   mergeRule_most_severe: 'most severe colour', mergeRule_newest_stamp: 'newest edit', mergeRule_winner: 'winning revision',
   draftKind_visit: 'Unfinished visit', draftKind_edit: 'Unsaved household edit', draftKind_new: 'Unsaved new household',
+  draftKind_answer: 'Unfinished answers', campaigns: 'Campaigns', campaignProgress: '{name} {done}/{total} households',
+  campaignUntil: 'until {d}', campaignPending: '{n} households to ask', contactAnswer: 'phone/WeChat contact',
+  newContactAnswer: '+ Phone/WeChat answers', fillAnswer: 'Answer', answeredAt: 'answered {t}',
+  saveAnswer: 'Save answers', answerSaved: 'Answers saved; they upload when there is a network', answerErrors: '{n} question(s) still need fixing',
+  answerChannel: 'Channel', answerGrid: 'Grid', answerFor: 'Asked about', leaveAnswerDraft: 'The answers are not saved yet. What you entered is kept as a draft: resume it from To do or the household page.',
+  discardAnswerConfirm: 'Discard these unfinished answers? What was entered is deleted for good.', answerResumed: 'Unfinished answers restored ({t})',
+  formVersion: 'form version {n}', campaignClosed: 'This campaign has ended or its form is not on this tablet yet', formFailed: 'The form cannot be opened: {e}',
+  contactAnswers: '{n} phone/WeChat answer(s)', campaignMore: '{n} more',
   leaveFormDraft: 'The household is not saved yet. What you typed is kept as a draft: resume it from the household or the home screen.',
   formDraftResumed: 'Unsaved input restored ({t})',
   discardFormDraftConfirm: 'Discard this unsaved household input? What was typed is deleted for good.',
@@ -198,6 +217,10 @@ const EN = {
   sealing: "Encrypting this tablet's data…", sealAgain: "To protect residents' personal data this tablet's data must be encrypted: go online and sign in again with your password.",
   keyMismatch: "Your password changed: enter this tablet's PIN once so the new password can protect its data.",
   keyLost: "This tablet's data is encrypted under the old password and its PIN is disabled: it cannot be opened. Ask your supervisor.",
+  wipePushing: 'This tablet was revoked: uploading what has not been synced…',
+  wipeTitle: 'This tablet’s data was erased',
+  wipeBody: 'A supervisor revoked this tablet (for example, it was lost). Its unsent visits were uploaded first; the households, visits and sign-in kept on it are all erased.',
+  wipeAgain: 'To use it again, ask your supervisor and sign in again.', tapToShow: 'tap to show',
 };
 
 const VALUE_EN = {

@@ -4,6 +4,8 @@
 // download link). Masking is for the screen only: search still matches the
 // full digits, and the stored document is never changed.
 
+import { t } from './i18n.js';
+
 const shown = new Map();          // reveal key → the full value, for this page only
 let next = 0;
 
@@ -32,7 +34,7 @@ export function revealable(value, kind = 'phone') {
   shown.set(key, { value: String(value), kind });
   const masked = kind === 'id' ? maskId(value) : maskPhone(value);
   return `<button type="button" class="masked" data-${kind === 'id' ? 'idno' : 'phone'} data-reveal="${key}"
-    title="点击显示 / tap to show" aria-label="点击显示 / tap to show">${escape(masked)}</button>`;
+    title="${escape(t('tapToShow'))}" aria-label="${escape(t('tapToShow'))}">${escape(masked)}</button>`;
 }
 
 document.addEventListener('click', (event) => {

@@ -2,7 +2,7 @@
 // "submitted" when saved) with the early warnings decided on them, requests
 // and referrals raised on them, request status changes, household edits —
 // households and requests always stamped (stampEdit) so the server can merge —
-// and read receipts of notices.
+// read receipts of notices, and campaign answers (immutable, like visits).
 
 import { session } from './api.js';
 import { db, saveAll, stamp } from './db.js';
@@ -210,4 +210,18 @@ export async function markRead(ids) {
   });
   if (!docs.length) return [];
   return write(docs);
+}
+
+/**
+ * Save a campaign answer (written once, like a visit): form is the form
+ * version it was given under, household its household id (null: a phone or
+ * WeChat contact in grid). Returns validation errors ([] when saved).
+ */
+export function saveAnswer({ campaign, form, household = null, grid, channel, values }) {
+  const now = localIso();
+  const doc = {
+    _id: `answer:${grid}:${uuid()}`, ...common('answer', grid, now), campaign, form,
+    ...(household ? { household } : {}), channel, worker: session().user.name, answered_at: now, values,
+  };
+  return write([doc]);
 }

@@ -12,6 +12,9 @@ import { SEVERITY } from './rules/vocabulary.js';
 import { RuleError, evaluate } from './rules/warnings.js';
 import { addDays, dateStr, daysBetween, localDateOf } from './ui.js';
 import { parseId } from './rules/validate.js';
+import { applyCampaignDoc, clearCampaigns } from './campaigns.js';
+
+const CAMPAIGN_KINDS = new Set(['campaign', 'form', 'answer']);
 
 const DONE = new Set(['resolved', 'closed']);
 /** The rule set shipped with the app, as the server's shipped_rules() gives it. */
@@ -77,6 +80,11 @@ function dropFrom(map, id) {
 function apply(doc, deleted = false) {
   if (doc._id === RULES_ID) { index.rules = deleted ? SHIPPED_RULES : doc; return; }
   const parsed = parseId(doc._id);
+  // Campaigns and forms belong to a place, not a grid: the server sends the tablet its own.
+  if (parsed && CAMPAIGN_KINDS.has(parsed[0]) && (parsed[0] !== 'answer' || allowed.has(parsed[1]))) {
+    applyCampaignDoc(parsed[0], doc, deleted);
+    return;
+  }
   if (!parsed || !allowed.has(parsed[1])) return;
   const [kind, grid] = parsed;
   if (kind === 'grid') {
@@ -121,6 +129,7 @@ export async function loadIndex(db, grids) {
   allowed = new Set(grids);
   for (const map of [...Object.values(index), homeOf]) if (map instanceof Map) map.clear();
   index.rules = SHIPPED_RULES;
+  clearCampaigns();
   const { rows } = await db.allDocs({ include_docs: true });
   const visits = new Map();
   for (const { doc } of rows) {

@@ -10,30 +10,14 @@
 // short by the network is retried at the next contact, never erased.
 
 import { serverUrl, session } from './api.js';
-import { currentLang } from './i18n.js';
+import { t } from './i18n.js';
 import { counts, settle } from './outbox.js';
 import { db, openRemote } from './db.js';
 import { onSync, stopSync } from './sync.js';
 
 const REPORT_KEY = 'gv.wipe-report';     // a revoked token kept only until the server hears "wiped"
-const WORDS = {
-  zh: {
-    pushing: '此平板已被吊销，正在上传未同步的记录…',
-    title: '本机数据已清除',
-    body: '此平板已被督导吊销（例如丢失）。未上传的走访记录已先上传到服务器，本机上的住户、走访数据和登录信息已全部清除。',
-    again: '如需继续使用，请联系督导后重新登录。',
-  },
-  en: {
-    pushing: 'This tablet was revoked: uploading what has not been synced…',
-    title: 'This tablet’s data was erased',
-    body: 'A supervisor revoked this tablet (for example, it was lost). Its unsent visits were uploaded first; the households, visits and sign-in kept on it are all erased.',
-    again: 'To use it again, ask your supervisor and sign in again.',
-  },
-};
 const CHECK_EVERY = 20000;
 let running = null, watching = false;
-
-const words = () => (currentLang() === 'en' ? WORDS.en : WORDS.zh);
 
 /** True when the server says this tablet's token was revoked and it must wipe. */
 export async function mustWipe(s = session()) {
@@ -50,8 +34,12 @@ export async function mustWipe(s = session()) {
   }
 }
 
+// The words of the wiped screen, read before the wipe clears the language choice.
+let words = null;
+const wordsNow = () => ({ title: t('wipeTitle'), body: t('wipeBody'), again: t('wipeAgain') });
+
 function show(text, done = false) {
-  const w = words();
+  const w = words || wordsNow();
   const view = document.getElementById('view') || document.body;
   document.body.classList.add('wiped');
   view.innerHTML = '';
@@ -107,7 +95,8 @@ export async function reportWiped(token = localStorage.getItem(REPORT_KEY)) {
 /** Push what is pending, then erase and report; false when the push did not finish. */
 export async function wipe(s = session()) {
   stopSync();
-  show(words().pushing);
+  words = wordsNow();
+  show(t('wipePushing'));
   const local = db();
   if (local) {
     const remote = openRemote(s);

@@ -113,11 +113,12 @@ def init_app(app):
 
 
 # The pages, one blueprint per module (registered once, at import).
-from . import (accesslog, admin, auditlog, campaigns, conflicts, dashboard,  # noqa: E402
+from . import (accesslog, admin, auditlog, campaign_results, campaigns, conflicts,  # noqa: E402
+               dashboard,
                erasure, exports, households, login, notices, quarantine, replication,
                report, requests as requests_pages, reviews, ruleset)
 
 for _module in (login, dashboard, reviews, conflicts, households, requests_pages, notices,
-                campaigns, exports, replication, admin, ruleset, auditlog, accesslog, erasure,
+                campaigns, campaign_results, exports, replication, admin, ruleset, auditlog, accesslog, erasure,
                 quarantine, report):
     bp.register_blueprint(_module.bp)

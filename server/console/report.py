@@ -2,7 +2,7 @@
 community (or every community the user sees), the visits by grid and
 worker, coverage and outcomes, coverage by channel, colours, red households
 and what was done, requests by SLA met or missed, referrals by status and
-satisfaction. The
+satisfaction, open campaigns (专项摸排) with their progress. The
 figures are :mod:`.weekly`'s; the page prints on A4 (``@media print``)."""
 
 from datetime import datetime, timedelta
@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from sync.errors import BadRequest
 
-from . import report_pdf, weekly
+from . import campaign_results, report_pdf, weekly
 from .common import audit, display_names, grids_in_scope, index, scope, tz
 from .i18n import label, t
 from .sheets import Column, xlsx_book
@@ -58,6 +58,7 @@ def figures():
             "colours": weekly.colours(conn, grids, span),
             "red": weekly.red_households(conn, grids, span),
             "requests": weekly.requests(conn, grids, span, current_app.config),
+            "campaigns": campaign_results.open_campaigns(grids, span),
             "names": display_names(),
             "grid_names": {g["id"]: g["name"] for g in grids_in_scope()}}
 
@@ -97,6 +98,10 @@ def _sheets(f):
                             Column(t("report.running"), 10)], [
         [label("slas", sla), c["met"], c["late"], c["overdue"], c["running"]]
         for sla, c in sorted(f["requests"]["by_sla"].items())]
+    yield t("campaign.open_campaigns"), [Column(t("campaign.name"), 24), Column(t("campaign.start"), 12),
+                                         Column(t("campaign.end"), 12), Column(t("campaign.targeted"), 12),
+                                         Column(t("campaign.done"), 10), Column(t("campaign.answers"), 10)], [
+        [c["name"], c["start"], c["end"], c["total"], c["done"], c["answers"]] for c in f["campaigns"]]
 
 
 @bp.get("/report.pdf")

@@ -143,7 +143,8 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
     with page.expect_download() as info:
         page.click("#export-xlsx")
     download = info.value
-    assert re.fullmatch(r"gridvisit-visits-\d{8}-\d{4}\.xlsx", download.suggested_filename)
+    assert re.fullmatch(r"gridvisit-visits-\d{8}-\d{4}-zhangwei\.xlsx",   # who exported
+                        download.suggested_filename)
     with open(download.path(), "rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -277,3 +278,7 @@ def test_screenshots_of_the_main_pages(page, console_server):
     page.goto(page.base + "/console/audit")
     assert page.locator("#audit tbody tr").count() >= 3
     shot(page, "audit")
+    page.goto(page.base + "/console/access")                  # who looked at whom
+    shown = page.inner_text("#access")
+    assert page.locator("#access tbody tr").count() >= 2 and "张伟" in shown, shown
+    shot(page, "access-log")

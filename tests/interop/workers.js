@@ -13,6 +13,8 @@
 //   login   {api, name, password, device, cookies}
 //                                            POST {api}/login; keeps the token
 //   logout  {api, cookies}                   POST {api}/logout with the token
+//   wiped   {api}                            POST {api}/device/wiped with the token
+//                                            (a revoked tablet reports it erased itself)
 //   open    {url, auth: "bearer"|"url", hop} the remote field db; "bearer" adds
 //           Authorization: Bearer <token> through PouchDB's `fetch` option,
 //           "url" expects Basic credentials embedded in the URL; `hop`, a
@@ -127,6 +129,14 @@ const commands = {
       method: 'POST',
       headers: {'Content-Type': 'application/json', Accept: 'application/json',
                 Authorization: 'Bearer ' + tablet.token},
+    });
+    return {status: res.status, body: await res.json()};
+  },
+
+  async wiped({api}) {
+    const res = await globalThis.fetch(`${api}/device/wiped`, {
+      method: 'POST',
+      headers: {Accept: 'application/json', Authorization: 'Bearer ' + tablet.token},
     });
     return {status: res.status, body: await res.json()};
   },

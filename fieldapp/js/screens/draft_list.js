@@ -1,10 +1,11 @@
 // Unfinished work where the worker looks for it: a card per draft (a visit, a
-// household edit, a new household) on the home screen and on its household's
+// household edit, a new household, a campaign answer) on the home screen and on its household's
 // page, each resumed with one tap or discarded after a confirm.
 
 import {
-  draftHref, draftKind, draftSubject, drafts, dropDraft,
+  answerParts, draftHref, draftKind, draftSubject, drafts, dropDraft,
 } from '../drafts.js';
+import { campaignDoc } from '../campaigns.js';
 import { t } from '../i18n.js';
 import { index } from '../store.js';
 import { $$, confirmDialog, esc, shortTime, toast } from '../ui.js';
@@ -17,12 +18,20 @@ export function draftWhere(key, draft) {
     const typed = [f.building, f.unit, f.room].filter(Boolean).join(' ');
     return `${index.grids.get(draftSubject(key))?.name || draftSubject(key)}${typed ? ` · ${typed}` : ''}`;
   }
-  const hh = index.households.get(draftSubject(key));
+  const subject = draftSubject(key);
+  if (kind === 'answer' && subject.startsWith('contact:')) {
+    const grid = subject.slice('contact:'.length);
+    return `${index.grids.get(grid)?.name || grid} · ${t('contactAnswer')}`;
+  }
+  const hh = index.households.get(subject);
   return hh ? `${hh.building} ${hh.unit || ''} ${hh.room} · ${hh.head || ''}` : draftSubject(key);
 }
 
 /** A pill naming what the draft is (a visit, a household edit, a new household). */
-export const draftPill = (key) => `<span class="pill pill-warn" data-draft-kind="${esc(draftKind(key))}">${esc(t(`draftKind_${draftKind(key)}`))}</span>`;
+export function draftPill(key) {
+  const campaign = draftKind(key) === 'answer' ? campaignDoc(answerParts(key)[0]) : null;
+  return `<span class="pill pill-warn" data-draft-kind="${esc(draftKind(key))}">${esc(t(`draftKind_${draftKind(key)}`))}${campaign ? ` · ${esc(campaign.name)}` : ''}</span>`;
+}
 
 function row(id, draft, withAddress) {
   return `<div class="draft-row row between wrap" data-draft="${esc(id)}" data-draft-kind="${esc(draftKind(id))}">
@@ -49,7 +58,8 @@ export function wireDrafts(root, redraw) {
   for (const button of $$('.discard-draft', root)) {
     button.onclick = async () => {
       const key = button.closest('[data-draft]').dataset.draft;
-      const text = draftKind(key) === 'visit' ? t('discardDraftConfirm') : t('discardFormDraftConfirm');
+      const kind = draftKind(key);
+      const text = { visit: t('discardDraftConfirm'), answer: t('discardAnswerConfirm') }[kind] || t('discardFormDraftConfirm');
       const ok = await confirmDialog({ text, ok: t('discardDraft'), danger: true });
       if (!ok) return;
       await dropDraft(key);

@@ -1,6 +1,6 @@
 // One household: members with key-population tags, colour and reason, visit
-// history, requests and referrals (moved along here), and the way to a new
-// visit or an edit.
+// history, requests and referrals (moved along here), the open campaigns that
+// ask about it, and the way to a new visit or an edit.
 
 import { revealable } from '../mask.js';
 import { currentLang, t, v } from '../i18n.js';
@@ -9,6 +9,7 @@ import { standingRefusals } from '../outbox.js';
 import { db } from '../db.js';
 import { amendmentOf, dueWarnings, index, visitState } from '../store.js';
 import { $, badge, esc, setTitle, shortTime } from '../ui.js';
+import { householdCampaigns } from './campaign_list.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 import { mergeNotice } from './merge_notice.js';
 import { requestsSection, wireRequests } from './requests.js';
@@ -69,6 +70,7 @@ export async function household(view, { id, from }) {
       ${mergeNotice(hh)}
       ${draftsCard(kept, id)}
       <a class="btn btn-primary btn-big btn-wide" href="${link('hh', id, 'visit')}" id="new-visit">${kept[id] ? esc(t('resumeVisit')) : `${esc(t('plus'))} ${esc(t('newVisit'))}`}</a>
+      ${householdCampaigns(hh)}
       <div class="two-col">
         <section class="card"><h2>${esc(t('members'))} (${(hh.members || []).length})</h2>
           <ul class="members">${(hh.members || []).map(member).join('') || `<li class="muted">${esc(t('noMembers'))}</li>`}</ul></section>

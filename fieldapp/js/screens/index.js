@@ -12,3 +12,4 @@ export { visitView } from './visit_view.js';
 export { syncScreen, settings } from './sync_screen.js';
 export { notices, notice } from './notices.js';
 export { todo } from './todo.js';
+export { campaignForm } from './campaign_form.js';

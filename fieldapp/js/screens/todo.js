@@ -2,7 +2,8 @@
 // not visited for 48 hours), then every open referral and request of the
 // worker's grids — referrals first, most urgent then oldest — with the
 // household, the member referred, where to, the status and how long it has
-// waited. A row opens the household page, whose step buttons move it along
+// waited; then the open campaigns (专项摸排) with their progress per grid and
+// the targeted households still to ask. A row opens the household page, whose step buttons move it along
 // (requests.js) and whose visit button records the visit that clears it.
 
 import { currentLang, t, v } from '../i18n.js';
@@ -14,6 +15,7 @@ import { standingRefusals } from '../outbox.js';
 import {
   followUps, householdAlerts, index, openItems, sentBack,
 } from '../store.js';
+import { campaignSection } from './campaign_list.js';
 import { draftPill, draftWhere } from './draft_list.js';
 import { visitAge } from './lists.js';
 import { describeDoc } from './refused.js';
@@ -135,15 +137,18 @@ export async function todo(view) {
     }));
     const unfinished = Object.entries(kept).map(([id, d]) => ({
       id, href: draftHref(id), attr: 'data-draft-of', since: d.saved_at,
-      label: draftKind(id) === 'new' ? esc(draftWhere(id, d)) : hhLabel(draftSubject(id)), what: draftPill(id),
+      label: draftKind(id) === 'new' || !draftSubject(id).startsWith('household:') ? esc(draftWhere(id, d)) : hhLabel(draftSubject(id)),
+      what: draftPill(id),
     }));
     const referrals = items.filter((i) => i.request.kind === 'referral');
     const others = items.filter((i) => i.request.kind !== 'referral');
     const section = (id, title, list, draw = row) => (list.length ? `<h2>${esc(title)} (${list.length})</h2>
       <div class="list todo-list" id="${id}">${list.map(draw).join('')}</div>` : '');
-    const any = items.length + alerts.length + back.length + follow.length + refused.length + unfinished.length;
+    const campaigns = campaignSection();
+    const any = items.length + alerts.length + back.length + follow.length + refused.length + unfinished.length
+      + campaigns.count;
     const html = any
-      ? `${section('todo-sent-back', t('todoSentBack'), back, sentBackRow)}${section('todo-refused', t('refusedList'), refused, tabletRow)}${section('todo-drafts', t('drafts'), unfinished, tabletRow)}${section('todo-visits', t('todoVisits'), alerts, alertRow)}${section('todo-follow-ups', t('todoFollowUps'), follow, followUpRow)}${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
+      ? `${section('todo-sent-back', t('todoSentBack'), back, sentBackRow)}${section('todo-refused', t('refusedList'), refused, tabletRow)}${section('todo-drafts', t('drafts'), unfinished, tabletRow)}${section('todo-visits', t('todoVisits'), alerts, alertRow)}${section('todo-follow-ups', t('todoFollowUps'), follow, followUpRow)}<div id="todo-campaigns">${campaigns.html}</div>${section('todo-referrals', t('todoReferrals'), referrals)}${section('todo-requests', t('todoRequests'), others)}`
       : `<p class="empty" id="todo-empty">${esc(t('todoEmpty'))}</p>`;
     if (html === shown) return;                 // a sync that changed nothing here keeps the rows
     shown = html;

@@ -1,11 +1,15 @@
 // The schema of each field document: the twin of rules/schemas/{household,visit,
 // request,review,grid,notice,receipt,sendback,erasure,rules}.py, with the same rules, field paths
-// and rule names.
+// and rule names; ids and the common fields are base.js's, answers answer.js's.
 
 import {
-  Bool, Choice, DateF, DateTime, Ext, ListOf, Num, Obj, Stamps, Text, base64Length, child,
+  Bool, Choice, DateF, DateTime, ListOf, Num, Obj, Text, base64Length, child,
   isBlank, isObject, push,
 } from './fields.js';
+import { answer } from './answer.js';
+import {
+  COMMON, SHARED, documentSchema, parseId, prefixKind, sameGridId,
+} from './base.js';
 import { condition } from './rules.js';
 import {
   ANTIGEN, AUDIENCES, CHANNELS, COLOURS, DECISIONS, GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES,
@@ -25,74 +29,12 @@ export {
 export const statusesFor = lifecycle;
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 const PHONE = /^[0-9 +-]+$/;
-const SEGMENT = '[A-Za-z0-9_-]{1,64}';
-/** The partition of rules:* documents, which every account's view includes. */
-export const SHARED = '*';
-const ID_PATTERNS = {
-  grid: new RegExp(`^grid:(${SEGMENT})$`),
-  household: new RegExp(`^household:(${SEGMENT}):${SEGMENT}$`),
-  visit: new RegExp(`^visit:(${SEGMENT}):${SEGMENT}$`),
-  request: new RegExp(`^request:(${SEGMENT}):${SEGMENT}$`),
-  review: new RegExp(`^review:visit:(${SEGMENT}):${SEGMENT}$`),
-  notice: new RegExp(`^notice:(${SEGMENT}):${SEGMENT}$`),
-  receipt: new RegExp(`^receipt:(${SEGMENT}):${SEGMENT}$`),
-  sendback: new RegExp(`^sendback:(${SEGMENT}):${SEGMENT}$`),
-  erasure: new RegExp(`^erasure:(${SEGMENT}):${SEGMENT}$`),
-  rules: new RegExp(`^rules:${SEGMENT}$`),
-};
-const PREFIXES = {
-  grid: 'grid:', household: 'household:', visit: 'visit:', request: 'request:', review: 'review:',
-  notice: 'notice:', receipt: 'receipt:', sendback: 'sendback:', erasure: 'erasure:', rules: 'rules:',
-};
-
-/** [type, grid] of a well-formed field-document id, else null (rules/ids.py); rules are in SHARED. */
-export function parseId(id) {
-  if (typeof id !== 'string') return null;
-  for (const [kind, re] of Object.entries(ID_PATTERNS)) {
-    const m = re.exec(id);
-    if (m) return [kind, m[1] ?? SHARED];
-  }
-  return null;
-}
-
-/** The type an id's prefix claims, well-formed or not; null for other ids. */
-export const prefixKind = (id) =>
-  Object.keys(PREFIXES).find((kind) => id.startsWith(PREFIXES[kind])) ?? null;
-
-const matches = (attr) => (v, ctx) => (v !== ctx[attr] ? ['matches_id', { expected: ctx[attr] }] : null);
-
-const sameGridId = (prefix, fmt) => (v, ctx) => {
-  const parsed = parseId(v);
-  if (!parsed || parsed[0] !== prefix) return ['format', { kind: fmt }];
-  return parsed[1] !== ctx.grid ? ['same_grid', { grid: ctx.grid }] : null;
-};
 
 const colourReason = (colourField) => (raw, data, ctx, loc, errs) => {
   if (isBlank(raw.colour_reason) && ['yellow', 'red'].includes(raw[colourField])) {
     push(errs, child(loc, 'colour_reason'), 'required', { when: 'colour' });
   }
 };
-
-const COMMON = {
-  type: Text({ required: true, max: 64, validate: matches('docType') }),
-  schema: Choice([2, 1], { required: true }),
-  grid: Text({ required: true, max: 64, validate: matches('grid') }),
-  updated_at: DateTime({ required: true }),
-  updated_by: Text({ required: true, min: 1, max: 64 }),
-  device: Text({ min: 1, max: 64 }),
-  ext: Ext(),
-};
-const UNSTAMPED = ['type', 'schema', 'grid', 'stamps', 'merge'];
-
-// A document schema: the common fields, its own, and stamps naming any of them.
-function documentSchema(own, { stamped = false, cross = null } = {}) {
-  const fields = { ...COMMON, ...own };
-  if (stamped) {
-    const names = [...Object.keys(fields), 'stamps'].filter((n) => !UNSTAMPED.includes(n));
-    fields.stamps = Stamps(names);
-  }
-  return { fields, cross, skipUnderscore: true };
-}
 
 const MEMBER = {
   fields: {
@@ -408,5 +350,6 @@ const rules = {
 };
 
 export const SCHEMAS = {
-  grid, household, visit, request, review, notice, receipt, sendback, erasure, rules,
+  grid, household, visit, request, review, notice, receipt, sendback, erasure, rules, answer,
 };
+export { SHARED, parseId, prefixKind };

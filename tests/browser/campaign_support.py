@@ -1,0 +1,97 @@
+"""Filling a campaign's form (ODK Web Forms) on the tablet as a worker does,
+by the questions' Chinese labels, counting the taps it takes: every click on
+an option or button and every text or number field focused is one tap
+(the keys typed into a field are not counted)."""
+
+from tests.tablet_work import households
+
+CAMPAIGN = "campaign:community:shijia:winter2026"
+TARGET_TAGS = {"over65", "elderly_alone", "chronic"}
+
+
+def targeted_by_tags(hh):
+    """Whether the demo campaign (key persons by tag) asks about hh."""
+    return bool({t for m in hh["members"] for t in m.get("tags", [])} & TARGET_TAGS)
+
+
+def household_of_two(server, grid="g1", skip=("household:g1:1-1-101",)):
+    """A targeted demo household of grid with exactly two members."""
+    for hh in households(server, grid):
+        if hh["_id"] not in skip and len(hh["members"]) == 2 and targeted_by_tags(hh):
+            return hh
+    raise AssertionError(f"no targeted household of two in {grid}")
+
+
+def targeted_single(server, grid="g1", skip=("household:g1:1-1-101",)):
+    """A targeted demo household of grid with one member."""
+    for hh in households(server, grid):
+        if hh["_id"] not in skip and len(hh["members"]) == 1 and targeted_by_tags(hh):
+            return hh
+    raise AssertionError(f"no targeted household of one in {grid}")
+
+
+class FormFiller:
+    """Taps on one campaign form, counted in ``taps``."""
+
+    def __init__(self, page):
+        self.page = page
+        self.taps = 0
+
+    def question(self, label, nth=0):
+        """The nth question container whose label reads exactly ``label``."""
+        return self.page.locator(
+            f"#engine-host .question-container:has(.control-text label:text-is('{label}'))").nth(nth)
+
+    def choose(self, label, option, nth=0):
+        """Tap ``option`` of the nth question ``label`` (one or several choices)."""
+        self.question(label, nth).locator(f"label.value-option:has(.text-content:text-is('{option}'))").click()
+        self.taps += 1
+
+    def type(self, label, text, nth=0):
+        """Tap into the nth question ``label`` and type ``text``."""
+        field = self.question(label, nth).locator("input, textarea").first
+        field.click()
+        self.taps += 1
+        field.press_sequentially(str(text))
+        field.blur()
+
+    def add_entry(self):
+        """Tap the repeat's add button (one more block)."""
+        self.page.locator("#engine-host .button-add-instance").click()
+        self.taps += 1
+
+    def tap(self, selector):
+        """Tap an element of the app around the form (the channel, save)."""
+        self.page.click(selector)
+        self.taps += 1
+
+
+def open_form(tablet, hh_id, campaign=CAMPAIGN):
+    """The campaign form of household hh_id, drawn by the engine; its filler."""
+    tablet.go(f"/campaign/{campaign}/hh/{hh_id}")
+    tablet.page.wait_for_selector("#engine-host .odk-form", timeout=60000)
+    return FormFiller(tablet.page)
+
+
+def answers_of(tablet, campaign=CAMPAIGN):
+    """The tablet's answer documents of campaign."""
+    return [doc for doc in (tablet.local_doc(i) for i in tablet.local_ids() if i.startswith("answer:"))
+            if doc and doc.get("campaign") == campaign]
+
+
+def fill_household_of_two(form, names=("高德明", "李秀兰")):
+    """The demo campaign for a household of two, central heating, both members well."""
+    form.choose("家中取暖方式", "集中供暖")
+    form.choose("室内温度是否适宜", "是")
+    form.type("常用药还够用几天", 30)
+    form.choose("是否有紧急联系人", "是")
+    form.type("联系人姓名", "王建")
+    form.choose("与住户关系", "子女")
+    form.type("联系电话", "13912345678")
+    form.choose("当前需求", "药品")
+    form.type("姓名", names[0])
+    form.choose("身体状况", "良好")
+    form.add_entry()
+    form.type("姓名", names[1], nth=1)
+    form.choose("身体状况", "良好", nth=1)
+    form.choose("已发放一人一专班联系卡 / 爱心告知书", "是")
