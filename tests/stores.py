@@ -73,17 +73,24 @@ def make_store(request, tmp_path):
         drop_prefixed(url, prefix)
 
 
+def couch_for(request):
+    """The admin URL of the CouchDB ``request.param`` names: the session's
+    pouchdb-server, or the Apache CouchDB of ``GRIDVISIT_TEST_COUCHDB``
+    (the test is skipped without one)."""
+    if request.param == "pouchdb-server":
+        return request.getfixturevalue("pouchdb_server").url()
+    url = couchdb_url()
+    if not url:
+        pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
+    return url
+
+
 def store_env(request):
     """The environment that puts a ``gridvisit serve`` on ``request.param``'s
     store (None: SQLite); its CouchDB databases are dropped after the test."""
     if request.param == "sqlite":
         return None
-    if request.param == "pouchdb-server":
-        url = request.getfixturevalue("pouchdb_server").url()
-    else:
-        url = couchdb_url()
-        if not url:
-            pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
+    url = couch_for(request)
     prefix = f"gvi{uuid.uuid4().hex[:8]}_"
     request.addfinalizer(lambda: drop_prefixed(url, prefix))
     return {"GRIDVISIT_COUCHDB_URL": url, "GRIDVISIT_COUCHDB_PREFIX": prefix}

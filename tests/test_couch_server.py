@@ -16,7 +16,7 @@ from server.services import services
 from sync.couch import CouchStore
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app, make_people_app
-from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
+from tests.stores import couch_for, couchdb_other_node, drop_prefixed
 
 G1_IDS = ["grid:g1", "household:g1:h1", "review:visit:g1:v1", "visit:g1:v1"]
 
@@ -24,12 +24,7 @@ G1_IDS = ["grid:g1", "household:g1:h1", "review:visit:g1:v1", "visit:g1:v1"]
 @pytest.fixture(params=["pouchdb-server", "couchdb"])
 def servers(request, tmp_path):
     """Two gridvisit apps, each with its own data folder, over one CouchDB."""
-    if request.param == "pouchdb-server":
-        url = request.getfixturevalue("pouchdb_server").url()
-    else:
-        url = couchdb_url()
-        if not url:
-            pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
+    url = couch_for(request)
     prefix = f"gvs{uuid.uuid4().hex[:8]}_"
     one = make_field_app(tmp_path / "a", COUCHDB_URL=url, COUCHDB_PREFIX=prefix)
     two = make_people_app(tmp_path / "b", COUCHDB_URL=couchdb_other_node(url)

@@ -21,7 +21,7 @@ from server.serverdb import ServerDB
 from server.services import services
 from sync.couch.client import CouchServer
 from tests.peers import gridvisit_cli
-from tests.stores import couchdb_url, drop_prefixed
+from tests.stores import couch_for, drop_prefixed
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 CHECKPOINT = "_local/u2~Ux4y.sgDzOSDZhXl7M4j9Q=="
@@ -82,12 +82,7 @@ def snapshot(db, checkpoint=True):
 @pytest.fixture(params=["pouchdb-server", "couchdb"])
 def couch(request):
     """The URL of a CouchDB and a prefix of this test's own; dropped after."""
-    if request.param == "pouchdb-server":
-        url = request.getfixturevalue("pouchdb_server").url()
-    else:
-        url = couchdb_url()
-        if not url:
-            pytest.skip("no Apache CouchDB here: set GRIDVISIT_TEST_COUCHDB to an admin URL")
+    url = couch_for(request)
     prefix = f"gvm{uuid.uuid4().hex[:8]}_"
     yield url, prefix, request.param
     drop_prefixed(url, prefix)
