@@ -67,6 +67,22 @@ def start_plain_listener(factory, host, port):
     return pid
 
 
+def release_feeds_on_stop(worker):
+    """gunicorn's ``post_worker_init``: on the worker's SIGTERM, end every
+    waiting ``_changes`` feed at once (they answer with what they have and
+    the tablets reconnect) before gunicorn's own graceful stop, which would
+    otherwise wait out ``graceful_timeout`` on longpolls sleeping between
+    heartbeats."""
+    from server.couch.feeds import stop_feeds
+    graceful = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        stop_feeds()
+        if callable(graceful):
+            graceful(signum, frame)
+    signal.signal(signal.SIGTERM, on_term)
+
+
 def stop_plain_listener(pid):
     """Stop the plain-HTTP listener ``pid`` and reap it."""
     try:
@@ -99,6 +115,7 @@ def serve(factory, host, port, workers, threads, changes_timeout, tls=None, plai
     }
     from server.ops.metrics import worker_exited
     options["child_exit"] = worker_exited
+    options["post_worker_init"] = release_feeds_on_stop
     if tls:
         options.update(certfile=str(tls[0]), keyfile=str(tls[1]))
     listener = start_plain_listener(plain[1], host, plain[0]) if tls and plain else None

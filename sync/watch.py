@@ -13,13 +13,28 @@ anyone waits it asks SQLite whether the file changed (a ``data_version``
 check, no table read) and only then reads which partitions moved since its
 last look, one query for the whole crowd, and fans that out to the
 partitions' waiters.
+
+A process that is stopping calls :func:`release_all`: every waiter of every
+watcher returns at once and no new one waits, so a server restart does not
+sit out its graceful timeout on sleeping longpolls.
 """
 
 import threading
 import time
+import weakref
 
 POLL_INTERVAL = 0.05      # seconds between data_version checks while anyone waits
 IDLE_EXIT = 5.0           # the poller thread ends after this long with no waiter
+
+
+_WATCHERS = weakref.WeakSet()        # every watcher of this process
+
+
+def release_all():
+    """The process is stopping: release every waiter of every watcher in it
+    (their waits return False) and let no new one wait."""
+    for watcher in list(_WATCHERS):
+        watcher.close()
 
 
 class _Waiter:
@@ -55,6 +70,7 @@ class ChangeWatcher:
         self._thread = None
         self._closed = False
         self.wakeups = 0                     # waiters woken so far (for tests, benches)
+        _WATCHERS.add(self)
 
     # -- writers ---------------------------------------------------------
 

@@ -3,13 +3,18 @@
 Longpoll and continuous feeds wait for writes (woken at once by writes in
 this process) and send a newline every ``heartbeat`` milliseconds while
 they wait, so proxies and clients know the connection is alive. No feed
-waits longer than the ``CHANGES_TIMEOUT`` setting.
+waits longer than the ``CHANGES_TIMEOUT`` setting. When the server stops
+(:func:`stop_feeds`, on a worker's SIGTERM), every waiting feed answers at
+once with what it has, so clients reconnect at once and the restart does
+not wait out its graceful timeout.
 """
 
+import threading
 import time
 
 from flask import Response, current_app, request, stream_with_context
 
+from sync import watch
 from sync.errors import BadRequest
 from sync.selector import check as check_selector
 
@@ -19,6 +24,13 @@ from server.jsonbody import strict_dumps
 
 FEEDS = ("normal", "longpoll", "continuous")
 DEFAULT_HEARTBEAT_MS = 60_000
+_stopping = threading.Event()
+
+
+def stop_feeds():
+    """This process is stopping: end every waiting feed now, and let none wait."""
+    _stopping.set()
+    watch.release_all()
 
 
 def _doc_ids(body):
@@ -101,7 +113,7 @@ def _wait(view, seq, deadline, heartbeat_ms):
     """Wait for a write after ``seq``; yield a newline at each heartbeat."""
     while True:
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or _stopping.is_set():
             return
         step = left if heartbeat_ms is None else min(left, heartbeat_ms / 1000)
         if view.wait_for_change(seq, step):
@@ -142,7 +154,7 @@ def _longpoll(view, params, first):
         yield from _wait(view, seq, deadline, params["heartbeat"])
         page = _page(view, params, page["last_seq"])
         # Writes this user may not see wake the wait too: keep waiting.
-        if page["results"] or time.monotonic() >= deadline:
+        if page["results"] or time.monotonic() >= deadline or _stopping.is_set():
             break
     yield render_page(page)
 
@@ -162,7 +174,7 @@ def _continuous(view, params, first):
             page = _page(view, params, last)
             continue
         yield from _wait(view, view.decode_since(last), deadline, params["heartbeat"])
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or _stopping.is_set():
             break
         page = _page(view, params, last)
     yield strict_dumps({"last_seq": last, "pending": 0}) + "\n"
