@@ -23,7 +23,7 @@ import threading
 import time
 import weakref
 
-POLL_INTERVAL = 0.05      # seconds between data_version checks while anyone waits
+POLL_INTERVAL = 0.01      # seconds between data_version checks while anyone waits (one PRAGMA)
 IDLE_EXIT = 5.0           # the poller thread ends after this long with no waiter
 
 
