@@ -51,12 +51,17 @@ IMMUTABLE = {"form": ("问卷版本一经发布不能修改，请上传新版本
                         "a submitted campaign answer cannot be changed")}
 
 
+def _named(doc, body, field):
+    """Who ``field`` names: in ``doc``, or for a deletion in the stored ``body``."""
+    return (body or {}).get(field) if doc.get("_deleted") is True else doc.get(field)
+
+
 def _own_receipt(user, doc, body):
     """Refuse a receipt (or its deletion) for another reader than ``user``.
 
     :raises Forbidden: naming the reader.
     """
-    reader = (body or {}).get("reader") if doc.get("_deleted") is True else doc.get("reader")
+    reader = _named(doc, body, "reader")
     if reader is not None and reader != user.name:
         raise Forbidden(f"只能提交本人的已读回执，不能代“{reader}”提交 / "
                         f"you may only write your own read receipts, not {reader}'s")
@@ -79,7 +84,7 @@ def _own_answer(user, doc, body):
 
     :raises Forbidden: naming the worker.
     """
-    worker = (body or {}).get("worker") if doc.get("_deleted") is True else doc.get("worker")
+    worker = _named(doc, body, "worker")
     if worker is not None and worker != user.name:
         raise Forbidden(f"worker: 只能提交本人的摸排答卷，不能代“{worker}”提交 / "
                         f"you may only submit your own campaign answers, not {worker}'s")
