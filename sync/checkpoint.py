@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 
-from .errors import NotFound
+from .errors import Conflict, NotFound
 
 HISTORY = 50
 VERSION = 3
@@ -67,14 +67,21 @@ class Checkpointer:
                  "start_last_seq": self.start_seq, "end_last_seq": last_seq,
                  "recorded_seq": last_seq, **stats}
         for side, db in (("source", self.source), ("target", self.target)):
-            old = self.docs.get(side) or {}
-            history = [h for h in old.get("history", [])
-                       if h.get("session_id") != self.session_id]
-            doc = {"session_id": self.session_id, "source_last_seq": last_seq,
-                   "replication_id_version": VERSION,
-                   "history": ([entry] + history)[:HISTORY]}
-            if old.get("_rev"):
-                doc["_rev"] = old["_rev"]
-            result = db.put_local(self.doc_id, doc)
-            doc["_rev"] = result.get("rev")
-            self.docs[side] = doc
+            try:
+                self.docs[side] = self._write(db, self.docs.get(side), last_seq, entry)
+            except Conflict:
+                # The last write landed but its answer was lost (the peer went
+                # down mid-response): build on what the side holds now.
+                self.docs[side] = self._write(db, _read(db, self.doc_id), last_seq, entry)
+
+    def _write(self, db, old, last_seq, entry):
+        old = old or {}
+        history = [h for h in old.get("history", [])
+                   if h.get("session_id") != self.session_id]
+        doc = {"session_id": self.session_id, "source_last_seq": last_seq,
+               "replication_id_version": VERSION,
+               "history": ([entry] + history)[:HISTORY]}
+        if old.get("_rev"):
+            doc["_rev"] = old["_rev"]
+        doc["_rev"] = db.put_local(self.doc_id, doc).get("rev")
+        return doc

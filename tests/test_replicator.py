@@ -14,7 +14,7 @@ import pytest
 
 from sync import Store
 from rules import ids, fieldmerge as merge
-from sync.checkpoint import HISTORY, replication_id
+from sync.checkpoint import HISTORY, Checkpointer, replication_id
 from sync.errors import BadRequest, NotFound
 from sync.remote import RemoteDatabase
 from sync.replicator import Replication, replicate
@@ -225,6 +225,23 @@ def test_a_lost_target_checkpoint_restarts_from_zero_but_writes_nothing(source, 
     stats = replicate(source, target)
     assert stats["missing_checked"] == leaf_count(local_leaves(source))
     assert stats["docs_written"] == 0
+
+
+def test_a_checkpoint_whose_answer_was_lost_is_written_over_not_failed(source, target):
+    """A peer that went down after storing a checkpoint but before answering
+    makes the next write's rev stale (409): the run keeps going."""
+    checkpoints = Checkpointer(source, target, "lost-answer")
+    checkpoints.start()
+    checkpoints.record("1", {"docs_written": 1})
+    landed = target.get_local(checkpoints.doc_id)
+    target.put_local(checkpoints.doc_id, dict(landed, source_last_seq="2"))  # unseen
+    checkpoints.record("3", {"docs_written": 3})
+    for db in (source, target):
+        doc = db.get_local(checkpoints.doc_id)
+        assert doc["source_last_seq"] == "3"
+        assert [h["recorded_seq"] for h in doc["history"]] == ["3"]
+    assert source.get_local(checkpoints.doc_id)["session_id"] == \
+        target.get_local(checkpoints.doc_id)["session_id"]
 
 
 def test_resumes_from_the_newest_session_both_histories_share(source, target):
