@@ -17,6 +17,7 @@ from .integers import parse_int
 from .sqlite import SQLiteFile, connect
 from .selector import matches
 from .upkeep import Upkeep
+from .doorbell import Doorbell
 from .watch import ChangeWatcher
 
 
@@ -47,7 +48,8 @@ class Database(Upkeep):
         self.epoch = meta["epoch"]
         self.instance_start_time = meta["instance_start_time"]
         self._watcher = ChangeWatcher(self.update_seq, self._open_probe, name,
-                                      int(meta["update_seq"]))
+                                      int(meta["update_seq"]),
+                                      bell=Doorbell(f"{path}.bells"))
 
     def _open_probe(self):
         return changes.ChangeProbe(connect(self.file.path))

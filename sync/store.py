@@ -123,6 +123,7 @@ class Store:
                 except FileNotFoundError:
                     pass
             shutil.rmtree(str(path) + ".views", ignore_errors=True)   # its view indexes
+            shutil.rmtree(str(path) + ".bells", ignore_errors=True)   # its doorbell (sync.doorbell)
 
     def close(self):
         """Close every open database."""

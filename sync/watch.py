@@ -9,10 +9,14 @@ Partitions are opaque strings here; the server decides what they mean.
 Writes in this process wake their waiters at once (``notify``). Writes
 from other processes (another server worker, the nightly job, the command
 line) are noticed by one poller thread per database and process: while
-anyone waits it asks SQLite whether the file changed (a ``data_version``
-check, no table read) and only then reads which partitions moved since its
-last look, one query for the whole crowd, and fans that out to the
-partitions' waiters.
+anyone waits it sleeps until another process rings the database's
+doorbell (``sync.doorbell``: every write rings), or at the latest until
+its next look, then asks SQLite whether the file changed (a
+``data_version`` check, no table read) and only then reads which
+partitions moved since its last look, one query for the whole crowd, and
+fans that out to the partitions' waiters. Without a doorbell (not Linux,
+or a writer that cannot ring) the looks alone notice, every
+``POLL_INTERVAL``.
 
 A process that is stopping calls :func:`release_all`: every waiter of every
 watcher returns at once and no new one waits, so a server restart does not
@@ -24,6 +28,7 @@ import time
 import weakref
 
 POLL_INTERVAL = 0.01      # seconds between data_version checks while anyone waits (one PRAGMA)
+BELL_INTERVAL = 0.25      # the same with a doorbell: only writers that cannot ring wait this long
 IDLE_EXIT = 5.0           # the poller thread ends after this long with no waiter
 
 
@@ -56,10 +61,11 @@ class ChangeWatcher:
     highest seq})`` for the changes after seq ``after``, and ``close()``.
     """
 
-    def __init__(self, read_seq, open_probe, name, start_seq=0):
+    def __init__(self, read_seq, open_probe, name, start_seq=0, bell=None):
         self.read_seq = read_seq
         self.open_probe = open_probe
         self.name = name
+        self.bell = bell                     # a sync.doorbell.Doorbell, or None
         self._lock = threading.Lock()
         self._latest = start_seq             # highest seq noticed, any partition
         self._part_seq = {}                  # partition -> highest seq noticed
@@ -78,6 +84,8 @@ class ChangeWatcher:
         """A write reached ``seq`` touching partitions ``parts`` (None: unknown, wake all)."""
         with self._lock:
             self._record(seq, {p: seq for p in parts} if parts is not None else None)
+        if self.bell is not None:
+            self.bell.ring()
 
     def _record(self, seq, part_seqs):
         # Called with the lock held. part_seqs None means "any partition".
@@ -153,6 +161,11 @@ class ChangeWatcher:
         """Stop watching and release every waiter."""
         with self._lock:
             self._closed = True
+            if self.bell is not None:
+                if self._thread is None:
+                    self.bell.close()
+                else:
+                    self.bell.interrupt()        # the poller stops now, not at its next look
             for waiter in list(self._any) + [w for ws in self._by_part.values() for w in ws]:
                 waiter.event.set()
 
@@ -169,16 +182,25 @@ class ChangeWatcher:
             probe = self.open_probe()
         except Exception:                    # the file went away (deleted database)
             return
+        bell = self.bell if self.bell is not None and self.bell.listen() else None
         version, idle_since = None, None
         try:
+            with self._lock:                 # closed before it listened: no ring will come
+                if self._closed:
+                    return
             while True:
-                time.sleep(POLL_INTERVAL)
+                if bell is not None:
+                    bell.wait(BELL_INTERVAL)
+                else:
+                    time.sleep(POLL_INTERVAL)
                 with self._lock:
                     if self._closed:
                         return
                     if not self._count:
                         idle_since = idle_since or time.monotonic()
                         if time.monotonic() - idle_since > IDLE_EXIT:
+                            if bell is not None:      # before a new poller can listen
+                                bell.stop()
                             self._thread = None
                             return
                         continue
@@ -196,3 +218,5 @@ class ChangeWatcher:
             return
         finally:
             probe.close()
+            if bell is not None and self._closed:
+                bell.close()

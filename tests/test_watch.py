@@ -123,3 +123,67 @@ def test_the_poller_reads_once_per_change_not_per_waiter(db, tmp_path, monkeypat
     db._watcher.close()
     for thread in crowd.threads.values():
         thread.join(10)
+
+
+# ------------------------------------------------------------- doorbell --
+
+def test_another_processes_write_rings_at_once_not_at_the_next_look(db, tmp_path, monkeypatch):
+    """With the looks 60 s apart, only the doorbell can wake the waiter in time."""
+    monkeypatch.setattr(watch, "BELL_INTERVAL", 60)
+    crowd = Waiters(db, ["g1", "g2"], timeout=30, shared=False)
+    time.sleep(0.2)                            # the poller is asleep on its doorbell
+    assert db._watcher.bell._token is not None  # (not polling every POLL_INTERVAL)
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from sync import Store; p = lambda i: i.split(':')[1]; "
+                    "Store(sys.argv[1], partition=p).get('field').put({'_id': 'visit:g2:far'})",
+                    str(tmp_path)], cwd=ROOT, check=True, timeout=60)
+    crowd.threads["g2"].join(20)
+    assert crowd.woke == {"g2": True}
+    assert crowd.alive() == {"g1"}
+    db._watcher.close()
+    crowd.threads["g1"].join(10)
+    assert crowd.woke["g1"] is False
+
+
+def test_a_second_store_on_the_same_files_rings_the_first(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(watch, "BELL_INTERVAL", 60)
+    other = Store(tmp_path, partition=grid)
+    try:
+        crowd = Waiters(db, ["g4"], timeout=30, shared=False)
+        time.sleep(0.2)
+        assert db._watcher.bell._token is not None
+        other.get("field").put({"_id": "visit:g4:near"})
+        crowd.threads["g4"].join(20)
+        assert crowd.woke == {"g4": True}
+    finally:
+        other.close()
+
+
+def test_a_dead_listeners_registration_is_cleared_by_the_next_ring(tmp_path):
+    from sync.doorbell import Doorbell
+    folder = tmp_path / "field.sqlite.bells"
+    hearing, gone, ringing = Doorbell(folder), Doorbell(folder), Doorbell(folder)
+    assert hearing.listen() and gone.listen()
+    assert len(list(folder.iterdir())) == 2
+    gone._inbox.close()                        # its process died without a goodbye
+    ringing.ring()
+    assert hearing.wait(5) is True
+    assert [p.name for p in folder.iterdir()] == [hearing._token]
+    assert hearing.wait(0.05) is False         # one ring, heard once
+    for bell in (hearing, gone, ringing):
+        bell.close()
+    assert list(folder.iterdir()) == []
+
+
+def test_closing_the_database_stops_its_poller_and_withdraws_its_bell(tmp_path, monkeypatch):
+    monkeypatch.setattr(watch, "BELL_INTERVAL", 60)
+    store = Store(tmp_path, partition=grid)
+    db = store.create("field")
+    crowd = Waiters(db, ["g1"], timeout=30, shared=False)
+    poller = db._watcher._thread
+    store.close()
+    crowd.threads["g1"].join(10)
+    poller.join(10)
+    assert not poller.is_alive()               # interrupted, not waiting out its 60 s look
+    bells = list(tmp_path.rglob("field.sqlite.bells"))
+    assert len(bells) == 1 and list(bells[0].iterdir()) == []
