@@ -20,9 +20,30 @@ the district has saved a rule set of its own).
 Conditions: ``{"all": [...]}``, ``{"any": [...]}``, or a test of one
 operand — ``check`` (a member's reading on this visit: temperature, spo2,
 bp_systolic, bp_diastolic, antigen, symptoms), ``member`` (the checked
-member: age, tags), or ``household`` (colour, hours_since_visit). Member
+member: age, tags), ``household`` (colour, hours_since_visit) or
+``answer`` (what the household answered to a campaign, below). Member
 tests are evaluated per checked member, so a rule fires for the member
 whose readings match. Operators: ``< <= > >= == != in contains``.
+
+An answer test reads the household's latest answer to one campaign (专项摸排)::
+
+    {"answer": "campaign:community:shijia:winter2026", "question": "has_contact",
+     "op": "==", "value": "no"}
+
+``question`` is a question's name as the answer's ``values`` hold it (a
+group's questions sit among their parent's); a question inside a repeat is
+``repeat/question`` (``members/member_condition``) and reads as the list of
+every entry's answer (a select_multiple's choices joined into it), so it is
+tested with ``contains`` only: "some entry answered this". Of the answers
+the caller passes (``answers``: the household's answer documents, read by
+the caller — this module reads no database), the one with the newest
+``answered_at`` counts (an unreadable time counts as oldest; a tie goes to
+the greater ``_id``); earlier answers are history. A household with no
+answer to the campaign, or whose answer leaves the question out (not
+relevant), is unknown: the test does not fire. Answer tests read no visit,
+so their rules are household rules; the visit form passes no answers, so a
+visit records only its readings' warnings, and what a campaign answer says
+shows on the console's dashboard and the tablet's 待办.
 
 A household never visited is longer ago than any number of hours
 (``hours_since_visit`` is infinite); an unreadable visit time is unknown
@@ -52,6 +73,9 @@ OPERANDS = {
     "member": ("age", "tags"),
     "household": ("colour", "hours_since_visit"),
 }
+# An answer test: the campaign it reads, and the question (see the module docstring).
+ANSWER, QUESTION = "answer", "question"
+REPEAT_OPERATORS = ("contains",)            # a question inside a repeat is a list
 
 
 class RuleError(BadRequest, ValueError):
@@ -99,7 +123,53 @@ def _parse_time(text):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _operand(test, check, member, household, now):
+def _moment(answer):
+    """How an answer ranks among a household's: newest time first, then ``_id``."""
+    moment = _parse_time(answer.get("answered_at"))
+    return (-math.inf if moment is None else moment.timestamp(), str(answer.get("_id") or ""))
+
+
+def latest_answers(answers):
+    """``{campaign id: values}`` of the newest answer to each campaign among ``answers``."""
+    newest = {}
+    for answer in answers or ():
+        if not isinstance(answer, dict) or not isinstance(answer.get("campaign"), str):
+            continue
+        held = newest.get(answer["campaign"])
+        if held is None or _moment(answer) > _moment(held):
+            newest[answer["campaign"]] = answer
+    return {campaign: answer.get("values") for campaign, answer in newest.items()}
+
+
+def _read(values, names):
+    """The value at the path ``names``; through a repeat, every entry's, as one list."""
+    if isinstance(values, list) and names:
+        found = []
+        for entry in values:
+            got = _read(entry, names)
+            if isinstance(got, list):
+                found.extend(got)
+            elif got is not None:
+                found.append(got)
+        return found
+    if not names:
+        return values
+    return _read(values.get(names[0]), names[1:]) if isinstance(values, dict) else None
+
+
+def _answered(test, latest):
+    question = test.get(QUESTION)
+    if not isinstance(test[ANSWER], str) or not isinstance(question, str) or not question:
+        raise RuleError(f"条件 {test!r}：专项答案的比较须写明摸排编号 answer 和题目 question / "
+                        f"condition {test!r}: an answer test names its campaign and question")
+    if test[ANSWER] not in latest:
+        return None                             # never answered: unknown
+    return _read(latest[test[ANSWER]], question.split("/"))
+
+
+def _operand(test, check, member, household, now, latest):
+    if ANSWER in test:
+        return _answered(test, latest)
     if "check" in test:
         return (check or {}).get(test["check"])
     if "member" in test:
@@ -115,17 +185,20 @@ def _operand(test, check, member, household, now):
             last = _parse_time(stamp)
             return None if last is None else (now - last).total_seconds() / 3600
         return (household or {}).get(test["household"])
-    raise RuleError(f"condition {test!r}: test one of check, member or household")
+    raise RuleError(f"条件 {test!r}：须比较 check、member、household 或 answer 之一 / "
+                    f"condition {test!r}: test one of check, member, household or answer")
 
 
-def _holds(cond, check, member, household, now):
+def _holds(cond, check, member, household, now, latest):
     if "all" in cond:
-        return all(_holds(c, check, member, household, now) for c in cond["all"])
+        return all(_holds(c, check, member, household, now, latest) for c in cond["all"])
     if "any" in cond:
-        return any(_holds(c, check, member, household, now) for c in cond["any"])
+        return any(_holds(c, check, member, household, now, latest) for c in cond["any"])
     if cond.get("op") not in OPERATORS:
-        raise RuleError(f"condition {cond!r}: op must be one of {', '.join(OPERATORS)}")
-    return _compare(_operand(cond, check, member, household, now), cond["op"], cond.get("value"))
+        raise RuleError(f"条件 {cond!r}：比较运算符须为 {'、'.join(OPERATORS)} 之一 / "
+                        f"condition {cond!r}: op must be one of {', '.join(OPERATORS)}")
+    return _compare(_operand(cond, check, member, household, now, latest), cond["op"],
+                    cond.get("value"))
 
 
 def _uses_member(cond):
@@ -134,17 +207,19 @@ def _uses_member(cond):
     return "check" in cond or "member" in cond
 
 
-def evaluate(rules_doc, visit, household, now=None):
+def evaluate(rules_doc, visit, household, now=None, answers=None):
     """Warnings for a visit: ``{"warnings": [...], "colour", "referral"}``.
 
     Each warning names the rule, the member (when the rule is about one),
     the suggested colour and referral, and the reason in Chinese and
     English; ``colour`` is the most severe suggestion, ``referral`` the one
-    of the most severe rule (the first such rule wins a tie).
+    of the most severe rule (the first such rule wins a tie). ``answers``
+    are the household's campaign answer documents, for answer tests.
 
     :raises RuleError: for a malformed rule set.
     """
     now = now or datetime.now(timezone.utc)
+    latest = latest_answers(answers)
     if isinstance(visit, dict) and _parse_time(visit.get("visited_at")) is not None:
         # The visit being recorded is the household's latest: "not visited for
         # 48 hours" never fires inside the very visit that clears it.
@@ -155,12 +230,16 @@ def evaluate(rules_doc, visit, household, now=None):
     warnings = []
     for rule in (rules_doc or {}).get("rules", []):
         if not isinstance(rule, dict) or "id" not in rule or "when" not in rule:
-            raise RuleError(f"rule {rule!r}: needs id and when")
-        if _uses_member(rule["when"]):
-            hits = [c.get("member") for c in checks
-                    if _holds(rule["when"], c, members.get(c.get("member")), household, now)]
-        else:
-            hits = [None] if _holds(rule["when"], None, None, household, now) else []
+            raise RuleError(f"规则 {rule!r} 须有 id 和 when / rule {rule!r}: needs id and when")
+        try:
+            if _uses_member(rule["when"]):
+                hits = [c.get("member") for c in checks
+                        if _holds(rule["when"], c, members.get(c.get("member")), household,
+                                  now, latest)]
+            else:
+                hits = [None] if _holds(rule["when"], None, None, household, now, latest) else []
+        except RuleError as err:
+            raise RuleError(f"规则 {rule['id']} / rule {rule['id']}: {err}") from None
         for member in hits:
             warnings.append({"rule": rule["id"], "member": member,
                              "colour": rule.get("colour"), "referral": rule.get("referral"),
@@ -173,12 +252,31 @@ def evaluate(rules_doc, visit, household, now=None):
 
 def household_rules(rules_doc):
     """The rules of a set that read no visit — only the household (a red
-    household not visited for 48 hours) — so that they can be checked any
-    time, not only while a visit is recorded."""
+    household not visited for 48 hours) or its campaign answers — so that
+    they can be checked any time, not only while a visit is recorded."""
     rules = [r for r in (rules_doc or {}).get("rules", [])
              if isinstance(r, dict) and isinstance(r.get("when"), dict)
              and not _uses_member(r["when"])]
     return {**(rules_doc or {}), "rules": rules}
+
+
+def campaigns_read(rules_doc):
+    """The campaign ids the set's answer tests read (a caller fetches only their answers)."""
+    found = set()
+    for rule in (rules_doc or {}).get("rules", []):
+        if isinstance(rule, dict):
+            found |= _campaigns_of(rule.get("when"))
+    return found
+
+
+def _campaigns_of(cond):
+    if not isinstance(cond, dict):
+        return set()
+    inner = cond.get("all") if "all" in cond else cond.get("any")
+    found = {cond[ANSWER]} if isinstance(cond.get(ANSWER), str) else set()
+    for item in inner if isinstance(inner, list) else []:
+        found |= _campaigns_of(item)
+    return found
 
 
 def colours_needed(rules_doc):

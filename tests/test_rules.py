@@ -16,7 +16,7 @@ NOW = datetime.fromisoformat(VECTORS["now"])
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=[c["name"] for c in VECTORS["cases"]])
 def test_rule_vectors(case):
-    got = evaluate(VECTORS["rules"], case["visit"], case["household"], NOW)
+    got = evaluate(VECTORS["rules"], case["visit"], case["household"], NOW, case.get("answers"))
     expected = case["expected"]
     assert [[w["rule"], w["member"]] for w in got["warnings"]] == expected["fired"]
     assert (got["colour"], got["referral"]) == (expected["colour"], expected["referral"])

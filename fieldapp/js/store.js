@@ -27,6 +27,7 @@ export const index = {
   reviews: new Map(),      // visit id -> the supervisor's review doc
   notices: new Map(),      // notice id -> doc
   receipts: new Map(),     // notice id -> [receipt doc]
+  answers: new Map(),      // household id -> [answer doc]: campaign answers, for the rules that read them
   rules: SHIPPED_RULES,    // the rule set in force: the rules:warning doc, else the shipped one
 };
 export const RULES_ID = 'rules:warning';
@@ -76,12 +77,21 @@ function dropFrom(map, id) {
   if (kept.length) map.set(key, kept); else map.delete(key);
 }
 
+// A household's campaign answers, whole (the early-warning rules read their values).
+function applyAnswer(doc, deleted) {
+  dropFrom(index.answers, doc._id);
+  if (deleted || !doc.household) return;
+  homeOf.set(doc._id, doc.household);
+  index.answers.set(doc.household, [...(index.answers.get(doc.household) || []), doc]);
+}
+
 // Put one document (or its deletion) into the index.
 function apply(doc, deleted = false) {
   if (doc._id === RULES_ID) { index.rules = deleted ? SHIPPED_RULES : doc; return; }
   const parsed = parseId(doc._id);
   // Campaigns and forms belong to a place, not a grid: the server sends the tablet its own.
   if (parsed && CAMPAIGN_KINDS.has(parsed[0]) && (parsed[0] !== 'answer' || allowed.has(parsed[1]))) {
+    if (parsed[0] === 'answer') applyAnswer(doc, deleted);
     applyCampaignDoc(parsed[0], doc, deleted);
     return;
   }
@@ -233,14 +243,16 @@ export function daysSinceVisit(hh, today = dateStr()) {
 
 /**
  * The warnings the rule set's household rules give hh now, with no visit
- * being recorded (as shipped: red and not visited for 48 hours, or never);
+ * being recorded (as shipped: red and not visited for 48 hours, or never;
+ * a rule may read hh's latest answer to a campaign, from its answers here);
  * [] without a rule set, or with one that cannot be read (the visit form
  * says so).
  */
 export function dueWarnings(hh, now = new Date()) {
   if (hh.status === 'moved_out') return [];      // nobody left to visit
   try {
-    return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now).warnings;
+    return evaluate(index.rules, null, { ...hh, last_visit_at: lastVisitOf(hh) }, now,
+      index.answers.get(hh._id) || []).warnings;
   } catch (err) {
     if (err instanceof RuleError) return [];
     throw err;

@@ -151,6 +151,12 @@ LABELS = {
     "when.household": ("住户属性", "household attribute"),
     "all.household": ("住户属性", "household attribute"),
     "any.household": ("住户属性", "household attribute"),
+    "when.answer": ("所读专项摸排", "campaign read"),
+    "all.answer": ("所读专项摸排", "campaign read"),
+    "any.answer": ("所读专项摸排", "campaign read"),
+    "when.question": ("所读题目", "question read"),
+    "all.question": ("所读题目", "question read"),
+    "any.question": ("所读题目", "question read"),
     # List items, for errors on one item ("services[3]").
     "members[]": ("家庭成员", "member"),
     "checks[]": ("成员检查", "check"),
@@ -314,8 +320,8 @@ def render(names, rule, params, item=False):
         when_zh, when_en = ONLY_WHEN[p["when"]]
         return f"{zh}{when_zh}", f"{en} {when_en}"
     if rule == "condition":
-        return (f"{zh}须为 all、any，或对 check、member、household 之一的一项比较",
-                f"{en} must be all, any, or one test of check, member or household")
+        return (f"{zh}须为 all、any，或对 check、member、household、answer 之一的一项比较",
+                f"{en} must be all, any, or one test of check, member, household or answer")
     if rule == "type":
         if p.get("kind") == "document":
             return "文档须为 JSON 对象", "the document must be a JSON object"

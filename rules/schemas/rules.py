@@ -1,13 +1,16 @@
 """rules:{name} — an early-warning rule set (预警规则), in the shared partition.
 
-The rule language is :mod:`server.rules`'s; this checks a rule set's shape
-against the operators and operands it knows, so a malformed set is refused
-before it replicates to every tablet.
+The rule language is :mod:`rules.warning_rules`'s; this checks a rule set's
+shape against the operators and operands it knows, so a malformed set is
+refused before it replicates to every tablet. An answer test names a
+campaign id and a question (1–200 characters); a question inside a repeat
+(``members/member_condition``) is a list, tested with ``contains`` only.
 """
 
 from marshmallow import ValidationError
 
-from rules.warning_rules import OPERANDS, OPERATORS
+from rules import ids
+from rules.warning_rules import ANSWER, OPERANDS, OPERATORS, QUESTION, REPEAT_OPERATORS
 from rules.schemas.common import (COLOURS, Choice, DocumentSchema, ListOf, Number, Obj, Strict,
                                   Text, Value)
 from rules.schemas.messages import Problem
@@ -15,6 +18,7 @@ from rules.schemas.visit import REFERRAL_TARGETS
 
 GROUPS = ("all", "any")
 MAX_TESTS = 20
+MAX_QUESTION = 200
 
 
 def _group_problems(cond, key):
@@ -29,14 +33,34 @@ def _group_problems(cond, key):
     return {key: inner} if inner else {}
 
 
+def _answer_problems(cond):
+    problems = {}
+    if ids.doc_type(cond[ANSWER]) != "campaign":
+        problems[ANSWER] = [Problem("format", kind="campaign_id")]
+    question = cond.get(QUESTION)
+    if question is None:
+        problems[QUESTION] = [Problem("required")]
+    elif not isinstance(question, str):
+        problems[QUESTION] = [Problem("type", kind="string")]
+    elif not question.strip() or len(question) > MAX_QUESTION:
+        problems[QUESTION] = [Problem("length", min=1, max=MAX_QUESTION)]
+    elif "/" in question and cond.get("op") in OPERATORS \
+            and cond["op"] not in REPEAT_OPERATORS:
+        problems["op"] = [Problem("enum", choices=REPEAT_OPERATORS)]
+    return problems
+
+
 def _test_problems(cond):
-    operands = [name for name in OPERANDS if name in cond]
+    operands = [name for name in (*OPERANDS, ANSWER) if name in cond]
     if len(operands) != 1:
         return [Problem("condition")]
-    problems = {}
     name = operands[0]
-    if isinstance(cond[name], bool) or cond[name] not in OPERANDS[name]:
-        problems[name] = [Problem("enum", choices=OPERANDS[name])]
+    if name == ANSWER:
+        problems = _answer_problems(cond)
+    elif isinstance(cond[name], bool) or cond[name] not in OPERANDS[name]:
+        problems = {name: [Problem("enum", choices=OPERANDS[name])]}
+    else:
+        problems = {}
     if "op" not in cond or cond["op"] is None:
         problems["op"] = [Problem("required")]
     elif isinstance(cond["op"], bool) or cond["op"] not in OPERATORS:
@@ -56,7 +80,7 @@ def condition_problems(cond):
         known = {groups[0]}
     else:
         problems = _test_problems(cond)
-        known = {*OPERANDS, "op", "value"}
+        known = {*OPERANDS, "op", "value"} | ({ANSWER, QUESTION} if ANSWER in cond else set())
         if isinstance(problems, list):
             return problems
     for key in cond:
@@ -66,7 +90,7 @@ def condition_problems(cond):
 
 
 class Condition(Value):
-    """``{"all": [...]}``, ``{"any": [...]}`` or one test (see :mod:`server.rules`)."""
+    """``{"all": [...]}``, ``{"any": [...]}`` or one test (see :mod:`rules.warning_rules`)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         problems = condition_problems(value)

@@ -9,7 +9,9 @@ first red one of each grid. The care loop shows too: an elder whose SpO2
 was 91 % raised the early warning, the worker accepted it and the hospital
 has accepted the referral; the supervisor's notice to the community has
 been read by both workers; the community's winter campaign 冬季重点人群关爱摸排
-(``demo_campaign``, its XLSForm in ``docs/``) has its first answer. All of it happened yesterday, at fixed times
+(``demo_campaign``, its XLSForm in ``docs/``) has its first answer, and the
+community's rule set is the shipped one plus a rule reading that campaign
+(no emergency contact → yellow, ``demo_rules``). All of it happened yesterday, at fixed times
 of day — except the visit to each grid's second red household, three days
 ago, so the worker is behind on it and it is due a visit (待办 需走访, the
 dashboard's 需走访的预警住户) — from the device ``seed``, so two servers
@@ -49,6 +51,12 @@ BEHIND = timedelta(days=2)              # how far behind the worker is on one re
 HLC = f"{int(STAMPED_AT.timestamp() * 1000):013d}-0000"
 NAMESPACE = uuid.UUID("5b7c1f0e-2d4a-4c1e-9a37-6f1d0c9e8b21")
 NOTICE_KEY = uuid.uuid5(NAMESPACE, "notice:heating").hex     # the demo notice's {uuid}
+# A rule reading the winter campaign's answers: no one to call in an emergency.
+NO_CONTACT = {"id": "no-emergency-contact", "colour": "yellow", "referral": None,
+              "reason": {"zh": "冬季摸排：无紧急联系人，请尽快帮助登记",
+                         "en": "Winter campaign: no one to call in an emergency; help find one"},
+              "when": {"answer": f"campaign:community:{COMMUNITY[0]}:{demo_campaign.KEY}",
+                       "question": "has_contact", "op": "==", "value": "no"}}
 
 NAMES = {  # (era, gender) -> given names
     ("old", "male"): "建国 德明 国华 振华 福生", ("old", "female"): "桂兰 秀英 淑珍 玉兰 凤英",
@@ -137,13 +145,20 @@ def _visit(grid, household, needs, worker, at):
     elder = next((c for c in checks if red and "over65" in _member(household, c)["tags"]), None)
     if elder is not None:                         # low SpO2: the early warning fires
         elder["spo2"] = 91
-        shipped = rules.shipped_rules()
-        found = rules.evaluate(shipped, doc, household, now=at)["warnings"]
+        in_force = demo_rules()
+        found = rules.evaluate(in_force, doc, household, now=at)["warnings"]
         doc["warnings"] = [{"rule": w["rule"], "member": w["member"], "colour": w["colour"],
                             "referral": w["referral"], "reason": w["reason"]["zh"],
                             "decision": "accepted"} for w in found]
-        doc["rules_version"] = shipped["version"]
+        doc["rules_version"] = in_force["version"]
     return doc
+
+
+def demo_rules():
+    """The demo's ``rules:warning``: the shipped set and ``NO_CONTACT``, one version up."""
+    shipped = rules.shipped_rules()
+    return {**shipped, "version": shipped["version"] + 1, "rules": shipped["rules"] + [NO_CONTACT],
+            "updated_at": STAMPED_AT.isoformat(), "updated_by": ADMIN[0], "device": DEVICE}
 
 
 def _member(household, check):
@@ -207,7 +222,7 @@ def documents():
     """Every demo field document, the same on every run."""
     workers = {grid: name for name, _d, role, held in ACCOUNTS if role == "worker"
                for grid in held}
-    docs = []
+    docs = [demo_rules()]
     for grid, name, lane in GRIDS:
         worker, rng = workers[grid], random.Random(f"gridvisit-demo-{grid}")
         grid_doc = _common("grid", grid, f"grid:{grid}", "admin", STAMPED_AT)

@@ -48,7 +48,8 @@ def dashboard():
     dates, trend = stats.colour_trend(conn, grids, zone, 30, now)
     worker_days, per_worker = stats.per_worker(conn, grids, zone, 14, now)
     try:
-        red_count, red_rows = stats.households_flagged(conn, grids, current_rules(), 20, now)
+        red_count, red_rows = stats.households_flagged(conn, grids, current_rules(), 20, now,
+                                                        field_db())
         rules_broken = None
     except RuleError as err:                 # a hub wrote a set the console cannot read
         red_count, red_rows, rules_broken = 0, [], str(err)

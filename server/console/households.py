@@ -30,7 +30,8 @@ def due_ids(conn, grids, due):
     if not due:
         return None
     try:
-        _count, rows = stats.households_flagged(conn, grids, current_rules(), None)
+        _count, rows = stats.households_flagged(conn, grids, current_rules(), None,
+                                                  db=field_db())
     except RuleError:
         return []
     return [row["id"] for row in rows]

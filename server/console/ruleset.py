@@ -7,7 +7,9 @@ checks it against the rules schema first — each error names the rule and
 the field — then writes it with its version raised by one; a save based
 on an older version than the current one is refused, so two admins never
 overwrite each other unseen. Before the document exists, the rule set
-shipped in ``rules/data/rules.json`` is shown.
+shipped in ``rules/data/rules.json`` is shown. A test of a campaign answer
+is worded with the campaign's name and its current form's question and
+choice labels, read once per page.
 """
 
 import json
@@ -17,13 +19,15 @@ from datetime import datetime, timezone
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from sync.errors import Conflict, Forbidden
+from sync.errors import Conflict, Forbidden, NotFound
 
-from rules.warning_rules import RULES_ID, RuleError, evaluate
+from rules import ids
+from rules.warning_rules import ANSWER, QUESTION, RULES_ID, RuleError, campaigns_read, evaluate
 from rules.warning_rules import current_rules as rules_in_force
 from rules.schemas import ValidationFailed, validate
 from .common import audit, field_db, now_iso
 from .forms import RulesForm
+from . import writes
 from .i18n import label, lang, t
 from .times import epoch
 from .writes import device, save_rules
@@ -51,24 +55,70 @@ def _value(operand, value):
     return f"{value}{UNITS.get(operand, '')}"
 
 
-def describe(cond, nested=False):
-    """A condition in the session's language, e.g. ``体温 ≥ 39 °C 且 （年龄 > 65 或 …）``."""
+def _words(pair, fallback):
+    pair = pair or {}
+    return pair.get(lang()) or pair.get("zh") or pair.get("en") or fallback
+
+
+def campaign_words(rules):
+    """What the answer tests of ``rules`` read, in words: ``{campaign id: (name,
+    {question name: label}, {question name: {choice: label}})}`` from each
+    campaign's current form; a campaign the user cannot see is left out."""
+    found = {}
+    for campaign_id in sorted(campaigns_read({"rules": rules})):
+        if ids.doc_type(campaign_id) != "campaign":
+            continue
+        try:
+            campaign = writes.read(campaign_id)
+            form = writes.read(campaign["form"]) if campaign.get("form") else {}
+        except NotFound:
+            continue
+        questions = [q for q in form.get("questions") or [] if isinstance(q, dict)]
+        choices = form.get("choices") or {}
+        found[campaign_id] = (
+            campaign.get("name") or campaign_id,
+            {q.get("name"): _words(q.get("label"), q.get("name")) for q in questions},
+            {q.get("name"): {c.get("name"): _words(c.get("label"), c.get("name"))
+                             for c in choices.get(q.get("list")) or []}
+             for q in questions if q.get("list")})
+    return found
+
+
+def _answer_test(cond, words):
+    """An answer test's subject and its value in words."""
+    question = str(cond.get(QUESTION))
+    name = question.rsplit("/", 1)[-1]
+    campaign, labels, choices = (words or {}).get(cond[ANSWER], (cond[ANSWER], {}, {}))
+    subject = t("operand.answer", campaign=campaign, question=labels.get(name, question))
+    value = cond.get("value")
+    named = choices.get(name, {})
+    if isinstance(value, list):
+        return subject, "、".join(str(named.get(v, v)) for v in value)
+    return subject, str(named.get(value, value))
+
+
+def describe(cond, nested=False, words=None):
+    """A condition in the session's language, e.g. ``体温 ≥ 39 °C 且 （年龄 > 65 或 …）``;
+    ``words`` (:func:`campaign_words`) name what answer tests read."""
     if not isinstance(cond, dict):
         return str(cond)
     for group in ("all", "any"):
         if isinstance(cond.get(group), list):
-            joined = t(f"cond.{group}").join(describe(c, True) for c in cond[group])
+            joined = t(f"cond.{group}").join(describe(c, True, words) for c in cond[group])
             return f"（{joined}）" if nested and len(cond[group]) > 1 else joined
-    kind = next((k for k in ("check", "member", "household") if k in cond), None)
+    kind = next((k for k in ("check", "member", "household", ANSWER) if k in cond), None)
     if kind is None:
         return json.dumps(cond, ensure_ascii=False)
     operand, op = cond[kind], cond.get("op")
-    subject = t(f"operand.{operand}")
+    if kind == ANSWER:
+        subject, value = _answer_test(cond, words)
+    else:
+        subject, value = t(f"operand.{operand}"), _value(operand, cond.get("value"))
     if op == "contains":
-        return f"{subject}{t('cond.contains')}{_value(operand, cond.get('value'))}"
+        return f"{subject}{t('cond.contains')}{value}"
     if op == "in":
-        return f"{subject}{t('cond.in')}{_value(operand, cond.get('value'))}"
-    return f"{subject} {SYMBOLS.get(op, op)} {_value(operand, cond.get('value'))}"
+        return f"{subject}{t('cond.in')}{value}"
+    return f"{subject} {SYMBOLS.get(op, op)} {value}"
 
 
 def _rule_name(rules, path):
@@ -89,9 +139,12 @@ def _admin():
 
 
 def _page(doc, text, errors=(), status=200):
-    return render_template("console/rules.html", doc=doc, rules=doc.get("rules") or [],
+    rules = doc.get("rules") or []
+    words = campaign_words(rules)
+    return render_template("console/rules.html", doc=doc, rules=rules,
                            shipped="_rev" not in doc, text=text, errors=errors,
-                           form=RulesForm(), describe=describe, reason_lang=lang()), status
+                           form=RulesForm(), describe=lambda cond: describe(cond, words=words),
+                           reason_lang=lang()), status
 
 
 @bp.get("/admin/rules")

@@ -6,14 +6,17 @@ visits per worker read ``visit_days`` (one row per grid, day, worker and
 colour); satisfaction reads the closed requests; overridden early warnings
 read ``warnings`` (one row per warning, by decision and time). None of them touches
 the visits table row by row, so the dashboard costs the same with 1,000
-visits or 1,000,000.
+visits or 1,000,000. Rules that read campaign answers get them from the
+field database in one range read of the user's grids, only when the rule
+set has such a test.
 """
 
 import time
 from datetime import datetime, timezone
 
 from rules.vocabulary import COLOURS
-from rules.warning_rules import SEVERITY, colours_needed, evaluate, household_rules
+from rules.warning_rules import (SEVERITY, campaigns_read, colours_needed, evaluate,
+                                 household_rules)
 from rules.schemas.request import SATISFACTION
 from .common import grid_clause
 from .times import day_range
@@ -86,7 +89,23 @@ def per_worker(conn, grids, tz, days=14, now=None):
     return dates, {w: [per_day.get(d, 0) for d in dates] for w, per_day in sorted(found.items())}
 
 
-def households_flagged(conn, grids, rules_doc, limit=20, now=None):
+def campaign_answers(db, grids, campaigns):
+    """``{household id: [answer document]}`` of the answers to ``campaigns``
+    given in ``grids`` (None: every grid), read in one range of the field
+    database ``db`` (None: none yet)."""
+    if db is None or not campaigns:
+        return {}
+    rows = db.all_docs(startkey="answer:", endkey="answer:\ufff0", include_docs=True,
+                       parts=None if grids is None else list(grids))["rows"]
+    found = {}
+    for row in rows:
+        doc = row.get("doc") or {}
+        if doc.get("campaign") in campaigns and isinstance(doc.get("household"), str):
+            found.setdefault(doc["household"], []).append(doc)
+    return found
+
+
+def households_flagged(conn, grids, rules_doc, limit=20, now=None, db=None):
     """``(count, rows)``: households the rule set's household rules flag now
     (as shipped, red households not visited for 48 hours — or never), most
     severe first, then the longest unvisited. Each row carries the
@@ -94,7 +113,9 @@ def households_flagged(conn, grids, rules_doc, limit=20, now=None):
 
     The rules are data, so the threshold is whatever the admins set; the
     same rules decide the tablet's 待办 list (``fieldapp/js/store.js``).
-    Only households of the colours the rules can fire for are read.
+    Only households of the colours the rules can fire for are read; rules
+    that read campaign answers read them from the field database ``db``
+    (without one, no answer test fires).
 
     :raises RuleError: for a malformed rule set.
     """
@@ -102,6 +123,7 @@ def households_flagged(conn, grids, rules_doc, limit=20, now=None):
     rules = household_rules(rules_doc)
     if not rules["rules"]:
         return 0, []
+    answers = campaign_answers(db, grids, campaigns_read(rules))
     args = []
     conds = [grid_clause("grid", grids, args)]
     colours = colours_needed(rules)
@@ -118,7 +140,7 @@ def households_flagged(conn, grids, rules_doc, limit=20, now=None):
         at = row["last_visit_at"]
         household = {"colour": row["colour"], "last_visit_at": None if at is None else
                      datetime.fromtimestamp(at, timezone.utc).isoformat()}
-        warnings = evaluate(rules, None, household, moment)["warnings"]
+        warnings = evaluate(rules, None, household, moment, answers.get(row["id"]))["warnings"]
         if warnings:
             found.append({**row, "warnings": warnings})
     found.sort(key=lambda r: (-max(SEVERITY.get(w["colour"], -1) for w in r["warnings"]),

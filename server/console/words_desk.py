@@ -129,4 +129,15 @@ WORDS = {
                             "several ways counts once under each channel"),
     "report.total": ("合计", "Total"),
     "report.view_pdf": ("在浏览器中打开 PDF", "Open the PDF in the browser"),
+    # The rule editor: tests that read a household's campaign answers.
+    "operand.answer": ("专项摸排“{campaign}”中“{question}”的最新答案",
+                       'the latest answer to "{question}" in campaign "{campaign}"'),
+    "rules.help_answer": (
+        "规则也可读取住户在专项摸排中的最新答案，例如 {\"answer\": \"campaign:community:社区:编号\", "
+        "\"question\": \"has_contact\", \"op\": \"==\", \"value\": \"no\"}；"
+        "重复组中的题目写作“组名/题目名”，只能用 contains（任一条目如此）；尚未作答的住户不触发。",
+        'Rules may also read a household\'s latest answer to a campaign, e.g. {"answer": '
+        '"campaign:community:{community}:{key}", "question": "has_contact", "op": "==", '
+        '"value": "no"}; a question inside a repeat is "repeat/question", tested with contains '
+        "only (some entry says so); a household that has not answered does not fire."),
 }

@@ -2,15 +2,16 @@
 satisfaction, notices and read receipts.
 
 Debian's Chromium against a real gridvisit server seeded with the demo
-community. No rule set has been saved there, so the tablet warns with the
-set shipped in the field app, the same file the server reads. Supervisors' documents (notices, a referral) are written
+community, whose rule set (the shipped one and a rule reading the winter
+campaign's answers) replicates to the tablet; the server evaluates with the
+same. Supervisors' documents (notices, a referral) are written
 over HTTP as the supervisor 张伟 would; nothing is faked.
 """
 
 import uuid
 from datetime import datetime, timedelta
 
-from rules.warning_rules import evaluate, shipped_rules
+from rules.warning_rules import evaluate
 from server.cli import demo
 from tests.browser.care_support import (CST, elder_at_home, eventually, open_visit, page_as,
                                          put_as, ready_tablet, saved_docs)
@@ -22,8 +23,8 @@ from tests.browser.conftest import PORTRAIT
 def test_offline_warning_is_accepted_and_the_referral_reaches_the_supervisor(server, tablets):
     tablet = ready_tablet(tablets, "wangfang")
     hh, elder = elder_at_home(server, "g1")
-    assert server.docs(["rules:warning"])["rules:warning"] is None   # none saved: shipped set
-    rules = shipped_rules()
+    rules = demo.demo_rules()                        # the shipped set and the demo's answer rule
+    assert server.docs(["rules:warning"])["rules:warning"]["version"] == rules["version"]
     page = tablet.page
     tablet.offline()
     tablet.reload()                                              # from the service worker's cache

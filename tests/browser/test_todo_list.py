@@ -12,8 +12,9 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from server.cli import demo
-from rules.warning_rules import evaluate, household_rules, shipped_rules
+from server.cli import demo, demo_campaign
+from rules import ids
+from rules.warning_rules import evaluate, household_rules
 from tests.browser.conftest import PORTRAIT
 from tests.browser.care_support import CST, RULES_HERE, elder_at_home, households, put_as
 
@@ -179,14 +180,14 @@ def _visit(hh, worker, at):
 
 
 def _demo_due(grids, now):
-    """The demo's households of grids due a visit by the shipped rules, as
+    """The demo's households of grids due a visit by the demo's rules, as
     the server evaluates them: [(last visit, id)]."""
     docs = demo.documents()
     last = {}
     for doc in docs:
         if doc["type"] == "visit":
             last[doc["household"]] = max(last.get(doc["household"], ""), doc["visited_at"])
-    rules = household_rules(shipped_rules())
+    rules = household_rules(demo.demo_rules())
     return sorted((last[d["_id"]], d["_id"]) for d in docs
                   if d["type"] == "household" and d["grid"] in grids
                   and evaluate(rules, None, {**d, "last_visit_at": last.get(d["_id"])}, now)["warnings"])
@@ -259,3 +260,31 @@ def test_red_households_due_a_visit_lead_the_list_until_visited(server, tablets)
     page.wait_for_function("room => document.querySelector('#title').textContent.includes(room)",
                            arg=fresh["room"], timeout=30000)
     assert page.locator(".hh-head .due-visit").count() == 0   # seen 5 hours ago
+
+
+def test_a_campaign_answer_with_no_emergency_contact_puts_the_household_on_the_list(server,
+                                                                                     tablets):
+    """The demo's rule set reads the winter campaign (no emergency contact →
+    yellow): a green household whose answer, given on another tablet, says
+    so is due a visit on 待办 with the rule's reason once the answer syncs."""
+    hh = next(d for d in households(server, "g2") if d["colour"] == "green")
+    campaign = demo.NO_CONTACT["when"]["answer"]
+    at = (datetime.now(CST) - timedelta(minutes=5)).isoformat(timespec="seconds")
+    values = {k: v for k, v in demo_campaign.VALUES.items() if not k.startswith("contact_")}
+    answer = {"_id": f"answer:g2:{uuid.uuid4().hex}", "type": "answer", "schema": 2, "grid": "g2",
+              "campaign": campaign, "form": ids.form_id(campaign, 1), "household": hh["_id"],
+              "channel": "phone", "worker": "wangfang", "answered_at": at,
+              "values": {**values, "has_contact": "no"}, "updated_at": at,
+              "updated_by": "wangfang", "device": "tablet-2"}
+    tablet = tablets()
+    tablet.login("wangfang")
+    page = tablet.page
+    page.wait_for_function(RULES_HERE, timeout=60000)
+    page.wait_for_selector("#todo[data-visits]", timeout=60000)
+    before = int(page.get_attribute("#todo", "data-visits"))
+    put_as(server, answer, WORKER)
+    page.wait_for_selector(f"#todo[data-visits='{before + 1}']", timeout=60000)
+    page.click("#todo")
+    row = page.locator(f"#todo-visits .todo-row[data-household='{hh['_id']}']")
+    row.wait_for()
+    assert "无紧急联系人" in row.inner_text()

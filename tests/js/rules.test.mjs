@@ -9,7 +9,7 @@ const now = new Date(vectors.now);
 
 for (const c of vectors.cases) {
   test(c.name, () => {
-    const got = evaluate(vectors.rules, c.visit, c.household, now);
+    const got = evaluate(vectors.rules, c.visit, c.household, now, c.answers);
     assert.deepEqual(got.warnings.map((w) => [w.rule, w.member]), c.expected.fired);
     assert.equal(got.colour, c.expected.colour);
     assert.equal(got.referral, c.expected.referral);

@@ -54,6 +54,9 @@ export const LABELS = {
   'all.member': ['成员属性', 'member attribute'], 'any.member': ['成员属性', 'member attribute'],
   'when.household': ['住户属性', 'household attribute'], 'all.household': ['住户属性', 'household attribute'],
   'any.household': ['住户属性', 'household attribute'],
+  'when.answer': ['所读专项摸排', 'campaign read'], 'all.answer': ['所读专项摸排', 'campaign read'],
+  'any.answer': ['所读专项摸排', 'campaign read'], 'when.question': ['所读题目', 'question read'],
+  'all.question': ['所读题目', 'question read'], 'any.question': ['所读题目', 'question read'],
   'members[]': ['家庭成员', 'member'], 'checks[]': ['成员检查', 'check'], 'needs[]': ['需求', 'need'],
   'services[]': ['现场服务', 'service'], 'tags[]': ['重点人群标签', 'tag'], 'symptoms[]': ['症状', 'symptom'],
   'warnings[]': ['预警提示', 'warning'], 'rules[]': ['规则', 'rule'], 'all[]': ['条件', 'condition'],
@@ -166,8 +169,8 @@ export function render(names, rule, p = {}, item = false) {
       return [`${zh}为必填项`, `${en} is required`];
     case 'only_when': return [`${zh}${ONLY_WHEN[p.when][0]}`, `${en} ${ONLY_WHEN[p.when][1]}`];
     case 'condition':
-      return [`${zh}须为 all、any，或对 check、member、household 之一的一项比较`,
-        `${en} must be all, any, or one test of check, member or household`];
+      return [`${zh}须为 all、any，或对 check、member、household、answer 之一的一项比较`,
+        `${en} must be all, any, or one test of check, member, household or answer`];
     case 'type': {
       if (p.kind === 'document') return ['文档须为 JSON 对象', 'the document must be a JSON object'];
       const [tzh, ten] = TYPE_NAMES[p.kind] || ['正确的类型', 'of the right type'];
