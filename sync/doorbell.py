@@ -21,9 +21,22 @@ False and the watcher falls back to polling alone.
 import os
 import secrets
 import socket
+import threading
 from pathlib import Path
 
 PREFIX = b"\0gridvisit-bell-"
+
+_outbox = None                       # one sending socket for the process, opened on first ring
+_outbox_lock = threading.Lock()
+
+
+def _sender():
+    global _outbox
+    with _outbox_lock:
+        if _outbox is None:
+            _outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            _outbox.setblocking(False)
+        return _outbox
 
 
 def _address(token):
@@ -39,16 +52,12 @@ class Doorbell:
         self._token = None
         self._inbox = None
         self._pid = None                     # the process that listens (not a fork of it)
-        self._outbox = None
-        if self.works:
-            self._outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._outbox.setblocking(False)
 
     # -- ringing -----------------------------------------------------------
 
     def ring(self):
         """Tell every other listening process of this database to look now."""
-        if self._outbox is None:
+        if not self.works:
             return
         try:
             entries = list(os.scandir(self.folder))
@@ -60,7 +69,7 @@ class Doorbell:
 
     def _send(self, entry):
         try:
-            self._outbox.sendto(b"", _address(entry.name))
+            _sender().sendto(b"", _address(entry.name))
         except BlockingIOError:
             pass                             # its queue is full: a ring is pending there
         except (ConnectionRefusedError, FileNotFoundError, UnicodeEncodeError):
@@ -110,9 +119,9 @@ class Doorbell:
     def interrupt(self):
         """Wake this process's own :meth:`wait` (it is stopping)."""
         token = self._token
-        if token is not None and self._outbox is not None:
+        if token is not None:
             try:
-                self._outbox.sendto(b"", _address(token))
+                _sender().sendto(b"", _address(token))
             except OSError:
                 pass
 
@@ -128,9 +137,6 @@ class Doorbell:
         self._inbox = self._token = None
 
     def close(self):
-        """Stop listening and drop the sending socket."""
+        """Stop listening, for good."""
         self.stop()
-        if self._outbox is not None:
-            self._outbox.close()
-            self._outbox = None
         self.works = False

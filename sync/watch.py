@@ -201,6 +201,7 @@ class ChangeWatcher:
                         if time.monotonic() - idle_since > IDLE_EXIT:
                             if bell is not None:      # before a new poller can listen
                                 bell.stop()
+                                bell = None
                             self._thread = None
                             return
                         continue
@@ -220,3 +221,5 @@ class ChangeWatcher:
             probe.close()
             if bell is not None and self._closed:
                 bell.close()
+            elif bell is not None:           # the file went away
+                bell.stop()
