@@ -2,7 +2,9 @@
 // (138****5678, 1101**********1234) until a deliberate tap reveals one, and
 // photos stay inside the app (no long-press "save image", no drag out, no
 // download link). Masking is for the screen only: search still matches the
-// full digits, and the stored document is never changed.
+// full digits (a phone by any three of them, an ID number only whole, so a
+// search cannot uncover masked digits), and the stored document is never
+// changed.
 
 import { t } from './i18n.js';
 
