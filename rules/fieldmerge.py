@@ -27,7 +27,7 @@ merged body with any of its inputs gives it back unchanged.
 import copy
 import json
 
-from rules import ids
+from rules import idnumber, ids
 from sync import revtree
 from rules.hlc import format_hlc, parse_hlc
 from rules.vocabulary import SEVERITY, lifecycle
@@ -273,7 +273,10 @@ def _author(body, field):
     return {k: v for k, v in author.items() if isinstance(v, str) and v}
 
 
-MEMBER_FIELDS = ("name", "birth_year", "gender", "notes", "status")
+MEMBER_FIELDS = ("name", "birth_year", "gender", "notes", "status", "id_number")
+# Fields the record shows masked: the record is on the household page of
+# every tablet and console, where these are shown only on a deliberate tap.
+MASKED = {"id_number": idnumber.mask}
 RECORDED = 20
 
 
@@ -286,10 +289,15 @@ def _value(body, field):
     return _members_of(body).get(mid, {}).get(name, MISSING)
 
 
-def _shown(value):
-    """A recorded value: text as it is, a number (a birth year) as text."""
-    return value if value is None or isinstance(value, str) else json.dumps(value,
-                                                                          ensure_ascii=False)
+def _shown(value, field):
+    """A recorded value: text as it is (an ID number masked), a number (a birth
+    year) as text."""
+    if value is None:
+        return value
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    masked = MASKED.get(field.rsplit(".", 1)[-1])
+    return masked(value) if masked else value
 
 
 def _recorded(decision, bodies):
@@ -326,11 +334,11 @@ def _entries(ranked, result, decisions):
             if stamp is None or (fork is not None and stamp <= fork):
                 continue                         # not written since the leaves parted
             lost.append(dict(_author(other, field),
-                             **({"value": _shown(theirs)} if theirs is not MISSING else {})))
+                             **({"value": _shown(theirs, field)} if theirs is not MISSING else {})))
         if lost:
             entry = dict(field=field, rule=decision["rule"], **_author(holder, field))
             if value is not MISSING and value is not None:
-                entry["value"] = _shown(value)
+                entry["value"] = _shown(value, field)
             entry["lost"] = sorted(lost, key=json_key)
             entries.append(entry)
     entries.sort(key=lambda e: e["field"].startswith("members."))

@@ -9,6 +9,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from rules.idnumber import check_digit, mask
 from server.accounts.accesslog import AccessLog
 from server.serverdb import ServerDB
 from server.services import services
@@ -74,3 +75,27 @@ def test_the_console_masks_a_phone_until_revealed_and_logs_the_reveal(console_ap
     rows = access_log(services(console_app).serverdb).list(household="household:g1:h8")
     assert [(r["action"], r["detail"]) for r in rows] == [
         ("reveal", {"field": "phone"}), ("household.view", {})]
+
+
+def test_the_console_masks_an_id_number_until_revealed_and_logs_whose(console_app):  # noqa: F811
+    number = "11010119480312001" + check_digit("11010119480312001")
+    members = [{"id": "m1", "name": "张桂兰", "birth_year": 1948, "id_number": number},
+               {"id": "m2", "name": "李建国", "birth_year": 1947}]
+    write(console_app, [fd.household("g1", "h9", members=members)])
+    s1 = browser_for(console_app, "s1")
+    page = s1.text("/console/households/household:g1:h9")
+    assert mask(number) in page and number not in page
+    assert 'href="?reveal=id_number&amp;member=m1"' in page
+    revealed = s1.text("/console/households/household:g1:h9?reveal=id_number&member=m1")
+    assert number in revealed and "138 0013 8000" not in revealed   # the phone stays masked
+    phone_only = s1.text("/console/households/household:g1:h9?reveal=phone")
+    assert "138 0013 8000" in phone_only and number not in phone_only
+    from server.accounts.accesslog import access_log
+    rows = access_log(services(console_app).serverdb).list(household="household:g1:h9")
+    assert [(r["action"], r["detail"]) for r in rows] == [
+        ("reveal", {"field": "phone"}),
+        ("reveal", {"field": "id_number", "member": "m1"}),
+        ("household.view", {})]
+    assert number not in json.dumps(rows)                      # the log names whose, not what
+    admin = browser_for(console_app, "admin")
+    assert "id_number" in admin.text("/console/access?action=reveal")

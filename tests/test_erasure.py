@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from rules.idnumber import check_digit
 from server.jobs.erasure import Erasures, erase
 from server.services import services
 from tests import fielddocs as fd
@@ -17,12 +18,15 @@ from tests.peers import start_gridvisit
 from tests.replication_support import cli, load_local
 
 NAME, OTHER_NAME, PHONE = "欧阳娜娜", "司马建国", "13912345678"
+ID_NUMBER, OTHER_ID = (first + check_digit(first) for first in ("11010119500305002",
+                                                                "11010119470817003"))
 
 
 def _household():
     return fd.household("g1", "e1", head=NAME, phone=PHONE, members=[
-        {"id": "m1", "name": NAME, "birth_year": 1950, "tags": ["over65"]},
-        {"id": "m2", "name": OTHER_NAME, "birth_year": 1947, "tags": ["over65"]}])
+        {"id": "m1", "name": NAME, "birth_year": 1950, "tags": ["over65"], "id_number": ID_NUMBER},
+        {"id": "m2", "name": OTHER_NAME, "birth_year": 1947, "tags": ["over65"],
+         "id_number": OTHER_ID}])
 
 
 def _visit():
@@ -62,13 +66,13 @@ def test_erasing_a_household_purges_it_and_everything_naming_it(erased_world):
     ids = [r["id"] for r in admin.get("field/_changes").get_json()["results"]]
     assert not {hh["_id"], visit["_id"], request["_id"]} & set(ids)
     data = _file_bytes(app)
-    for secret in (NAME, OTHER_NAME, PHONE, "欧阳阿姨血压偏高"):
+    for secret in (NAME, OTHER_NAME, PHONE, "欧阳阿姨血压偏高", ID_NUMBER, OTHER_ID):
         assert secret.encode() not in data, secret
     assert services(app).quarantine.count() == 0
     assert sorted(record["purged"]) == sorted([hh["_id"], visit["_id"], request["_id"]])
     assert record["by"] == "admin" and record["member"] is None
     text = json.dumps(Erasures(services(app).serverdb).list(), ensure_ascii=False)
-    for secret in (NAME, OTHER_NAME, PHONE, "血压"):
+    for secret in (NAME, OTHER_NAME, PHONE, "血压", ID_NUMBER, OTHER_ID):
         assert secret not in text                              # the record holds no personal data
 
 
@@ -83,6 +87,8 @@ def test_erasing_one_member_rewrites_the_household_and_visits_and_purges_old_rev
     assert admin.get(f"field/{hh['_id']}?rev={before['_rev']}").status_code == 404
     assert [c["member"] for c in admin.get(f"field/{visit['_id']}").get_json()["checks"]] == ["m1"]
     assert OTHER_NAME.encode() not in _file_bytes(app)
+    assert OTHER_ID.encode() not in _file_bytes(app) and ID_NUMBER.encode() in _file_bytes(app)
+    assert after["members"][0]["id_number"] == ID_NUMBER       # the other member's is kept
     assert sorted(record["rewritten"]) == sorted([hh["_id"], visit["_id"]])
     assert record["purged"] == [] and record["member"] == "m2"
 
@@ -143,7 +149,8 @@ def test_visits_past_the_retention_years_are_anonymised_with_old_revisions_purge
     app = make_field_app(tmp_path, VISIT_RETENTION_YEARS=3)
     admin = Couch(app)
     old = dict(_visit(), visited_at=(datetime.now(fd.CST) - timedelta(days=4 * 365)).isoformat(
-        timespec="seconds"))
+        timespec="seconds"), notes=f"代办医保，身份证号 {OTHER_ID}",
+               needs=[{"kind": "doctor", "detail": f"挂号用身份证 {ID_NUMBER}"}])
     recent = _visit()
     for doc in (old, recent):
         assert admin.put(f"field/{doc['_id']}", json=doc).status_code == 201
@@ -157,6 +164,9 @@ def test_visits_past_the_retention_years_are_anonymised_with_old_revisions_purge
     assert admin.get(f"field/{old['_id']}?rev={before}").status_code == 404
     assert "notes" in admin.get(f"field/{recent['_id']}").get_json()     # a recent visit is kept
     assert "欧阳阿姨血压偏高".encode() in _file_bytes(app)                 # (the recent one's)
+    assert now["needs"] == [{"kind": "doctor"}]
+    for number in (OTHER_ID, ID_NUMBER):                       # ID numbers written down: gone
+        assert number.encode() not in _file_bytes(app), number
     assert make_field_app(tmp_path / "x").config["VISIT_RETENTION_YEARS"] == 0
 
 
@@ -207,3 +217,25 @@ def test_an_erased_household_never_comes_back_by_a_write_nor_waits_in_quarantine
     assert services(app).quarantine.count() == before                  # nothing of it kept
     fresh = fd.visit("g1", "h1", by="w1")                               # other work goes on
     assert worker.post("field/_bulk_docs", json={"docs": [fresh]}).get_json()[0].get("ok")
+
+
+def test_erasing_a_member_takes_their_stamps_and_merge_record_entries_too(erased_world):
+    app, admin, hh, _visit_doc, _request, _bad = erased_world
+    doc = admin.get(f"field/{hh['_id']}").get_json()
+    stamp = ["1795482900000-0000", "tab-a"]
+    doc["stamps"] = {"phone": stamp, "members.m2": stamp, "members.m2.id_number": stamp,
+                     "members.m1.name": stamp}
+    lost = [{"value": "1101**********0031", "user": "w1", "device": "tab-b"}]
+    doc["merge"] = {"at": stamp[0], "fields": [
+        {"field": "members.m2.id_number", "rule": "newest_stamp", "value": "1101**********0038",
+         "lost": lost},
+        {"field": "members.m2.name", "rule": "newest_stamp", "value": OTHER_NAME,
+         "lost": [dict(lost[0], value="司马建")]}]}
+    assert admin.put(f"field/{hh['_id']}", json=doc).status_code == 201
+    erase(app, "admin", hh["_id"], member="m2", reason="家属申请")
+    after = admin.get(f"field/{hh['_id']}").get_json()
+    assert after["stamps"] == {"phone": stamp, "members.m1.name": stamp}
+    assert "merge" not in after                                 # it told only of m2
+    data = _file_bytes(app)
+    for secret in (OTHER_NAME, "司马建", OTHER_ID):
+        assert secret.encode() not in data, secret

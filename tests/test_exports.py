@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
+from rules.idnumber import check_digit
 from server.services import services
 from tests import fielddocs as fd
 from tests.api import PASSWORD
@@ -101,3 +102,30 @@ def test_exports_in_english_and_out_of_scope_grids_stay_empty(exported):
     header = _csv(exported, "/console/exports/visits.csv")[0]
     assert header[:5] == ["ID", "Grid", "Address", "Head", "Worker"]
     assert len(_csv(exported, "/console/exports/visits.csv?grid=g3")) == 1
+
+
+def test_id_numbers_travel_with_phones_in_the_households_export_only(console_app):  # noqa: F811
+    number = "11010119480312001" + check_digit("11010119480312001")
+    members = [{"id": "m1", "name": "张桂兰", "birth_year": 1948, "id_number": number},
+               {"id": "m2", "name": "李建国", "birth_year": 1947}]
+    write(console_app, [fd.household("g1", "id1", members=members, colour="red"),
+                        fd.household("g1", "id2"),
+                        fd.visit("g1", "id1", notes="复诊")])
+    s1 = browser_for(console_app, "s1")
+    rows = _csv(s1, "/console/exports/households.csv?grid=g1")
+    header = rows[0]
+    assert header[4:7] == ["电话", "身份证号", "成员"]
+    by_id = {row[0]: row for row in rows[1:]}
+    assert by_id["household:g1:id1"][5] == f"张桂兰 {number}"   # in full, as the phone is
+    assert by_id["household:g1:id1"][4] == "138 0013 8000"
+    assert by_id["household:g1:id2"][5] == "" and by_id["household:g1:id2"][6] == "1"
+    sheet = _sheet(s1, "/console/exports/households.xlsx?grid=g1")
+    assert [c.value for c in sheet[1]][5] == "身份证号"
+    for kind in ("visits", "requests"):
+        text = s1.get(f"/console/exports/{kind}.csv?grid=g1").data.decode("utf-8-sig")
+        assert number not in text and "身份证号" not in text
+    from server.accounts.accesslog import access_log
+    logged = access_log(services(console_app).serverdb).list(action="export")
+    numbers = [(r["detail"]["kind"], r["detail"].get("numbers")) for r in logged]
+    assert ("households", ["phone", "id_number"]) in numbers and ("visits", None) in numbers
+    assert number not in str(logged)

@@ -352,3 +352,44 @@ def test_two_servers_make_the_same_merged_revision_with_its_record(tmp_path):
         assert doc["merge"]["fields"][0]["lost"][0]["value"] == "yellow"
         revs.append(doc["_rev"])
     assert revs[0] == revs[1]
+
+
+ID_A, ID_B = "110101194803120010", "110101194803120037"
+
+
+def test_an_id_number_edited_alone_is_stamped_alone_and_merges_by_its_own_stamp():
+    with_id = edit(BASE, clock_at("seed", 1_791_000_000_000),
+                   members=[dict(BASE["members"][0], id_number=ID_A)])
+    with_id = edit(with_id, clock_at("seed", 1_792_000_000_000), notes="门口有台阶")
+    a = edit(with_id, clock_at("A", 1_796_000_000_000),
+             members=[dict(with_id["members"][0], id_number=ID_B)])
+    new_keys = {k for k in a["stamps"] if a["stamps"][k] != with_id["stamps"].get(k)}
+    assert new_keys == {"members.m1.id_number"}                 # name, year, tags untouched
+    b = edit(with_id, clock_at("B", 1_795_000_000_000),
+             members=[dict(with_id["members"][0], notes="耳背", birth_year=1949)])
+    assert b["stamps"]["members.m1.id_number"] == with_id["stamps"]["members.m1.id_number"]
+    assert b["members"][0]["id_number"] == ID_A                  # another field's edit keeps it
+    for leaves in ([("3-a", a), ("3-b", b)], [("3-b", b), ("3-a", a)]):
+        body, decisions, flagged = merging.merge(leaves)
+        m1 = body["members"][0]
+        assert (m1["id_number"], m1["notes"], m1["birth_year"], m1["name"]) == (
+            ID_B, "耳背", 1949, "张桂兰")
+        assert not flagged and "merge" not in body              # different fields: nothing lost
+        assert {"field": "members.m1.id_number", "rule": "newest_stamp", "rev": "3-a"} \
+            in decisions
+
+
+def test_a_replaced_id_number_is_recorded_masked():
+    member = BASE["members"][0]
+    a = edit(dict(BASE, updated_by="wangfang"), clock_at("tab-a", 1_795_000_000_000),
+             members=[dict(member, id_number=ID_A)])
+    b = edit(dict(BASE, updated_by="lina"), clock_at("tab-b", 1_796_000_000_000),
+             members=[dict(member, id_number=ID_B)])
+    body, _d, _f = merging.merge([("2-a", a), ("2-b", b)])
+    assert body["members"][0]["id_number"] == ID_B
+    entry = next(e for e in body["merge"]["fields"] if e["field"] == "members.m1.id_number")
+    assert (entry["value"], entry["lost"][0]["value"]) == ("1101**********0037",
+                                                           "1101**********0010")
+    assert ID_A not in str(body["merge"]) and ID_B not in str(body["merge"])
+    validate(dict(body, updated_at="2026-11-24T09:15:00+08:00"),
+             datetime.fromisoformat("2026-11-24T12:00:00+08:00"))

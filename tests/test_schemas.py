@@ -25,7 +25,7 @@ INVALID = VECTORS["invalid"]
 RULES = {"required", "type", "length", "range", "enum", "format", "count", "unique", "unknown",
          "future", "version", "matches_id", "same_grid", "kind", "only_when_met",
          "not_before_visit", "below_systolic", "content_type", "file_size", "only_when",
-         "after_published", "condition"}
+         "after_published", "condition", "checksum", "birth_date"}
 
 
 def valid_doc(name):

@@ -7,7 +7,7 @@ const ZH = {
   app: '网格走访', login: '登录', name: '账号', password: '密码', signIn: '登录',
   loginHint: '首次使用需联网登录，之后可离线使用', loginFailed: '登录失败',
   offlineLogin: '当前没有网络，首次登录需要联网', myGrids: '我的网格', households: '户',
-  buildings: '楼栋', allHouseholds: '全部住户', search: '搜索房号、姓名（可用拼音或首字母）或电话',
+  buildings: '楼栋', allHouseholds: '全部住户', search: '搜索房号、姓名（可用拼音或首字母）、电话或完整身份证号',
   noResults: '没有找到住户', never: '未走访', daysAgo: '{n}天前', today: '今天',
   overdue: '复访逾期{n}天', dueToday: '今天复访', followUp: '复访', members: '家庭成员',
   colour: '颜色标记', reason: '原因', visits: '走访记录', requests: '诉求', openRequests: '未办结诉求',
@@ -114,13 +114,14 @@ const ZH = {
   wipePushing: '此平板已被吊销，正在上传未同步的记录…', wipeTitle: '本机数据已清除',
   wipeBody: '此平板已被督导吊销（例如丢失）。未上传的走访记录已先上传到服务器，本机上的住户、走访数据和登录信息已全部清除。',
   wipeAgain: '如需继续使用，请联系督导后重新登录。', tapToShow: '点击显示',
+  idNumber: '身份证号', idBirthYear: '身份证上的出生年份是 {id} 年，与填写的 {given} 年不一致，请核对（可以保存）',
 };
 
 const EN = {
   app: 'Grid visits', login: 'Sign in', name: 'Account', password: 'Password', signIn: 'Sign in',
   loginHint: 'Sign in online once; then the app works offline', loginFailed: 'Sign-in failed',
   offlineLogin: 'No network: the first sign-in needs a connection', myGrids: 'My grids', households: 'households',
-  buildings: 'Buildings', allHouseholds: 'All households', search: 'Search room, name (pinyin or initials too) or phone',
+  buildings: 'Buildings', allHouseholds: 'All households', search: 'Search room, name (pinyin or initials too), phone or a whole ID number',
   noResults: 'No households found', never: 'never visited', daysAgo: '{n} days ago', today: 'today',
   overdue: 'follow-up {n} days overdue', dueToday: 'follow-up today', followUp: 'Follow-up', members: 'Members',
   colour: 'Colour', reason: 'Reason', visits: 'Visits', requests: 'Requests', openRequests: 'Open requests',
@@ -221,6 +222,7 @@ const EN = {
   wipeTitle: 'This tablet’s data was erased',
   wipeBody: 'A supervisor revoked this tablet (for example, it was lost). Its unsent visits were uploaded first; the households, visits and sign-in kept on it are all erased.',
   wipeAgain: 'To use it again, ask your supervisor and sign in again.', tapToShow: 'tap to show',
+  idNumber: 'ID number', idBirthYear: 'The ID number says born in {id}, the birth year says {given}: please check (it can be saved)',
 };
 
 const VALUE_EN = {

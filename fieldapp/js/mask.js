@@ -2,7 +2,9 @@
 // (138****5678, 1101**********1234) until a deliberate tap reveals one, and
 // photos stay inside the app (no long-press "save image", no drag out, no
 // download link). Masking is for the screen only: search still matches the
-// full digits, and the stored document is never changed.
+// full digits (a phone by any three of them, an ID number only whole, so a
+// search cannot uncover masked digits), and the stored document is never
+// changed.
 
 import { t } from './i18n.js';
 
@@ -17,7 +19,7 @@ export function maskPhone(phone) {
 }
 
 /** An ID number masked: the first 4 and last 4 characters kept (1101**********1234). */
-export function maskId(id) {
+export function maskIdNumber(id) {
   const text = String(id || '').replace(/\s/g, '');
   if (text.length <= 8) return '*'.repeat(text.length);
   return `${text.slice(0, 4)}${'*'.repeat(text.length - 8)}${text.slice(-4)}`;
@@ -32,7 +34,7 @@ const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export function revealable(value, kind = 'phone') {
   const key = String(next += 1);
   shown.set(key, { value: String(value), kind });
-  const masked = kind === 'id' ? maskId(value) : maskPhone(value);
+  const masked = kind === 'id' ? maskIdNumber(value) : maskPhone(value);
   return `<button type="button" class="masked" data-${kind === 'id' ? 'idno' : 'phone'} data-reveal="${key}"
     title="${escape(t('tapToShow'))}" aria-label="${escape(t('tapToShow'))}">${escape(masked)}</button>`;
 }

@@ -5,7 +5,9 @@ import re
 from marshmallow import ValidationError, validates_schema
 
 from rules.schemas.common import (COLOURS, Choice, DocumentSchema, ListOf, Number, Obj, Stamps,
-                                  Strict, Text, colour_reason_problems, current)
+                                  Strict, Text, Value, colour_reason_problems, current,
+                                  fail)
+from rules import idnumber
 from rules.vocabulary import GENDERS, HOUSEHOLD_STATUSES, MEMBER_STATUSES, TAGS
 
 PHONE = re.compile(r"[0-9 +-]+")
@@ -15,12 +17,26 @@ def _this_year():
     return current().now.year
 
 
+class IdNumber(Value):
+    """A resident ID number (rules/idnumber.py): 18 characters, a real birth
+    date, a right check digit."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise fail("type", kind="string")
+        rule = idnumber.problem(value, current().now)
+        if rule is not None:
+            raise fail(rule, **({"kind": "id_number"} if rule == "format" else {}))
+        return value
+
+
 class MemberSchema(Strict):
     """One person in the household."""
 
     id = Text(required=True, min=1, max=64)
     name = Text(required=True, min=1, max=64)
     birth_year = Number(min=1900, max=_this_year, integer=True)
+    id_number = IdNumber()
     gender = Choice(GENDERS)
     tags = ListOf(Choice(TAGS), max=len(TAGS), unique=True)
     notes = Text(max=500)

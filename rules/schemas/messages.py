@@ -57,6 +57,7 @@ LABELS = {
     "members.status": ("成员状态", "member status"),
     "name": ("网格名称", "grid name"),
     "birth_year": ("出生年份", "birth year"),
+    "id_number": ("身份证号", "ID number"),
     "gender": ("性别", "gender"),
     "tags": ("重点人群标签", "key-population tags"),
     "notes": ("备注", "notes"),
@@ -224,6 +225,8 @@ FORMATS = {
     "attachment": ("须为附件对象，包含 content_type 以及 data 或 length",
                    "must be an attachment object with content_type and data or length"),
     "base64": ("的数据不是有效的 Base64 编码", "data is not valid base64"),
+    "id_number": ("须为 18 位：17 位数字加 1 位数字或大写 X",
+                  "must be 18 characters: 17 digits, then a digit or a capital X"),
     "notice_id": ("须为通知编号，形如 notice:网格:编号",
                   "must be a notice id like notice:{grid}:{uuid}"),
     "doc_id": ("格式不正确：网格和编号只能由字母、数字、_ 和 - 组成，长度 1–64",
@@ -269,6 +272,13 @@ OVERRIDES = {
     ("_attachments", "content_type"): ("照片须为 JPEG 或 PNG 图片（image/jpeg、image/png）",
                                        "photos must be image/jpeg or image/png"),
     ("_attachments", "file_size"): ("每张照片不能超过 5 MB", "each photo must be at most 5 MB"),
+    ("id_number", "checksum"): ("身份证号校验位不正确（GB 11643-1999），请核对每一位",
+                                "the ID number's check digit is wrong (GB 11643-1999): "
+                                "check every character"),
+    ("id_number", "birth_date"): ("身份证号中的出生日期（第 7–14 位）须为 1900 年以来、"
+                                  "不晚于今天的真实日期",
+                                  "the ID number's birth date (characters 7–14) must be a real "
+                                  "date from 1900 to today"),
 }
 
 

@@ -15,17 +15,22 @@ community's rule set is the shipped one plus a rule reading that campaign
 of day — except the visit to each grid's second red household, three days
 ago, so the worker is behind on it and it is due a visit (待办 需走访, the
 dashboard's 需走访的预警住户) — from the device ``seed``, so two servers
-seeded the same day hold identical revisions. Seeding skips every document and account that exists already.
+seeded the same day hold identical revisions. Each head of household has a
+made-up ID number (area code 110101, an invented date in their birth year
+and sequence, a valid check digit). Seeding skips every document and account
+that exists already.
 """
 
 import random
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sync.errors import NotFound
 
 from rules import warning_rules as rules
+from rules.idnumber import check_digit
 from server.accounts.users import AccountError
 from rules.schemas import validate
 from server.cli import demo_campaign
@@ -105,6 +110,18 @@ def _common(kind, grid, doc_id, by, when):
             "updated_at": when.isoformat(), "updated_by": by, "device": DEVICE}
 
 
+def _id_number(doc_key, member):
+    """A made-up ID number for ``member``: area code 110101, their birth year
+    with an invented month, day and sequence (odd for men), a valid check
+    digit. Derived from the ids, not drawn from the generator, so the rest of
+    the demo is what it was."""
+    seed = zlib.crc32(f"{doc_key}/{member['id']}".encode())
+    month, day = seed % 12 + 1, seed // 12 % 28 + 1
+    sequence = seed // 336 % 499 * 2 + (1 if member["gender"] == "male" else 2)
+    first = f"110101{member['birth_year']}{month:02d}{day:02d}{sequence:03d}"
+    return first + check_digit(first)
+
+
 def _household(rng, profile, grid, lane, building, unit, room, worker):
     _count, colour, reason, needs, people = profile
     surname = rng.choice(SURNAMES)
@@ -116,6 +133,7 @@ def _household(rng, profile, grid, lane, building, unit, room, worker):
                   "gender": gender, "tags": list(tags)}
         members.append(dict(member, notes=notes) if notes else member)
     hh = f"{building}-{unit}-{room}"
+    members[0]["id_number"] = _id_number(f"{grid}:{hh}", members[0])   # the head's, recorded
     doc = _common("household", grid, f"household:{grid}:{hh}", worker, STAMPED_AT)
     doc.update(building=f"{building}号楼", unit=f"{unit}单元", room=str(room),
                address=f"北京市东城区{STREET[1]}{COMMUNITY[1]} {lane}{building}号楼{unit}单元{room}",

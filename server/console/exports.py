@@ -19,7 +19,8 @@ from flask_login import current_user
 from sync.errors import NotFound
 
 from . import queries
-from .common import audit, display_names, looked, grids_in_scope, index, narrowed, tz
+from .common import (audit, display_names, field_db, looked, grids_in_scope, index, narrowed,
+                     tz)
 from .households import due_ids, household_filters
 from .i18n import label, t
 from .requests import board_filters, filtered
@@ -101,17 +102,35 @@ def _households():
                                        today(tz()).isoformat(),
                                        ids=due_ids(conn, narrowed(grid), due))
     grids = grid_names()
+    numbers = id_numbers([r["id"] for r in found])
     columns = [Column("ID", 22), Column(t("grid"), 12), Column(t("address"), 24),
-               Column(t("head"), 10), Column(t("phone"), 15), Column(t("members"), 8),
+               Column(t("head"), 10), Column(t("phone"), 15), Column(t("id_number"), 30),
+               Column(t("members"), 8),
                Column(t("tags"), 20), Column(t("colour"), 8), Column(t("reason"), 24),
                Column(t("last_visit"), 17), Column(t("follow_up"), 12)]
     rows = ([r["id"], grids.get(r["grid"], r["grid"]), address(r), r["head"] or "",
-             r["phone"] or "", r["members"],
+             r["phone"] or "", numbers.get(r["id"], ""), r["members"],
              "、".join(label("tag", x) for x in (r["tags"] or "").split(",") if x),
              label("colour", r["colour"]), r["colour_reason"] or "",
              local_time(r["last_visit_at"]), local_date(r["follow_up_on"])] for r in found)
     return columns, rows, {"grid": grid, "colour": colour, "overdue": overdue, "due": due,
                            "q": search}
+
+
+def id_numbers(household_ids):
+    """Household id → its members' ID numbers, "name number" each, read from the
+    field database (the console index never holds them)."""
+    db = field_db()
+    if db is None or not household_ids:
+        return {}
+    out = {}
+    for row in db.all_docs(keys=list(household_ids), include_docs=True)["rows"]:
+        members = (row.get("doc") or {}).get("members") or []
+        found = [f"{m.get('name', '')} {m['id_number']}".strip() for m in members
+                 if isinstance(m, dict) and isinstance(m.get("id_number"), str)]
+        if found:
+            out[row["id"]] = "；".join(found)
+    return out
 
 
 def _requests():
@@ -144,6 +163,9 @@ def _requests():
 
 
 KINDS = {"visits": _visits, "households": _households, "requests": _requests}
+# The personal numbers each kind carries in full, named in the access log:
+# phones and ID numbers travel together, in the households export only.
+NUMBERS = {"households": ["phone", "id_number"]}
 
 
 @bp.get("/exports/<kind>.<fmt>")
@@ -156,7 +178,8 @@ def export(kind, fmt):
         raise NotFound("no such export")
     columns, rows, filters = KINDS[kind]()
     audit("export", kind, format=fmt, filters=filters)
-    looked("export", None, kind=kind, format=fmt, filters=filters)
+    looked("export", None, kind=kind, format=fmt, filters=filters,
+           **({"numbers": NUMBERS[kind]} if kind in NUMBERS else {}))
     now = datetime.now(tz())
     stamp = now.strftime("%Y%m%d-%H%M")
     by = f"{display_names().get(current_user.name, current_user.name)} ({current_user.name})"

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from sync.errors import NotFound
 
+from rules import idnumber
 from rules.warning_rules import RuleError
 from . import queries, stats, writes
 from .common import (Pager, check_doc, display_names, field_db, grids_in_scope, index, looked,
@@ -58,9 +59,8 @@ def listing():
 def timeline(household_id):
     """One household: its record and everything that happened to it, newest first."""
     check_doc(household_id, "household")
-    reveal = request.args.get("reveal") == "phone"
-    looked("reveal" if reveal else "household.view", household_id,
-           **({"field": "phone"} if reveal else {}))
+    reveal = revealed(request.args)
+    looked("reveal" if reveal else "household.view", household_id, **(reveal or {}))
     try:
         doc = writes.read(household_id)
     except NotFound:
@@ -86,7 +86,20 @@ def timeline(household_id):
         raise NotFound("no such household")
     return render_template("console/household.html", doc=doc, row=row, events=events,
                            names=display_names(), today=today(tz()).isoformat(),
-                           reveal=reveal, mask_phone=mask_phone)
+                           reveal=reveal or {}, mask_phone=mask_phone,
+                           mask_id_number=idnumber.mask)
+
+
+def revealed(args):
+    """What a deliberate click asks to show in full: ``{"field": "phone"}``,
+    ``{"field": "id_number", "member": id}`` or None (everything masked)."""
+    field = args.get("reveal")
+    if field == "phone":
+        return {"field": "phone"}
+    member = args.get("member", "")
+    if field == "id_number" and 0 < len(member) <= 64:
+        return {"field": "id_number", "member": member}
+    return None
 
 
 def mask_phone(phone):

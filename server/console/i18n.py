@@ -54,6 +54,7 @@ WORDS = {
     "address": ("地址", "Address"),
     "head": ("户主", "Head"),
     "phone": ("电话", "Phone"),
+    "id_number": ("身份证号", "ID number"),
     "members": ("成员", "Members"),
     "n_members": ("{n}人", "{n} people"),
     "tags": ("重点人群", "Key population"),

@@ -130,7 +130,20 @@ def _without_member(doc, member):
         if gone[0].get("name") and gone[0].get("name") == doc.get("head"):
             out.pop("head", None)
             out.pop("phone", None)
-        out.get("stamps", {}).pop(f"members.{member}", None)
+        # Its stamps, and what the latest merge record tells of its fields
+        # (a replaced name or ID number), go with it.
+        prefix = f"members.{member}."
+        out["stamps"] = {k: v for k, v in (doc.get("stamps") or {}).items()
+                         if k != f"members.{member}" and not k.startswith(prefix)}
+        if not out["stamps"] and "stamps" not in doc:
+            out.pop("stamps")
+        if isinstance(doc.get("merge"), dict):
+            told = [e for e in doc["merge"].get("fields") or []
+                    if not str(e.get("field", "")).startswith(prefix)]
+            if told:
+                out["merge"] = dict(doc["merge"], fields=told)
+            else:
+                out.pop("merge")
         return out
     checks = [c for c in doc.get("checks") or [] if c.get("member") != member]
     needs = [n for n in doc.get("needs") or [] if n.get("member") != member]

@@ -3,7 +3,8 @@
 An anonymised visit keeps what the statistics need — its grid, when, the
 channel, the outcome, the colour after, its status — and loses what names or
 describes a person: the household it was at, the worker, the member checks,
-the needs' details, the notes and the photos. It is written as a new
+the needs' details, the notes and the photos (so an ID number written
+there goes too; a visit has no field of its own for one). It is written as a new
 revision, a child of the old one, and the older revisions are purged (as an
 erasure of a member does, :mod:`server.jobs.erasure`), so the old bodies
 leave the SQLite file; tablets and the hub take the new revision as an

@@ -29,7 +29,8 @@ from tests.peers import gridvisit_cli, start_gridvisit
 HH = "household:g1:1-1-101"
 NOTES = "王奶奶独居，右腿疼，女儿电话在门口"
 DRAFT_NOTES = "草稿：老人说最近睡不好"
-FIELD_NAMES = ['"phone"', '"head"', '"members"', '"notes"', '"temperature"', '"checks"']
+FIELD_NAMES = ['"phone"', '"head"', '"members"', '"notes"', '"temperature"', '"checks"',
+               '"id_number"']
 
 
 @pytest.fixture
@@ -118,6 +119,7 @@ def test_nothing_personal_in_clear_while_sync_carries_plaintext_both_ways(server
     personal = personal_strings([r["doc"] for r in households
                                  if r["id"].startswith(("household:g1:", "household:g2:"))])
     assert len(personal) > 20                                   # the check looks for something
+    assert len([p for p in personal if p.startswith("110101") and len(p) == 18]) >= 24  # ID numbers
     data = assert_nothing_personal(a, personal | {NOTES, DRAFT_NOTES})
 
     # The device token is sealed too: a copy of the storage cannot sync the grid.

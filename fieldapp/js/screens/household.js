@@ -21,6 +21,7 @@ function member(m) {
   const age = m.birth_year ? ` · ${t('age', { n: thisYear() - m.birth_year })}` : '';
   const gone = m.status && m.status !== 'present';
   return `<li class="member${gone ? ' member-gone' : ''}" data-member-status="${esc(m.status || 'present')}"><strong>${esc(m.name)}</strong>${gone ? ` <span class="pill">${esc(v(m.status))}</span>` : ''}<span class="muted">${esc(m.gender ? v(m.gender) : '')}${esc(age)}</span>
+    ${m.id_number ? `<span class="muted id-number" data-id-number>${esc(t('idNumber'))} ${revealable(m.id_number, 'id')}</span>` : ''}
     ${(m.tags || []).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}
     ${m.notes ? `<span class="muted note">${esc(m.notes)}</span>` : ''}</li>`;
 }

@@ -1,7 +1,9 @@
-// My grids → buildings (楼栋) → households, with search by room, name or phone.
+// My grids → buildings (楼栋) → households, with search by room, name, phone
+// or a whole ID number.
 
 import { t, v } from '../i18n.js';
-import { maskPhone } from '../mask.js';
+import { maskIdNumber, maskPhone } from '../mask.js';
+import { normalise } from '../rules/idnumber.js';
 import { link } from '../router.js';
 import {
   buildingsOf, daysSinceVisit, followUps, householdAlerts, householdsOf, index, myGrids, openItems, openRequests, search, sentBack, visitState,
@@ -23,8 +25,31 @@ export function visitAge(hh) {
   return days === null ? t('never') : days === 0 ? t('today') : t('daysAgo', { n: days });
 }
 
-/** One household row: colour, address, head, tags, last visit, follow-up. */
-export function row(hh, withGrid = false) {
+// A query that is a whole ID number (spaces and a lowercase x allowed); part
+// of one finds nothing, so searching cannot uncover the masked digits.
+const idQuery = (q) => {
+  const number = normalise(q);
+  return /^[0-9]{17}[0-9X]$/.test(number) ? number : null;
+};
+
+/** Households matching q as search() does, and the ones with a member whose ID number q is. */
+export function found(q, grid = null) {
+  const number = idQuery(q);
+  const hits = search(q, grid);
+  if (!number) return hits;
+  const byId = householdsOf(grid).filter((hh) => (hh.members || []).some((m) => m?.id_number === number));
+  return [...new Set([...hits, ...byId])];
+}
+
+// The member a whole-ID-number query found, masked as the phone is in a row.
+function idHit(hh, q) {
+  const number = q && idQuery(q);
+  const m = number && (hh.members || []).find((x) => x?.id_number === number);
+  return m ? ` · <span class="masked-idno" data-masked-idno>${esc(m.name)} ${esc(maskIdNumber(m.id_number))}</span>` : '';
+}
+
+/** One household row: colour, address, head, tags, last visit, follow-up (and the member an ID number query found). */
+export function row(hh, withGrid = false, q = '') {
   const s = visitState(hh._id);
   const when = visitAge(hh);
   const flags = [];
@@ -36,16 +61,16 @@ export function row(hh, withGrid = false) {
   return `<a class="hh-row c-edge-${esc(hh.colour)}" href="${link('hh', hh._id)}" data-id="${esc(hh._id)}">
     ${badge(hh.colour)}
     <span class="hh-main"><strong class="hh-addr">${withGrid ? `<span class="muted hh-grid">${esc(index.grids.get(hh.grid)?.name || hh.grid)} · </span>` : ''}${esc(hh.building)} ${esc(hh.unit || '')} ${esc(hh.room)}</strong>
-      <span class="hh-sub">${esc(hh.head || '')}${hh.phone ? ` · <span class="masked-phone" data-masked-phone>${esc(maskPhone(hh.phone))}</span>` : ''}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
+      <span class="hh-sub">${esc(hh.head || '')}${hh.phone ? ` · <span class="masked-phone" data-masked-phone>${esc(maskPhone(hh.phone))}</span>` : ''}${idHit(hh, q)}${people ? ` · ${esc(t('people', { n: people }))}` : ''}
       ${tagsOf(hh).map((tag) => `<span class="tag">${esc(v(tag))}</span>`).join('')}</span></span>
     <span class="hh-side"><span class="hh-days ${daysSinceVisit(hh) === null ? 'never' : ''}">${esc(when)}</span>${flags.join('')}</span>
     <span class="chev" aria-hidden="true">›</span></a>`;
 }
 
 /** Rows of households into el; records how long it took (window.gridvisit.lastRender). */
-export function renderRows(el, list, withGrid = false) {
+export function renderRows(el, list, withGrid = false, q = '') {
   const started = performance.now();
-  el.innerHTML = list.length ? list.map((hh) => row(hh, withGrid)).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
+  el.innerHTML = list.length ? list.map((hh) => row(hh, withGrid, q)).join('') : `<p class="empty">${esc(t('noResults'))}</p>`;
   const ms = performance.now() - started;
   window.gridvisitRender = { count: list.length, ms };
   return ms;
@@ -64,7 +89,7 @@ function wireSearch(view, grid, cards) {
     const q = input.value;
     results.hidden = !q.trim();
     $(cards, view).hidden = Boolean(q.trim());
-    if (q.trim()) renderRows(results, search(q, grid), true);   // results say grid and building
+    if (q.trim()) renderRows(results, found(q, grid), true, q);   // results say grid and building
   };
   input.addEventListener('input', run);
   return run;

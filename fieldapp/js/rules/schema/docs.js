@@ -7,6 +7,7 @@ import {
   isBlank, isObject, push,
 } from './fields.js';
 import { answer } from './answer.js';
+import { problem as idProblem } from '../idnumber.js';
 import {
   COMMON, SHARED, documentSchema, parseId, prefixKind, sameGridId,
 } from './base.js';
@@ -36,11 +37,20 @@ const colourReason = (colourField) => (raw, data, ctx, loc, errs) => {
   }
 };
 
+// A resident ID number (rules/schemas/household.py IdNumber, ../idnumber.js).
+const idNumber = (v, ctx, loc, errs) => {
+  if (typeof v !== 'string') return push(errs, loc, 'type', { kind: 'string' });
+  const rule = idProblem(v, ctx.nowMs);
+  return rule ? push(errs, loc, rule, rule === 'format' ? { kind: 'id_number' } : {}) : [true, v];
+};
+idNumber.required = false;
+
 const MEMBER = {
   fields: {
     id: Text({ required: true, min: 1, max: 64 }),
     name: Text({ required: true, min: 1, max: 64 }),
     birth_year: Num({ min: 1900, max: (ctx) => ctx.year, integer: true }),
+    id_number: idNumber,
     gender: Choice(GENDERS),
     tags: ListOf(Choice(TAGS), { max: TAGS.length, unique: true }),
     notes: Text({ max: 500 }),
