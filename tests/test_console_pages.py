@@ -66,6 +66,33 @@ def test_conflicts_side_by_side_then_override_with_a_leafs_value(console_app):
     assert stale.status_code == 409
 
 
+def test_a_conflict_over_members_shows_their_id_numbers_masked(console_app):
+    """The supervisor chooses by leaf, so the page never needs an ID number in
+    clear; the chosen leaf's number is written whole."""
+    db = field_db(console_app)
+    base = stamp_edit(None, fd.household("g1", "hi", colour="yellow"), Clock("seed"))
+    base["members"][0]["id_number"] = "110101194803120037"
+    rev = db.put(base)["rev"]
+    current = db.get("household:g1:hi")
+    a, b = copy.deepcopy(current), copy.deepcopy(current)
+    a.update(colour="green")
+    a.pop("colour_reason")
+    b.update(colour="red", colour_reason="夜间发热")
+    b["members"][0]["id_number"] = "110101194803120053"
+    a, b = stamp_edit(current, a, Clock("tablet-a")), stamp_edit(current, b, Clock("tablet-b"))
+    pos, digest = rev.split("-")
+    for leaf, mark in ((a, "a"), (b, "b")):
+        leaf["_rev"] = f"{int(pos) + 1}-{mark * 32}"
+        leaf["_revisions"] = {"start": int(pos) + 1, "ids": [mark * 32, digest]}
+    assert db.bulk_docs([a, b], new_edits=False) == []
+    resolution = next(r for r in db.resolutions(doc_id="household:g1:hi"))
+    s1 = browser_for(console_app, "s1")
+    page = s1.text(f"/console/conflicts/{resolution['id']}")
+    assert "1101**********0053" in page or "1101**********0037" in page
+    assert "110101194803120053" not in page and "110101194803120037" not in page
+    assert "张桂兰" in page                                    # the rest of the member shows
+
+
 def test_a_settled_merge_cannot_be_settled_again(console_app):
     resolution = _flag_conflict(console_app, "household:g1:hs")
     s1 = browser_for(console_app, "s1")

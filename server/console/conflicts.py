@@ -12,6 +12,7 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rules.idnumber import mask as mask_id_number
 from rules.warning_rules import SEVERITY
 from sync.errors import BadRequest, Conflict, NotFound
 
@@ -56,8 +57,17 @@ def queue():
                            pager=pager, show=show)
 
 
+def _shown(field, value):
+    """``value`` as the page shows it: members' ID numbers masked (the choice
+    itself is made by leaf, so the page never needs them in clear)."""
+    if field != "members" or not isinstance(value, list):
+        return value
+    return [dict(m, id_number=mask_id_number(m["id_number"]))
+            if isinstance(m, dict) and m.get("id_number") else m for m in value]
+
+
 def _fields(resolution, current):
-    """Top-level fields a supervisor may choose, with each leaf's value."""
+    """Top-level fields a supervisor may choose, with each leaf's value (as shown)."""
     rules = {}
     for decision in resolution["decisions"]:
         top = decision["field"].split(".")[0]
@@ -68,8 +78,9 @@ def _fields(resolution, current):
         values = [bodies[rev].get(field) for rev in resolution["leaves"]]
         differs = any(json.dumps(v, sort_keys=True) != json.dumps(values[0], sort_keys=True)
                       for v in values) or current.get(field) != values[0]
-        out.append({"name": field, "rules": sorted(rules[field]), "values": values,
-                    "current": current.get(field), "differs": differs})
+        out.append({"name": field, "rules": sorted(rules[field]),
+                    "values": [_shown(field, v) for v in values],
+                    "current": _shown(field, current.get(field)), "differs": differs})
     return out
 
 
