@@ -22,6 +22,7 @@ class ServerDB:
     def __init__(self, path):
         self.path = str(path)
         self._local = threading.local()
+        self._ensured = set()             # schemas created already (ensure is called per use)
         if not Path(path).exists():       # born in today's layout: nothing to migrate
             self._conn().execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
@@ -46,5 +47,8 @@ class ServerDB:
             yield conn
 
     def ensure(self, schema):
-        """Create the tables of ``schema`` when missing."""
-        self._conn().executescript(schema)
+        """Create the tables of ``schema`` when missing (once per file and schema:
+        some services are made per request)."""
+        if schema not in self._ensured:
+            self._conn().executescript(schema)
+            self._ensured.add(schema)
