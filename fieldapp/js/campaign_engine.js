@@ -93,13 +93,16 @@ const DRAWN = () => new Map([['Add', t('engineAdd')], ['Remove', t('engineRemove
   ['Repeat Item', t('engineRepeatItem')], ['Send', t('engineSend')],
   ['Change language', t('engineChangeLanguage')]].filter(([engine, ours]) => engine !== ours));
 
+// What the form itself says (its labels, choices, notes) is never reworded.
+const FORMS_OWN = 'label, .control-text, .text-content';
+
 // Put the app's words in place of the engine's under root (" Add " before a repeat's
 // name becomes "添加": Chinese puts no spaces around it).
 function reword(root, words) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.currentNode; node; node = walker.nextNode()) {
     const word = node.nodeType === Node.TEXT_NODE && words.get(node.nodeValue.trim());
-    if (word) node.nodeValue = word;
+    if (word && !node.parentElement?.closest(FORMS_OWN)) node.nodeValue = word;
   }
   const elements = root.nodeType === Node.ELEMENT_NODE ? [root, ...root.querySelectorAll('[aria-label]')] : [];
   for (const el of elements) {
