@@ -4,8 +4,8 @@ ODK Web Forms — served from node_modules with Vue through the import map,
 precached by the service worker — renders it in airplane mode, in Chinese,
 with its skip logic working. Real Chromium, demo-seeded server.
 
-The engine's own words (its "required" message, a repeat's add and remove)
-follow the tablet's language. The campaign screen, drafts and answers are
+The engine's own words (its "required" message, a repeat's add and remove,
+a date question's picker) follow the tablet's language. The campaign screen, drafts and answers are
 tested in tests/browser/test_campaign_tablet.py.
 """
 
@@ -78,3 +78,35 @@ def test_the_engines_own_words_follow_the_tablets_language(server, tablets):
     assert "This question needs an answer" in page.inner_text("#engine-host")
     assert page.inner_text("#engine-host .button-add-instance").strip().startswith("Add")
     assert "此题必须回答" not in page.inner_text("#engine-host")
+
+
+DATE_FORM = """<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"
+    xmlns:jr="http://openrosa.org/javarosa" xmlns:odk="http://www.opendatakit.org/xforms">
+  <h:head><h:title>日期</h:title>
+    <model odk:xforms-version="1.0.0">
+      <instance><data id="dates"><day/><meta><instanceID/></meta></data></instance>
+      <bind nodeset="/data/day" type="date" required="true()"/>
+      <bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>
+    </model></h:head>
+  <h:body><input ref="/data/day"><label>走访日期</label></input></h:body>
+</h:html>"""
+
+MOUNT_OURS = """async (xform) => {
+  const { mountForm } = await import('./js/campaign_engine.js');
+  const host = document.createElement('div');
+  host.id = 'engine-host';
+  document.body.replaceChildren(host);
+  await mountForm(host, { xform, questions: [], root: 'data' }, { lang: 'zh' });
+}"""
+
+
+def test_the_date_picker_of_a_date_question_speaks_chinese(server, tablets):
+    tablet = ready_tablet(tablets, "wangfang")
+    page = tablet.page
+    page.evaluate(MOUNT_OURS, DATE_FORM)
+    page.click("#engine-host input")
+    panel = page.wait_for_selector("[data-pc-name=datepicker] .p-datepicker-panel, .p-datepicker-panel")
+    words = panel.inner_text()
+    assert "今天" in words and "清除" in words and "月" in words, words
+    assert not re.search(r"Today|Clear|January|February|March|April|May|June|July|August|"
+                         r"September|October|November|December|\bSu\b|\bMo\b", words), words
