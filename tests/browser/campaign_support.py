@@ -124,6 +124,21 @@ def home_count(tablet):
     return int(count), int(card.get_attribute("data-campaigns"))
 
 
+def settled_todo(tablet, campaign=CAMPAIGN):
+    """``(home_count(), todo_listed())`` once campaign is on 待办 and two reads
+    in a row agree (the first sync may still be indexing documents)."""
+    tablet.go("/todo")
+    tablet.page.wait_for_selector(f".campaign-card[data-campaign='{campaign}']", timeout=60000)
+    last = None
+    for _ in range(20):
+        now = (home_count(tablet), todo_listed(tablet))
+        if now == last:
+            return now
+        last = now
+        tablet.page.wait_for_timeout(500)
+    raise AssertionError(f"the home count and 待办 kept changing: {last}")
+
+
 def set_status_on_console(console, server, status, campaign=CAMPAIGN):
     """Close (status "closed") or reopen ("open") campaign with its button on the
     console's campaigns page, accepting the confirm."""

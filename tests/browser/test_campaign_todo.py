@@ -7,14 +7,13 @@ server. Real Chromium, demo-seeded server, the console in its own context."""
 
 from tests.browser.campaign_support import (CAMPAIGN, answers_of, fill_household_of_two,
                                             home_count, household_of_two, open_form,
-                                            set_status_on_console, todo_listed)
+                                            set_status_on_console, settled_todo, todo_listed)
 from tests.tablet_work import console_as, eventually, ready_tablet
 
 
 def test_the_home_count_is_what_todo_lists_campaign_households_included(server, tablets):
     tablet = ready_tablet(tablets, "wangfang")
-    count, asked = home_count(tablet)
-    listed = todo_listed(tablet)
+    (count, asked), listed = settled_todo(tablet)
     assert asked > 2 and listed["asked"] == asked
     assert count == listed["rows"] + listed["asked"], (count, listed)
     tablet.go("/")
@@ -24,7 +23,7 @@ def test_the_home_count_is_what_todo_lists_campaign_households_included(server, 
 def test_a_closed_campaign_leaves_todo_and_its_answer_still_syncs(server, tablets, browser):
     tablet = ready_tablet(tablets, "wangfang")
     page = tablet.page
-    count, asked = home_count(tablet)
+    (count, asked), _listed = settled_todo(tablet)
     two = household_of_two(server)
     tablet.offline()
     form = open_form(tablet, two["_id"])
