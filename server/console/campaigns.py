@@ -51,9 +51,10 @@ def _listing():
         forms.setdefault(doc["campaign"], []).append(doc)
     rows = sorted(writes.docs_of_kind("campaign"), key=lambda d: d.get("created_at", ""),
                   reverse=True)
+    places = _closing_places()
     for doc in rows:
         doc["versions"] = sorted(forms.get(doc["_id"], []), key=lambda f: f["form_version"])
-        doc["closable"] = _closable(doc["_id"])
+        doc["closable"] = _closable(doc["_id"], places)
     return rows
 
 
@@ -130,13 +131,20 @@ def upload(campaign_id):
     return redirect(url_for(".listing") + "#" + campaign_id)
 
 
-def _closable(campaign_id):
-    """Whether the user may close or reopen ``campaign_id``: an admin any, a
-    supervisor their own communities' (decided on the id alone: nothing leaks)."""
+def _closing_places():
+    """The places whose campaigns the user may close or reopen: None for an
+    admin (every place), a supervisor's own communities, else none."""
     if current_user.is_admin:
-        return True
-    mine = {ids.place("community", c["id"]) for c in communities_in_scope()}
-    return current_user.role == "supervisor" and ids.grid_of(campaign_id) in mine
+        return None
+    if current_user.role != "supervisor":
+        return set()
+    return {ids.place("community", c["id"]) for c in communities_in_scope()}
+
+
+def _closable(campaign_id, places):
+    """Whether ``campaign_id`` lies in ``places`` (see :func:`_closing_places`);
+    decided on the id alone, so a refusal tells nothing of what exists."""
+    return places is None or ids.grid_of(campaign_id) in places
 
 
 @bp.post("/campaigns/<path:campaign_id>/status")
@@ -147,7 +155,7 @@ def set_status(campaign_id):
     status = request.form.get("status") or ""
     if status not in STATUSES:
         raise BadRequest(f"status: {t('campaign.bad_status')}")
-    if not _closable(campaign_id):
+    if not _closable(campaign_id, _closing_places()):
         raise Forbidden(f"status: {t('campaign.not_yours')}")
     campaign = writes.read(campaign_id)
     if campaign.get("status") == status:
