@@ -149,6 +149,8 @@ def test_an_answer_is_replicated_again_without_a_refusal(field, published):
     (cd.campaign(C1, targets={"kind": "grids"}), "targets.values", "required"),
     (cd.campaign(C1, targets={"kind": "all", "values": ["g1"]}), "targets.values", "only_when"),
     (cd.campaign(C1, status="paused"), "status", "enum"),
+    (cd.campaign(C1, closed_by="s1"), "closed_by", "only_when"),
+    (cd.campaign(C1, status="closed", closed_at="yesterday"), "closed_at", "format"),
     (cd.campaign(C1, form="form:community:c1:other:1"), "form", "format"),
     (cd.form("campaign:community:c1:winter", form_version=2), "form_version", "matches_id"),
     (cd.form("campaign:community:c1:winter",

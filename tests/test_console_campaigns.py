@@ -2,12 +2,15 @@
 their community and publishes its questions by uploading an XLSForm; a new
 spreadsheet is a new version; a broken one is shown back at its sheet, row
 and column with nothing written; another community's supervisor can do
-nothing with it. Flask test client, real SQLite, spreadsheets made with
-openpyxl (tests/xlsforms.py)."""
+nothing with it; a supervisor closes their community's campaign (and opens
+it again), an admin any, and its answers and results stay. Flask test
+client, real SQLite, spreadsheets made with openpyxl (tests/xlsforms.py)."""
 
 import io
 import re
 
+from tests import campaign_docs as cd
+from tests.api import PASSWORD, Couch
 from tests.console_client import audit_rows, browser_for, console_app, field_db  # noqa: F401
 from tests.xlsforms import EVERYTHING, book, q
 
@@ -99,3 +102,98 @@ def test_uploads_without_the_csrf_token_are_refused(console_app):
                    content_type="multipart/form-data")
     assert resp.status_code == 400
     assert "form" not in stored(console_app, campaign_id)
+
+
+def published(app):
+    """A c1 campaign with its form version, written by s1 as a tablet would sync it."""
+    camp = cd.campaign("community:c1", channels=["door", "phone"], description="入冬前摸排")
+    form = cd.form(camp["_id"])
+    camp["form"] = form["_id"]
+    for doc in (form, camp):
+        assert "ok" in Couch(app, auth=("s1", PASSWORD)).post(
+            "field/_bulk_docs", json={"docs": [doc]}).get_json()[0]
+    return camp, form
+
+
+def set_status(browser, campaign_id, status, **kw):
+    return browser.post(f"/console/campaigns/{campaign_id}/status", data={"status": status}, **kw)
+
+
+UNTOUCHED = ("name", "description", "period", "targets", "channels", "status", "form",
+             "created_by", "created_at", "grid")
+
+
+def test_a_supervisor_closes_their_campaign_and_opens_it_again(console_app):
+    camp, form = published(console_app)
+    s1 = browser_for(console_app, "s1")
+    assert 'data-status-to="closed"' in s1.text("/console/campaigns")
+    resp = set_status(s1, camp["_id"], "closed")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("#" + camp["_id"])
+    closed = stored(console_app, camp["_id"])
+    assert closed["status"] == "closed" and closed["closed_by"] == "s1"
+    assert closed["closed_at"] == closed["updated_at"] and closed["updated_by"] == "s1"
+    assert {k: closed[k] for k in UNTOUCHED if k != "status"} == \
+        {k: camp[k] for k in UNTOUCHED if k != "status"}
+    page = s1.text("/console/campaigns")
+    assert "已结束" in page and 'data-status-to="open"' in page and "s1 于" in page
+    assert [r["target"] for r in audit_rows(console_app, "campaign.close")] == [camp["_id"]]
+
+    assert set_status(s1, camp["_id"], "open").status_code == 302
+    reopened = stored(console_app, camp["_id"])
+    assert reopened["status"] == "open" and "closed_by" not in reopened \
+        and "closed_at" not in reopened
+    assert {k: reopened[k] for k in UNTOUCHED} == {k: camp[k] for k in UNTOUCHED}
+    assert [r["target"] for r in audit_rows(console_app, "campaign.reopen")] == [camp["_id"]]
+
+
+def test_a_closed_campaign_keeps_its_answers_results_and_export(console_app):
+    camp, form = published(console_app)
+    s1 = browser_for(console_app, "s1")
+    assert set_status(s1, camp["_id"], "closed").status_code == 302
+    # an answer given offline before the closing still syncs afterwards
+    answer = cd.answer("g1", camp["_id"], form["_id"])
+    row = Couch(console_app, auth=("w1", PASSWORD)).post(
+        "field/_bulk_docs", json={"docs": [answer]}).get_json()[0]
+    assert "ok" in row, row
+    assert answer["_id"] in s1.text(f"/console/campaigns/{camp['_id']}/results")
+    export = s1.get(f"/console/campaigns/{camp['_id']}/answers.csv")
+    assert export.status_code == 200 and answer["_id"] in export.get_data(as_text=True)
+
+
+def test_another_communitys_supervisor_may_not_close_it_and_is_told_why(console_app):
+    camp, _form = published(console_app)
+    s2 = browser_for(console_app, "s2")
+    for campaign_id in (camp["_id"], "campaign:community:c1:nosuch"):   # same answer: nothing leaks
+        resp = set_status(s2, campaign_id, "closed")
+        assert resp.status_code == 403
+        assert "只有本社区的督导或管理员可以结束或重新开启这项专项摸排" in resp.get_data(as_text=True)
+    s2.get("/console/lang/en")
+    assert "may close or reopen it" in \
+        set_status(s2, camp["_id"], "closed").get_data(as_text=True)
+    kept = stored(console_app, camp["_id"])
+    assert kept == camp | {"_rev": kept["_rev"]} and kept["_rev"].startswith("1-")
+
+
+def test_a_supervisor_may_not_close_a_campaign_for_everyone_but_an_admin_may(console_app):
+    admin = browser_for(console_app, "admin")
+    campaign_id = start(admin, "全区摸排", "*")
+    s1 = browser_for(console_app, "s1")
+    assert 'data-status-to' not in s1.text("/console/campaigns")
+    assert set_status(s1, campaign_id, "closed").status_code == 403
+    assert stored(console_app, campaign_id)["status"] == "open"
+    assert set_status(admin, campaign_id, "closed").status_code == 302
+    assert stored(console_app, campaign_id)["closed_by"] == "admin"
+    camp, _form = published(console_app)
+    assert set_status(admin, camp["_id"], "closed").status_code == 302   # and any community's
+    assert stored(console_app, camp["_id"])["status"] == "closed"
+
+
+def test_a_bad_status_or_a_missing_token_changes_nothing(console_app):
+    camp, _form = published(console_app)
+    s1 = browser_for(console_app, "s1")
+    resp = set_status(s1, camp["_id"], "paused")
+    assert resp.status_code == 400 and "status: 状态须为 open" in resp.get_data(as_text=True)
+    assert set_status(s1, camp["_id"], "closed", token=False).status_code == 400
+    assert set_status(s1, "household:g1:h1", "closed").status_code == 404
+    assert set_status(s1, camp["_id"], "open").status_code == 302        # already open: no write
+    assert stored(console_app, camp["_id"])["_rev"].startswith("1-")

@@ -4,8 +4,16 @@
 // the JSON the server checks (rules/answers.py): question name → value, a
 // group's questions among their parent's, a repeat a list of objects, numbers
 // as numbers, a select_multiple a list, unanswered questions left out.
+// The engine's own words are the worker's too: the fallback "required" and
+// "constraint" messages go into the XForm as its own jr:requiredMsg and
+// jr:constraintMsg, the date picker's words into PrimeVue's locale, and the
+// few words it hard-codes (a repeat's Add and Remove) are put in i18n's
+// words where they are drawn.
+
+import { t } from './i18n.js';
 
 const ENGINE = '../vendor/web-forms/index.js';
+const JR = 'http://openrosa.org/javarosa';
 
 const kids = (el, name) => [...el.children].filter((c) => c.localName === name
   && !c.hasAttribute('jr:template') && !c.getAttributeNS('http://openrosa.org/javarosa', 'template'));
@@ -48,6 +56,82 @@ export function valuesOf(xml, form) {
   return fill(doc.documentElement, `/${form.root || 'data'}`, {}, byParent);
 }
 
+/** form's XForm with the app's messages where a bind has none: required, constraint. */
+export function withOwnMessages(xform) {
+  const doc = new DOMParser().parseFromString(xform, 'application/xml');
+  if (doc.querySelector('parsererror')) return xform;
+  for (const bind of doc.getElementsByTagNameNS('*', 'bind')) {
+    const required = bind.getAttribute('required');
+    if (required && required !== 'false()' && !bind.hasAttributeNS(JR, 'requiredMsg')) {
+      bind.setAttributeNS(JR, 'jr:requiredMsg', t('engineRequired'));
+    }
+    if (bind.getAttribute('constraint') && !bind.hasAttributeNS(JR, 'constraintMsg')) {
+      bind.setAttributeNS(JR, 'jr:constraintMsg', t('engineConstraint'));
+    }
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
+const list = (key) => t(key).split(',');
+
+// PrimeVue's own locale (the engine's date picker and menus), in the app's words.
+function engineLocale() {
+  return {
+    dayNames: list('engineDayNames'), dayNamesShort: list('engineDayNamesShort'),
+    dayNamesMin: list('engineDayNamesMin'), monthNames: list('engineMonthNames'),
+    monthNamesShort: list('engineMonthNamesShort'), today: t('engineToday'), clear: t('engineClear'),
+    chooseDate: t('engineChooseDate'), chooseYear: t('engineChooseYear'), chooseMonth: t('engineChooseMonth'),
+    prevMonth: t('enginePrevMonth'), nextMonth: t('engineNextMonth'), prevYear: t('enginePrevYear'),
+    nextYear: t('engineNextYear'), weekHeader: t('engineWeekHeader'), dateFormat: 'yy-mm-dd',
+    emptyMessage: t('engineNoOptions'), emptyFilterMessage: t('engineNoResults'), emptySearchMessage: t('engineNoResults'),
+  };
+}
+
+// The words the engine draws itself (no hook for them): English text → the app's word,
+// those the app words alike left out (a write of the same text would wake the observer again).
+const DRAWN = () => new Map([['Add', t('engineAdd')], ['Remove', t('engineRemove')],
+  ['Repeat Item', t('engineRepeatItem')], ['Send', t('engineSend')],
+  ['Change language', t('engineChangeLanguage')]].filter(([engine, ours]) => engine !== ours));
+
+// What the form itself says (its labels, choices, notes) is never reworded.
+const FORMS_OWN = 'label, .control-text, .text-content';
+
+// Put the app's words in place of the engine's under root (" Add " before a repeat's
+// name becomes "添加": Chinese puts no spaces around it).
+function reword(root, words) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.currentNode; node; node = walker.nextNode()) {
+    const word = node.nodeType === Node.TEXT_NODE && words.get(node.nodeValue.trim());
+    if (word && !node.parentElement?.closest(FORMS_OWN)) node.nodeValue = word;
+  }
+  const elements = root.nodeType === Node.ELEMENT_NODE ? [root, ...root.querySelectorAll('[aria-label]')] : [];
+  for (const el of elements) {
+    const word = words.get(el.getAttribute('aria-label') || '');
+    if (word) el.setAttribute('aria-label', word);
+  }
+}
+
+// Keep rewording what the engine draws in host and in the overlays (menus) it adds to
+// body, until host leaves the page (the screen was left).
+function watchWords(host) {
+  const words = DRAWN();
+  const ours = (node) => host.contains(node)
+    || Boolean((node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement)?.closest('[data-pc-name]'));
+  const observer = new MutationObserver((changes) => {
+    if (!host.isConnected) { observer.disconnect(); return; }
+    for (const change of changes) {
+      if (change.type === 'characterData') {
+        if (ours(change.target)) reword(change.target, words);
+      } else {
+        for (const node of change.addedNodes) if (ours(node)) reword(node, words);
+      }
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  reword(host, words);
+  return () => observer.disconnect();
+}
+
 // The engine's language for the app's: the form's "English (en)" for 'en', else its default.
 function languageFor(root, lang) {
   const want = lang === 'en' ? /\(en\)$|^en$|^English/i : /\(zh\)$|^zh|^\u4e2d\u6587/;
@@ -65,7 +149,7 @@ export async function mountForm(host, form, { xml = null, lang = 'zh' } = {}) {
   let root = null;
   let submitted = null;
   const app = createApp(OdkWebForm, {
-    formXml: form.xform,
+    formXml: withOwnMessages(form.xform),
     fetchFormAttachment: () => Promise.resolve(new Response('', { status: 404 })),
     ...(xml ? { editInstance: { resolveInstance: () => xml, attachmentFileNames: [], resolveAttachment: () => null } } : {}),
     onSubmit: (payload) => {
@@ -80,10 +164,14 @@ export async function mountForm(host, form, { xml = null, lang = 'zh' } = {}) {
       if (!root && form?.instanceState && typeof form.setLanguage === 'function') root = form;
     },
   });
-  app.use(webFormsPlugin).mount(host);
+  app.use(webFormsPlugin);
+  Object.assign(app.config.globalProperties.$primevue.config.locale, engineLocale());
+  const unwatch = watchWords(host);
+  app.mount(host);
   const started = Date.now();
   while (!root) {
     if (host.querySelector('.form-initialization-status.error') || Date.now() - started > 30000) {
+      unwatch();
       app.unmount();
       throw new Error('the form engine could not open this form');
     }
@@ -101,6 +189,6 @@ export async function mountForm(host, form, { xml = null, lang = 'zh' } = {}) {
       send.click();
       return root.validationState.violations.length ? Promise.resolve(null) : done;
     },
-    unmount: () => app.unmount(),
+    unmount: () => { unwatch(); app.unmount(); },
   };
 }

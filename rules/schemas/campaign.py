@@ -63,7 +63,10 @@ def _form_of_this_campaign(value):
 
 
 class CampaignSchema(DocumentSchema):
-    """A campaign document; closing it ends its asking, its answers stay."""
+    """A campaign document; closing it ends its asking, its answers stay.
+
+    Who closed it and when (``closed_by``, ``closed_at``) are kept while it
+    is closed and dropped when it is opened again."""
 
     name = Text(required=True, min=1, max=100)
     description = Text(max=2000)
@@ -74,3 +77,13 @@ class CampaignSchema(DocumentSchema):
     form = Text(max=300, validate=_form_of_this_campaign)
     created_by = Text(required=True, min=1, max=64)
     created_at = DateTime(required=True)
+    closed_by = Text(min=1, max=64)
+    closed_at = DateTime()
+
+    @validates_schema(skip_on_field_errors=True)
+    def _closed_only_when_closed(self, data, **kwargs):
+        if data["status"] != "closed":
+            wrong = {key: [Problem("only_when", when="closed")]
+                     for key in ("closed_by", "closed_at") if key in data}
+            if wrong:
+                raise ValidationError(wrong)

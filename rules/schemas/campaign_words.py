@@ -12,6 +12,8 @@ LABELS = {
     "channels": ("联系方式", "channels"),
     "created_by": ("发起人", "created by"),
     "created_at": ("发起时间", "creation time"),
+    "closed_by": ("结束人", "closed by"),
+    "closed_at": ("结束时间", "closing time"),
     "campaign": ("所属专项摸排", "campaign"),
     "form": ("问卷版本", "form version"),
     "form_version": ("问卷版本号", "form version number"),
@@ -55,6 +57,7 @@ REQUIRED_WHEN = {
 
 ONLY_WHEN = {
     "targets": ("在摸排全部住户时不填写", "is absent when every household is targeted"),
+    "closed": ("只在专项摸排结束后填写", "is present only when the campaign is closed"),
 }
 
 OVERRIDES = {

@@ -6,6 +6,9 @@ shown back with every problem at its sheet, row and column, in the page's
 language, with status 400 and nothing written. A good one becomes the next
 form version (``form:{place}:{key}:{n}``, written once) and the campaign
 names it as the version tablets ask now; answers already given keep theirs.
+Closing a campaign (a supervisor their own community's, an admin any) ends
+its asking on the tablets at their next sync; its answers and results stay,
+and it can be opened again.
 Every write goes through the user's own view (``writes``), so the same
 rules hold as for a sync: a supervisor writes only their own communities'.
 """
@@ -18,8 +21,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rules import ids
+from rules.vocabulary import CAMPAIGN_STATUSES as STATUSES
 from rules.xlsform import XLSFormError, convert, form_doc
-from sync.errors import BadRequest, NotFound
+from sync.errors import BadRequest, Forbidden, NotFound
 
 from . import writes
 from .common import audit, now_iso
@@ -47,8 +51,10 @@ def _listing():
         forms.setdefault(doc["campaign"], []).append(doc)
     rows = sorted(writes.docs_of_kind("campaign"), key=lambda d: d.get("created_at", ""),
                   reverse=True)
+    places = _closing_places()
     for doc in rows:
         doc["versions"] = sorted(forms.get(doc["_id"], []), key=lambda f: f["form_version"])
+        doc["closable"] = _closable(doc["_id"], places)
     return rows
 
 
@@ -122,4 +128,49 @@ def upload(campaign_id):
     audit("campaign.form", form["_id"], file=converted["source"]["file"],
           sha256=converted["source"]["sha256"], questions=len(converted["questions"]))
     flash(t("campaign.uploaded", n=version), "ok")
+    return redirect(url_for(".listing") + "#" + campaign_id)
+
+
+def _closing_places():
+    """The places whose campaigns the user may close or reopen: None for an
+    admin (every place), a supervisor's own communities, else none."""
+    if current_user.is_admin:
+        return None
+    if current_user.role != "supervisor":
+        return set()
+    return {ids.place("community", c["id"]) for c in communities_in_scope()}
+
+
+def _closable(campaign_id, places):
+    """Whether ``campaign_id`` lies in ``places`` (see :func:`_closing_places`);
+    decided on the id alone, so a refusal tells nothing of what exists."""
+    return places is None or ids.grid_of(campaign_id) in places
+
+
+@bp.post("/campaigns/<path:campaign_id>/status")
+def set_status(campaign_id):
+    """Close an open campaign, or open a closed one again, saying who and when."""
+    if ids.doc_type(campaign_id) != "campaign":
+        raise NotFound("no such campaign")
+    status = request.form.get("status") or ""
+    if status not in STATUSES:
+        raise BadRequest(f"status: {t('campaign.bad_status')}")
+    if not _closable(campaign_id, _closing_places()):
+        raise Forbidden(f"status: {t('campaign.not_yours')}")
+    campaign = writes.read(campaign_id)
+    if campaign.get("status") == status:
+        flash(t(f"campaign.already_{status}"), "ok")
+        return redirect(url_for(".listing") + "#" + campaign_id)
+    at = now_iso()
+    changed = dict(campaign, status=status, updated_by=current_user.name, updated_at=at,
+                   device=writes.device())
+    if status == "closed":
+        changed.update(closed_by=current_user.name, closed_at=at)
+    else:
+        changed.pop("closed_by", None)
+        changed.pop("closed_at", None)
+    writes.save_doc(changed)
+    audit("campaign.close" if status == "closed" else "campaign.reopen", campaign_id,
+          name=campaign.get("name"))
+    flash(t(f"campaign.now_{status}"), "ok")
     return redirect(url_for(".listing") + "#" + campaign_id)

@@ -95,3 +95,54 @@ def fill_household_of_two(form, names=("高德明", "李秀兰")):
     form.type("姓名", names[1], nth=1)
     form.choose("身体状况", "良好", nth=1)
     form.choose("已发放一人一专班联系卡 / 爱心告知书", "是")
+
+
+# What 待办 lists: every row outside the campaigns, and each campaign's
+# targeted households still to ask (a grid lists some, counts the rest).
+TODO_LISTED = """() => {
+  const rows = [...document.querySelectorAll('#view .todo-row')]
+    .filter((r) => !r.closest('.campaign-card'));
+  const asked = [...document.querySelectorAll('.campaign-grid')]
+    .reduce((n, g) => n + Number(g.dataset.total) - Number(g.dataset.done), 0);
+  return { rows: rows.length, asked };
+}"""
+
+
+def todo_listed(tablet):
+    """What the tablet's 待办 lists: {rows: rows outside campaigns, asked: campaign
+    households}."""
+    tablet.go("/todo")
+    tablet.page.wait_for_selector("#todo-empty, #view .todo-list, .campaign-card")
+    return tablet.page.evaluate(TODO_LISTED)
+
+
+def home_count(tablet):
+    """The 待办 count on the tablet's home screen, and the campaign households in it."""
+    tablet.go("/")
+    card = tablet.page.wait_for_selector("#todo[data-campaigns]")
+    count = card.query_selector(".todo-count").inner_text()
+    return int(count), int(card.get_attribute("data-campaigns"))
+
+
+def settled_todo(tablet, campaign=CAMPAIGN):
+    """``(home_count(), todo_listed())`` once campaign is on 待办 and two reads
+    in a row agree (the first sync may still be indexing documents)."""
+    tablet.go("/todo")
+    tablet.page.wait_for_selector(f".campaign-card[data-campaign='{campaign}']", timeout=60000)
+    last = None
+    for _ in range(20):
+        now = (home_count(tablet), todo_listed(tablet))
+        if now == last:
+            return now
+        last = now
+        tablet.page.wait_for_timeout(500)
+    raise AssertionError(f"the home count and 待办 kept changing: {last}")
+
+
+def set_status_on_console(console, server, status, campaign=CAMPAIGN):
+    """Close (status "closed") or reopen ("open") campaign with its button on the
+    console's campaigns page, accepting the confirm."""
+    console.goto(server.base + "/console/campaigns")
+    console.once("dialog", lambda dialog: dialog.accept())
+    console.click(f"section.campaign[id='{campaign}'] [data-status-to={status}]")
+    console.wait_for_selector(".flash.ok")

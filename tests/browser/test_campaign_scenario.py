@@ -31,7 +31,7 @@ def test_upload_fill_offline_sync_and_export(server, tablets, browser):
     console.goto(server.base + "/console/campaigns")
     section = console.locator(f"section.campaign[id='{CAMPAIGN}']")
     section.locator("input[name=xlsform]").set_input_files(str(XLSFORM))
-    section.locator("button[type=submit]").click()
+    section.locator("button[data-upload]").click()
     console.wait_for_selector(".flash.ok")
 
     eventually(lambda: tablet.local_doc(FORM2), what="form version 2 on the tablet")

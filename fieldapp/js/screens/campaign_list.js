@@ -30,13 +30,18 @@ function gridBlock(campaign, p) {
     ${more > 0 ? `<p class="muted">${esc(t('campaignMore', { n: more }))}</p>` : ''}</div>`;
 }
 
+// Each open campaign with its progress in the worker's grids and how many households wait.
+const campaignCards = () => openCampaigns().map((campaign) => {
+  const grids = progress(campaign, myGrids(), index);
+  return { campaign, grids, pending: grids.reduce((n, p) => n + p.pending.length, 0) };
+});
+
+/** How many targeted households of open campaigns wait in the worker's grids (待办 lists each). */
+export const campaignPending = () => campaignCards().reduce((n, c) => n + c.pending, 0);
+
 /** The open campaigns with their progress, as 待办's section ('' when none), and how many households wait. */
 export function campaignSection() {
-  const cards = openCampaigns().map((campaign) => {
-    const grids = progress(campaign, myGrids(), index);
-    const contacts = contactAnswers(campaign._id).length;
-    return { campaign, grids, pending: grids.reduce((n, p) => n + p.pending.length, 0), contacts };
-  });
+  const cards = campaignCards().map((card) => ({ ...card, contacts: contactAnswers(card.campaign._id).length }));
   if (!cards.length) return { html: '', count: 0 };
   const html = `<h2>${esc(t('campaigns'))} (${cards.length})</h2>${cards.map(({ campaign, grids, pending, contacts }) => `
     <section class="card campaign-card" data-campaign="${esc(campaign._id)}">

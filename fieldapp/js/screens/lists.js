@@ -10,6 +10,7 @@ import {
 } from '../store.js';
 import { session } from '../api.js';
 import { $, badge, esc, setTitle } from '../ui.js';
+import { campaignPending } from './campaign_list.js';
 import { drafts, draftsCard, wireDrafts } from './draft_list.js';
 
 const TAG_ORDER = ['elderly_alone', 'over65', 'chronic', 'disabled', 'pregnant', 'immunocompromised'];
@@ -115,15 +116,18 @@ export async function home(view) {
     const referrals = items.filter((i) => i.request.kind === 'referral').length;
     const back = sentBack(session()?.user?.name).length;
     const follow = followUps().length;
+    const asked = campaignPending();                  // targeted households 待办 lists under 专项摸排
     const todo = $('#todo', view);
     const summary = [back ? t('todoSummaryBack', { n: back }) : '', visits ? t('todoSummaryVisits', { v: visits }) : '',
       follow ? t('todoSummaryFollow', { n: follow }) : '',
-      items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : '']
+      items.length ? t('todoSummary', { r: referrals, q: items.length - referrals }) : '',
+      asked ? t('todoSummaryCampaigns', { n: asked }) : '']
       .filter(Boolean).join(' · ');
     todo.dataset.count = String(items.length);
     todo.dataset.visits = String(visits);
     todo.dataset.follow = String(follow);
-    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits + back + follow}</span>
+    todo.dataset.campaigns = String(asked);
+    todo.innerHTML = `<strong>${esc(t('todo'))}</strong><span class="todo-count">${items.length + visits + back + follow + asked}</span>
       <span>${esc(summary || t('todoEmpty'))}</span>
       <span class="chev" aria-hidden="true">›</span>`;
     const grids = myGrids();
