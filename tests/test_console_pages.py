@@ -23,19 +23,24 @@ def _flag_conflict(app, doc_id):
     db = field_db(app)
     grid, hh = doc_id.split(":")[1:]
     base = stamp_edit(None, fd.household(grid, hh, colour="yellow"), Clock("seed"))
-    rev = db.put(base)["rev"]
+    db.put(base)
     current = db.get(doc_id)
     a, b = copy.deepcopy(current), copy.deepcopy(current)
     a["colour"] = "green"
     a.pop("colour_reason")
     b.update(colour="red", colour_reason="夜间发热", phone="139 1234 5678")
+    return _two_tablets(db, current, a, b)
+
+
+def _two_tablets(db, current, a, b):
+    """Leaves ``a`` and ``b`` of ``current``, as two tablets' offline edits; the resolution."""
     a, b = stamp_edit(current, a, Clock("tablet-a")), stamp_edit(current, b, Clock("tablet-b"))
-    pos, digest = rev.split("-")
+    pos, digest = current["_rev"].split("-")
     for leaf, mark in ((a, "a"), (b, "b")):
         leaf["_rev"] = f"{int(pos) + 1}-{mark * 32}"
         leaf["_revisions"] = {"start": int(pos) + 1, "ids": [mark * 32, digest]}
     assert db.bulk_docs([a, b], new_edits=False) == []
-    return next(r for r in db.resolutions(doc_id=doc_id))
+    return next(r for r in db.resolutions(doc_id=current["_id"]))
 
 
 def test_conflicts_side_by_side_then_override_with_a_leafs_value(console_app):
@@ -72,20 +77,14 @@ def test_a_conflict_over_members_shows_their_id_numbers_masked(console_app):
     db = field_db(console_app)
     base = stamp_edit(None, fd.household("g1", "hi", colour="yellow"), Clock("seed"))
     base["members"][0]["id_number"] = "110101194803120037"
-    rev = db.put(base)["rev"]
+    db.put(base)
     current = db.get("household:g1:hi")
     a, b = copy.deepcopy(current), copy.deepcopy(current)
     a.update(colour="green")
     a.pop("colour_reason")
     b.update(colour="red", colour_reason="夜间发热")
     b["members"][0]["id_number"] = "110101194803120053"
-    a, b = stamp_edit(current, a, Clock("tablet-a")), stamp_edit(current, b, Clock("tablet-b"))
-    pos, digest = rev.split("-")
-    for leaf, mark in ((a, "a"), (b, "b")):
-        leaf["_rev"] = f"{int(pos) + 1}-{mark * 32}"
-        leaf["_revisions"] = {"start": int(pos) + 1, "ids": [mark * 32, digest]}
-    assert db.bulk_docs([a, b], new_edits=False) == []
-    resolution = next(r for r in db.resolutions(doc_id="household:g1:hi"))
+    resolution = _two_tablets(db, current, a, b)
     s1 = browser_for(console_app, "s1")
     page = s1.text(f"/console/conflicts/{resolution['id']}")
     assert "1101**********0053" in page or "1101**********0037" in page

@@ -26,6 +26,15 @@ def db(tmp_path):
     store.close()
 
 
+def write_elsewhere(folder, doc_id):
+    """Write ``doc_id`` into ``folder``'s field database from another process
+    (with the same partition function as here)."""
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from sync import Store; p = lambda i: i.split(':')[1]; "
+                    "Store(sys.argv[1], partition=p).get('field').put({'_id': sys.argv[2]})",
+                    str(folder), doc_id], cwd=ROOT, check=True, timeout=60)
+
+
 class Waiters:
     """``n`` threads, waiter ``i`` waiting on grid ``g{i}`` (and ``*``)."""
 
@@ -85,11 +94,7 @@ def test_a_change_before_the_wait_returns_at_once(db):
 
 def test_another_processes_write_wakes_only_its_grid(db, tmp_path):
     crowd = Waiters(db, ["g1", "g2", "g3"], timeout=8, shared=False)
-    subprocess.run([sys.executable, "-c",
-                    "import sys; from sync import Store; "
-                    "p = lambda i: i.split(':')[1]; "   # the same partition as here
-                    "Store(sys.argv[1], partition=p).get('field').put({'_id': 'visit:g2:far'})",
-                    str(tmp_path)], cwd=ROOT, check=True, timeout=60)
+    write_elsewhere(tmp_path, "visit:g2:far")
     crowd.threads["g2"].join(10)
     assert crowd.woke == {"g2": True}
     assert crowd.alive() == {"g1", "g3"}
@@ -112,10 +117,7 @@ def test_the_poller_reads_once_per_change_not_per_waiter(db, tmp_path, monkeypat
     crowd = Waiters(db, [f"g{i}" for i in range(1, 101)], timeout=6, shared=False)
     time.sleep(5 * watch.POLL_INTERVAL)
     idle_scans = len(scans)
-    subprocess.run([sys.executable, "-c",
-                    "import sys; from sync import Store; p = lambda i: i.split(':')[1]; "
-                    "Store(sys.argv[1], partition=p).get('field').put({'_id': 'visit:g5:far'})",
-                    str(tmp_path)], cwd=ROOT, check=True, timeout=60)
+    write_elsewhere(tmp_path, "visit:g5:far")
     crowd.threads["g5"].join(10)
     assert crowd.woke == {"g5": True}
     assert idle_scans <= 1                     # nothing written: no table read at all
@@ -133,10 +135,7 @@ def test_another_processes_write_rings_at_once_not_at_the_next_look(db, tmp_path
     crowd = Waiters(db, ["g1", "g2"], timeout=30, shared=False)
     time.sleep(0.2)                            # the poller is asleep on its doorbell
     assert db._watcher.bell._token is not None  # (not polling every POLL_INTERVAL)
-    subprocess.run([sys.executable, "-c",
-                    "import sys; from sync import Store; p = lambda i: i.split(':')[1]; "
-                    "Store(sys.argv[1], partition=p).get('field').put({'_id': 'visit:g2:far'})",
-                    str(tmp_path)], cwd=ROOT, check=True, timeout=60)
+    write_elsewhere(tmp_path, "visit:g2:far")
     crowd.threads["g2"].join(20)
     assert crowd.woke == {"g2": True}
     assert crowd.alive() == {"g1"}
