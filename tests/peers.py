@@ -7,6 +7,7 @@ a temporary directory, exactly as a user would start it.
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ class Peer:
     proc: subprocess.Popen = None
     log: Path = None
     extra: dict = field(default_factory=dict)
+    context: ssl.SSLContext = None      # what trusts the certificate of an HTTPS peer
 
     def url(self, db="", auth=True):
         """The URL of ``db`` (or the server root), credentials embedded."""
@@ -65,7 +67,7 @@ class Peer:
         for key, value in (headers or {}).items():
             req.add_header(key, value)
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
+            with urllib.request.urlopen(req, timeout=60, context=self.context) as resp:
                 status, raw, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as err:
             status, raw, ctype = err.code, err.read(), err.headers.get("Content-Type", "")

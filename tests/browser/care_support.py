@@ -14,5 +14,5 @@ from tests.tablet_work import (CST, RULES_HERE, SUPERVISOR, basic, elder_at_home
 def page_as(server, path, user=SUPERVISOR):
     """An HTML page of the server as user."""
     req = urllib.request.Request(server.base + path, headers={"Authorization": basic(user)})
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         return resp.read().decode()

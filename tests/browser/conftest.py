@@ -4,6 +4,16 @@ Each test gets its own gridvisit server (``gridvisit serve`` in a subprocess,
 seeded with the demo community) and fresh browser contexts, one per tablet.
 No browser is downloaded: Playwright drives ``/usr/bin/chromium``, which
 ``make test`` installs from Debian (``APT_PACKAGES`` in the Makefile).
+
+Tablets and console pages reach the server the way a tablet on the LAN does:
+by its name (``tls_support.NAME``) over HTTPS with the community CA. The
+certificate is made once per session and copied into every server's data
+folder, so each server presents the same key; the one browser of the session
+maps the name to loopback (``--host-resolver-rules``) and trusts that key
+(``--ignore-certificate-errors-spki-list``: the certificate verifier accepts
+the chain, so pages are secure contexts and service workers register, which
+``--ignore-certificate-errors`` would not give; an NSS database would need
+``certutil`` and change ``~/.pki/nssdb`` for every browser of the user).
 """
 
 import base64
@@ -14,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers import gridvisit_cli, start_gridvisit
+from server.ops import tls
+from tests.peers import gridvisit_cli
+from tests.tls_support import LOOPBACK, NAME, lan_opener, start_https, tls_init
 
 CHROMIUM = os.environ.get("GRIDVISIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,20 +41,31 @@ SCREENSHOTS = Path(os.environ.get("GRIDVISIT_SCREENSHOTS")
 
 
 class Server:
-    """A running, demo-seeded gridvisit server and helpers to ask it things."""
+    """A running, demo-seeded gridvisit server reached by NAME over HTTPS, and
+    helpers to ask it things."""
 
     def __init__(self, peer):
         self.peer = peer
+        self.extra = peer.extra        # data_dir, port, http_port and what a fixture adds
         self.data_dir = peer.extra["data_dir"]
-        self.base = f"http://127.0.0.1:{peer.extra['port']}"
+        self.base = f"https://{NAME}:{peer.extra['port']}"       # what the browser opens
         self.app = self.base + "/app/"
+        self.plain = f"http://{NAME}:{peer.extra['http_port']}"  # redirects, and the CA page
+        # For clients that cannot map NAME (node): the address the certificate also names.
+        self.loopback = f"https://{LOOPBACK}:{peer.extra['port']}"
+        self.ca_file = self.data_dir / "tls" / "ca.crt"
+        self.opener = lan_opener(self.data_dir)
+
+    def open(self, req, timeout=30):
+        """urlopen ``req`` (a URL under ``base`` or a Request) by NAME, trusting the CA."""
+        return self.opener.open(req, timeout=timeout)
 
     def get(self, path, user="root", password="root-secret"):
         """GET ``path`` (JSON) as ``user`` with HTTP Basic."""
         req = urllib.request.Request(self.base + path)
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         req.add_header("Authorization", f"Basic {token}")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with self.open(req) as resp:
             return json.loads(resp.read())
 
     def docs(self, ids):
@@ -56,25 +79,42 @@ class Server:
         return gridvisit_cli(self.data_dir, *args, stdin=stdin)
 
 
-@pytest.fixture
-def server(tmp_path):
-    """A fresh server with the demo community (wangfang: g1, g2; liqiang: g3)."""
-    data_dir = tmp_path / "server"
-    gridvisit_cli(data_dir, "seed-demo")
-    peer = start_gridvisit(data_dir, username="root", password="root-secret")
-    yield Server(peer)
-    peer.stop()
+def start_server(data_dir, lan_tls, env=None):
+    """Serve ``data_dir`` over HTTPS with the session's certificate (``lan_tls``)."""
+    return Server(start_https(data_dir, username="root", password="root-secret", tls=lan_tls,
+                              env=env))
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, launched once per test session."""
+def lan_tls(tmp_path_factory):
+    """The ``tls`` folder `gridvisit tls init` made once for the session (NAME and
+    127.0.0.1): every test server gets a copy of it."""
+    return tls_init(tmp_path_factory.mktemp("lan"))
+
+
+@pytest.fixture
+def server(tmp_path, lan_tls):
+    """A fresh server with the demo community (wangfang: g1, g2; liqiang: g3)."""
+    data_dir = tmp_path / "server"
+    gridvisit_cli(data_dir, "seed-demo")
+    served = start_server(data_dir, lan_tls)
+    yield served
+    served.peer.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(lan_tls):
+    """Debian's Chromium, headless, launched once per test session; it finds NAME
+    on loopback and trusts the session's server key."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
                     "(APT_PACKAGES in the Makefile)")
     from playwright.sync_api import sync_playwright
+    spki = tls.spki_sha256(lan_tls / tls.SERVER_CERT)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+            f"--host-resolver-rules=MAP {NAME} {LOOPBACK}",
+            f"--ignore-certificate-errors-spki-list={spki}"])
         yield chromium
         chromium.close()
 

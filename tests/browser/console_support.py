@@ -6,23 +6,23 @@ import pytest
 
 from server import create_app
 from server.services import services
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, start_server
 from tests.console_data import populate
-from tests.peers import start_gridvisit
 
 
 @pytest.fixture(scope="module")
-def console_server(tmp_path_factory):
-    """``gridvisit serve`` over the demo community plus two weeks of recent work."""
+def console_server(tmp_path_factory, lan_tls):
+    """``gridvisit serve`` over the demo community plus two weeks of recent work
+    (a ``conftest.Server``: by NAME over HTTPS)."""
     data_dir = tmp_path_factory.mktemp("console") / "server"
     app = create_app({"DATA_DIR": str(data_dir)})
     summary = populate(app)
     services(app).store.close()
-    peer = start_gridvisit(data_dir, username="root", password="root-secret")
-    peer.extra["summary"] = summary
-    peer.extra["base"] = f"http://127.0.0.1:{peer.extra['port']}"
-    yield peer
-    peer.stop()
+    served = start_server(data_dir, lan_tls)
+    served.extra["summary"] = summary
+    served.extra["base"] = served.base
+    yield served
+    served.peer.stop()
 
 
 @pytest.fixture

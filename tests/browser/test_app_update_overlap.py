@@ -14,9 +14,10 @@ import time
 import pytest
 
 from server import fieldapp
-from tests.browser.conftest import Server, Tablet
+from tests.browser.conftest import Tablet, start_server
 from tests.browser.tablet_support import record_visit
-from tests.peers import gridvisit_cli, serve_gridvisit, start_gridvisit
+from tests.peers import gridvisit_cli
+from tests.tls_support import serve_https
 
 HOUSEHOLD = "household:g1:1-1-101"
 CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('gridvisit-app-')).sort())"
@@ -32,20 +33,20 @@ def app_copy(tmp_path):
 
 
 @pytest.fixture
-def deployment(tmp_path, app_copy):
+def deployment(tmp_path, app_copy, lan_tls):
     """A demo-seeded server serving ``app_copy``; restart() brings it back on its port."""
     data_dir = tmp_path / "server"
     gridvisit_cli(data_dir, "seed-demo")
     env = {"GRIDVISIT_FIELDAPP_DIR": str(app_copy)}
-    peer = start_gridvisit(data_dir, username="root", password="root-secret", env=env)
-    running = {"peer": peer}
+    server = start_server(data_dir, lan_tls, env)
+    running = {"peer": server.peer}
 
     def restart():
-        """Stop the server and start it again on the same port (the same origin)."""
+        """Stop the server and start it again on the same ports (the same origin)."""
         running["peer"].stop()
-        running["peer"] = serve_gridvisit(data_dir, peer.extra["port"], "root", "root-secret",
-                                          env)
-    yield Server(peer), restart
+        running["peer"] = serve_https(data_dir, server.extra["port"], server.extra["http_port"],
+                                      "root", "root-secret", env)
+    yield server, restart
     running["peer"].stop()
     assert "Traceback" not in (data_dir / "server.log").read_text()
 

@@ -5,10 +5,8 @@ households (one of two members, a repeat block each; one where no
 emergency contact skips the contact questions), syncs; the console's
 results page shows the answers and exports them. Screenshots of the tablet
 form and the console results; the taps of the household of two are
-printed (docs/campaign-forms.md records them).
-
-Not yet here: reaching the server by a LAN name over HTTPS (the scenario
-runs on 127.0.0.1; tests/browser/test_https_tablet.py proves the LAN name)."""
+printed (docs/campaign-forms.md records them). Tablet and console reach the
+server by its LAN name over HTTPS, as every browser test does (conftest.py)."""
 
 import io
 from pathlib import Path

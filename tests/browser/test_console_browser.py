@@ -13,6 +13,7 @@
 
 import io
 import json
+import os
 import re
 import subprocess
 
@@ -84,6 +85,13 @@ def queue_ids(page):
                                      "rows => rows.map(r => r.dataset.id)")
 
 
+def _node_tablet(server):
+    """(base URL, environment) of a PouchDB tablet in node: node cannot map the LAN
+    name to loopback as the browser does, so it asks by the address the certificate
+    also names, trusting the community CA."""
+    return server.loopback, dict(os.environ, NODE_EXTRA_CA_CERTS=str(server.ca_file))
+
+
 def test_reviews_reach_the_workers_tablet(page, console_server):
     sign_in(page, "zhangwei")
     page.goto(page.base + "/console/reviews")
@@ -111,10 +119,10 @@ def test_reviews_reach_the_workers_tablet(page, console_server):
     page.goto(page.base + f"/console/visits/{send_back}")
     assert page.locator("blockquote").inner_text() == "血压只测了一次，请复测后补充记录"
 
-    base = console_server.extra["base"]
+    base, env = _node_tablet(console_server)
     payload = {"api": base + "/api", "db": base + "/couch/field", "name": "wangfang",
                "password": "demo-wangfang"}
-    run = subprocess.run(["node", "-e", TABLET, json.dumps(payload)], cwd=ROOT,
+    run = subprocess.run(["node", "-e", TABLET, json.dumps(payload)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     tablet = json.loads(run.stdout.strip().splitlines()[-1])
@@ -155,7 +163,7 @@ def test_an_xlsx_export_holds_exactly_the_filtered_rows(page, console_server):
 
 
 def test_a_refused_visit_fixed_in_the_quarantine_reaches_the_tablet(page, console_server):
-    base = console_server.extra["base"]
+    base, env = _node_tablet(console_server)
     visit = {"_id": "visit:g1:refused-on-tablet", "type": "visit", "schema": 2, "grid": "g1",
              "updated_at": "2026-12-01T09:00:00+08:00", "updated_by": "wangfang",
              "household": "household:g1:1-1-101", "visited_at": "2026-12-01T09:00:00+08:00",
@@ -164,13 +172,13 @@ def test_a_refused_visit_fixed_in_the_quarantine_reaches_the_tablet(page, consol
     payload = {"api": base + "/api", "db": base + "/couch/field", "name": "wangfang",
                "password": "demo-wangfang", "doc": visit}
     tablet = subprocess.Popen(["node", "-e", REFUSED_TABLET, json.dumps(payload)], cwd=ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         pushed = json.loads(tablet.stdout.readline())
         assert pushed["failures"] == 1 and pushed["written"] == 0      # refused
         sign_in(page, "zhangwei")
-        page.goto(base + "/console/quarantine")
+        page.goto(page.base + "/console/quarantine")
         page.click(f"#quarantine tr:has-text('{visit['_id']}') a.button")
         field = "#release input[name='field:checks[0].temperature']"
         assert page.input_value(field) == "63.7"

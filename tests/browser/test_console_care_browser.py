@@ -25,7 +25,7 @@ def _get(server, path):
     req = urllib.request.Request(server.extra["base"] + path)
     token = base64.b64encode(b"root:root-secret").decode()
     req.add_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         return json.loads(resp.read())
 
 

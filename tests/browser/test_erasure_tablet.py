@@ -18,7 +18,7 @@ def erase(server, household_id, member=None):
                                  data=json.dumps(body).encode())
     req.add_header("Content-Type", "application/json")
     req.add_header("Authorization", "Basic cm9vdDpyb290LXNlY3JldA==")          # root
-    with urllib.request.urlopen(req, timeout=60) as resp:
+    with server.open(req, timeout=60) as resp:
         return json.loads(resp.read())
 
 

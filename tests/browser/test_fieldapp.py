@@ -235,7 +235,7 @@ def test_photo_is_compressed_on_the_tablet(server, tablets):
     import urllib.request
     req = urllib.request.Request(f"{server.base}/couch/field/{visit_id}/photo-1.jpg")
     req.add_header("Authorization", "Basic cm9vdDpyb290LXNlY3JldA==")      # root:root-secret
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         assert resp.read(3) == b"\xff\xd8\xff"                         # a JPEG
 
 
@@ -258,7 +258,7 @@ def test_review_sent_back_shows_on_the_tablet(server, tablets):
                                  data=json.dumps(review).encode())
     req.add_header("Content-Type", "application/json")
     req.add_header("Authorization", "Basic emhhbmd3ZWk6ZGVtby16aGFuZ3dlaQ==")  # zhangwei
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         assert resp.status == 201
     tablet.go(f"/hh/{hh_id}")
     tablet.page.wait_for_selector(f"[data-visit='{visit_id}'] [data-review=needs_fix]",

@@ -13,7 +13,7 @@ from tests.tablet_work import SUPERVISOR, basic, elder_at_home, eventually, open
 def _as_supervisor(server, method, path):
     req = urllib.request.Request(server.base + path, method=method)
     req.add_header("Authorization", basic(SUPERVISOR))
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         return json.loads(resp.read())
 
 

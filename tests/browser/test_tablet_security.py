@@ -21,10 +21,10 @@ import urllib.request
 import pytest
 
 from tests import seal_reference as ref
-from tests.browser.conftest import PIN, Server, Tablet
+from tests.browser.conftest import PIN, Tablet, start_server
 from tests.browser.security_support import binaries, dump, personal_strings, text_of
 from tests.browser.tablet_support import big_png, record_visit
-from tests.peers import gridvisit_cli, start_gridvisit
+from tests.peers import gridvisit_cli
 
 HH = "household:g1:1-1-101"
 NOTES = "王奶奶独居，右腿疼，女儿电话在门口"
@@ -34,21 +34,21 @@ FIELD_NAMES = ['"phone"', '"head"', '"members"', '"notes"', '"temperature"', '"c
 
 
 @pytest.fixture
-def lock_server(tmp_path, request):
+def lock_server(tmp_path, request, lan_tls):
     """A demo server whose app lock is request.param (settings as env)."""
     data_dir = tmp_path / "server"
     gridvisit_cli(data_dir, "seed-demo")
     env = {f"GRIDVISIT_{k}": str(v) for k, v in request.param.items()}
-    peer = start_gridvisit(data_dir, username="root", password="root-secret", env=env)
-    yield Server(peer)
-    peer.stop()
+    served = start_server(data_dir, lan_tls, env)
+    yield served
+    served.peer.stop()
 
 
 def attachment(server, doc_id, name):
     """The bytes of an attachment on the server, read as root."""
     req = urllib.request.Request(f"{server.base}/couch/field/{urllib.request.quote(doc_id)}/{name}")
     req.add_header("Authorization", "Basic " + base64.b64encode(b"root:root-secret").decode())
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         return resp.read()
 
 
@@ -141,7 +141,7 @@ def test_nothing_personal_in_clear_while_sync_carries_plaintext_both_ways(server
     assert ref.open_bytes(data_key, visit_id, "photo-1.jpg", base64.b64decode(stored_photo)) == photo
     token = ref.open_doc(data_key, {"_id": "gv.session", "sealed": kept["token_sealed"]})["token"]
     req = urllib.request.Request(f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
+    with server.open(req) as resp:
         assert json.loads(resp.read())["name"] == "wangfang"     # the sealed token is the live one
 
     # A second tablet of the same worker gets it whole, and keeps it sealed.
