@@ -14,7 +14,8 @@ app's sync options (``batch_size`` 250, ``batches_limit`` 4), then:
   from the database (``store.loadIndex``: every document read, and opened
   when sealed) and the 500-row household list rendered and painted;
 - ``list``: the 500-row list rendered again from the index in memory (the
-  same either way: what the worker scrolls is never decrypted twice).
+  same either way: what the worker scrolls is never decrypted twice), five
+  times, the median (one repaint alone measured the garbage collector).
 
 Rounds alternate plain and sealed; medians are compared. The key derivation
 (PBKDF2, 600,000 iterations) is paid once per sign-in or unlock, not per
@@ -61,10 +62,14 @@ ROUND = """async ({ url, token, grid, sealed }) => {
   renderRows(el, store.householdsOf(grid));
   await paint();
   const open = performance.now() - t1;
-  const t2 = performance.now();
-  renderRows(el, store.householdsOf(grid));
-  await paint();
-  const list = performance.now() - t2;
+  const repaints = [];                      // the list painted again, five times: its median
+  for (let i = 0; i < 5; i += 1) {
+    const t2 = performance.now();
+    renderRows(el, store.householdsOf(grid));
+    await paint();
+    repaints.push(performance.now() - t2);
+  }
+  const list = repaints.sort((a, b) => a - b)[2];
   const rows = el.querySelectorAll('.hh-row').length;
   const docs = (await db.info()).doc_count;
   el.remove();
