@@ -225,3 +225,23 @@ def test_two_servers_merging_one_household_at_once_write_one_merged_revision(two
         records = ok(api(peer, "GET", "resolutions"))
         assert [(sorted(r["leaves"]), r["merged_rev"]) for r in records] == [
             (sorted([a["_rev"], b["_rev"]]), live[0]["rev"])], records   # recorded once
+
+
+def test_a_seq_from_one_server_resumes_on_the_other_after_a_new_grid_set(two_servers):
+    one, two = two_servers
+    written = one.extra["written"]
+    status, page = as_user(one, "w1").request("GET", f"{FIELD}/_changes")
+    assert status == 200, page
+    assert {row["id"] for row in page["results"]} == written["g1"]
+    for peer in (one, two):                  # (each server's own directory, for now)
+        ok(api(peer, "POST", "assignments", {"user": "w1", "grid": "g2"}))
+
+    # B never served w1: the seq names each grid's position in CouchDB (no
+    # grid set to look up), so B sends the newly given grid's documents and
+    # nothing already sent.
+    status, later = as_user(two, "w1").request("GET", f"{FIELD}/_changes?since={page['last_seq']}")
+    assert status == 200, later
+    assert {row["id"] for row in later["results"]} == written["g2"]
+    status, rest = as_user(one, "w1").request("GET", f"{FIELD}/_changes?since={later['last_seq']}")
+    assert status == 200, rest
+    assert rest["results"] == []
