@@ -7,12 +7,13 @@ Accounts, the directory and device tokens live in CouchDB: the people made
 through the first server are the second's too, with nothing given to it."""
 
 import threading
+import time
 import uuid
 
 import pytest
 
 from server import create_app
-from server.accounts import roster
+from server.accounts import couch_audit, roster
 from server.accounts.users import AccountError
 from server.services import services
 from sync.couch import CouchStore
@@ -189,3 +190,26 @@ def test_two_servers_creating_accounts_at_once_never_share_an_id_or_a_name(serve
     with two.test_request_context():
         listed = services(two).accounts.list()
     assert len({u.id for u in listed}) == len(listed)
+
+
+def test_the_audit_log_is_one_log_read_from_every_server(servers, monkeypatch):
+    one, two = servers
+    monkeypatch.setattr(couch_audit, "BATCH", 2)          # (rows read two at a time)
+    services(one).audit.record("s1", "supervisor", "review.approve", "visit:g1:v1",
+                               {"note": "好"}, "10.0.0.1")
+    services(two).audit.record("admin", "admin", "user.create", "w9")
+    services(one).audit.record("s1", "supervisor", "review.reject", "visit:g1:v2")
+    middle = time.time()
+    services(two).audit.record("s1", "supervisor", "export", "report")
+    for app in (one, two):
+        log = services(app).audit
+        assert [r["action"] for r in log.list()] == [
+            "export", "review.reject", "user.create", "review.approve"]
+        first = log.list(action="review")[-1]
+        assert (first["user"], first["target"], first["detail"], first["address"]) == (
+            "s1", "visit:g1:v1", {"note": "好"}, "10.0.0.1")
+        assert log.count(user="s1") == 3 and log.count(action="user") == 1
+        assert [r["action"] for r in log.list(user="s1", limit=1, offset=1)] == ["review.reject"]
+        assert [r["action"] for r in log.list(until=middle)][0] == "review.reject"
+        assert [r["action"] for r in log.list(since=middle)] == ["export"]
+        assert log.count(since=middle, until=time.time() + 1) == 1

@@ -15,6 +15,7 @@ from sync import Store
 from sync.couch import CouchStore
 from sync.migrate import copy_store
 from server import create_app
+from server.accounts.couch_audit import CouchAuditLog
 from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
 from server.accounts.couch_tokens import CouchTokens
 from server.accounts.tokens import Tokens
@@ -126,6 +127,7 @@ def _tablet_token(data_dir):
     ext.directory.put_community("c1", "史家社区", "s")
     ext.directory.put_grid("g1", "一号网格", "c1")
     ext.directory.assign("w1", grid="g1")
+    ext.audit.record("admin", "admin", "user.create", "w1", {"role": "worker"})
     token, _id = ext.tokens.issue(user, "tablet-w1")
     ext.store.close()
     return token, user.id
@@ -153,6 +155,9 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
         assert (moved.id, moved.display_name) == (user_id, "网格员一")
         assert CouchDirectory(ServerDB(tmp_path / "x.sqlite"), accounts, docs).grids_of(moved) \
             == {"g1"}
+        logged = CouchAuditLog(server, prefix).list()
+        assert [(r["action"], r["target"], r["detail"]) for r in logged] == [
+            ("user.create", "w1", {"role": "worker"})]
         shared = CouchTokens(server, prefix, lambda _id: None)
         found = shared.check(token)
         assert found is not None and (found[0], found[2]) == (user_id, "tablet-w1")
@@ -168,6 +173,10 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
     w1 = back.accounts.authenticate("w1", "password-123")
     assert w1.id == user_id and back.directory.grids_of(w1) == {"g1"}
     assert [g["community_name"] for g in back.directory.grids()] == ["史家社区"]
+    assert [r["target"] for r in back.audit.list()] == ["w1"]
+    home = services(create_app({"DATA_DIR": str(tmp_path / "before"), "COUCHDB_URL": ""}))
+    assert home.audit.count() == 1                       # (back where it was: not doubled)
+    home.store.close()
     back.store.close()
     for folder in ("before", "after"):
         store = Store(tmp_path / folder, ids.grid_of)

@@ -123,9 +123,10 @@ def migrate(check, data_dir):
 def migrate_store(direction, data_dir):
     """Copy every database between the data folder and CouchDB (COUCHDB_URL) with
     every revision tree, attachment and _local checkpoint, the accounts, grids and
-    assignments, and the device tokens (stop the servers first)."""
+    assignments, the audit log and the device tokens (stop the servers first)."""
     from rules import ids
     from server import create_app
+    from server.accounts.couch_audit import CouchAuditLog
     from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
     from server.accounts.couch_tokens import CouchTokens
     from server.accounts.directory import copy_directory
@@ -156,6 +157,10 @@ def migrate_store(direction, data_dir):
                  (shared, CouchDirectory(local.serverdb, shared, docs))]
         giver, taker = sides if direction == "couchdb" else sides[::-1]
         click.echo(f"账户 / accounts: {copy_directory(giver, taker)}")
+        shared_log = CouchAuditLog(couch.server, config["COUCHDB_PREFIX"])
+        giver, taker = (local.audit, shared_log) if direction == "couchdb" \
+            else (shared_log, local.audit)
+        click.echo(f"审计日志 / audit log: {taker.absorb(giver.export())}")
         shared_tokens = CouchTokens(couch.server, config["COUCHDB_PREFIX"], lambda _id: None)
         giver, taker = (local.tokens, shared_tokens) if direction == "couchdb" \
             else (shared_tokens, local.tokens)
