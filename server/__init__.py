@@ -12,6 +12,8 @@ from server import console, couch, cors, errors, fieldapp, jsonbody, settings
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
+from server.accounts.couch_audit import CouchAuditLog
+from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
 from server.accounts.couch_tokens import CouchTokens
 from server.accounts.directory import Directory
 from server.accounts.ratelimit import LoginLimiter
@@ -91,14 +93,23 @@ def create_app(test_config=None):
                        prefix=config["COUCHDB_PREFIX"]) \
         if config["COUCHDB_URL"] else Store(data_dir, partition=ids.grid_of, resolver=resolver)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
-    accounts = Accounts(serverdb, config["SECRET_KEY"])
-    # Over CouchDB the device tokens are shared by every server (issue 22).
-    tokens = CouchTokens(store.server, config["COUCHDB_PREFIX"], _name_of(accounts)) \
-        if config["COUCHDB_URL"] else Tokens(serverdb)
+    # Over CouchDB the accounts, the directory, the device tokens and the
+    # audit log are shared by every server (issue 22).
+    if config["COUCHDB_URL"]:
+        shared = DirectoryDocs(store.server, config["COUCHDB_PREFIX"])
+        accounts = CouchAccounts(shared, config["SECRET_KEY"])
+        directory = CouchDirectory(serverdb, accounts, shared)
+        tokens = CouchTokens(store.server, config["COUCHDB_PREFIX"], _name_of(accounts))
+        audit = CouchAuditLog(store.server, config["COUCHDB_PREFIX"])
+    else:
+        accounts = Accounts(serverdb, config["SECRET_KEY"])
+        directory = Directory(serverdb, accounts)
+        tokens = Tokens(serverdb)
+        audit = AuditLog(serverdb)
     install(app, Services(
         store=store, serverdb=serverdb, accounts=accounts,
-        directory=Directory(serverdb, accounts), tokens=tokens,
-        quarantine=Quarantine(serverdb), audit=AuditLog(serverdb),
+        directory=directory, tokens=tokens,
+        quarantine=Quarantine(serverdb), audit=audit,
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
                              config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],
                              config["LOGIN_ACCOUNT_DELAY_MAX"]),

@@ -3,21 +3,25 @@ the per-user view, validation and quarantine unchanged, and two gridvisit
 servers over one CouchDB answering one tablet. pouchdb-server is the CouchDB
 in CI; a real Apache CouchDB too where ``GRIDVISIT_TEST_COUCHDB`` names one.
 
-Accounts still live in each server's own SQLite file (issue 22 moves them
-into CouchDB later), so the second server is given the same people; device
-tokens live in CouchDB and work on both."""
+Accounts, the directory and device tokens live in CouchDB: the people made
+through the first server are the second's too, with nothing given to it."""
 
 import threading
+import time
 import uuid
 
 import pytest
 
+from server import create_app
+from server.accounts import couch_audit, roster
+from server.accounts.users import AccountError
 from server.services import services
 from sync.couch import CouchStore
 from tests import fielddocs as fd
-from tests.api import PASSWORD, Couch, make_field_app, make_people_app
+from tests.api import PASSWORD, Couch, make_field_app
 from tests.stores import couch_for, couchdb_other_node, drop_prefixed
 
+SHARED_KEY = "one-key-for-every-server-of-the-test"
 G1_IDS = ["grid:g1", "household:g1:h1", "review:visit:g1:v1", "visit:g1:v1"]
 
 
@@ -26,9 +30,13 @@ def servers(request, tmp_path):
     """Two gridvisit apps, each with its own data folder, over one CouchDB."""
     url = couch_for(request)
     prefix = f"gvs{uuid.uuid4().hex[:8]}_"
-    one = make_field_app(tmp_path / "a", COUCHDB_URL=url, COUCHDB_PREFIX=prefix)
-    two = make_people_app(tmp_path / "b", COUCHDB_URL=couchdb_other_node(url)
-                          if request.param == "couchdb" else url, COUCHDB_PREFIX=prefix)
+    # (one SECRET_KEY, as servers behind one address have, for session cookies)
+    one = make_field_app(tmp_path / "a", COUCHDB_URL=url, COUCHDB_PREFIX=prefix,
+                         SECRET_KEY=SHARED_KEY)
+    two = create_app({"DATA_DIR": str(tmp_path / "b"), "COUCHDB_PREFIX": prefix,
+                      "SECRET_KEY": SHARED_KEY,
+                      "COUCHDB_URL": couchdb_other_node(url) if request.param == "couchdb"
+                      else url})
     yield one, two
     for app in (one, two):
         services(app).store.close()
@@ -117,3 +125,91 @@ def test_a_device_token_from_one_server_works_on_the_other_and_a_revocation_on_e
     client, headers = _bearer(one, token)
     refused = client.get("field/_changes", headers=headers)
     assert refused.status_code == 401 and refused.get_json()["error"] == "device_revoked"
+
+
+ROSTER = ("street_id,street_name,community_id,community_name,grid_id,grid_name,account,"
+          "display_name,role,phone\n"
+          "s,朝阳门街道,c3,新社区,g7,七号网格,w7,网格员七,worker,138 1234 5678\n"
+          "s,朝阳门街道,c3,新社区,,,s7,督导七,supervisor,\n")
+
+
+def test_a_roster_imported_through_one_server_is_the_directory_of_both(servers):
+    one, two = servers
+    before = {u.name: (u.id, u.role, u.password_hash) for u in services(two).accounts.list()}
+    report = roster.import_roster(roster.parse(ROSTER.encode()), services(one).accounts,
+                                  services(one).directory, new_password=lambda: "roster-pass-77")
+    assert sorted(name for name, _ in report.created) == ["s7", "w7"]
+    with two.test_request_context():         # (each request reads the directory afresh)
+        accounts, directory = services(two).accounts, services(two).directory
+        w7, s7 = accounts.by_name("w7"), accounts.by_name("s7")
+        assert (w7.display_name, w7.role, directory.grids_of(w7)) == ("网格员七", "worker", {"g7"})
+        assert directory.grids_of(s7) == {"g7"} and directory.communities_of(s7) == ["c3"]
+        assert accounts.phones() == {w7.id: "138 1234 5678"}
+        assert len({u.id for u in accounts.list()}) == len(before) + 2   # ids never shared
+        assert {u.name: (u.id, u.role, u.password_hash) for u in accounts.list()
+                if u.name in before} == before                           # the rest untouched
+        assert directory.people_for_grid("g7") == {"s7": "督导七", "w7": "网格员七"}
+        assert [g["id"] for g in directory.grids("c3")] == ["g7"]
+    assert _as(two, "w7").get("field/_all_docs").status_code == 401  # (its own password)
+    page = Couch(two, auth=("w7", "roster-pass-77")).get("field/_all_docs")
+    assert page.status_code == 200 and page.get_json()["rows"] == []
+
+
+def test_a_sign_out_through_one_server_ends_the_session_on_the_other(servers):
+    one, two = servers
+    w1 = services(one).accounts.by_name("w1")
+    cookie_id = w1.get_id()
+    assert services(two).accounts.from_session(cookie_id) == w1
+    services(one).accounts.end_sessions(w1.id)
+    with two.test_request_context():
+        assert services(two).accounts.from_session(cookie_id) is None
+
+
+def test_two_servers_creating_accounts_at_once_never_share_an_id_or_a_name(servers):
+    one, two = servers
+    go = threading.Barrier(2)
+    made, refused = [], []
+
+    def create(app, names):
+        go.wait()
+        for name in names:
+            try:
+                made.append(services(app).accounts.create(name, "password-4567", "worker"))
+            except AccountError as err:
+                refused.append(str(err))
+
+    threads = [threading.Thread(target=create, args=(app, ["x1", "x2", "x3", "same"]))
+               for app in (one, two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(u.name for u in made) == ["same", "x1", "x2", "x3"], refused
+    assert len(refused) == 4
+    assert all("name" in reason for reason in refused)
+    with two.test_request_context():
+        listed = services(two).accounts.list()
+    assert len({u.id for u in listed}) == len(listed)
+
+
+def test_the_audit_log_is_one_log_read_from_every_server(servers, monkeypatch):
+    one, two = servers
+    monkeypatch.setattr(couch_audit, "BATCH", 2)          # (rows read two at a time)
+    services(one).audit.record("s1", "supervisor", "review.approve", "visit:g1:v1",
+                               {"note": "好"}, "10.0.0.1")
+    services(two).audit.record("admin", "admin", "user.create", "w9")
+    services(one).audit.record("s1", "supervisor", "review.reject", "visit:g1:v2")
+    middle = time.time()
+    services(two).audit.record("s1", "supervisor", "export", "report")
+    for app in (one, two):
+        log = services(app).audit
+        assert [r["action"] for r in log.list()] == [
+            "export", "review.reject", "user.create", "review.approve"]
+        first = log.list(action="review")[-1]
+        assert (first["user"], first["target"], first["detail"], first["address"]) == (
+            "s1", "visit:g1:v1", {"note": "好"}, "10.0.0.1")
+        assert log.count(user="s1") == 3 and log.count(action="user") == 1
+        assert [r["action"] for r in log.list(user="s1", limit=1, offset=1)] == ["review.reject"]
+        assert [r["action"] for r in log.list(until=middle)][0] == "review.reject"
+        assert [r["action"] for r in log.list(since=middle)] == ["export"]
+        assert log.count(since=middle, until=time.time() + 1) == 1

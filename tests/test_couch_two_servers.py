@@ -9,16 +9,16 @@ merging one household at the same time write one merged revision.
 pouchdb-server is the CouchDB in CI; a real Apache CouchDB too where
 ``GRIDVISIT_TEST_COUCHDB`` names one (``tests/stores.py``), the second
 server then on ``GRIDVISIT_TEST_COUCHDB_OTHER``, another node of its
-cluster, if named. Accounts still live in each server's own SQLite file
-(issue 22 moves them into CouchDB later), so both servers are given the
-same people, in the same order (the same user ids). The tablet signs in
-with a device token (kept in CouchDB, so either server checks it) or with
-Basic credentials.
+cluster, if named. Accounts, the directory and device tokens live in
+CouchDB: the people, grids and assignments are made through A only, and B
+knows them. The tablet signs in with a device token (either server checks
+it) or with Basic credentials.
 """
 
 import copy
 import json
 import threading
+import time
 import urllib.parse
 import uuid
 
@@ -30,14 +30,14 @@ from tests.interop_access_support import (FIELD, GRIDS, PASSWORD, WORKERS, admin
                                           set_up_directory)
 from tests.interop_access_support import tablets  # noqa: F401  (fixture)
 from tests.interop_merge_support import conflicting_pair, server_leaves
-from tests.peers import Peer, serve_gridvisit, start_gridvisit
+from tests.peers import Peer, free_port, serve_gridvisit, start_gridvisit
 from tests.stores import couchdb_other_node, couchdb_url, drop_prefixed
 
 
 @pytest.fixture(params=["pouchdb-server", "couchdb"])
 def two_servers(request, tmp_path):
-    """Servers A and B over one CouchDB: the directory on both, data in g1–g3
-    written through A."""
+    """Servers A and B over one CouchDB: the directory and data in g1–g3
+    made through A."""
     if request.param == "pouchdb-server":
         url = other = request.getfixturevalue("pouchdb_server").url()
     else:
@@ -50,11 +50,15 @@ def two_servers(request, tmp_path):
     try:
         for name, couch in (("a", url), ("b", other)):
             env = {"GRIDVISIT_COUCHDB_URL": couch, "GRIDVISIT_COUCHDB_PREFIX": prefix}
-            peer = start_gridvisit(tmp_path / name, env=env)
+            if name == "a":              # (its admin is B's too)
+                peer = start_gridvisit(tmp_path / name, env=env)
+            else:
+                (tmp_path / name).mkdir()
+                peer = serve_gridvisit(tmp_path / name, free_port(), env=env)
             peer.extra["env"] = env
             peers.append(peer)
-            set_up_directory(peer, GRIDS, WORKERS, create=(name == "a"))
         one, two = peers
+        set_up_directory(one, GRIDS, WORKERS)
         # (two households a grid: household:g1:h2 is the merge case's)
         written = {grid: admin_write(one, grid_docs(grid, households=2)) for grid in GRIDS}
         one.extra["written"] = {grid: set(revs) for grid, revs in written.items()}
@@ -64,6 +68,17 @@ def two_servers(request, tmp_path):
             peer.stop()
             peer.extra.get("again", peer).stop()
         drop_prefixed(url, prefix)
+
+
+def eventually(check, seconds=5):
+    """``check()``'s answer once it is true, trying for ``seconds`` (a change
+    through one server reaches the other's copy within a second)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = check()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def as_user(peer, name):
@@ -225,3 +240,59 @@ def test_two_servers_merging_one_household_at_once_write_one_merged_revision(two
         records = ok(api(peer, "GET", "resolutions"))
         assert [(sorted(r["leaves"]), r["merged_rev"]) for r in records] == [
             (sorted([a["_rev"], b["_rev"]]), live[0]["rev"])], records   # recorded once
+
+
+def test_a_seq_from_one_server_resumes_on_the_other_after_a_new_grid_set(two_servers):
+    one, two = two_servers
+    written = one.extra["written"]
+    status, page = as_user(one, "w1").request("GET", f"{FIELD}/_changes")
+    assert status == 200, page
+    assert {row["id"] for row in page["results"]} == written["g1"]
+    ok(api(one, "POST", "assignments", {"user": "w1", "grid": "g2"}))
+
+    # B never served w1: the seq names each grid's position in CouchDB (no
+    # grid set to look up), so B sends the newly given grid's documents and
+    # nothing already sent.
+    status, later = as_user(two, "w1").request("GET", f"{FIELD}/_changes?since={page['last_seq']}")
+    assert status == 200, later
+    assert {row["id"] for row in later["results"]} == written["g2"]
+    status, rest = as_user(one, "w1").request("GET", f"{FIELD}/_changes?since={later['last_seq']}")
+    assert status == 200, rest
+    assert rest["results"] == []
+
+
+def test_an_account_made_through_one_server_signs_in_on_the_other_and_its_new_password_holds_on_both(
+        two_servers):
+    one, two = two_servers
+    ok(api(one, "POST", "users", {"name": "w9", "password": PASSWORD, "role": "worker",
+                                  "display_name": "网格员九"}))
+    ok(api(one, "POST", "assignments", {"user": "w9", "grid": "g3"}))
+    assert eventually(lambda: ids_on(two, "w9") == one.extra["written"]["g3"])
+    listed = {u["name"]: u for u in ok(api(two, "GET", "users"))}
+    assert listed["w9"]["display_name"] == "网格员九" and listed["w9"]["role"] == "worker"
+
+    new = "another-password-9"
+    ok(api(one, "PATCH", "users/w9", {"password": new}))
+    assert eventually(lambda: as_user(two, "w9").request("GET", f"{FIELD}/_all_docs")[0] == 401)
+    assert Peer("w9", two.base, "w9", new).request("GET", f"{FIELD}/_all_docs")[0] == 200
+    status, body = api(two, "POST", "users", {"name": "w9", "password": PASSWORD,
+                                             "role": "worker"})
+    assert status == 400 and "name" in json.dumps(body, ensure_ascii=False), body
+
+
+def test_an_assignment_changed_through_one_server_changes_what_the_tablet_pulls_from_the_other(
+        two_servers, tablets):
+    one, two = two_servers
+    written = one.extra["written"]
+    t1 = tablets("w1")
+    t1.call("open", url=field_url(two, "w1"), auth="url")
+    assert_clean(t1.call("pull"), "first pull")
+    assert set(t1.call("ids")) == written["g1"]
+
+    ok(api(one, "POST", "assignments", {"user": "w1", "grid": "g2"}))
+    ok(api(one, "DELETE", "assignments", {"user": "w1", "grid": "g1"}))
+    assert eventually(lambda: ids_on(two, "w1") == written["g2"])
+    again = t1.call("pull")
+    assert_clean(again, "pull after the change")
+    assert set(t1.call("ids")) == written["g1"] | written["g2"]   # (nothing unsent is lost)
+    assert again["result"]["docs_written"] == len(written["g2"])

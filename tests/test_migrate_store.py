@@ -15,6 +15,8 @@ from sync import Store
 from sync.couch import CouchStore
 from sync.migrate import copy_store
 from server import create_app
+from server.accounts.couch_audit import CouchAuditLog
+from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
 from server.accounts.couch_tokens import CouchTokens
 from server.accounts.tokens import Tokens
 from server.serverdb import ServerDB
@@ -116,10 +118,16 @@ def test_an_embedded_store_copied_to_couchdb_and_back_keeps_every_tree(couch, tm
 
 
 def _tablet_token(data_dir):
-    """A worker w1 in ``data_dir`` with a device token; the token."""
+    """A worker w1 of grid g1 in ``data_dir`` with a device token; the token."""
     app = create_app({"DATA_DIR": str(data_dir), "COUCHDB_URL": ""})
     ext = services(app)
-    user = ext.accounts.create("w1", "password-123", "worker")
+    ext.accounts.create("admin", "admin-secret", "admin")
+    user = ext.accounts.create("w1", "password-123", "worker", "网格员一")
+    ext.directory.put_street("s", "朝阳门街道")
+    ext.directory.put_community("c1", "史家社区", "s")
+    ext.directory.put_grid("g1", "一号网格", "c1")
+    ext.directory.assign("w1", grid="g1")
+    ext.audit.record("admin", "admin", "user.create", "w1", {"role": "worker"})
     token, _id = ext.tokens.issue(user, "tablet-w1")
     ext.store.close()
     return token, user.id
@@ -137,9 +145,19 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
     assert "field" in out.stdout
 
     # The tablet's token works over CouchDB; revoked there, it is revoked
-    # in the data folder too once the community moves back.
+    # in the data folder too once the community moves back. Its account,
+    # grid and assignment are there too, under the same id.
     server = CouchServer(url)
     try:
+        docs = DirectoryDocs(server, prefix)
+        accounts = CouchAccounts(docs, "any-secret")
+        moved = accounts.authenticate("w1", "password-123")
+        assert (moved.id, moved.display_name) == (user_id, "网格员一")
+        assert CouchDirectory(ServerDB(tmp_path / "x.sqlite"), accounts, docs).grids_of(moved) \
+            == {"g1"}
+        logged = CouchAuditLog(server, prefix).list()
+        assert [(r["action"], r["target"], r["detail"]) for r in logged] == [
+            ("user.create", "w1", {"role": "worker"})]
         shared = CouchTokens(server, prefix, lambda _id: None)
         found = shared.check(token)
         assert found is not None and (found[0], found[2]) == (user_id, "tablet-w1")
@@ -151,6 +169,15 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
     assert local.check(token) is None and local.to_wipe(token)[0] == user_id
     out = gridvisit_cli(tmp_path / "after", "migrate-store", "--to", "embedded", env=env)
     assert "field" in out.stdout
+    back = services(create_app({"DATA_DIR": str(tmp_path / "after"), "COUCHDB_URL": ""}))
+    w1 = back.accounts.authenticate("w1", "password-123")
+    assert w1.id == user_id and back.directory.grids_of(w1) == {"g1"}
+    assert [g["community_name"] for g in back.directory.grids()] == ["史家社区"]
+    assert [r["target"] for r in back.audit.list()] == ["w1"]
+    home = services(create_app({"DATA_DIR": str(tmp_path / "before"), "COUCHDB_URL": ""}))
+    assert home.audit.count() == 1                       # (back where it was: not doubled)
+    home.store.close()
+    back.store.close()
     for folder in ("before", "after"):
         store = Store(tmp_path / folder, ids.grid_of)
         assert snapshot(store.get("field"), checkpoint=kind != "pouchdb-server") == before

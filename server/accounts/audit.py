@@ -76,3 +76,26 @@ class AuditLog:
         where, args = self._where(user, action, since, until)
         with self.db.connect() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM audit_log{where}", args).fetchone()[0]
+
+    # -- moving between stores (gridvisit migrate-store) -----------------------
+
+    def export(self):
+        """Every row, oldest first, for another store."""
+        return self.list(limit=-1)[::-1]
+
+    def absorb(self, rows):
+        """Take rows from another store, each once (a row already here, by its
+        time, user, action and target, is not added again); how many."""
+        with self.db.connect() as conn:
+            for row in rows:
+                if conn.execute("SELECT 1 FROM audit_log WHERE at = ? AND user = ? AND "
+                                "action = ? AND target IS ?",
+                                (row["at"], row["user"], row["action"],
+                                 row["target"])).fetchone() is None:
+                    conn.execute(
+                        "INSERT INTO audit_log (at, user, role, address, action, target, "
+                        "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (row["at"], row["user"], row["role"], row["address"], row["action"],
+                         row["target"], json.dumps(row["detail"], ensure_ascii=False,
+                                                   sort_keys=True)))
+        return len(rows)

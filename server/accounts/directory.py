@@ -58,6 +58,21 @@ def check_id(kind, value):
     return value
 
 
+def check_assignment(user, grid, community):
+    """:raises AccountError: unless exactly one of ``grid`` and ``community``
+    is given, and it fits ``user``'s role (workers take grids; supervisors
+    and hub accounts take communities)."""
+    if (grid is None) == (community is None):
+        raise AccountError("assign: 网格和社区须且只须指定一个 / name exactly one of grid or community")
+    if grid is not None and user.role != "worker":
+        raise AccountError(f"grid: 只有网格员分配网格 / only workers are assigned grids "
+                           f"({user.name} is {user.role})")
+    if community is not None and user.role not in ("supervisor", "hub"):
+        raise AccountError(
+            f"community: 只有督导和上级中心账户分配社区 / only supervisors and hub accounts "
+            f"take communities ({user.name} is {user.role})")
+
+
 class Directory:
     """Streets, communities, grids and assignments."""
 
@@ -144,15 +159,7 @@ class Directory:
             assignment that does not fit the user's role.
         """
         user = self._user(name)
-        if (grid is None) == (community is None):
-            raise AccountError("assign: 网格和社区须且只须指定一个 / name exactly one of grid or community")
-        if grid is not None and user.role != "worker":
-            raise AccountError(f"grid: 只有网格员分配网格 / only workers are assigned grids "
-                               f"({name} is {user.role})")
-        if community is not None and user.role not in ("supervisor", "hub"):
-            raise AccountError(
-                f"community: 只有督导和上级中心账户分配社区 / only supervisors and hub accounts "
-                f"take communities ({name} is {user.role})")
+        check_assignment(user, grid, community)
         table, column, value = (("user_grids", "grid", grid) if grid is not None
                                 else ("user_communities", "community", community))
         parent = "grids" if grid is not None else "communities"
@@ -239,3 +246,24 @@ class Directory:
             row = conn.execute("SELECT grids FROM grid_sets WHERE hash = ?",
                                (digest,)).fetchone()
         return None if row is None else frozenset(json.loads(row[0]))
+
+
+def copy_directory(source, target):
+    """Copy every account, street, community, grid and assignment from the
+    ``(accounts, directory)`` pair ``source`` into ``target`` (accounts keep
+    their ids); how many accounts."""
+    (from_accounts, from_directory), (to_accounts, to_directory) = source, target
+    users = to_accounts.absorb(from_accounts.export())
+    for place in from_directory.communities():
+        to_directory.put_street(place["street"], place["street_name"])
+        to_directory.put_community(place["id"], place["name"], place["street"])
+    for grid in from_directory.grids():
+        to_directory.put_grid(grid["id"], grid["name"], grid["community"])
+    for user in from_accounts.list():
+        held = (from_directory.grids_of(user) if user.role == "worker"
+                else from_directory.communities_of(user) if user.role in ("supervisor", "hub")
+                else ())
+        for place in sorted(held):
+            key = "grid" if user.role == "worker" else "community"
+            to_directory.assign(user.name, **{key: place})
+    return users

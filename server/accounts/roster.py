@@ -10,8 +10,8 @@ Every row is checked, against the other rows and against the server's
 tables, before anything is written; then everything is written in one
 transaction, so an import happens whole or not at all. Importing the same
 file again changes nothing: existing accounts keep their passwords (and
-display names) and are only assigned. Phones are kept in ``account_phones``
-beside the users table, never replicated.
+display names) and are only assigned. Phones are kept with the accounts
+(:meth:`server.accounts.users.Accounts.set_phone`), never replicated.
 """
 
 import csv
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sync.errors import BadRequest
 
-from server.accounts.users import AccountError, NAME_MAX, check_name
+from server.accounts.users import SCHEMA, AccountError, NAME_MAX, check_name
 from server.accounts.directory import ID_RE
 
 COLUMNS = ("street_id", "street_name", "community_id", "community_name", "grid_id",
@@ -33,12 +33,6 @@ ROLES = ("worker", "supervisor")
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PHONE = re.compile(r"[0-9 +-]{5,20}")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS account_phones (
-    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
-    phone   TEXT NOT NULL
-);
-"""
 
 # rule -> (Chinese, English); both may use the row's other values by name.
 RULES = {
@@ -263,14 +257,13 @@ def import_roster(entries, accounts, directory, new_password=None):
     problems = _check_existing(entries, accounts, directory)
     if problems:
         raise RosterError(problems)
-    directory.db.ensure(SCHEMA)
     known = {grid["id"] for grid in directory.grids()}
     report = Report(streets=len({e.street_id for e in entries}),
                     communities=len({e.community_id for e in entries}),
                     grids=len({e.grid_id for e in entries if e.grid_id}),
                     new_grids={e.grid_id: e.community_id for e in entries
                                if e.grid_id and e.grid_id not in known})
-    with _transaction(directory.db) as conn:
+    with _transaction(directory.db):
         for entry in entries:
             directory.put_street(entry.street_id, entry.street_name)
             directory.put_community(entry.community_id, entry.community_name, entry.street_id)
@@ -289,9 +282,7 @@ def import_roster(entries, accounts, directory, new_password=None):
                 report.existing += 1
             users[entry.account] = user
             if entry.phone:
-                conn.execute("INSERT INTO account_phones (user_id, phone) VALUES (?, ?) "
-                             "ON CONFLICT(user_id) DO UPDATE SET phone = excluded.phone",
-                             (user.id, entry.phone))
+                accounts.set_phone(user.id, entry.phone)
         wanted = dict.fromkeys((e.account, e.grid_id, None) if e.role == "worker"
                                else (e.account, None, e.community_id) for e in entries)
         for name, grid, community in wanted:
@@ -306,7 +297,8 @@ def import_roster(entries, accounts, directory, new_password=None):
 
 
 def phones(db):
-    """``{user_id: phone}`` of the accounts a roster gave a phone."""
+    """``{user_id: phone}`` of the accounts a roster gave a phone, from the
+    server's SQLite file (``Accounts.phones`` reads them from either store)."""
     db.ensure(SCHEMA)
     with db.connect() as conn:
         return dict(conn.execute("SELECT user_id, phone FROM account_phones").fetchall())

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS session_epochs (
     user_id INTEGER PRIMARY KEY,
     epoch   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS account_phones (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    phone   TEXT NOT NULL
+);
 """
 _COLUMNS = ("SELECT u.id, u.name, u.password_hash, u.role, u.active, u.display_name, "
             "COALESCE(e.epoch, 0) FROM users u LEFT JOIN session_epochs e ON e.user_id = u.id")
@@ -85,7 +89,8 @@ class Accounts:
         self._secret = secret if isinstance(secret, bytes) else str(secret).encode()
         self._verified = {}
         self._lock = threading.Lock()
-        db.ensure(SCHEMA)
+        if db is not None:                 # (None: a subclass keeps them elsewhere)
+            db.ensure(SCHEMA)
 
     def _connect(self):
         return self.db.connect()
@@ -143,11 +148,7 @@ class Accounts:
         :raises AccountError: for a bad name, short password, unknown role,
             or a name already taken.
         """
-        check_name(name)
-        _check_password(password)
-        if role not in ROLES:
-            raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
-                               f"{', '.join(ROLES)} (got {role!r})")
+        check_new(name, password, role)
         try:
             with self._connect() as conn:
                 cur = conn.execute(
@@ -156,12 +157,12 @@ class Accounts:
                     (name, generate_password_hash(password), role, display_name or "",
                      time.time()))
         except sqlite3.IntegrityError:
-            raise AccountError(f"name: 账户 {name!r} 已存在 / an account called {name!r} exists already")
+            raise name_taken(name)
         return self.get(cur.lastrowid)
 
     def set_password(self, name, password):
         """Change a password. :raises AccountError: unknown user, short password."""
-        _check_password(password)
+        check_password(password)
         with self._connect() as conn:
             cur = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                                (generate_password_hash(password), name))
@@ -170,9 +171,7 @@ class Accounts:
 
     def set_role(self, name, role):
         """Change an account's role. :raises AccountError: unknown user or role."""
-        if role not in ROLES:
-            raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
-                               f"{', '.join(ROLES)} (got {role!r})")
+        check_role(role)
         with self._connect() as conn:
             cur = conn.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
         if cur.rowcount == 0:
@@ -185,6 +184,51 @@ class Accounts:
                                (int(bool(active)), name))
         if cur.rowcount == 0:
             raise AccountError(f"name: 没有账户 {name!r} / no account called {name!r}")
+
+    def set_phone(self, user_id, phone):
+        """Keep the phone a roster gave ``user_id``."""
+        with self._connect() as conn:
+            conn.execute("INSERT INTO account_phones (user_id, phone) VALUES (?, ?) "
+                         "ON CONFLICT(user_id) DO UPDATE SET phone = excluded.phone",
+                         (user_id, phone))
+
+    def phones(self):
+        """``{user_id: phone}`` of the accounts a roster gave a phone."""
+        with self._connect() as conn:
+            return dict(conn.execute("SELECT user_id, phone FROM account_phones").fetchall())
+
+    # -- moving between stores (gridvisit migrate-store) -----------------------
+
+    def export(self):
+        """Every account as a record (its password hash, never a password)."""
+        phones = self.phones()
+        return [{"id": u.id, "name": u.name, "password_hash": u.password_hash, "role": u.role,
+                 "display_name": u.display_name, "active": u.is_active,
+                 "phone": phones.get(u.id)} for u in self.list()]
+
+    def absorb(self, records):
+        """Take accounts from another store, each under its id (so device
+        tokens and records naming it hold); how many.
+
+        :raises AccountError: when a name is another id's here.
+        """
+        try:
+            with self._connect() as conn:
+                for rec in records:
+                    conn.execute(
+                        "INSERT INTO users (id, name, password_hash, role, display_name, active, "
+                        "created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                        "name = excluded.name, password_hash = excluded.password_hash, "
+                        "role = excluded.role, display_name = excluded.display_name, "
+                        "active = excluded.active",
+                        (rec["id"], rec["name"], rec["password_hash"], rec["role"],
+                         rec["display_name"], int(bool(rec["active"])), time.time()))
+                    if rec.get("phone"):
+                        self.set_phone(rec["id"], rec["phone"])
+        except sqlite3.IntegrityError as err:
+            raise AccountError(f"name: 账户名与另一编号的账户相同 / an account name is another "
+                               f"id's here ({err})") from None
+        return len(records)
 
     def authenticate(self, name, password):
         """The active user whose password this is, or ``None``."""
@@ -218,6 +262,25 @@ def check_name(name):
             f"no ':' '/' or surrounding spaces (got {name!r})")
 
 
+def check_new(name, password, role):
+    """Check a new account's name, password and role. :raises AccountError:."""
+    check_name(name)
+    check_password(password)
+    check_role(role)
+
+
+def check_role(role):
+    """:raises AccountError: unless ``role`` is one of the roles."""
+    if role not in ROLES:
+        raise AccountError(f"role: 角色须为 {'、'.join(ROLES)} 之一 / must be one of "
+                           f"{', '.join(ROLES)} (got {role!r})")
+
+
+def name_taken(name):
+    """The error for creating an account whose name is taken."""
+    return AccountError(f"name: 账户 {name!r} 已存在 / an account called {name!r} exists already")
+
+
 @cache
 def common_passwords():
     """The refused common passwords (lower case), from ``common_passwords.txt``."""
@@ -226,7 +289,8 @@ def common_passwords():
                      if line.strip() and not line.startswith("#"))
 
 
-def _check_password(password):
+def check_password(password):
+    """Refuse a short or common password. :raises AccountError: naming the rule."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise AccountError(f"password: 至少 {PASSWORD_MIN} 个字符 / at least {PASSWORD_MIN} characters")
     if password.lower() in common_passwords():

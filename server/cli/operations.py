@@ -122,11 +122,14 @@ def migrate(check, data_dir):
 @data_dir_option
 def migrate_store(direction, data_dir):
     """Copy every database between the data folder and CouchDB (COUCHDB_URL) with
-    every revision tree, attachment and _local checkpoint, and the device tokens
-    (stop the servers first)."""
+    every revision tree, attachment and _local checkpoint, the accounts, grids and
+    assignments, the audit log and the device tokens (stop the servers first)."""
     from rules import ids
     from server import create_app
+    from server.accounts.couch_audit import CouchAuditLog
+    from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
     from server.accounts.couch_tokens import CouchTokens
+    from server.accounts.directory import copy_directory
     from server.services import services
     from server.settings import load
     from sync import Store
@@ -144,12 +147,23 @@ def migrate_store(direction, data_dir):
         copy_store(source, target, progress=lambda name, stats: click.echo(
             f"{name}: {stats['docs_written']} 个修订 / revisions, {stats['locals']} _local "
             f"({shown[source]} → {shown[target]})"))
-        # The device tokens too, so tablets keep syncing without signing in again.
-        local_tokens = services(create_app({"DATA_DIR": config["DATA_DIR"],
-                                            "COUCHDB_URL": ""})).tokens
+        # The accounts (under their ids) and the device tokens too, so tablets
+        # keep syncing without signing in again.
+        app = create_app({"DATA_DIR": config["DATA_DIR"], "COUCHDB_URL": ""})
+        local = services(app)
+        docs = DirectoryDocs(couch.server, config["COUCHDB_PREFIX"])
+        shared = CouchAccounts(docs, app.config["SECRET_KEY"])
+        sides = [(local.accounts, local.directory),
+                 (shared, CouchDirectory(local.serverdb, shared, docs))]
+        giver, taker = sides if direction == "couchdb" else sides[::-1]
+        click.echo(f"账户 / accounts: {copy_directory(giver, taker)}")
+        shared_log = CouchAuditLog(couch.server, config["COUCHDB_PREFIX"])
+        giver, taker = (local.audit, shared_log) if direction == "couchdb" \
+            else (shared_log, local.audit)
+        click.echo(f"审计日志 / audit log: {taker.absorb(giver.export())}")
         shared_tokens = CouchTokens(couch.server, config["COUCHDB_PREFIX"], lambda _id: None)
-        giver, taker = (local_tokens, shared_tokens) if direction == "couchdb" \
-            else (shared_tokens, local_tokens)
+        giver, taker = (local.tokens, shared_tokens) if direction == "couchdb" \
+            else (shared_tokens, local.tokens)
         click.echo(f"设备令牌 / device tokens: {taker.absorb(giver.export())}")
     finally:
         embedded.close()
