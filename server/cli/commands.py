@@ -205,10 +205,9 @@ def _table(rows):
 @data_dir_option
 def users(data_dir):
     """List accounts: name, display name, role, active, grids or communities."""
-    from server.accounts.roster import phones
     app = app_for(data_dir)
     directory = services(app).directory
-    phone_of = phones(services(app).serverdb)
+    phone_of = services(app).accounts.phones()          # from SQLite or CouchDB
     rows = [("name", "display name", "role", "active", "grids / communities", "phone")]
     for user in services(app).accounts.list():
         if user.role == "worker":
