@@ -135,7 +135,9 @@ def test_worker_sees_only_their_grids(server, tablets):
     assert grids == ["g3"]
     ids = tablet.local_ids()
     theirs = (":g3:", ":community:shijia:")     # g3's documents, its community's campaign
-    assert ids and all(any(t in i for t in theirs) or i == "grid:g3" for i in ids), ids
+    shared = ("grid:g3", "rules:warning")       # and the community's rule set (seed-demo saves one)
+    assert ids and all(any(t in i for t in theirs) or i in shared for i in ids), ids
+    assert not any(":g1:" in i or ":g2:" in i or i in ("grid:g1", "grid:g2") for i in ids), ids
     g1_phone = server.docs(["household:g1:1-1-101"])["household:g1:1-1-101"]["phone"]
     for offline in (False, True):
         tablet.offline(offline)
