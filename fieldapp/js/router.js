@@ -39,7 +39,11 @@ async function navigate() {
   await render();
 }
 
+// A tablet being wiped shows only the wipe's words: no screen draws over them.
+const wiping = () => document.body.classList.contains('wiped');
+
 async function render() {
+  if (wiping()) return;
   guard = null;
   shown = location.hash;
   const view = document.getElementById('view');
@@ -63,7 +67,7 @@ async function render() {
 
 /** Re-render data on the current screen if it can (called after sync brings data). */
 export function refresh() {
-  if (current?.refresh) current.refresh();
+  if (current?.refresh && !wiping()) current.refresh();
 }
 
 /** Start routing; renders the current hash now. */

@@ -40,8 +40,13 @@ const wordsNow = () => ({ title: t('wipeTitle'), body: t('wipeBody'), again: t('
 
 function show(text, done = false) {
   const w = words || wordsNow();
-  const view = document.getElementById('view') || document.body;
-  document.body.classList.add('wiped');
+  document.body.classList.add('wiped');           // the router draws no screen from now on
+  let view = document.getElementById('view');
+  if (view) {                                      // a screen still drawing writes to the old one
+    const fresh = view.cloneNode(false);
+    view.replaceWith(fresh);
+    view = fresh;
+  } else view = document.body;
   view.innerHTML = '';
   const main = document.createElement('section');
   main.id = done ? 'wiped' : 'wiping';
