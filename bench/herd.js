@@ -45,14 +45,40 @@ function driver() {
           const u = new URL(String(url));
           stats.trace.push(`${phase} ${(fetchOptions && fetchOptions.method) || 'GET'} ${u.pathname}${u.search}`);
         }
+        const pushing = phase === 'live' && spec.writer && String(url).includes('/_bulk_docs');
         return PouchDB.fetch(url, fetchOptions).then((resp) => {
           if (!live) stats.latency.push([phase, started, now() - started]);
+          if (pushing) markPush(fetchOptions.body, started, now());
+          if (live && phase === 'live' && spec.second) {
+            resp.clone().text().then((text) => markPulled(text, now()), () => {});
+          }
           return resp;
         });
       },
     };
     if (spec.username) opts.auth = { username: spec.username, password: spec.password };
     return new PouchDB(spec.url, opts);
+  }
+
+  // Where a write's time goes, on the way to the grid's second tablet:
+  // put -> _bulk_docs sent -> its answer -> the second tablet's longpoll
+  // answers with it -> on that tablet (its _bulk_get and local write).
+  const marks = new Map();
+  function markPush(body, started, ended) {
+    let docs = [];
+    try { docs = JSON.parse(body).docs || []; } catch (err) { return; }
+    for (const doc of docs) {
+      const mark = marks.get(doc._id);
+      if (mark && mark.sent === undefined) { mark.sent = started; mark.stored = ended; }
+    }
+  }
+  function markPulled(text, at) {
+    let results = [];
+    try { results = JSON.parse(text).results || []; } catch (err) { return; }
+    for (const row of results) {
+      const mark = marks.get(row.id);
+      if (mark && mark.pulled === undefined) mark.pulled = at;
+    }
   }
 
   const tablets = specs.map((spec) => {
@@ -69,7 +95,8 @@ function driver() {
   }
 
   const live = { writtenAt: new Map(), visible: [], warm: false, warmAt: null,
-                 writes: 0, warmWrites: 0, syncs: [], listeners: [], intervals: [] };
+                 writes: 0, warmWrites: 0, syncs: [], listeners: [], intervals: [],
+                 legs: [] };
 
   const phases = {
     async first() {
@@ -101,8 +128,15 @@ function driver() {
       }).on('change', (change) => {
         const at = live.writtenAt.get(change.id);
         if (at !== undefined) {
-          live.visible.push([at.warm, now() - at.t]);
+          const seen = now();
+          live.visible.push([at.warm, seen - at.t]);
           live.writtenAt.delete(change.id);
+          const mark = marks.get(change.id);
+          if (at.warm && mark && mark.pulled !== undefined && mark.sent !== undefined) {
+            live.legs.push([mark.sent - at.t, mark.stored - mark.sent,
+                            mark.pulled - mark.stored, seen - mark.pulled]);
+          }
+          marks.delete(change.id);
         }
       }));
       return {};
@@ -114,6 +148,7 @@ function driver() {
           const doc = t.spec.writes[next++ % t.spec.writes.length];
           const copy = Object.assign({}, doc, { _id: `${doc._id}-${next}` });
           live.writtenAt.set(copy._id, { t: now(), warm: live.warm });
+          marks.set(copy._id, {});
           live.writes++;
           if (live.warm) live.warmWrites++;
           t.local.put(copy).catch((err) => { process.stderr.write(`write: ${err}\n`); });
@@ -140,7 +175,7 @@ function driver() {
           if (phase === 'live' && started >= live.warmAt) latency.push(ms);
         }
       }
-      return { latency, visible: live.visible, writes: live.writes,
+      return { latency, visible: live.visible, legs: live.legs, writes: live.writes,
                warm_writes: live.warmWrites, lost: live.writtenAt.size };
     },
   };
@@ -165,6 +200,17 @@ function serverCpuMs(cpu) {
     }
   }
   return ticks * 1000 / cpu.hz;
+}
+
+// p50 and p95 of each leg of write -> visible (see markPush in the driver).
+function legs(rows) {
+  const names = ['to_push', 'bulk_docs', 'to_longpoll', 'on_tablet'];
+  const out = {};
+  names.forEach((name, i) => {
+    const values = rows.map((r) => r[i]);
+    out[name] = [pct(values, 0.5), pct(values, 0.95)];
+  });
+  return out;
 }
 
 // The tablets in `drivers` groups, a grid's tablets together; writers spread
@@ -234,6 +280,7 @@ async function main(payload) {
     visible_all_p95: pct(visible.map(([, ms]) => ms), 0.95),
     request_p95: pct(latency, 0.95), request_p50: pct(latency, 0.5),
     requests: latency.length,
+    legs: legs(flat(ends, 'legs')),
     cpu_ms: cpu1 - cpu0,
     cpu_ms_per_write: warmWrites ? (cpu1 - cpu0) / warmWrites : null,
   };

@@ -12,7 +12,9 @@ morning push  10 new visits each, pushed once; p95 time, requests per tablet.
 live sync     every tablet syncs both ways, live; the first tablet of each
               pair writes one visit every ``--write-every`` ms into its grid
               while the others wait. After ``--warmup`` seconds: write ->
-              visible on the grid's second tablet p50/p95, p95 of the other
+              visible on the grid's second tablet p50/p95 (and where it goes:
+              the writer's PouchDB, its _bulk_docs, the wake, the second
+              tablet's _bulk_get and local write), p95 of the other
               requests (not the waiting longpolls), and server CPU (all its
               processes, from /proc) per write.
 
@@ -175,7 +177,7 @@ def row(n, res):
             "visible_p50_ms": live["visible_p50"], "visible_p95_ms": live["visible_p95"],
             "request_p95_ms": live["request_p95"], "cpu_ms_per_write": live["cpu_ms_per_write"],
             "server_cores": live["cpu_ms"] / (live["warm_seconds"] * 1000),
-            "writes": live["warm_writes"], "lost": live["lost"]}
+            "writes": live["warm_writes"], "lost": live["lost"], "legs": live.get("legs")}
 
 
 def fmt(value, digits=0):
@@ -223,6 +225,13 @@ def main(argv=None):
               f"{fmt(r['push_p95_ms'])} | {fmt(r['push_requests'], 1)} | "
               f"{fmt(r['visible_p50_ms'])} / {fmt(r['visible_p95_ms'])} | "
               f"{fmt(r['request_p95_ms'])} | {fmt(r['cpu_ms_per_write'], 1)} |")
+    print("\nwhere write → visible goes, p50 / p95 ms: the writer's PouchDB until it "
+          "sends, its `_bulk_docs`, until the second tablet's longpoll answers, "
+          "on that tablet (`_bulk_get`, local write)")
+    for r in rows:
+        if r.get("legs"):
+            print(f"N={r['N']} {r['server']}: " + ", ".join(
+                f"{name} {fmt(p50)} / {fmt(p95)}" for name, (p50, p95) in r["legs"].items()))
     by = {(r["server"], r["N"]): r for r in rows}
     print("\nratios gridvisit / pouchdb-server (lower is better for gridvisit):")
     for n in sorted({r["N"] for r in rows}):

@@ -50,6 +50,9 @@ class Database(Peer, Protocol):
     def counts(self, parts: Iterable[str]) -> tuple:
         """``(live, deleted)`` document counts within partitions ``parts``."""
 
+    def design_stamp(self):
+        """A token that changes whenever a ``_design/`` document is written or purged."""
+
     def revs_limit(self) -> int:
         """``_revs_limit``."""
 

@@ -64,6 +64,14 @@ class Database(Upkeep):
         with self.file.read() as conn:
             return int(self._meta(conn, "update_seq"))
 
+    def design_stamp(self):
+        """A token that changes whenever a design document is written or purged
+        (an index seek; ``update_seq`` moves with every write)."""
+        with self.file.read() as conn:
+            return conn.execute(
+                "SELECT COUNT(*), MAX(seq) FROM docs WHERE id >= '_design/' AND id < '_design0'"
+            ).fetchone()
+
     def seq_text(self, n):
         """The opaque string form of integer seq ``n``."""
         return changes.encode_seq(n, self.epoch)

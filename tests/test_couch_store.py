@@ -209,6 +209,24 @@ def test_two_servers_racing_to_merge_one_conflict_write_one_revision(make_store,
     assert len(one.resolutions()) == 1
 
 
+def test_the_design_stamp_moves_with_design_documents_and_only_with_them(make_store):
+    # The design-document registry re-reads them only when this stamp moves;
+    # it is asked on every write, so a field write must leave it alone.
+    db = _field(make_store)
+    empty = db.design_stamp()
+    db.put({"_id": "_design/checks", "validate_doc_update": "function(d) {}"})
+    written = db.design_stamp()
+    assert written != empty
+    db.bulk_docs([dict(d) for d in DOCS])
+    assert db.design_stamp() == written
+    ddoc = db.get("_design/checks")
+    db.put(dict(ddoc, validate_doc_update="function(d, o) {}"))
+    changed = db.design_stamp()
+    assert changed not in (empty, written)
+    db.delete("_design/checks", db.get("_design/checks")["_rev"])
+    assert db.design_stamp() not in (written, changed)      # none again: may equal ``empty``
+
+
 def test_a_write_wakes_only_the_waiters_of_its_grid(make_store):
     _couch_only(make_store)
     one, two = _field(make_store, 0), _field(make_store, 0)

@@ -28,6 +28,15 @@ def quote(segment):
     return urllib.parse.quote(segment, safe="")
 
 
+def quote_id(doc_id):
+    """A document id as a path: ``_design/`` and ``_local/`` keep their slash
+    (CouchDB answers ``_design%2F…`` with a redirect), the rest is quoted."""
+    for prefix in ("_design/", "_local/"):
+        if doc_id.startswith(prefix):
+            return prefix + quote(doc_id[len(prefix):])
+    return quote(doc_id)
+
+
 class CouchServer:
     """Requests to one CouchDB server (or cluster coordinator)."""
 

@@ -16,7 +16,7 @@ from .. import writes
 from ..errors import BadRequest, NotFound, error_from_row
 from ..integers import parse_int
 from . import listing, merging, names, seqs
-from .client import quote
+from .client import quote, quote_id
 from .wake import PartitionWake
 
 META_ID = "_local/gridvisit-meta"
@@ -152,6 +152,15 @@ class CouchDatabase:
         """The seq vector of the latest write in every partition (a token)."""
         return self.info()["update_seq"]
 
+    def design_stamp(self):
+        """A token that changes whenever a design document is written or
+        purged: their ids and revisions (one ``_all_docs`` range request)."""
+        name = quote(self.couch_name(self.part_of("_design/")))
+        found = self.absent_is_empty(lambda: self.server.request(
+            "GET", f"{name}/_all_docs",
+            {"startkey": '"_design/"', "endkey": '"_design0"'}), {"rows": []})
+        return tuple((row["id"], row["value"]["rev"]) for row in found["rows"])
+
     def close(self):
         """Wake every waiter; the HTTP client belongs to the store."""
         self._wake.close()
@@ -249,14 +258,14 @@ class CouchDatabase:
 
     def get(self, doc_id, rev=None, **options):
         """One revision as a client sees it. :raises NotFound:."""
-        return self.server.request("GET", f"{self._db(doc_id)}/{quote(doc_id)}",
+        return self.server.request("GET", f"{self._db(doc_id)}/{quote_id(doc_id)}",
                                    self._read_params(rev, **options))
 
     def open_revs(self, doc_id, wanted, **options):
         """``[{"ok": doc} | {"missing": rev}]`` for ``wanted`` revs or ``"all"``."""
         params = self._read_params(**options)
         params["open_revs"] = wanted if wanted == "all" else json.dumps(wanted)
-        return self.server.request("GET", f"{self._db(doc_id)}/{quote(doc_id)}", params)
+        return self.server.request("GET", f"{self._db(doc_id)}/{quote_id(doc_id)}", params)
 
     def bulk_get(self, requests, raw=False, **options):
         """``_bulk_get`` results for ``[{"id", "rev"?, "atts_since"?}]``, in order."""
@@ -311,7 +320,7 @@ class CouchDatabase:
         stub = (doc.get("_attachments") or {}).get(name)
         if stub is None:
             raise NotFound(f"Document is missing attachment {name!r}")
-        path = f"{self._db(doc_id)}/{quote(doc_id)}/{quote(name)}"
+        path = f"{self._db(doc_id)}/{quote_id(doc_id)}/{quote(name)}"
         response = self.server.raw("GET", path, {"rev": doc["_rev"]})
         if response.status_code != 200:
             raise self.server.error(response, "GET", path)

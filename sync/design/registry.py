@@ -79,8 +79,9 @@ class DesignDocs:
         self._indexes = {}
 
     def all(self):
-        """``{id: ddoc}`` of the live design documents, as of now."""
-        seq = self.db.update_seq()
+        """``{id: ddoc}`` of the live design documents, as of now (read again
+        only when one of them changed: this runs on every write)."""
+        seq = self.db.design_stamp()
         with self._lock:
             if seq != self._seq:
                 found = self.db.all_docs(startkey="_design/", endkey="_design0",
