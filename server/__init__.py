@@ -9,6 +9,7 @@ from flask import Flask
 
 from rules import fieldmerge, ids
 from server import console, couch, cors, errors, fieldapp, jsonbody, settings
+from server.access.couch_quarantine import CouchQuarantine
 from server.access.quarantine import Quarantine
 from server.accounts import auth
 from server.accounts.audit import AuditLog
@@ -93,23 +94,25 @@ def create_app(test_config=None):
                        prefix=config["COUCHDB_PREFIX"]) \
         if config["COUCHDB_URL"] else Store(data_dir, partition=ids.grid_of, resolver=resolver)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
-    # Over CouchDB the accounts, the directory, the device tokens and the
-    # audit log are shared by every server (issue 22).
+    # Over CouchDB the accounts, the directory, the device tokens, the audit
+    # log and the quarantine are shared by every server (issue 22).
     if config["COUCHDB_URL"]:
         shared = DirectoryDocs(store.server, config["COUCHDB_PREFIX"])
         accounts = CouchAccounts(shared, config["SECRET_KEY"])
         directory = CouchDirectory(serverdb, accounts, shared)
         tokens = CouchTokens(store.server, config["COUCHDB_PREFIX"], _name_of(accounts))
         audit = CouchAuditLog(store.server, config["COUCHDB_PREFIX"])
+        quarantine = CouchQuarantine(store.server, config["COUCHDB_PREFIX"])
     else:
         accounts = Accounts(serverdb, config["SECRET_KEY"])
         directory = Directory(serverdb, accounts)
         tokens = Tokens(serverdb)
         audit = AuditLog(serverdb)
+        quarantine = Quarantine(serverdb)
     install(app, Services(
         store=store, serverdb=serverdb, accounts=accounts,
         directory=directory, tokens=tokens,
-        quarantine=Quarantine(serverdb), audit=audit,
+        quarantine=quarantine, audit=audit,
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
                              config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],
                              config["LOGIN_ACCOUNT_DELAY_MAX"]),

@@ -20,6 +20,7 @@ from sync.couch import CouchStore
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch, make_field_app
 from tests.stores import couch_for, couchdb_other_node, drop_prefixed
+from tests.quarantine_support import REFUSED_REV, push_refused
 
 SHARED_KEY = "one-key-for-every-server-of-the-test"
 G1_IDS = ["grid:g1", "household:g1:h1", "review:visit:g1:v1", "visit:g1:v1"]
@@ -213,3 +214,43 @@ def test_the_audit_log_is_one_log_read_from_every_server(servers, monkeypatch):
         assert [r["action"] for r in log.list(until=middle)][0] == "review.reject"
         assert [r["action"] for r in log.list(since=middle)] == ["export"]
         assert log.count(since=middle, until=time.time() + 1) == 1
+
+
+def test_the_quarantine_is_one_desk_for_every_server(servers):
+    # A visit refused through server one is on server two's desk; a send-back
+    # through two is seen by one; the worker's fix through one resolves it
+    # on both, and closes the send-back the worker's tablet holds.
+    one, two = servers
+    bad, entry = push_refused(one)
+    desk_two = Couch(two, auth=("s1", PASSWORD))
+    listed = desk_two.get("/api/quarantine").get_json()["rows"]
+    assert [(r["id"], r["doc_id"], r["user"], r["status"]) for r in listed] == [
+        (entry, bad["_id"], "w1", "open")]
+    assert listed[0]["doc"]["checks"][0]["temperature"] == 45      # the worker's values, kept
+    again = _as(one).post("field/_bulk_docs", json={"docs": [bad], "new_edits": False})
+    assert again.get_json()[0]["error"] == "forbidden"             # the same again: kept once
+    with two.test_request_context():
+        assert services(two).quarantine.count() == 1
+    sent = desk_two.post(f"/api/quarantine/{entry}/send-back", json={"note": "请复测体温"})
+    assert sent.status_code == 200
+    sendback = sent.get_json()["sendback"]
+    with one.test_request_context():
+        assert services(one).quarantine.get(entry)["status"] == "sent_back"
+    fixed = {k: v for k, v in bad.items() if k not in ("_rev", "_revisions")}
+    fixed["checks"][0]["temperature"] = 36.5
+    fixed.update(_rev="2-" + "f" * 32, _revisions={"start": 2, "ids": ["f" * 32,
+                                                                        REFUSED_REV[2:]]})
+    w1 = _as(one)
+    assert w1.post("field/_bulk_docs", json={"docs": [fixed], "new_edits": False}
+                   ).get_json() == []
+    with two.test_request_context():
+        done = services(two).quarantine.get(entry)
+    assert (done["status"], done["handled_by"], done["sendback"]) == ("resolved", "w1", sendback)
+    assert _as(two).get(f"field/{sendback}").get_json()["status"] == "resolved"
+    other, second = push_refused(two, temperature=20)
+    assert second == entry + 1                                     # ids stay small integers
+    assert Couch(one, auth=("s1", PASSWORD)).post(
+        f"/api/quarantine/{second}/dismiss", json={"reason": "平板已重装"}).status_code == 200
+    with two.test_request_context():
+        assert services(two).quarantine.count(state="open") == 0
+        assert services(two).quarantine.count(["g1"], state="done") == 2

@@ -15,6 +15,7 @@ from sync import Store
 from sync.couch import CouchStore
 from sync.migrate import copy_store
 from server import create_app
+from server.access.couch_quarantine import CouchQuarantine
 from server.accounts.couch_audit import CouchAuditLog
 from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
 from server.accounts.couch_tokens import CouchTokens
@@ -129,6 +130,9 @@ def _tablet_token(data_dir):
     ext.directory.assign("w1", grid="g1")
     ext.audit.record("admin", "admin", "user.create", "w1", {"role": "worker"})
     token, _id = ext.tokens.issue(user, "tablet-w1")
+    refused = {"_id": "visit:g1:refused", "type": "visit", "grid": "g1", "temperature": 45}
+    ext.quarantine.keep("field", refused, "w1", "tablet-w1", "体温不合理 / out of range")
+    ext.quarantine.settle(1, "sent_back", "s1", note="请复测", sendback="sendback:g1:x")
     ext.store.close()
     return token, user.id
 
@@ -158,6 +162,10 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
         logged = CouchAuditLog(server, prefix).list()
         assert [(r["action"], r["target"], r["detail"]) for r in logged] == [
             ("user.create", "w1", {"role": "worker"})]
+        kept = CouchQuarantine(server, prefix).list()
+        assert [(e["id"], e["doc_id"], e["user"], e["status"], e["sendback"],
+                 e["doc"]["temperature"]) for e in kept] == [
+            (1, "visit:g1:refused", "w1", "sent_back", "sendback:g1:x", 45)]
         shared = CouchTokens(server, prefix, lambda _id: None)
         found = shared.check(token)
         assert found is not None and (found[0], found[2]) == (user_id, "tablet-w1")
@@ -174,6 +182,8 @@ def test_the_command_copies_the_data_folder_into_couchdb_and_back(couch, tmp_pat
     assert w1.id == user_id and back.directory.grids_of(w1) == {"g1"}
     assert [g["community_name"] for g in back.directory.grids()] == ["史家社区"]
     assert [r["target"] for r in back.audit.list()] == ["w1"]
+    assert [(e["id"], e["status"], e["note"]) for e in back.quarantine.list()] == [
+        (1, "sent_back", "请复测")]
     home = services(create_app({"DATA_DIR": str(tmp_path / "before"), "COUCHDB_URL": ""}))
     assert home.audit.count() == 1                       # (back where it was: not doubled)
     home.store.close()

@@ -13,22 +13,7 @@ from server.services import services
 from tests import fielddocs as fd
 from tests.api import PASSWORD, Couch
 from tests.console_client import browser_for, console_app, field_db  # noqa: F401
-
-REFUSED_REV = "1-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-
-
-def push_refused(app, by="w1", grid="g1", temperature=45):
-    """A tablet replicates a visit with an impossible temperature; returns
-    (the visit, its quarantine entry id)."""
-    bad = fd.visit(grid, "h1", by=by)
-    bad["checks"][0]["temperature"] = temperature
-    bad.update(_rev=REFUSED_REV, _revisions={"start": 1, "ids": [REFUSED_REV[2:]]})
-    rows = Couch(app, auth=(by, PASSWORD)).post(
-        "field/_bulk_docs", json={"docs": [bad], "new_edits": False}).get_json()
-    assert rows[0]["error"] == "forbidden"
-    entry = next(e for e in services(app).quarantine.list() if e["doc_id"] == bad["_id"])
-    return bad, entry["id"]
-
+from tests.quarantine_support import REFUSED_REV, push_refused
 
 def test_the_dashboard_tile_opens_a_readable_list_of_refused_documents(console_app):
     bad, entry = push_refused(console_app)

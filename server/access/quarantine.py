@@ -76,6 +76,16 @@ def _where(grids, state):
     return (" WHERE " + " AND ".join(conds)) if conds else "", args
 
 
+def refused(doc):
+    """``(id, rev, body as JSON text, its sha256)`` of a refused document
+    (id and rev None when it has none: a refusal keeps whatever was sent)."""
+    doc_id = doc.get("_id") if isinstance(doc, dict) else None
+    rev = replicated_rev(doc)
+    body = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
+    return (doc_id if isinstance(doc_id, str) else None, rev if isinstance(rev, str) else None,
+            body, hashlib.sha256(body.encode("utf-8")).hexdigest())
+
+
 class Quarantine:
     """The quarantine table."""
 
@@ -85,18 +95,14 @@ class Quarantine:
 
     def keep(self, dbname, doc, user, device, reason, errors=()):
         """Keep a refused document; the same document sent again is kept once."""
-        doc_id = doc.get("_id") if isinstance(doc, dict) else None
-        doc_id = doc_id if isinstance(doc_id, str) else None
-        rev = replicated_rev(doc)
-        body = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
-        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        doc_id, rev, body, digest = refused(doc)
         with self.db.connect() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO quarantine (db, doc_id, rev, grid, user, device, at, "
                 "reason, errors, body, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (dbname, doc_id, rev if isinstance(rev, str) else None,
-                 ids.grid_of(doc_id) if doc_id else None, user, device, time.time(), reason,
-                 json.dumps(list(errors), ensure_ascii=False), body, digest))
+                (dbname, doc_id, rev, ids.grid_of(doc_id) if doc_id else None, user, device,
+                 time.time(), reason, json.dumps(list(errors), ensure_ascii=False), body,
+                 digest))
 
     def list(self, grids=None, limit=100, offset=0, state="all"):
         """Quarantined documents, newest first; only ``grids`` unless None;
@@ -147,3 +153,47 @@ class Quarantine:
                 "sendback) VALUES (?, 'resolved', ?, ?, NULL, NULL, ?)",
                 [(entry, user, now, sendback) for entry, sendback in found])
         return [sendback for _entry, sendback in found if sendback]
+
+    def scrub(self, dbname, doc_ids, household, rewrite):
+        """Erasure (issue 21): every entry of ``doc_ids`` or naming ``household``
+        becomes ``rewrite(doc)``, or is deleted when that is None."""
+        with self.db.connect() as conn:
+            conn.execute("PRAGMA secure_delete = ON")
+            rows = conn.execute(
+                "SELECT id, body FROM quarantine WHERE db = ? AND (doc_id IN (%s) "
+                "OR instr(body, ?) > 0)" % ",".join("?" * len(doc_ids)),
+                (dbname, *doc_ids, json.dumps(household)[1:-1])).fetchall()
+            for entry, body in rows:
+                scrubbed = rewrite(json.loads(body))
+                if scrubbed is None:
+                    conn.execute("DELETE FROM quarantine_outcomes WHERE entry = ?", (entry,))
+                    conn.execute("DELETE FROM quarantine WHERE id = ?", (entry,))
+                else:
+                    conn.execute("UPDATE quarantine SET body = ? WHERE id = ?",
+                                 (json.dumps(scrubbed, ensure_ascii=False), entry))
+            conn.execute("PRAGMA secure_delete = OFF")
+
+    def export(self):
+        """Every entry with its outcome, oldest first, for another store."""
+        with self.db.connect() as conn:
+            rows = conn.execute(f"SELECT {COLUMNS} FROM {FROM} ORDER BY q.id").fetchall()
+        return [_row(r) for r in rows]
+
+    def absorb(self, entries):
+        """Take entries from another store under their ids (each once); how many."""
+        with self.db.connect() as conn:
+            for e in entries:
+                _id, _rev, body, digest = refused(e["doc"])
+                conn.execute(
+                    "INSERT OR IGNORE INTO quarantine (id, db, doc_id, rev, grid, user, device, "
+                    "at, reason, errors, body, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (e["id"], e["db"], e["doc_id"], e["rev"], e["grid"], e["user"], e["device"],
+                     e["at"], e["reason"], json.dumps(e["errors"], ensure_ascii=False), body,
+                     digest))
+                if e["status"] != "open" or e.get("handled_by"):
+                    conn.execute(
+                        "INSERT OR IGNORE INTO quarantine_outcomes (entry, status, by, at, note, "
+                        "rev, sendback) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (e["id"], e["status"], e["handled_by"], e["handled_at"], e["note"],
+                         e["released_rev"], e["sendback"]))
+        return len(entries)

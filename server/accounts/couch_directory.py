@@ -9,127 +9,36 @@ user id, so two servers never hand out one id), ``street:{id}``,
 ``community:{id}`` and ``grid:{id}``.
 
 Each server process reads them from a copy in memory that follows the
-database's ``_changes`` feed: the first read of a request asks CouchDB for
-the changes since the copy's last seq, unless another request's asking
-began after this request did (so concurrent requests share one
-``_changes`` call, which is small when nothing changed). A change made
-through any server, or any worker process of one, is therefore seen by
-every request that begins after it was written; outside a request (a
-command, a job) the copy is at most ``FRESH_FOR`` old. Writes go through
-CouchDB's MVCC: read the document, change it, ``PUT`` it with its
-``_rev``; a 409 means another server wrote it meanwhile, so it is read
-again and the change made again. Checks before a write (that a street, a
-grid, an account exists) read the same copy.
+database's ``_changes`` feed (:class:`server.couchdocs.FollowedDocs`): a
+change made through any server is seen by every request that begins after
+it was written, and writes go through CouchDB's MVCC. Checks before a
+write (that a street, a grid, an account exists) read the same copy.
 """
 
-import threading
 import time
 
-from flask import g, has_request_context
 from werkzeug.security import generate_password_hash
 
 from rules import scope
-from sync.couch.client import quote
-from sync.errors import Conflict, NotFound
+from sync.errors import Conflict
 
 from server.accounts.directory import Directory, check_assignment, check_id
 from server.accounts.users import (AccountError, Accounts, check_new, check_password,
                                    check_role, name_taken)
+from server.couchdocs import FollowedDocs
 
 DB_SUFFIX = "gridvisit$directory"
-FRESH_FOR = 1.0                  # seconds a copy is read outside a request
-PAGE = 1000
 
 
-def fresh_after():
-    """The moment the copy must have asked CouchDB after: the beginning of
-    this request (its first directory read), else ``FRESH_FOR`` ago."""
-    if has_request_context():
-        return g.setdefault("directory_fresh_after", time.monotonic())
-    return time.monotonic() - FRESH_FOR
-
-
-class DirectoryDocs:
-    """The directory database's documents, as a copy that follows ``_changes``."""
+class DirectoryDocs(FollowedDocs):
+    """The directory database's documents, as a copy that follows ``_changes``;
+    ``current()`` gives them by ``_id`` and the user documents by user id."""
 
     def __init__(self, server, prefix):
-        self.server = server
-        self.db = quote(prefix + DB_SUFFIX)
-        self._docs = {}
-        self._kinds = {}                 # "user", "grid", ... -> documents by _id
-        self._by_id = {}
-        self._since = "0"
-        self._asked = None
-        self._lock = threading.Lock()
-        server.request("PUT", self.db, ok=(201, 202, 412))
+        super().__init__(server, prefix + DB_SUFFIX)
 
-    def _follow(self):
-        """Apply the changes since the last seq (the lock held)."""
-        docs, changed = None, False
-        while True:
-            page = self.server.request("GET", f"{self.db}/_changes", {
-                "since": self._since, "include_docs": "true", "limit": PAGE})
-            if page["results"] and docs is None:
-                docs = dict(self._docs)      # readers keep the copy they were given
-            for row in page["results"]:
-                changed = True
-                if row.get("deleted"):
-                    docs.pop(row["id"], None)
-                else:
-                    docs[row["id"]] = row["doc"]
-            self._since = page["last_seq"]
-            if len(page["results"]) < PAGE:
-                break
-        if changed:                      # (indexes made once per change, not per read)
-            kinds = {}
-            for key in sorted(docs):
-                kinds.setdefault(key.partition(":")[0], []).append(docs[key])
-            self._docs, self._kinds = docs, kinds
-            self._by_id = {doc["id"]: doc for doc in kinds.get("user", ())}
-
-    def current(self):
-        """``(docs by _id, user docs by user id)`` as of :func:`fresh_after`."""
-        need = fresh_after()
-        with self._lock:
-            if self._asked is None or self._asked < need:
-                began = time.monotonic()
-                self._follow()
-                self._asked = began
-            return self._docs, self._by_id
-
-    def doc(self, doc_id):
-        """One document of the copy, or None."""
-        return self.current()[0].get(doc_id)
-
-    def of_type(self, kind):
-        """The copy's documents ``{kind}:…``, by ``_id``."""
-        self.current()
-        return self._kinds.get(kind, [])
-
-    def update(self, doc_id, change):
-        """Write ``change(current body or None)`` (None: nothing to write) with
-        CouchDB's MVCC, again on a 409; True if written.
-
-        :raises AccountError: whatever ``change`` raises.
-        """
-        path = f"{self.db}/{quote(doc_id)}"
-        while True:
-            try:
-                found = self.server.request("GET", path)
-            except NotFound:
-                found = None
-            body = change(None if found is None else dict(found))
-            if body is None:
-                return False
-            if found is not None:
-                body["_rev"] = found["_rev"]
-            try:
-                self.server.request("PUT", path, body=body)
-            except Conflict:             # another server wrote it meanwhile: again
-                continue
-            with self._lock:
-                self._asked = None       # this server reads its own write at once
-            return True
+    def indexed(self, kinds):
+        return {doc["id"]: doc for doc in kinds.get("user", ())}
 
 
 class CouchAccounts(Accounts):

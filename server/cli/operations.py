@@ -123,9 +123,11 @@ def migrate(check, data_dir):
 def migrate_store(direction, data_dir):
     """Copy every database between the data folder and CouchDB (COUCHDB_URL) with
     every revision tree, attachment and _local checkpoint, the accounts, grids and
-    assignments, the audit log and the device tokens (stop the servers first)."""
+    assignments, the audit log, the device tokens and the quarantine (stop the
+    servers first)."""
     from rules import ids
     from server import create_app
+    from server.access.couch_quarantine import CouchQuarantine
     from server.accounts.couch_audit import CouchAuditLog
     from server.accounts.couch_directory import CouchAccounts, CouchDirectory, DirectoryDocs
     from server.accounts.couch_tokens import CouchTokens
@@ -165,6 +167,10 @@ def migrate_store(direction, data_dir):
         giver, taker = (local.tokens, shared_tokens) if direction == "couchdb" \
             else (shared_tokens, local.tokens)
         click.echo(f"设备令牌 / device tokens: {taker.absorb(giver.export())}")
+        shared_kept = CouchQuarantine(couch.server, config["COUCHDB_PREFIX"])
+        giver, taker = (local.quarantine, shared_kept) if direction == "couchdb" \
+            else (shared_kept, local.quarantine)
+        click.echo(f"隔离区 / quarantine: {taker.absorb(giver.export())}")
     finally:
         embedded.close()
         couch.close()

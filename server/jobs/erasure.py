@@ -195,8 +195,11 @@ def erase(app, by, household, member=None, reason=""):
     # The notice last, after the file's compaction: a plain write is what
     # wakes the tablets' waiting feeds, in every server process.
     notice = _notice(db, household, member, purged, rewritten)
-    _scrub_quarantine(ext.serverdb, app.config["FIELD_DB"], household, member,
-                      [household, *naming])
+    # Quarantine copies: those of the household or naming it are deleted (a
+    # household erasure) or lose the member's data (a member erasure).
+    ext.quarantine.scrub(app.config["FIELD_DB"], [household, *naming], household,
+                         lambda doc: None if member is None
+                         else (_without_member(doc, member) or doc))
     if ext.console_index is not None:
         ext.console_index.refresh(db)
     if purged:
@@ -217,29 +220,6 @@ def _notice(db, household, member, purged, rewritten):
         doc["member"] = member
     db.put(doc)
     return doc["_id"]
-
-
-def _scrub_quarantine(serverdb, dbname, household, member, doc_ids):
-    """Quarantine copies: those of the household or naming it are deleted (a
-    household erasure) or lose the member's data (a member erasure)."""
-    with serverdb.connect() as conn:
-        conn.execute("PRAGMA secure_delete = ON")
-        rows = conn.execute(
-            "SELECT id, doc_id, body FROM quarantine WHERE db = ? AND (doc_id IN (%s) "
-            "OR instr(body, ?) > 0)" % ",".join("?" * len(doc_ids)),
-            (dbname, *doc_ids, json.dumps(household)[1:-1])).fetchall()
-        for entry, _doc_id, body in rows:
-            scrubbed = None
-            if member is not None:
-                doc = json.loads(body)
-                scrubbed = _without_member(doc, member) or doc
-            if scrubbed is None:
-                conn.execute("DELETE FROM quarantine_outcomes WHERE entry = ?", (entry,))
-                conn.execute("DELETE FROM quarantine WHERE id = ?", (entry,))
-            else:
-                conn.execute("UPDATE quarantine SET body = ? WHERE id = ?",
-                             (json.dumps(scrubbed, ensure_ascii=False), entry))
-        conn.execute("PRAGMA secure_delete = OFF")
 
 
 def carry(app, target, label):
