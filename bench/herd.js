@@ -248,12 +248,15 @@ async function main(payload) {
   const out = {};
 
   let t0 = now();
+  let c0 = serverCpuMs(payload.cpu);
   const first = await phase('first');
   out.first = { ms: flat(first, 'ms'), wall: now() - t0, requests: flat(first, 'requests'),
-                docs: flat(first, 'docs') };
+                docs: flat(first, 'docs'), cpu_ms: serverCpuMs(payload.cpu) - c0 };
   t0 = now();
+  c0 = serverCpuMs(payload.cpu);
   const push = await phase('push');
-  out.push = { ms: flat(push, 'ms'), wall: now() - t0, requests: flat(push, 'requests') };
+  out.push = { ms: flat(push, 'ms'), wall: now() - t0, requests: flat(push, 'requests'),
+               cpu_ms: serverCpuMs(payload.cpu) - c0 };
   out.trace = (push.find((p) => p.trace) || {}).trace || [];
 
   await phase('listen');

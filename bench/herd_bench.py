@@ -22,7 +22,11 @@ The peer is pouchdb-server with one database per grid (the CouchDB idiom),
 started here and measured in the same run; gridvisit runs ``gridvisit
 serve`` with its default two workers, each tablet syncing with its own
 device token as the field app does (``--basic``: name and password).
-Ratios are gridvisit / pouchdb-server.
+Ratios are gridvisit / pouchdb-server. ``gridvisit-couchdb`` (with
+``--couchdb URL``) runs two gridvisit servers over that Apache CouchDB, a
+grid's writer on one and its second tablet on the other; its CPU counts
+both servers and CouchDB's processes; its ratios are to the embedded
+server of the same run.
 
 Usage (from the repository root):
 
@@ -41,7 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, run_node  # noqa: E402
 from tests import fielddocs as fd  # noqa: E402
-from tests.peers import start_gridvisit, start_pouchdb_server  # noqa: E402
+from tests.peers import (free_port, serve_gridvisit, start_gridvisit,  # noqa: E402
+                         start_pouchdb_server)
+from tests.stores import drop_prefixed  # noqa: E402
 
 PASSWORD = "herd-secret-1"
 HOUSEHOLDS = 100
@@ -57,12 +63,13 @@ def grid_docs(grid):
     return [fd.household(grid, f"h{i:03d}") for i in range(HOUSEHOLDS)]
 
 
-def prepare_gridvisit(data_dir, grids, pairs):
-    """A data directory with a field database, the grids, one worker each;
+def prepare_gridvisit(data_dir, grids, pairs, couch=None):
+    """A data directory with a field database, the grids, one worker each
+    (in CouchDB when ``couch`` is ``{"COUCHDB_URL": …, "COUCHDB_PREFIX": …}``);
     returns ``{(worker, tablet): device token}`` (what the field app signs in with)."""
     from server import create_app
     from server.services import services
-    app = create_app({"DATA_DIR": str(data_dir)})
+    app = create_app(dict({"DATA_DIR": str(data_dir)}, **(couch or {})))
     with app.app_context():
         ext = services(app)
         ext.directory.put_street("s", "朝阳门街道")
@@ -101,8 +108,22 @@ def server_pids(root_pid):
     return found
 
 
+def couchdb_pids():
+    """The Apache CouchDB processes on this machine (its CPU is the store's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"beam" in cmd and b"couchdb" in cmd:
+                found.append(int(entry.name))
+    return found
+
+
 def tablets(urls, grids, pairs, args, creds):
-    # creds(worker, tablet) -> the auth fields of that tablet's spec
+    # urls(grid, tablet) -> that tablet's database URL; creds(worker, tablet) -> its auth
     """The node payload's tablet list: first tablets, then the pairs' seconds."""
     out = []
     paired = set(grids[:pairs])
@@ -111,12 +132,14 @@ def tablets(urls, grids, pairs, args, creds):
         user = creds(worker, 1)
         writes = [fd.visit(grid, f"h{i % HOUSEHOLDS:03d}", by=worker)
                   for i in range(args.live * 1000 // args.write_every + 20)]
-        out.append(dict(url=urls(grid), grid=grid, **user, writer=grid in paired, second=False,
+        out.append(dict(url=urls(grid, 1), grid=grid, **user, writer=grid in paired,
+                        second=False,
                         visits=[fd.visit(grid, f"h{i:03d}", by=worker) for i in range(10)],
                         writes=writes if grid in paired else []))
     for grid in grids[:pairs]:
         worker = f"w{grid}"
-        out.append(dict(url=urls(grid), grid=grid, **creds(worker, 2), writer=False, second=True,
+        out.append(dict(url=urls(grid, 2), grid=grid, **creds(worker, 2), writer=False,
+                        second=True,
                         visits=[fd.visit(grid, f"h{i:03d}", by=worker) for i in range(10)],
                         writes=[]))
     return out
@@ -126,12 +149,31 @@ def run_one(name, n, args, tmp):
     """Start ``name``, load N grids, drive the herd; the node script's figures."""
     grids = grids_of(n)
     pairs = max(1, round(n * args.pairs))
-    if name == "gridvisit":
+    extra = []                                                     # more processes to count
+    if name == "gridvisit-couchdb":
+        # Two gridvisit servers over one Apache CouchDB; a grid's writer on
+        # the first, its second tablet on the other, every other tablet on
+        # either by turns: every write reaches its reader through CouchDB.
+        prefix = f"herd{os.getpid()}_{n}_"
+        couch = {"COUCHDB_URL": args.couchdb, "COUCHDB_PREFIX": prefix}
+        data = Path(tmp) / f"gvc{n}"
+        tokens = prepare_gridvisit(data, grids, pairs, couch)
+        env = {"GRIDVISIT_THREADS": str(max(256, n + pairs + 64)),
+               "GRIDVISIT_COUCHDB_URL": args.couchdb, "GRIDVISIT_COUCHDB_PREFIX": prefix}
+        peer = start_gridvisit(data, env=env)
+        (Path(tmp) / f"gvc{n}b").mkdir()
+        other = serve_gridvisit(Path(tmp) / f"gvc{n}b", free_port(), env=env)  # (one admin)
+        extra = server_pids(other.proc.pid) + couchdb_pids()
+        index = {grid: i for i, grid in enumerate(grids)}
+        urls = lambda grid, tablet: (peer if (index[grid] + tablet) % 2 else other).url(  # noqa
+            "field", auth=False)
+        creds = lambda worker, tablet: {"token": tokens[(worker, tablet)]}  # noqa: E731
+    elif name == "gridvisit":
         data = Path(tmp) / f"gv{n}"
         tokens = prepare_gridvisit(data, grids, pairs)
         env = {"GRIDVISIT_THREADS": str(max(256, n + pairs + 64))}
         peer = start_gridvisit(data, env=env)
-        urls = lambda grid: peer.url("field", auth=False)          # noqa: E731
+        urls = lambda grid, tablet: peer.url("field", auth=False)  # noqa: E731
         if args.basic:
             creds = lambda worker, tablet: {"username": worker, "password": PASSWORD}  # noqa
         else:
@@ -141,7 +183,7 @@ def run_one(name, n, args, tmp):
         for grid in grids:
             peer.request("PUT", grid)
             peer.request("POST", f"{grid}/_bulk_docs", {"docs": grid_docs(grid)})
-        urls = lambda grid: peer.url(grid, auth=False)             # noqa: E731
+        urls = lambda grid, tablet: peer.url(grid, auth=False)     # noqa: E731
         creds = lambda worker, tablet: {}                          # noqa: E731
     try:
         payload = {"tablets": tablets(urls, grids, pairs, args, creds),
@@ -149,11 +191,23 @@ def run_one(name, n, args, tmp):
                    "write_every_ms": args.write_every, "drivers": args.drivers,
                    "replicate_options": ({"batch_size": args.batch_size}
                                          if args.batch_size else {}),
-                   "cpu": {"pids": server_pids(peer.proc.pid),
+                   "cpu": {"pids": server_pids(peer.proc.pid) + extra,
                            "hz": os.sysconf("SC_CLK_TCK")}}
-        result = run_node(ROOT / "bench" / "herd.js", payload, timeout=1800)
+        try:
+            result = run_node(ROOT / "bench" / "herd.js", payload, timeout=1800)
+        except RuntimeError:                 # what the servers said, before their folder goes
+            for server in [peer] + ([other] if name == "gridvisit-couchdb" else []):
+                lines = server.log.read_text(errors="replace").splitlines()
+                errors = [line for line in lines if "Traceback" in line or '"status": 5' in line
+                          or "Error" in line]
+                print(f"{server.log}: {len(errors)} error lines; the last:\n  "
+                      + "\n  ".join(errors[-15:]), file=sys.stderr)
+            raise
     finally:
         peer.stop()
+        if name == "gridvisit-couchdb":
+            other.stop()
+            drop_prefixed(args.couchdb, prefix)
     result["pairs"] = pairs
     if os.environ.get("HERD_TRACE"):
         print(f"{name}: the first tablet's requests\n  " + "\n  ".join(result["trace"]))
@@ -174,6 +228,8 @@ def row(n, res):
             "first_requests": sum(first["requests"]) / len(first["requests"]),
             "push_p95_ms": pct(push["ms"], 0.95),
             "push_requests": sum(push["requests"]) / len(push["requests"]),
+            "first_cpu_ms_per_doc": first["cpu_ms"] / max(1, sum(first["docs"])),
+            "push_cpu_ms_per_doc": push["cpu_ms"] / max(1, 10 * len(push["ms"])),
             "visible_p50_ms": live["visible_p50"], "visible_p95_ms": live["visible_p95"],
             "request_p95_ms": live["request_p95"], "cpu_ms_per_write": live["cpu_ms_per_write"],
             "server_cores": live["cpu_ms"] / (live["warm_seconds"] * 1000),
@@ -198,7 +254,11 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int,
                         help="PouchDB batch_size of the first sync and push (default "
                              "PouchDB's, 100; the field app uses 250)")
-    parser.add_argument("--servers", default="gridvisit,pouchdb-server")
+    parser.add_argument("--servers", default="gridvisit,pouchdb-server",
+                        help="of gridvisit, pouchdb-server and gridvisit-couchdb (two "
+                             "gridvisit servers over the CouchDB of --couchdb)")
+    parser.add_argument("--couchdb", help="admin URL of an Apache CouchDB for gridvisit-couchdb "
+                                          "(its CPU counts as the server's)")
     parser.add_argument("--drivers", type=int, default=2,
                         help="node worker threads the tablets are spread over (a grid's "
                              "tablets in one), so one busy event loop is not timed as the server")
@@ -225,6 +285,11 @@ def main(argv=None):
               f"{fmt(r['push_p95_ms'])} | {fmt(r['push_requests'], 1)} | "
               f"{fmt(r['visible_p50_ms'])} / {fmt(r['visible_p95_ms'])} | "
               f"{fmt(r['request_p95_ms'])} | {fmt(r['cpu_ms_per_write'], 1)} |")
+    print("\nserver CPU (all its processes; CouchDB's too) per document pulled in the "
+          "first sync / pushed in the morning push, ms:")
+    for r in rows:
+        print(f"N={r['N']} {r['server']}: {fmt(r['first_cpu_ms_per_doc'], 2)} / "
+              f"{fmt(r['push_cpu_ms_per_doc'], 2)}")
     print("\nwhere write → visible goes, p50 / p95 ms: the writer's PouchDB until it "
           "sends, its `_bulk_docs`, until the second tablet's longpoll answers, "
           "on that tablet (`_bulk_get`, local write)")
@@ -233,18 +298,20 @@ def main(argv=None):
             print(f"N={r['N']} {r['server']}: " + ", ".join(
                 f"{name} {fmt(p50)} / {fmt(p95)}" for name, (p50, p95) in r["legs"].items()))
     by = {(r["server"], r["N"]): r for r in rows}
-    print("\nratios gridvisit / pouchdb-server (lower is better for gridvisit):")
-    for n in sorted({r["N"] for r in rows}):
-        gv, ps = by.get(("gridvisit", n)), by.get(("pouchdb-server", n))
-        if not gv or not ps:
-            continue
-        parts = []
-        for key in ("first_p95_ms", "push_p95_ms", "visible_p95_ms", "request_p95_ms",
-                    "cpu_ms_per_write"):
-            if gv[key] and ps[key]:
-                parts.append(f"{key} {gv[key] / ps[key]:.2f}")
-        print(f"N={n}: " + ", ".join(parts))
-
+    keys = ("first_p95_ms", "push_p95_ms", "visible_p95_ms", "request_p95_ms",
+            "cpu_ms_per_write")
+    for mine, peer, title in (
+            ("gridvisit", "pouchdb-server",
+             "gridvisit / pouchdb-server (lower is better for gridvisit)"),
+            ("gridvisit-couchdb", "gridvisit",
+             "two gridvisit servers over CouchDB / one embedded server")):
+        pairs = [(n, by.get((mine, n)), by.get((peer, n))) for n in sorted({r["N"] for r in rows})]
+        pairs = [(n, a, b) for n, a, b in pairs if a and b]
+        if pairs:
+            print(f"\nratios {title}:")
+        for n, a, b in pairs:
+            print(f"N={n}: " + ", ".join(f"{key} {a[key] / b[key]:.2f}" for key in keys
+                                         if a[key] and b[key]))
 
 if __name__ == "__main__":
     main()

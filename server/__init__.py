@@ -24,6 +24,7 @@ from server.api import endpoints as api, quarantine as api_quarantine
 from server.couch.encoding import InflateRequests
 from server.couch.params import ID64Converter
 from server.couch.rawpath import RawPath
+from server.jobs.couch_runs import CouchReplicationRuns
 from server.jobs.runs import ReplicationRuns
 from server.ops import capage, health, metrics, requestlog
 from server.serverdb import ServerDB
@@ -95,7 +96,8 @@ def create_app(test_config=None):
         if config["COUCHDB_URL"] else Store(data_dir, partition=ids.grid_of, resolver=resolver)
     serverdb = ServerDB(data_dir / "gridvisit.sqlite")
     # Over CouchDB the accounts, the directory, the device tokens, the audit
-    # log and the quarantine are shared by every server (issue 22).
+    # log, the quarantine and the replication runs are shared by every server
+    # (issue 22).
     if config["COUCHDB_URL"]:
         shared = DirectoryDocs(store.server, config["COUCHDB_PREFIX"])
         accounts = CouchAccounts(shared, config["SECRET_KEY"])
@@ -103,12 +105,14 @@ def create_app(test_config=None):
         tokens = CouchTokens(store.server, config["COUCHDB_PREFIX"], _name_of(accounts))
         audit = CouchAuditLog(store.server, config["COUCHDB_PREFIX"])
         quarantine = CouchQuarantine(store.server, config["COUCHDB_PREFIX"])
+        runs = CouchReplicationRuns(store.server, config["COUCHDB_PREFIX"])
     else:
         accounts = Accounts(serverdb, config["SECRET_KEY"])
         directory = Directory(serverdb, accounts)
         tokens = Tokens(serverdb)
         audit = AuditLog(serverdb)
         quarantine = Quarantine(serverdb)
+        runs = ReplicationRuns(serverdb)
     install(app, Services(
         store=store, serverdb=serverdb, accounts=accounts,
         directory=directory, tokens=tokens,
@@ -116,7 +120,7 @@ def create_app(test_config=None):
         limiter=LoginLimiter(config["LOGIN_LIMIT_ACCOUNT"], config["LOGIN_LIMIT_ADDRESS"],
                              config["LOGIN_WINDOW"], config["LOGIN_DELAY_MAX"],
                              config["LOGIN_ACCOUNT_DELAY_MAX"]),
-        runs=ReplicationRuns(serverdb)))
+        runs=runs))
 
     auth.init_app(app)
     couch.session.init_app(app)

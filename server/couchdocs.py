@@ -34,6 +34,12 @@ def fresh_after():
     return time.monotonic() - FRESH_FOR
 
 
+def numbered(kind, entry_id):
+    """The ``_id`` of entry ``entry_id`` of ``kind``: 12 digits, so ``_id``
+    order is number order."""
+    return f"{kind}:{int(entry_id):012d}"
+
+
 class FollowedDocs:
     """The documents of one CouchDB database, as a copy that follows ``_changes``.
 
@@ -107,6 +113,16 @@ class FollowedDocs:
             return False
         self._written()
         return True
+
+    def claim(self, kind, body):
+        """Write ``body`` as a new ``{kind}:{id}`` document under a small
+        integer id no server has used (the highest + 1; on a 409 another
+        server took it just now: the next); the id, also in ``body["id"]``."""
+        taken = self.of_type(kind)
+        entry_id = taken[-1]["id"] + 1 if taken else 1
+        while not self.create(numbered(kind, entry_id), dict(body, id=entry_id)):
+            entry_id += 1
+        return entry_id
 
     def update(self, doc_id, change):
         """Write ``change(current body or None)`` (None: nothing to write) with

@@ -254,3 +254,39 @@ def test_the_quarantine_is_one_desk_for_every_server(servers):
     with two.test_request_context():
         assert services(two).quarantine.count(state="open") == 0
         assert services(two).quarantine.count(["g1"], state="done") == 2
+
+
+def test_replication_runs_are_one_list_for_every_server(servers):
+    one, two = servers
+    runs_one, runs_two = services(one).runs, services(two).runs
+    first = runs_one.start("nightly", "field", "https://hub.example/field")
+    with two.test_request_context():
+        assert [(r["id"], r["status"]) for r in runs_two.recent()] == [(first, "running")]
+    second = runs_two.start("nightly", "field", "https://hub.example/field")
+    assert second == first + 1                                     # ids never shared
+    runs_two.finish(second, {"docs_read": 7, "docs_written": 7, "doc_write_failures": 0})
+    runs_one.finish(first, {"docs_read": 3, "docs_written": 2, "doc_write_failures": 1})
+    with one.test_request_context():
+        assert [(r["id"], r["status"], r["docs_written"]) for r in runs_one.recent()] == [
+            (second, "completed", 7), (first, "completed with failures", 2)]
+        assert runs_one.last_completed()["nightly"]["id"] == second
+        assert runs_one.jobs() == ["nightly"]
+        assert runs_one.history(10, status="completed")[0] == 1
+
+
+def test_a_run_left_running_is_interrupted_by_its_own_machine_or_after_a_day(servers):
+    one, two = servers
+    runs = services(one).runs
+    dead = runs.start("nightly", "field", "hub")
+    elsewhere = runs.start("nightly", "field", "hub")
+    gone = runs.start("nightly", "field", "hub")
+    # dead: this machine, a process that is no more; elsewhere: another
+    # machine's run, still going; gone: another machine's, two days old
+    runs.docs.update(f"run:{dead:012d}", lambda doc: dict(doc, pid=2 ** 22 + 7))
+    runs.docs.update(f"run:{elsewhere:012d}", lambda doc: dict(doc, machine="box-b/x",
+                                                                 pid=2 ** 22 + 7))
+    runs.docs.update(f"run:{gone:012d}", lambda doc: dict(
+        doc, machine="box-b/x", started=time.time() - 2 * 86400))
+    with two.test_request_context():
+        status = {r["id"]: r["status"] for r in services(two).runs.recent()}
+    assert status == {dead: "interrupted", elsewhere: "running", gone: "interrupted"}

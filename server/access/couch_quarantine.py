@@ -23,13 +23,13 @@ from rules import ids
 from sync.errors import GridvisitError
 
 from server.access.quarantine import DONE, OPEN, refused
-from server.couchdocs import FollowedDocs
+from server.couchdocs import FollowedDocs, numbered
 
 DB_SUFFIX = "gridvisit$quarantine"
 
 
 def _doc_id(entry_id):
-    return f"entry:{int(entry_id):012d}"
+    return numbered("entry", entry_id)
 
 
 def _row(doc):
@@ -70,21 +70,13 @@ class CouchQuarantine:
     def _entries(self):
         return self.docs.current()[1]
 
-    def _claim(self, body):
-        """Write ``body`` as a new entry under an id no server has used; the id."""
-        taken = self.docs.of_type("entry")
-        entry_id = taken[-1]["id"] + 1 if taken else 1
-        while not self.docs.create(_doc_id(entry_id), dict(body, id=entry_id)):
-            entry_id += 1                # another server took it just now
-        return entry_id
-
     def keep(self, dbname, doc, user, device, reason, errors=()):
         """Keep a refused document; the same document sent again is kept once."""
         doc_id, rev, body, digest = refused(doc)
         if any(e["db"] == dbname and e["user"] == user and e.get("digest") == digest
                for e in self.docs.of_type("entry")):
             return
-        self._claim({"db": dbname, "doc_id": doc_id, "rev": rev,
+        self.docs.claim("entry", {"db": dbname, "doc_id": doc_id, "rev": rev,
                      "grid": ids.grid_of(doc_id) if doc_id else None, "user": user,
                      "device": device, "at": time.time(), "reason": reason,
                      "errors": list(errors), "doc": json.loads(body), "digest": digest})

@@ -56,6 +56,15 @@ def process_identity(pid):
         return ""
 
 
+def outcome(stats, error=None, status=None):
+    """The status a run ends with: ``status`` if given, else from its error
+    and write failures; counted in the metrics."""
+    status = status or ("failed" if error else (
+        "completed with failures" if stats.get("doc_write_failures") else "completed"))
+    metrics.replication_run(status)
+    return status
+
+
 class ReplicationRuns:
     """The replication_runs table."""
 
@@ -91,9 +100,7 @@ class ReplicationRuns:
 
     def finish(self, run_id, stats, error=None, status=None):
         """Record how run ``run_id`` ended."""
-        status = status or ("failed" if error else (
-            "completed with failures" if stats.get("doc_write_failures") else "completed"))
-        metrics.replication_run(status)
+        status = outcome(stats, error, status)
         with self.db.connect() as conn:
             conn.execute(
                 "UPDATE replication_runs SET ended = ?, status = ?, docs_read = ?, "

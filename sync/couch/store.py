@@ -18,6 +18,9 @@ from .database import META_ID, CouchDatabase
 from .merging import resolutions_db
 
 
+CHECK_EVERY = 1.0        # seconds an open database is trusted before its meta is read again
+
+
 class CouchStore:
     """Named databases in one CouchDB (a single node or a cluster)."""
 
@@ -27,6 +30,7 @@ class CouchStore:
         self.resolver = resolver
         self.prefix = prefix
         self._open = {}
+        self._checked = {}               # name -> when its meta was last read
         self._lock = threading.Lock()
 
     def __repr__(self):
@@ -77,7 +81,8 @@ class CouchStore:
         return self.get(name)
 
     def get(self, name):
-        """The database ``name``; re-read when it was made again elsewhere.
+        """The database ``name``; re-read when it was made again elsewhere
+        (noticed within ``CHECK_EVERY`` seconds: deleted through this store, at once).
 
         :raises NotFound: when there is no such database.
         """
@@ -87,8 +92,14 @@ class CouchStore:
             check_db_name(name)
         except BadRequest:
             raise NotFound("Database does not exist.") from None
+        with self._lock:
+            db = self._open.get(name)
+            if db is not None and time.monotonic() - self._checked.get(name, 0) < CHECK_EVERY:
+                return db                # (every request asks: a read of its meta each was
+                                         # the CouchDB store's commonest request)
         fresh = CouchDatabase(self.server, self.prefix, name, self.partition, self.resolver)
         with self._lock:
+            self._checked[name] = time.monotonic()
             db = self._open.get(name)
             if db is not None and db.uuid == fresh.uuid:
                 fresh.close()
@@ -109,6 +120,7 @@ class CouchStore:
         self.server.request("DELETE", quote(resolutions_db(db)), ok=(200, 202, 404))
         with self._lock:
             gone = self._open.pop(name, None)
+            self._checked.pop(name, None)
         if gone is not None:
             gone.close()
 
