@@ -89,17 +89,24 @@ def prepare_gridvisit(data_dir, grids, pairs, couch=None):
     return tokens
 
 
-def server_pids(root_pid):
-    """``root_pid`` and its descendants (gunicorn's workers)."""
-    children = {}
+def _proc(name):
+    """``{pid: the bytes of /proc/{pid}/{name}}`` of every process still there."""
+    out = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                out[int(entry.name)] = (entry / name).read_bytes()
             except OSError:
                 continue
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
+    return out
+
+
+def server_pids(root_pid):
+    """``root_pid`` and its descendants (gunicorn's workers)."""
+    children = {}
+    for pid, stat in _proc("stat").items():
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(pid)
     found, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
@@ -110,16 +117,7 @@ def server_pids(root_pid):
 
 def couchdb_pids():
     """The Apache CouchDB processes on this machine (its CPU is the store's)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"beam" in cmd and b"couchdb" in cmd:
-                found.append(int(entry.name))
-    return found
+    return [pid for pid, cmd in _proc("cmdline").items() if b"beam" in cmd and b"couchdb" in cmd]
 
 
 def tablets(urls, grids, pairs, args, creds):
