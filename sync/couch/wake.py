@@ -19,7 +19,8 @@ from ..errors import GridvisitError
 from .client import quote
 
 LONGPOLL_MS = 20000
-RETRY_SECONDS = 0.5
+RETRY_SECONDS = 0.5         # the first look again after a failed longpoll; then doubling
+RETRY_MAX = 5.0             # ... up to this: a partition's first write wakes within it
 
 
 class PartitionWake:
@@ -86,6 +87,7 @@ class PartitionWake:
 
     def _follow(self, key, since):
         path = f"{quote(self.db.couch_name(key))}/_changes"
+        failed = 0
         try:
             while True:
                 with self._lock:
@@ -98,9 +100,12 @@ class PartitionWake:
                         timeout=LONGPOLL_MS / 1000 + 10)
                 except GridvisitError:
                     # CouchDB away, or the partition not made yet: look again
-                    # soon; waiters time out meanwhile.
-                    time.sleep(RETRY_SECONDS)
+                    # soon, less often the longer it lasts (a partition with
+                    # no database may stay so for good); waiters time out meanwhile.
+                    time.sleep(min(RETRY_SECONDS * 2 ** failed, RETRY_MAX))
+                    failed += 1
                     continue
+                failed = 0
                 since = page["last_seq"]
                 if page["results"]:
                     with self._lock:
