@@ -4,6 +4,7 @@ pouchdb-server (CI's CouchDB) and a real Apache CouchDB where one is named
 
 import base64
 import threading
+import time
 
 import pytest
 
@@ -258,3 +259,29 @@ def test_a_missing_database_is_not_found(make_store):
     _couch_only(make_store)
     with pytest.raises(NotFound):
         make_store(0).get("nothing-here")
+
+
+def test_a_longpolls_heartbeats_ask_couchdb_nothing_and_it_still_wakes(make_store, monkeypatch):
+    # A waiting tablet's longpoll waits again at every heartbeat with the
+    # same position: after the first asking, its feed answers; a write
+    # through another server between two heartbeats still wakes it.
+    _couch_only(make_store)
+    one, two = _field(make_store, 0), _field(make_store, 0)
+    one.bulk_docs([dict(d) for d in DOCS])
+    position = one.decode_since(one.changes(parts=["g1", "*"])["last_seq"])
+    assert one.wait_for_change(position, 0.3, parts=["g1", "*"]) is False   # (feeds started)
+    asked = []
+    real = one.server.request
+
+    def counting(method, path, *args, **kwargs):
+        if "feed" not in (args[0] if args else kwargs.get("params") or {}):
+            asked.append(path)                     # (the feeds' own longpolls not counted)
+        return real(method, path, *args, **kwargs)
+    monkeypatch.setattr(one.server, "request", counting)
+    for _heartbeat in range(3):
+        assert one.wait_for_change(position, 0.3, parts=["g1", "*"]) is False
+    assert asked == []
+    two.put({"_id": "household:g1:h8", "grid": "g1"})
+    deadline = time.monotonic() + 10
+    while not one.wait_for_change(position, 0.3, parts=["g1", "*"]):
+        assert time.monotonic() < deadline, "the write never woke the waiter"

@@ -9,7 +9,10 @@ partition's CouchDB feed, so it wakes the waiters of every server.
 A wait first starts (or joins) the partitions' feeds at their current
 seq, then checks whether anything came after the waiter's own position:
 a change before the feed started is found by the check, one after by the
-feed, so none falls between.
+feed, so none falls between. The check is made once per position while
+the feed runs: a longpoll waits again at every heartbeat with the same
+position, and then what the feed has seen since answers, with no CouchDB
+request (a waiting tablet cost one per partition every heartbeat).
 """
 
 import threading
@@ -21,6 +24,7 @@ from .client import quote
 LONGPOLL_MS = 20000
 RETRY_SECONDS = 0.5         # the first look again after a failed longpoll; then doubling
 RETRY_MAX = 5.0             # ... up to this: a partition's first write wakes within it
+CHECKED_MAX = 10000         # positions remembered as checked (then forgotten all at once)
 
 
 class PartitionWake:
@@ -31,6 +35,9 @@ class PartitionWake:
         self._lock = threading.Lock()
         self._waiters = {}          # partition key -> set of Events
         self._feeds = {}            # partition key -> thread
+        self._gen = {}              # partition key -> how many feeds it has had
+        self._seen = {}             # partition key -> pages with changes its feed saw
+        self._checked = {}          # (key, position) -> (gen, seen) when nothing came after it
         self._closed = False
 
     def waiting(self):
@@ -50,7 +57,7 @@ class PartitionWake:
         try:
             for key in keys:
                 self._feed(key)
-            if any(self._has_after(key, position.get(key, 0)) for key in keys):
+            if any(self._came_after(key, position.get(key, 0)) for key in keys):
                 return True
             return event.wait(max(timeout, 0)) and not self._closed
         finally:
@@ -61,6 +68,24 @@ class PartitionWake:
                         events.discard(event)
                         if not events:
                             del self._waiters[key]
+
+    def _came_after(self, key, since):
+        """Whether ``key`` changed after ``since``. Asked once per position
+        while the key's feed runs: a longpoll waits again at every heartbeat
+        with the same position, and what its feed has seen since the first
+        asking answers (no CouchDB request per heartbeat)."""
+        with self._lock:
+            gen, seen = self._gen.get(key, 0), self._seen.get(key, 0)
+            checked = self._checked.get((key, since))
+        if checked is not None and checked[0] == gen:
+            return seen != checked[1]
+        if self._has_after(key, since):
+            return True
+        with self._lock:
+            if len(self._checked) > CHECKED_MAX:
+                self._checked.clear()
+            self._checked[(key, since)] = (gen, seen)
+        return False
 
     def _has_after(self, key, since):
         page = self.db.absent_is_empty(lambda: self.db.server.request(
@@ -83,6 +108,7 @@ class PartitionWake:
             thread = threading.Thread(target=self._follow, args=(key, start), daemon=True,
                                       name=f"couch-wake-{key}")
             self._feeds[key] = thread
+            self._gen[key] = self._gen.get(key, 0) + 1
         thread.start()
 
     def _follow(self, key, since):
@@ -109,6 +135,7 @@ class PartitionWake:
                 since = page["last_seq"]
                 if page["results"]:
                     with self._lock:
+                        self._seen[key] = self._seen.get(key, 0) + 1
                         for event in self._waiters.get(key, ()):
                             event.set()
         finally:
