@@ -1,7 +1,8 @@
 """A small CouchDB database every gridvisit server shares, read from a copy
 in memory that follows its ``_changes`` feed (issue 22): the directory
-(:mod:`server.accounts.couch_directory`) and the quarantine
-(:mod:`server.access.couch_quarantine`).
+(:mod:`server.accounts.couch_directory`), the quarantine
+(:mod:`server.access.couch_quarantine`) and the replication runs
+(:mod:`server.jobs.couch_runs`).
 
 The first read of a request asks CouchDB for the changes since the copy's
 last seq, unless another request's asking began after this request did (so

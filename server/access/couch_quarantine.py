@@ -76,10 +76,11 @@ class CouchQuarantine:
         if any(e["db"] == dbname and e["user"] == user and e.get("digest") == digest
                for e in self.docs.of_type("entry")):
             return
-        self.docs.claim("entry", {"db": dbname, "doc_id": doc_id, "rev": rev,
-                     "grid": ids.grid_of(doc_id) if doc_id else None, "user": user,
-                     "device": device, "at": time.time(), "reason": reason,
-                     "errors": list(errors), "doc": json.loads(body), "digest": digest})
+        self.docs.claim("entry", {
+            "db": dbname, "doc_id": doc_id, "rev": rev,
+            "grid": ids.grid_of(doc_id) if doc_id else None, "user": user, "device": device,
+            "at": time.time(), "reason": reason, "errors": list(errors),
+            "doc": json.loads(body), "digest": digest})
 
     def _matching(self, grids, state):
         wanted = OPEN if state == "open" else DONE if state == "done" else None
